@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package that INFaaS needs to build, test and run.
+# Idempotent: packages already present are skipped; safe to run repeatedly.
+#
+#   scripts/install-deps.sh            # build + test + run dependencies
+#   scripts/install-deps.sh --zoo      # also the model-zoo training tools
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake ninja-build pkg-config clang-format git ca-certificates
+  # RPC and config files
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
+  libabsl-dev
+  # inference backends and images
+  libtorch-dev libopencv-dev
+  # stores
+  libsqlite3-dev sqlite3 libhiredis-dev redis-server
+  # HTTP, CLI, logging, JSON
+  libcpp-httplib-dev libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
+  libssl-dev zlib1g-dev
+  # tests, benchmarks, metrics check
+  libgtest-dev libgmock-dev libbenchmark-dev prometheus curl
+)
+if [[ "${1:-}" == "--zoo" ]]; then
+  packages+=(python3-torch python3-numpy python3-onnx dataset-fashion-mnist)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
+echo "install-deps: installing ${#missing[@]} packages: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: done"
