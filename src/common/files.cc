@@ -117,10 +117,11 @@ std::string Sha256OfBytes(absl::string_view bytes) {
 
 absl::StatusOr<std::filesystem::path> PathFromFileUrl(absl::string_view url) {
   constexpr absl::string_view kFileScheme = "file://";
-  if (absl::StartsWith(url, kFileScheme)) url.remove_prefix(kFileScheme.size());
+  if (absl::StartsWith(url, kFileScheme))
+    url.remove_prefix(kFileScheme.size());
   else if (absl::StrContains(url, "://")) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "unsupported URL \"", url, "\": use a file:// URL or a plain path"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("unsupported URL \"", url, "\": use a file:// URL or a plain path"));
   }
   if (url.empty()) return absl::InvalidArgumentError("empty path: give a file:// URL or a path");
   return std::filesystem::path(std::string(url));

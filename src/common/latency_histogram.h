@@ -25,8 +25,7 @@ class LatencyHistogram {
  public:
   // Buckets cover [min_ms, max_ms] with `growth` between bucket bounds;
   // samples outside land in the first / last bucket.
-  explicit LatencyHistogram(double min_ms = 0.01, double max_ms = 100000.0,
-                            double growth = 1.1);
+  explicit LatencyHistogram(double min_ms = 0.01, double max_ms = 100000.0, double growth = 1.1);
 
   void Record(double ms);
   void Merge(const LatencyHistogram& other);  // needs identical buckets

@@ -16,11 +16,11 @@
 
 // Evaluates `expr` (an absl::Status) and returns it from the enclosing
 // function if it is not OK.
-#define RETURN_IF_ERROR(expr)                          \
-  do {                                                 \
+#define RETURN_IF_ERROR(expr)                           \
+  do {                                                  \
     if (absl::Status _status = (expr); !_status.ok()) { \
-      return _status;                                  \
-    }                                                  \
+      return _status;                                   \
+    }                                                   \
   } while (false)
 
 // Evaluates `rexpr` (an absl::StatusOr<T>); on error returns its status from

@@ -1,0 +1,85 @@
+#include "store/metadata_store.h"
+
+#include <algorithm>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/model_name.h"
+#include "common/status_macros.h"
+#include "store/redis_metadata_store.h"
+#include "store/sqlite_metadata_store.h"
+
+namespace infaas::store {
+
+absl::StatusOr<std::vector<std::string>> MetadataStore::ListArchitectures(
+    absl::string_view task, absl::string_view dataset) {
+  v1::VariantFilter filter;
+  filter.set_task(std::string(task));
+  filter.set_dataset(std::string(dataset));
+  ASSIGN_OR_RETURN(std::vector<v1::VariantRecord> variants, ListVariants(filter));
+  std::vector<std::string> architectures;
+  for (const v1::VariantRecord& v : variants) architectures.push_back(v.config().architecture());
+  std::sort(architectures.begin(), architectures.end());
+  architectures.erase(std::unique(architectures.begin(), architectures.end()), architectures.end());
+  return architectures;
+}
+
+absl::Status ValidateVariantRecord(const v1::VariantRecord& record) {
+  const v1::ModelConfig& c = record.config();
+  if (absl::Status s = ValidateModelName(c.name()); !s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("variant record: ", s.message()));
+  }
+  for (const auto& [field, value] :
+       {std::pair<absl::string_view, const std::string&>{"task", c.task()},
+        {"dataset", c.dataset()},
+        {"architecture", c.architecture()}}) {
+    if (value.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat("variant \"", c.name(), "\": config.", field,
+                                                     " is empty; every variant needs one"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateJob(const v1::OfflineJob& job) {
+  if (job.id().empty()) return absl::InvalidArgumentError("offline job: id is empty");
+  return absl::OkStatus();
+}
+
+namespace {
+
+absl::StatusOr<std::unique_ptr<MetadataStore>> OpenRedisUrl(absl::string_view rest,
+                                                            absl::string_view url) {
+  RedisMetadataStore::Options options;
+  std::vector<std::string> host_db = absl::StrSplit(rest, absl::MaxSplits('/', 1));
+  std::vector<std::string> host_port = absl::StrSplit(host_db[0], absl::MaxSplits(':', 1));
+  options.host = host_port[0].empty() ? "127.0.0.1" : host_port[0];
+  if (host_port.size() == 2 && !absl::SimpleAtoi(host_port[1], &options.port)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("store URL \"", url, "\": port \"", host_port[1], "\" is not a number"));
+  }
+  if (host_db.size() == 2 && !host_db[1].empty() && !absl::SimpleAtoi(host_db[1], &options.db)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("store URL \"", url, "\": database \"", host_db[1], "\" is not a number"));
+  }
+  ASSIGN_OR_RETURN(auto store, RedisMetadataStore::Create(options));
+  return std::unique_ptr<MetadataStore>(std::move(store));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<MetadataStore>> OpenMetadataStore(absl::string_view url) {
+  if (absl::ConsumePrefix(&url, "redis://"))
+    return OpenRedisUrl(url, absl::StrCat("redis://", url));
+  if (absl::ConsumePrefix(&url, "sqlite://") || absl::ConsumePrefix(&url, "sqlite:")) {
+    if (url.empty()) return absl::InvalidArgumentError("store URL \"sqlite:\" names no file");
+    ASSIGN_OR_RETURN(auto store, SqliteMetadataStore::Open(std::string(url)));
+    return std::unique_ptr<MetadataStore>(std::move(store));
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "store URL \"", url, "\" is not understood: use sqlite:PATH or redis://HOST:PORT[/DB]"));
+}
+
+}  // namespace infaas::store

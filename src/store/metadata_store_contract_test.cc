@@ -1,0 +1,234 @@
+// The contract every MetadataStore implementation keeps, run against the
+// real SQLite file store and a real redis-server.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <functional>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "store/metadata_store.h"
+#include "store/redis_metadata_store.h"
+#include "store/sqlite_metadata_store.h"
+#include "store/testing/redis_server.h"
+#include "store/testing/sample_records.h"
+
+namespace infaas::store {
+namespace {
+
+using ::google::protobuf::util::MessageDifferencer;
+using ::testing::ElementsAre;
+using testing::SampleJob;
+using testing::SampleVariant;
+
+// Where one test's data lives; Open() may be called again to reopen it.
+class StoreEnv {
+ public:
+  virtual ~StoreEnv() = default;
+  virtual absl::StatusOr<std::unique_ptr<MetadataStore>> Open() = 0;
+};
+
+class SqliteEnv : public StoreEnv {
+ public:
+  SqliteEnv() {
+    dir_ = std::filesystem::temp_directory_path() /
+           absl::StrCat("infaas-store-contract-", ::getpid(), "-", counter_++);
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+  }
+  ~SqliteEnv() override { std::filesystem::remove_all(dir_); }
+  absl::StatusOr<std::unique_ptr<MetadataStore>> Open() override {
+    return OpenMetadataStore(absl::StrCat("sqlite:", (dir_ / "infaas.db").string()));
+  }
+
+ private:
+  static inline int counter_ = 0;
+  std::filesystem::path dir_;
+};
+
+// One redis-server for the whole binary; each test gets its own key prefix.
+class RedisEnv : public StoreEnv {
+ public:
+  RedisEnv() : prefix_(absl::StrCat("contract", counter_++, ":")) {}
+  absl::StatusOr<std::unique_ptr<MetadataStore>> Open() override {
+    // Destroyed at exit, which stops the server.
+    static absl::StatusOr<std::unique_ptr<testing::RedisServer>> server =
+        testing::RedisServer::Start();
+    if (!server.ok()) return server.status();
+    RedisMetadataStore::Options options;
+    options.port = (*server)->port();
+    options.key_prefix = prefix_;
+    auto store = RedisMetadataStore::Create(options);
+    if (!store.ok()) return store.status();
+    return std::unique_ptr<MetadataStore>(std::move(*store));
+  }
+
+ private:
+  static inline int counter_ = 0;
+  std::string prefix_;
+};
+
+struct Implementation {
+  std::string name;
+  std::function<std::unique_ptr<StoreEnv>()> make_env;
+};
+
+void PrintTo(const Implementation& impl, std::ostream* os) { *os << impl.name; }
+
+class MetadataStoreContractTest : public ::testing::TestWithParam<Implementation> {
+ protected:
+  void SetUp() override {
+    env_ = GetParam().make_env();
+    auto store = env_->Open();
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = std::move(*store);
+  }
+  std::unique_ptr<StoreEnv> env_;
+  std::unique_ptr<MetadataStore> store_;
+};
+
+std::vector<std::string> Names(const std::vector<v1::VariantRecord>& records) {
+  std::vector<std::string> names;
+  for (const auto& r : records) names.push_back(r.config().name());
+  return names;
+}
+
+TEST_P(MetadataStoreContractTest, PutThenGetVariantRoundTripsEveryField) {
+  const v1::VariantRecord record = SampleVariant("lenet5_torchscript_cpu1_b8", "lenet5");
+  ASSERT_TRUE(store_->PutVariants({record}).ok());
+  absl::StatusOr<v1::VariantRecord> got = store_->GetVariant("lenet5_torchscript_cpu1_b8");
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_TRUE(MessageDifferencer::Equals(*got, record)) << got->DebugString();
+}
+
+TEST_P(MetadataStoreContractTest, UnknownVariantIsNotFoundAndNamed) {
+  absl::StatusOr<v1::VariantRecord> got = store_->GetVariant("nosuch");
+  EXPECT_EQ(got.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE(absl::StrContains(got.status().message(), "nosuch")) << got.status();
+}
+
+TEST_P(MetadataStoreContractTest, PutReplacesAVariantWithTheSameName) {
+  ASSERT_TRUE(store_->PutVariants({SampleVariant("v1", "lenet5")}).ok());
+  v1::VariantRecord updated = SampleVariant("v1", "lenet5");
+  updated.mutable_profile()->set_accuracy_percent(77.5);
+  ASSERT_TRUE(store_->PutVariants({updated}).ok());
+  EXPECT_DOUBLE_EQ(store_->GetVariant("v1")->profile().accuracy_percent(), 77.5);
+  EXPECT_EQ(store_->ListVariants({})->size(), 1u);
+}
+
+TEST_P(MetadataStoreContractTest, ListVariantsFiltersByFamilyAndArchitecture) {
+  ASSERT_TRUE(
+      store_
+          ->PutVariants({SampleVariant("mlp_b1", "mlp"), SampleVariant("lenet5_b1", "lenet5"),
+                         SampleVariant("lenet5_b8", "lenet5"),
+                         SampleVariant("resnet50_b1", "resnet50", "classification", "imagenet")})
+          .ok());
+  EXPECT_THAT(Names(*store_->ListVariants({})),
+              ElementsAre("lenet5_b1", "lenet5_b8", "mlp_b1", "resnet50_b1"));
+  v1::VariantFilter by_arch;
+  by_arch.set_architecture("lenet5");
+  EXPECT_THAT(Names(*store_->ListVariants(by_arch)), ElementsAre("lenet5_b1", "lenet5_b8"));
+  v1::VariantFilter by_family;
+  by_family.set_task("classification");
+  by_family.set_dataset("imagenet");
+  EXPECT_THAT(Names(*store_->ListVariants(by_family)), ElementsAre("resnet50_b1"));
+}
+
+TEST_P(MetadataStoreContractTest, ListArchitecturesIsSortedAndUnique) {
+  ASSERT_TRUE(
+      store_
+          ->PutVariants({SampleVariant("mlp_b1", "mlp"), SampleVariant("lenet5_b1", "lenet5"),
+                         SampleVariant("lenet5_b8", "lenet5"),
+                         SampleVariant("resnet50_b1", "resnet50", "classification", "imagenet")})
+          .ok());
+  EXPECT_THAT(*store_->ListArchitectures("classification", "fashion-mnist"),
+              ElementsAre("lenet5", "mlp"));
+  EXPECT_THAT(*store_->ListArchitectures("", ""), ElementsAre("lenet5", "mlp", "resnet50"));
+  EXPECT_TRUE(store_->ListArchitectures("detection", "coco")->empty());
+}
+
+TEST_P(MetadataStoreContractTest, AnInvalidRecordInABatchWritesNothing) {
+  v1::VariantRecord bad = SampleVariant("../escape", "lenet5");
+  absl::Status s = store_->PutVariants({SampleVariant("ok1", "lenet5"), bad});
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  v1::VariantRecord no_task = SampleVariant("ok2", "lenet5");
+  no_task.mutable_config()->clear_task();
+  s = store_->PutVariants({SampleVariant("ok1", "lenet5"), no_task});
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StrContains(s.message(), "task")) << s;
+  EXPECT_TRUE(store_->ListVariants({})->empty());
+}
+
+TEST_P(MetadataStoreContractTest, DeleteVariantsIsAllOrNothing) {
+  ASSERT_TRUE(store_->PutVariants({SampleVariant("a", "x"), SampleVariant("b", "x")}).ok());
+  absl::Status s = store_->DeleteVariants({"a", "missing"});
+  EXPECT_EQ(s.code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE(absl::StrContains(s.message(), "missing")) << s;
+  EXPECT_EQ(store_->ListVariants({})->size(), 2u);
+  ASSERT_TRUE(store_->DeleteVariants({"a", "b"}).ok());
+  EXPECT_TRUE(store_->ListVariants({})->empty());
+}
+
+TEST_P(MetadataStoreContractTest, JobsRoundTripUpdateAndListOldestFirst) {
+  ASSERT_TRUE(store_->PutJob(SampleJob("job-b", 2000)).ok());
+  ASSERT_TRUE(store_->PutJob(SampleJob("job-a", 1000)).ok());
+  ASSERT_TRUE(store_->PutJob(SampleJob("job-c", 2000)).ok());
+  v1::OfflineJob running = SampleJob("job-a", 1000);
+  running.set_state(v1::OfflineJob::STATE_RUNNING);
+  running.set_items_done(17);
+  ASSERT_TRUE(store_->PutJob(running).ok());
+
+  absl::StatusOr<v1::OfflineJob> got = store_->GetJob("job-a");
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_TRUE(MessageDifferencer::Equals(*got, running));
+  absl::StatusOr<std::vector<v1::OfflineJob>> jobs = store_->ListJobs();
+  ASSERT_TRUE(jobs.ok()) << jobs.status();
+  std::vector<std::string> ids;
+  for (const auto& j : *jobs) ids.push_back(j.id());
+  EXPECT_THAT(ids, ElementsAre("job-a", "job-b", "job-c"));
+}
+
+TEST_P(MetadataStoreContractTest, UnknownJobIsNotFoundAndEmptyIdIsRejected) {
+  EXPECT_EQ(store_->GetJob("nojob").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->PutJob(v1::OfflineJob()).code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_P(MetadataStoreContractTest, DataSurvivesReopening) {
+  ASSERT_TRUE(store_->PutVariants({SampleVariant("kept", "lenet5")}).ok());
+  ASSERT_TRUE(store_->PutJob(SampleJob("job-1", 5)).ok());
+  store_.reset();
+  auto reopened = env_->Open();
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  EXPECT_TRUE((*reopened)->GetVariant("kept").ok());
+  EXPECT_TRUE((*reopened)->GetJob("job-1").ok());
+}
+
+TEST_P(MetadataStoreContractTest, ConcurrentWritersLoseNothing) {
+  constexpr int kThreads = 4, kPerThread = 25;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        const std::string n = absl::StrCat("t", t, "_", i);
+        EXPECT_TRUE(store_->PutJob(SampleJob(n, i)).ok());
+        EXPECT_TRUE(store_->PutVariants({SampleVariant(n, "arch")}).ok());
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(store_->ListJobs()->size(), size_t{kThreads * kPerThread});
+  EXPECT_EQ(store_->ListVariants({})->size(), size_t{kThreads * kPerThread});
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    AllStores, MetadataStoreContractTest,
+    ::testing::Values(Implementation{"Sqlite", [] { return std::make_unique<SqliteEnv>(); }},
+                      Implementation{"Redis", [] { return std::make_unique<RedisEnv>(); }}),
+    [](const ::testing::TestParamInfo<Implementation>& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace infaas::store

@@ -1,0 +1,203 @@
+#include "store/redis_metadata_store.h"
+
+#include <algorithm>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+
+namespace infaas::store {
+namespace {
+
+using internal::RedisCommand;
+using internal::RedisReply;
+
+// Deletes variants only if all exist. KEYS[1] is the name set, KEYS[2..]
+// the record keys; ARGV the names. Returns the 1-based index of the first
+// missing name, or 0 after deleting all.
+constexpr absl::string_view kDeleteVariantsScript = R"lua(
+for i = 2, #KEYS do
+  if redis.call('EXISTS', KEYS[i]) == 0 then return i - 1 end
+end
+for i = 2, #KEYS do
+  redis.call('DEL', KEYS[i])
+  redis.call('SREM', KEYS[1], ARGV[i - 1])
+end
+return 0
+)lua";
+
+std::string ReplyString(const redisReply* r) { return std::string(r->str, r->len); }
+
+template <typename Proto>
+absl::StatusOr<Proto> ParseRecord(const std::string& bytes, absl::string_view what,
+                                  absl::string_view where) {
+  Proto proto;
+  if (!proto.ParseFromString(bytes)) {
+    return absl::DataLossError(absl::StrCat("store ", where, ": stored ", what,
+                                            " cannot be decoded; delete or rewrite that key"));
+  }
+  return proto;
+}
+
+}  // namespace
+
+RedisMetadataStore::RedisMetadataStore(const Options& options)
+    : options_(options), connection_(options.host, options.port, options.db, options.timeout) {}
+
+absl::StatusOr<std::unique_ptr<RedisMetadataStore>> RedisMetadataStore::Create(
+    const Options& options) {
+  std::unique_ptr<RedisMetadataStore> store(new RedisMetadataStore(options));
+  absl::MutexLock lock(&store->mu_);
+  RETURN_IF_ERROR(store->connection_.Connect());
+  RETURN_IF_ERROR(store->CheckSchema());
+  return store;
+}
+
+std::string RedisMetadataStore::Describe() const {
+  return absl::StrCat("redis://", options_.host, ":", options_.port, "/", options_.db);
+}
+
+std::string RedisMetadataStore::Key(absl::string_view kind, absl::string_view name) const {
+  return absl::StrCat(options_.key_prefix, kind, name);
+}
+
+absl::Status RedisMetadataStore::CheckSchema() {
+  const std::string key = Key("schema_version", "");
+  RETURN_IF_ERROR(connection_.Run({"SET", key, absl::StrCat(kSchemaVersion), "NX"}).status());
+  ASSIGN_OR_RETURN(RedisReply reply, connection_.Run({"GET", key}));
+  int version = 0;
+  if (reply->type != REDIS_REPLY_STRING || !absl::SimpleAtoi(ReplyString(reply.get()), &version)) {
+    return absl::DataLossError(absl::StrCat("store ", Describe(), ": key ", key,
+                                            " does not hold a schema version number"));
+  }
+  if (version > kSchemaVersion) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("store ", Describe(), " has schema version ", version,
+                     " but this build of INFaaS ", "understands up to version ", kSchemaVersion,
+                     "; upgrade INFaaS or use another key prefix"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::string>> RedisMetadataStore::GetMany(
+    const std::vector<std::string>& keys) {
+  std::vector<std::string> values;
+  if (keys.empty()) return values;
+  RedisCommand mget = {"MGET"};
+  mget.insert(mget.end(), keys.begin(), keys.end());
+  ASSIGN_OR_RETURN(RedisReply reply, connection_.Run(mget));
+  for (size_t i = 0; i < reply->elements; ++i) {
+    // A key removed between listing and reading is simply gone.
+    if (reply->element[i]->type == REDIS_REPLY_STRING)
+      values.push_back(ReplyString(reply->element[i]));
+  }
+  return values;
+}
+
+absl::Status RedisMetadataStore::PutVariants(absl::Span<const v1::VariantRecord> records) {
+  for (const v1::VariantRecord& r : records) RETURN_IF_ERROR(ValidateVariantRecord(r));
+  if (records.empty()) return absl::OkStatus();
+  std::vector<RedisCommand> commands;
+  RedisCommand add_names = {"SADD", Key("variants", "")};
+  for (const v1::VariantRecord& r : records) {
+    commands.push_back({"SET", Key("variant:", r.config().name()), r.SerializeAsString()});
+    add_names.push_back(r.config().name());
+  }
+  commands.push_back(std::move(add_names));
+  absl::MutexLock lock(&mu_);
+  return connection_.RunTransaction(commands).status();
+}
+
+absl::StatusOr<v1::VariantRecord> RedisMetadataStore::GetVariant(absl::string_view name) {
+  absl::MutexLock lock(&mu_);
+  ASSIGN_OR_RETURN(RedisReply reply, connection_.Run({"GET", Key("variant:", name)}));
+  if (reply->type != REDIS_REPLY_STRING) {
+    return absl::NotFoundError(absl::StrCat("variant \"", name, "\" is not registered"));
+  }
+  return ParseRecord<v1::VariantRecord>(ReplyString(reply.get()), absl::StrCat("variant ", name),
+                                        Describe());
+}
+
+absl::StatusOr<std::vector<v1::VariantRecord>> RedisMetadataStore::ListVariants(
+    const v1::VariantFilter& filter) {
+  std::vector<std::string> blobs;
+  {
+    absl::MutexLock lock(&mu_);
+    ASSIGN_OR_RETURN(RedisReply names, connection_.Run({"SMEMBERS", Key("variants", "")}));
+    std::vector<std::string> keys;
+    for (size_t i = 0; i < names->elements; ++i) {
+      keys.push_back(Key("variant:", ReplyString(names->element[i])));
+    }
+    ASSIGN_OR_RETURN(blobs, GetMany(keys));
+  }
+  std::vector<v1::VariantRecord> out;
+  for (const std::string& blob : blobs) {
+    ASSIGN_OR_RETURN(v1::VariantRecord r,
+                     ParseRecord<v1::VariantRecord>(blob, "variant", Describe()));
+    const v1::ModelConfig& c = r.config();
+    if ((filter.task().empty() || c.task() == filter.task()) &&
+        (filter.dataset().empty() || c.dataset() == filter.dataset()) &&
+        (filter.architecture().empty() || c.architecture() == filter.architecture())) {
+      out.push_back(std::move(r));
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const v1::VariantRecord& a, const v1::VariantRecord& b) {
+    return a.config().name() < b.config().name();
+  });
+  return out;
+}
+
+absl::Status RedisMetadataStore::DeleteVariants(absl::Span<const std::string> names) {
+  if (names.empty()) return absl::OkStatus();
+  RedisCommand eval = {"EVAL", std::string(kDeleteVariantsScript), absl::StrCat(names.size() + 1),
+                       Key("variants", "")};
+  for (const std::string& name : names) eval.push_back(Key("variant:", name));
+  eval.insert(eval.end(), names.begin(), names.end());
+  absl::MutexLock lock(&mu_);
+  ASSIGN_OR_RETURN(RedisReply reply, connection_.Run(eval));
+  if (reply->type == REDIS_REPLY_INTEGER && reply->integer > 0) {
+    return absl::NotFoundError(absl::StrCat("variant \"", names[reply->integer - 1],
+                                            "\" is not registered; nothing was deleted"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RedisMetadataStore::PutJob(const v1::OfflineJob& job) {
+  RETURN_IF_ERROR(ValidateJob(job));
+  absl::MutexLock lock(&mu_);
+  return connection_
+      .RunTransaction({{"SET", Key("job:", job.id()), job.SerializeAsString()},
+                       {"ZADD", Key("jobs", ""), absl::StrCat(job.created_at_unix_ms()), job.id()}})
+      .status();
+}
+
+absl::StatusOr<v1::OfflineJob> RedisMetadataStore::GetJob(absl::string_view id) {
+  absl::MutexLock lock(&mu_);
+  ASSIGN_OR_RETURN(RedisReply reply, connection_.Run({"GET", Key("job:", id)}));
+  if (reply->type != REDIS_REPLY_STRING) {
+    return absl::NotFoundError(absl::StrCat("offline job \"", id, "\" does not exist"));
+  }
+  return ParseRecord<v1::OfflineJob>(ReplyString(reply.get()), absl::StrCat("job ", id),
+                                     Describe());
+}
+
+absl::StatusOr<std::vector<v1::OfflineJob>> RedisMetadataStore::ListJobs() {
+  std::vector<std::string> blobs;
+  {
+    absl::MutexLock lock(&mu_);
+    // Sorted by score (creation time), then by member (id): the contract's order.
+    ASSIGN_OR_RETURN(RedisReply ids, connection_.Run({"ZRANGE", Key("jobs", ""), "0", "-1"}));
+    std::vector<std::string> keys;
+    for (size_t i = 0; i < ids->elements; ++i)
+      keys.push_back(Key("job:", ReplyString(ids->element[i])));
+    ASSIGN_OR_RETURN(blobs, GetMany(keys));
+  }
+  std::vector<v1::OfflineJob> out;
+  for (const std::string& blob : blobs) {
+    ASSIGN_OR_RETURN(v1::OfflineJob job, ParseRecord<v1::OfflineJob>(blob, "job", Describe()));
+    out.push_back(std::move(job));
+  }
+  return out;
+}
+
+}  // namespace infaas::store

@@ -1,0 +1,75 @@
+#pragma once
+
+// RedisMetadataStore: the shared MetadataStore, on a Redis server, for
+// deployments where several masters (or a restarted master on another
+// machine) must see one catalogue.
+//
+// Layout (every key under Options::key_prefix, default "infaas:"):
+//   schema_version        "1"
+//   variant:<name>        serialized infaas.v1.VariantRecord
+//   variants              set of variant names
+//   job:<id>              serialized infaas.v1.OfflineJob
+//   jobs                  sorted set of job ids, score = created_at_unix_ms
+// Multi-key writes run in MULTI/EXEC (or one Lua script where a check must
+// precede the write), so a reader never sees half of one. Durability is
+// Redis's: run it with appendonly yes.
+//
+// Listing reads the whole variant set: fine for catalogues of thousands of
+// variants, which is what a cluster holds.
+//
+// Thread-safe: one connection serialised by a mutex; it reconnects by
+// itself after Redis restarts.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "store/internal/redis_connection.h"
+#include "store/metadata_store.h"
+
+namespace infaas::store {
+
+class RedisMetadataStore final : public MetadataStore {
+ public:
+  static constexpr int kSchemaVersion = 1;
+
+  struct Options {
+    std::string host = "127.0.0.1";
+    int port = 6379;
+    int db = 0;
+    std::string key_prefix = "infaas:";
+    absl::Duration timeout = absl::Seconds(2);  // connect and per-command
+  };
+
+  // Connects and checks the schema version. Unavailable if Redis cannot be
+  // reached; FailedPrecondition if the data was written by a newer schema.
+  static absl::StatusOr<std::unique_ptr<RedisMetadataStore>> Create(const Options& options);
+
+  absl::Status PutVariants(absl::Span<const v1::VariantRecord> records) override;
+  absl::StatusOr<v1::VariantRecord> GetVariant(absl::string_view name) override;
+  absl::StatusOr<std::vector<v1::VariantRecord>> ListVariants(
+      const v1::VariantFilter& filter) override;
+  absl::Status DeleteVariants(absl::Span<const std::string> names) override;
+  absl::Status PutJob(const v1::OfflineJob& job) override;
+  absl::StatusOr<v1::OfflineJob> GetJob(absl::string_view id) override;
+  absl::StatusOr<std::vector<v1::OfflineJob>> ListJobs() override;
+  std::string Describe() const override;
+
+ private:
+  explicit RedisMetadataStore(const Options& options);
+
+  absl::Status CheckSchema() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::string Key(absl::string_view kind, absl::string_view name) const;
+  // GETs of many keys at once; missing keys are skipped.
+  absl::StatusOr<std::vector<std::string>> GetMany(const std::vector<std::string>& keys)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const Options options_;
+  mutable absl::Mutex mu_;
+  internal::RedisConnection connection_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace infaas::store

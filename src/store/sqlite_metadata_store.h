@@ -1,0 +1,67 @@
+#pragma once
+
+// SqliteMetadataStore: the embedded MetadataStore, one SQLite file.
+//
+// The file runs in WAL mode (readers never block the writer) and carries
+// its schema version in `PRAGMA user_version`; opening migrates an older
+// schema step by step inside transactions and refuses a newer one. Every
+// multi-row write is one transaction.
+//
+// Thread-safe: one connection, serialised by a mutex. Several processes may
+// open the same file (SQLite locks it; writers wait up to 5 s).
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "store/metadata_store.h"
+
+struct sqlite3;
+
+namespace infaas::store {
+
+class SqliteMetadataStore final : public MetadataStore {
+ public:
+  // The newest schema this build reads and writes.
+  static constexpr int kSchemaVersion = 1;
+
+  // Opens (creating if absent) the store file at `path`. Errors name the
+  // file and the remedy: NotFound (its folder is missing), PermissionDenied,
+  // DataLoss (not a SQLite file / corrupt), FailedPrecondition (schema newer
+  // than kSchemaVersion).
+  static absl::StatusOr<std::unique_ptr<SqliteMetadataStore>> Open(
+      const std::filesystem::path& path);
+
+  ~SqliteMetadataStore() override;
+
+  absl::Status PutVariants(absl::Span<const v1::VariantRecord> records) override;
+  absl::StatusOr<v1::VariantRecord> GetVariant(absl::string_view name) override;
+  absl::StatusOr<std::vector<v1::VariantRecord>> ListVariants(
+      const v1::VariantFilter& filter) override;
+  absl::Status DeleteVariants(absl::Span<const std::string> names) override;
+  absl::Status PutJob(const v1::OfflineJob& job) override;
+  absl::StatusOr<v1::OfflineJob> GetJob(absl::string_view id) override;
+  absl::StatusOr<std::vector<v1::OfflineJob>> ListJobs() override;
+  std::string Describe() const override;
+
+ private:
+  class Statement;
+
+  SqliteMetadataStore(std::filesystem::path path, sqlite3* db);
+
+  absl::Status Migrate() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status Exec(absl::string_view sql) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Runs `body` between BEGIN IMMEDIATE and COMMIT; rolls back on error.
+  template <typename Body>
+  absl::Status InTransaction(Body body) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status Error(absl::string_view what) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const std::filesystem::path path_;
+  mutable absl::Mutex mu_;
+  sqlite3* const db_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace infaas::store
