@@ -12,7 +12,9 @@ std::filesystem::path StateHome() {
   return std::filesystem::current_path() / ".infaas";
 }
 
-std::string DefaultStoreUrl() { return absl::StrCat("sqlite:", (StateHome() / "infaas.db").string()); }
+std::string DefaultStoreUrl() {
+  return absl::StrCat("sqlite:", (StateHome() / "infaas.db").string());
+}
 
 std::string DefaultRepositoryUrl() { return (StateHome() / "models").string(); }
 

@@ -36,12 +36,15 @@ absl::Status RunProfile(const ProfileFlags& flags) {
   profiler::RegistrationOptions options;
   options.cores = flags.cores;
   if (flags.quick) {
-    options.profile = {.warmup_runs = 1, .min_runs = 5, .max_runs = 20,
+    options.profile = {.warmup_runs = 1,
+                       .min_runs = 5,
+                       .max_runs = 20,
                        .time_per_batch_size = absl::Milliseconds(50)};
   }
   std::vector<v1::VariantRecord> variants;
   {
-    ProgressBar bar(absl::StrCat("registering ", request.config_path.parent_path().filename().string()));
+    ProgressBar bar(
+        absl::StrCat("registering ", request.config_path.parent_path().filename().string()));
     absl::StatusOr<std::vector<v1::VariantRecord>> result = profiler::RegisterModel(
         request, *repo, *store, options,
         [&bar](absl::string_view stage, double fraction) { bar.Update(stage, fraction); });
@@ -66,8 +69,11 @@ void AddProfileCommand(CLI::App& app, int* exit_code) {
       "Register a model on this machine: copy it into the repository, measure load latency,\n"
       "latency per batch size, memory and (with --validation) accuracy of every variant worth\n"
       "serving (frameworks x thread counts x max batch), and store them in the catalogue.");
-  cmd->add_option("config", flags->config, "The model's config.pbtxt")->required()->check(CLI::ExistingFile);
-  cmd->add_option("model", flags->model, "Folder or file with the model files (default: the config's folder)");
+  cmd->add_option("config", flags->config, "The model's config.pbtxt")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("model", flags->model,
+                  "Folder or file with the model files (default: the config's folder)");
   cmd->add_option("--validation", flags->validation,
                   "Labelled validation set: a folder with an idx pair, IMAGES,LABELS idx files, "
                   "or a folder of class-named images");

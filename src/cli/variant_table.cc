@@ -28,14 +28,12 @@ std::vector<std::string> Row(const v1::VariantRecord& v) {
   const v1::VariantProfile& p = v.profile();
   const double b1 = p.latency_size() > 0 ? p.latency(0).median_ms() : 0;
   const double bmax = p.latency_size() > 0 ? p.latency(p.latency_size() - 1).median_ms() : 0;
-  return {v.config().name(),
-          std::string(Framework(v.config().framework())),
+  return {v.config().name(), std::string(Framework(v.config().framework())),
           absl::StrCat(std::max(1, v.config().cpu_threads())),
           absl::StrCat(std::max(1, v.config().max_batch_size())),
           // A figure nobody measured is marked as claimed.
           absl::StrFormat("%.2f%%%s", p.accuracy_percent(), p.validation_samples() > 0 ? "" : "*"),
-          absl::StrFormat("%.3f", b1),
-          absl::StrFormat("%.3f", bmax),
+          absl::StrFormat("%.3f", b1), absl::StrFormat("%.3f", bmax),
           absl::StrFormat("%.1f", p.load_latency_ms()),
           absl::StrFormat("%.1f", static_cast<double>(p.peak_memory_bytes()) / (1 << 20))};
 }
@@ -43,8 +41,8 @@ std::vector<std::string> Row(const v1::VariantRecord& v) {
 }  // namespace
 
 std::string FormatVariantTable(const std::vector<v1::VariantRecord>& variants) {
-  std::vector<std::vector<std::string>> rows = {
-      {"VARIANT", "FRAMEWORK", "CPU", "BATCH", "ACCURACY", "B1 MS", "BMAX MS", "LOAD MS", "MEM MB"}};
+  std::vector<std::vector<std::string>> rows = {{"VARIANT", "FRAMEWORK", "CPU", "BATCH", "ACCURACY",
+                                                 "B1 MS", "BMAX MS", "LOAD MS", "MEM MB"}};
   bool any_claimed = false;
   for (const auto& v : variants) {
     rows.push_back(Row(v));

@@ -3,8 +3,9 @@
 // The human-readable table of variants that `infaas profile`, `infaas
 // catalog` and `infaas modinfo` print:
 //
-//   VARIANT                        FRAMEWORK    CPU  BATCH  ACCURACY  B1 MS  BMAX MS  LOAD MS  MEM MB
-//   lenet5_torchscript_cpu1_b8     torchscript    1      8    91.03%   0.21     0.90     41.2     1.3
+//   VARIANT                        FRAMEWORK    CPU  BATCH  ACCURACY  B1 MS  BMAX MS  LOAD MS  MEM
+//   MB lenet5_torchscript_cpu1_b8     torchscript    1      8    91.03%   0.21
+//   0.90     41.2     1.3
 //
 // Pure formatting; thread-safe.
 

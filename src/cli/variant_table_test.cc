@@ -10,7 +10,8 @@ namespace infaas::cli {
 namespace {
 
 TEST(VariantTableTest, OneAlignedRowPerVariantUnderAHeader) {
-  v1::VariantRecord measured = store::testing::SampleVariant("lenet5_torchscript_cpu1_b8", "lenet5");
+  v1::VariantRecord measured =
+      store::testing::SampleVariant("lenet5_torchscript_cpu1_b8", "lenet5");
   measured.mutable_profile()->set_validation_samples(500);
   measured.mutable_profile()->set_peak_memory_bytes(3 << 20);
   const std::string table = FormatVariantTable({measured});

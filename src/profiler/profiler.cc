@@ -88,13 +88,14 @@ absl::StatusOr<InstanceMeasurement> MeasureInstance(const v1::ModelConfig& confi
                                                     const std::filesystem::path& model_dir,
                                                     int cpu_threads, const ProfileOptions& options,
                                                     const ValidationSet* validation) {
-  ASSIGN_OR_RETURN(std::unique_ptr<backend::Backend> engine, backend::BackendFor(config.framework()));
+  ASSIGN_OR_RETURN(std::unique_ptr<backend::Backend> engine,
+                   backend::BackendFor(config.framework()));
   const int max_batch = std::max(1, config.max_batch_size());
   const absl::Time load_start = absl::Now();
-  ASSIGN_OR_RETURN(std::unique_ptr<Model> model,
-                   engine->Load(config, model_dir,
-                                backend::LoadOptions{.cpu_threads = cpu_threads,
-                                                     .max_batch_size = max_batch}));
+  ASSIGN_OR_RETURN(
+      std::unique_ptr<Model> model,
+      engine->Load(config, model_dir,
+                   backend::LoadOptions{.cpu_threads = cpu_threads, .max_batch_size = max_batch}));
   InstanceMeasurement m;
   m.framework = config.framework();
   m.model_file = config.model_file();

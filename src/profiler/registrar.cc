@@ -18,8 +18,8 @@ namespace fs = std::filesystem;
 std::vector<v1::ModelConfig> FrameworkConfigs(const v1::ModelConfig& base, const fs::path& folder) {
   std::vector<v1::ModelConfig> configs = {base};
   const fs::path model_file(base.model_file());
-  const std::pair<v1::Framework, const char*> others[] = {
-      {v1::FRAMEWORK_TORCHSCRIPT, ".pt"}, {v1::FRAMEWORK_ONNX, ".onnx"}};
+  const std::pair<v1::Framework, const char*> others[] = {{v1::FRAMEWORK_TORCHSCRIPT, ".pt"},
+                                                          {v1::FRAMEWORK_ONNX, ".onnx"}};
   for (const auto& [framework, extension] : others) {
     if (framework == base.framework()) continue;
     fs::path sibling = model_file;
@@ -50,29 +50,30 @@ absl::Status RejectIfRegistered(store::MetadataStore& store, const v1::ModelConf
   ASSIGN_OR_RETURN(std::vector<v1::VariantRecord> existing, store.ListVariants(filter));
   for (const v1::VariantRecord& r : existing) {
     if (r.repository_model() == config.name()) {
-      return absl::AlreadyExistsError(absl::StrCat("model \"", config.name(),
-                                                   "\" is already registered (e.g. variant ",
-                                                   r.config().name(),
-                                                   "); give the config another name to register "
-                                                   "it again"));
+      return absl::AlreadyExistsError(absl::StrCat(
+          "model \"", config.name(), "\" is already registered (e.g. variant ", r.config().name(),
+          "); give the config another name to register "
+          "it again"));
     }
   }
   return absl::OkStatus();
 }
 
 // Steps 3 and 4 on the stored copy; the caller rolls back on error.
-absl::StatusOr<std::vector<v1::VariantRecord>> ProfileAndPlan(
-    const RegistrationRequest& request, const v1::ModelConfig& config,
-    const repository::StoredModel& stored, const RegistrationOptions& options,
-    const ProgressFn& progress) {
+absl::StatusOr<std::vector<v1::VariantRecord>> ProfileAndPlan(const RegistrationRequest& request,
+                                                              const v1::ModelConfig& config,
+                                                              const repository::StoredModel& stored,
+                                                              const RegistrationOptions& options,
+                                                              const ProgressFn& progress) {
   ValidationSet validation;
   if (!request.validation_url.empty()) {
     progress("load validation set", 0.1);
-    ASSIGN_OR_RETURN(validation, LoadValidation(request, config, stored.folder,
-                                                options.validation_limit));
+    ASSIGN_OR_RETURN(validation,
+                     LoadValidation(request, config, stored.folder, options.validation_limit));
   }
-  const int cores = options.cores > 0 ? options.cores
-                                      : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  const int cores = options.cores > 0
+                        ? options.cores
+                        : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   const std::vector<v1::ModelConfig> configs = FrameworkConfigs(config, stored.folder);
   const std::vector<int> thread_counts = ThreadCountsToTry(cores);
   const double steps = static_cast<double>(configs.size() * thread_counts.size());
@@ -121,7 +122,8 @@ absl::StatusOr<std::vector<v1::VariantRecord>> RegisterModel(
   const fs::path source_folder = fs::is_directory(request.model_source)
                                      ? request.model_source
                                      : request.model_source.parent_path();
-  RETURN_IF_ERROR(backend::ValidateModelConfig(config, source_folder, request.config_path.string()));
+  RETURN_IF_ERROR(
+      backend::ValidateModelConfig(config, source_folder, request.config_path.string()));
   RETURN_IF_ERROR(RejectIfRegistered(store, config));
 
   progress("copy into repository", 0.05);

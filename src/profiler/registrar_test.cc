@@ -37,7 +37,9 @@ class RegistrarTest : public ::testing::Test {
     repo_ = *repository::LocalModelRepository::Open((dir_ / "repo").string());
     store_ = *store::SqliteMetadataStore::Open(dir_ / "infaas.db");
     options_.cores = 2;
-    options_.profile = {.warmup_runs = 1, .min_runs = 3, .max_runs = 5,
+    options_.profile = {.warmup_runs = 1,
+                        .min_runs = 3,
+                        .max_runs = 5,
                         .time_per_batch_size = absl::Milliseconds(10)};
   }
   void TearDown() override { fs::remove_all(dir_); }
@@ -74,8 +76,8 @@ TEST_F(RegistrarTest, RegistersProfiledVariantsOfBothFrameworks) {
   absl::StatusOr<std::vector<v1::VariantRecord>> variants = Register(ZooRequest("linear"));
   ASSERT_TRUE(variants.ok()) << variants.status();
   ASSERT_GE(variants->size(), 4u);  // torchscript and onnx, batch 1 and 8, at least 1 thread
-  const double declared =
-      backend::LoadModelConfig(SourceDir() / "models/zoo/linear/config.pbtxt")->declared_accuracy_percent();
+  const double declared = backend::LoadModelConfig(SourceDir() / "models/zoo/linear/config.pbtxt")
+                              ->declared_accuracy_percent();
   bool saw_onnx = false, saw_torch = false;
   for (const v1::VariantRecord& r : *variants) {
     SCOPED_TRACE(r.config().name());
@@ -112,8 +114,7 @@ TEST_F(RegistrarTest, ACorruptModelFileLeavesNothingRegistered) {
   fs::copy(SourceDir() / "models/zoo/linear", upload);
   const std::string bytes = *ReadFile(upload / "linear.pt");
   ASSERT_TRUE(WriteFileAtomically(upload / "linear.pt", bytes.substr(0, bytes.size() / 3)).ok());
-  absl::StatusOr<std::vector<v1::VariantRecord>> variants =
-      Register(UploadRequest(upload));
+  absl::StatusOr<std::vector<v1::VariantRecord>> variants = Register(UploadRequest(upload));
   EXPECT_FALSE(variants.ok());
   EXPECT_TRUE(absl::StrContains(variants.status().message(), "linear")) << variants.status();
   EXPECT_TRUE(repo_->ListModels()->empty());
@@ -124,8 +125,7 @@ TEST_F(RegistrarTest, AConfigNamingAMissingFileIsRejectedBeforeCopying) {
   const fs::path upload = dir_ / "upload";
   fs::copy(SourceDir() / "models/zoo/linear", upload);
   fs::remove(upload / "linear.pt");
-  absl::StatusOr<std::vector<v1::VariantRecord>> variants =
-      Register(UploadRequest(upload));
+  absl::StatusOr<std::vector<v1::VariantRecord>> variants = Register(UploadRequest(upload));
   EXPECT_EQ(variants.status().code(), absl::StatusCode::kInvalidArgument) << variants.status();
   EXPECT_TRUE(absl::StrContains(variants.status().message(), "linear.pt")) << variants.status();
   EXPECT_TRUE(repo_->ListModels()->empty());
@@ -144,8 +144,8 @@ TEST(RecordedAccuracyTest, MatchesAFreshMeasurementOnTheWholeTestSet) {
                         {});
   ASSERT_TRUE(test_set.ok()) << test_set.status();
   ASSERT_EQ(test_set->examples.size(), 10000u);
-  absl::StatusOr<InstanceMeasurement> m =
-      MeasureInstance(*config, folder, 2, {.warmup_runs = 1, .min_runs = 1, .max_runs = 1}, &*test_set);
+  absl::StatusOr<InstanceMeasurement> m = MeasureInstance(
+      *config, folder, 2, {.warmup_runs = 1, .min_runs = 1, .max_runs = 1}, &*test_set);
   ASSERT_TRUE(m.ok()) << m.status();
   EXPECT_EQ(m->validation_samples, 10000);
   EXPECT_NEAR(m->accuracy_percent, config->declared_accuracy_percent(), 0.3);

@@ -82,17 +82,19 @@ absl::StatusOr<ValidationSet> LoadIdxPair(const fs::path& images_path, const fs:
                    images.data() + 16 + i * rows * cols);
     std::vector<uchar> png;
     cv::imencode(".png", pixels, png);
-    set.examples.push_back({std::string(png.begin(), png.end()),
-                            static_cast<unsigned char>(labels[8 + i])});
+    set.examples.push_back(
+        {std::string(png.begin(), png.end()), static_cast<unsigned char>(labels[8 + i])});
   }
   return set;
 }
 
 absl::StatusOr<ValidationSet> LoadImageFolder(const fs::path& folder,
-                                              const std::vector<std::string>& labels, size_t limit) {
+                                              const std::vector<std::string>& labels,
+                                              size_t limit) {
   if (labels.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "validation folder ", folder.string(), " names classes by file, but the model has no label_file"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("validation folder ", folder.string(),
+                     " names classes by file, but the model has no label_file"));
   }
   std::vector<fs::path> files;
   for (const auto& entry : fs::directory_iterator(folder)) {
@@ -115,8 +117,8 @@ absl::StatusOr<ValidationSet> LoadImageFolder(const fs::path& folder,
     set.examples.push_back({std::move(bytes), label});
   }
   if (set.examples.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("validation folder ", folder.string(), " holds no PNG/JPEG images or idx files"));
+    return absl::InvalidArgumentError(absl::StrCat("validation folder ", folder.string(),
+                                                   " holds no PNG/JPEG images or idx files"));
   }
   return set;
 }

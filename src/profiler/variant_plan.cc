@@ -101,9 +101,8 @@ std::vector<v1::VariantRecord> PlanVariants(const v1::ModelConfig& base,
       for (int b : MaxBatchSizesToOffer(max_batch)) records.push_back(MakeRecord(base, *m, b));
     }
   }
-  std::sort(records.begin(), records.end(), [](const auto& a, const auto& b) {
-    return a.config().name() < b.config().name();
-  });
+  std::sort(records.begin(), records.end(),
+            [](const auto& a, const auto& b) { return a.config().name() < b.config().name(); });
   return records;
 }
 
