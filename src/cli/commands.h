@@ -2,7 +2,7 @@
 
 // The `infaas` command's subcommands. Each Add*Command registers its
 // subcommand, flags and handler on the app; handlers return through
-// RunResult so main() owns the exit code.
+// exit_code so main() owns the exit code.
 //
 // Exit codes: 0 success, 1 the operation failed (message on stderr),
 // 2 bad command line (CLI11's own).
@@ -16,5 +16,29 @@ void AddProfileCommand(CLI::App& app, int* exit_code);
 
 // infaas catalog [--store URL] [--task T --dataset D | --arch A]
 void AddCatalogCommand(CLI::App& app, int* exit_code);
+
+// infaas up [--workers N] [--store URL] [--repo DIR] [--port P] [--no-zoo]
+void AddUpCommand(CLI::App& app, int* exit_code);
+
+// infaas down [--timeout-s S]
+void AddDownCommand(CLI::App& app, int* exit_code);
+
+// infaas status [--master HOST:PORT] [--json]
+void AddStatusCommand(CLI::App& app, int* exit_code);
+
+// infaas register CONFIG [MODEL_DIR] [--validation URL]   (infaas_modelregistration)
+void AddRegisterCommand(CLI::App& app, int* exit_code);
+
+// infaas modarch [TASK DATASET]                            (infaas_modarch)
+void AddModarchCommand(CLI::App& app, int* exit_code);
+
+// infaas modinfo ARCH                                      (infaas_modinfo)
+void AddModinfoCommand(CLI::App& app, int* exit_code);
+
+// infaas query -i FILE... (-v V | -a A -l MS | -t T -D D -A ACC -l MS)  (infaas_online_query)
+void AddQueryCommand(CLI::App& app, int* exit_code);
+
+// infaas offline INPUT_URL OUTPUT_URL ARCH                 (infaas_offline_query)
+void AddOfflineCommand(CLI::App& app, int* exit_code);
 
 }  // namespace infaas::cli

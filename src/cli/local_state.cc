@@ -31,4 +31,24 @@ absl::Status EnsureDefaultFolders(const std::string& store_url, const std::strin
   return absl::OkStatus();
 }
 
+std::filesystem::path RunFolder() { return StateHome() / "run"; }
+
+std::filesystem::path LogFolder() { return StateHome() / "logs"; }
+
+std::filesystem::path PidFilePath(absl::string_view process) {
+  return RunFolder() / absl::StrCat(process, ".pid");
+}
+
+std::filesystem::path LogFilePath(absl::string_view process) {
+  return LogFolder() / absl::StrCat(process, ".log");
+}
+
+std::filesystem::path MasterAddressFile() { return RunFolder() / "master.address"; }
+
+std::filesystem::path ExecutableFolder() {
+  std::error_code ec;
+  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::filesystem::current_path() : exe.parent_path();
+}
+
 }  // namespace infaas::cli

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "cli/text_table.h"
 
 namespace infaas::cli {
 namespace {
@@ -40,30 +41,29 @@ std::vector<std::string> Row(const v1::VariantRecord& v) {
 
 }  // namespace
 
-std::string FormatVariantTable(const std::vector<v1::VariantRecord>& variants) {
+std::string FormatVariantTable(const std::vector<v1::VariantRecord>& variants,
+                               const std::vector<std::vector<std::string>>& loaded_on) {
+  const bool with_loaded = !loaded_on.empty();
   std::vector<std::vector<std::string>> rows = {{"VARIANT", "FRAMEWORK", "CPU", "BATCH", "ACCURACY",
                                                  "B1 MS", "BMAX MS", "LOAD MS", "MEM MB"}};
+  if (with_loaded) rows[0].push_back("LOADED ON");
   bool any_claimed = false;
-  for (const auto& v : variants) {
-    rows.push_back(Row(v));
-    any_claimed |= v.profile().validation_samples() == 0;
-  }
-  std::vector<size_t> widths(rows[0].size(), 0);
-  for (const auto& row : rows) {
-    for (size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], row[c].size());
-  }
-  std::string out;
-  for (const auto& row : rows) {
-    std::vector<std::string> cells;
-    for (size_t c = 0; c < row.size(); ++c) {
-      // Names left-aligned, figures right-aligned.
-      const std::string pad(widths[c] - row[c].size(), ' ');
-      cells.push_back(c < 2 ? row[c] + pad : pad + row[c]);
+  for (size_t i = 0; i < variants.size(); ++i) {
+    rows.push_back(Row(variants[i]));
+    if (with_loaded) {
+      const bool loaded = i < loaded_on.size() && !loaded_on[i].empty();
+      rows.back().push_back(loaded ? absl::StrJoin(loaded_on[i], ",") : "-");
     }
-    absl::StrAppend(&out, absl::StrJoin(cells, "  "), "\n");
+    any_claimed |= variants[i].profile().validation_samples() == 0;
   }
+  // Names left-aligned, figures right-aligned.
+  std::string out = FormatTextTable(rows, "LLRRRRRRRL");
   if (any_claimed) absl::StrAppend(&out, "* accuracy declared by the uploader, not measured\n");
   return out;
+}
+
+std::string FormatVariantTable(const std::vector<v1::VariantRecord>& variants) {
+  return FormatVariantTable(variants, {});
 }
 
 }  // namespace infaas::cli

@@ -1,7 +1,7 @@
 #pragma once
 
 // The human-readable table of variants that `infaas profile`, `infaas
-// catalog` and `infaas modinfo` print:
+// catalog`, `infaas register` and `infaas modinfo` print:
 //
 //   VARIANT                        FRAMEWORK    CPU  BATCH  ACCURACY  B1 MS  BMAX MS  LOAD MS  MEM
 //   MB lenet5_torchscript_cpu1_b8     torchscript    1      8    91.03%   0.21
@@ -17,5 +17,10 @@
 namespace infaas::cli {
 
 std::string FormatVariantTable(const std::vector<v1::VariantRecord>& variants);
+
+// As above plus a last column LOADED ON: loaded_on[i] lists the workers
+// variants[i] is loaded on ("-" when none). Missing entries count as none.
+std::string FormatVariantTable(const std::vector<v1::VariantRecord>& variants,
+                               const std::vector<std::vector<std::string>>& loaded_on);
 
 }  // namespace infaas::cli

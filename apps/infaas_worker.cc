@@ -1,0 +1,96 @@
+// infaas-worker: loads model variants and serves inference for the master.
+//
+//   infaas-worker --master localhost:50052 --listen 127.0.0.1:0 --repo .infaas/models
+//
+// Once serving it prints one line to stdout, for launchers and tests to read
+// the chosen port:
+//   infaas-worker <id> listening on <host>:<port>
+// SIGTERM or SIGINT stops it gracefully: heartbeats stop, calls in flight
+// finish, variants unload, exit status 0.
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "common/logging.h"
+#include "worker/worker_server.h"
+
+namespace {
+
+std::string EnvOr(const char* name, std::string fallback) {
+  const char* value = std::getenv(name);
+  return value != nullptr && *value != '\0' ? std::string(value) : std::move(fallback);
+}
+
+std::string DefaultRepository() {
+  const char* home = std::getenv("INFAAS_HOME");
+  const std::filesystem::path base = home != nullptr && *home != '\0'
+                                         ? std::filesystem::path(home)
+                                         : std::filesystem::current_path() / ".infaas";
+  return (base / "models").string();
+}
+
+// Blocks SIGTERM/SIGINT in this thread before any other starts, so that every
+// thread inherits the mask and only sigwait() below sees them.
+sigset_t BlockStopSignals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  return signals;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app("infaas-worker: loads model variants and serves inference for the INFaaS master.",
+               "infaas-worker");
+  std::string master = EnvOr("INFAAS_MASTER", "localhost:50052");
+  std::string listen = "127.0.0.1:0";
+  std::string id = absl::StrCat("worker-", ::getpid());
+  std::string repo = DefaultRepository();
+  int heartbeat_ms = 500;
+  std::string log_level = "info";
+  app.add_option("--master", master, "HOST:PORT of the master (env INFAAS_MASTER)")
+      ->capture_default_str();
+  app.add_option("--listen", listen, "HOST:PORT to serve on; port 0 picks a free one")
+      ->capture_default_str();
+  app.add_option("--id", id, "this worker's id")->capture_default_str();
+  app.add_option("--repo", repo, "model repository root ($INFAAS_HOME/models)")
+      ->capture_default_str();
+  app.add_option("--heartbeat-ms", heartbeat_ms, "heartbeat interval until the master sets one")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--log-level", log_level, "debug, info, warning or error")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  infaas::InitLogging(absl::StrCat("worker ", id), infaas::ParseLogLevel(log_level));
+  const sigset_t stop_signals = BlockStopSignals();
+  auto server = infaas::worker::WorkerServer::Create(
+      {.worker_id = id,
+       .listen_address = listen,
+       .repository_root = repo,
+       .master_address = master,
+       .heartbeat_interval = absl::Milliseconds(heartbeat_ms)});
+  if (!server.ok()) {
+    infaas::LogError("worker failed to start",
+                     {{"worker", id}, {"error", server.status().message()}});
+    return 1;
+  }
+  std::cout << "infaas-worker " << id << " listening on " << (*server)->listen_address()
+            << std::endl;
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  infaas::LogInfo("worker stopping", {{"worker", id}, {"signal", strsignal(signal_number)}});
+  (*server)->Shutdown();
+  return 0;
+}

@@ -1,0 +1,131 @@
+// bench/serving: what the serving path adds on top of the backend.
+//
+// In one run, for a small and a large zoo model:
+//   in-process   decode + Model::Run in this process (batch 1), the floor;
+//   end to end   gRPC client -> infaas-master -> infaas-worker -> reply,
+//                at concurrency 1 and at saturation (many queries in flight).
+// Prints p50/p99 latency, the added latency over in-process, and throughput
+// as a fraction of in-process throughput at the variant's max batch.
+//
+//   build/bin/infaas_bench_serving [--seconds 5] [--concurrency 32]
+
+#include <grpcpp/create_channel.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <iostream>
+#include <thread>
+
+#include "absl/strings/str_format.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "backend/backend.h"
+#include "backend/preprocess.h"
+#include "common/latency_histogram.h"
+#include "testing/test_cluster.h"
+
+namespace {
+
+using namespace infaas;
+namespace fs = std::filesystem;
+
+struct Figures {
+  double p50_ms = 0, p99_ms = 0, per_second = 0;
+};
+
+// Runs `op` from `threads` threads for `seconds`; latency per call, and
+// `items` completed per call for the rate.
+template <typename Op>
+Figures Drive(int threads, absl::Duration duration, int items_per_call, Op op) {
+  absl::Mutex mu;
+  std::vector<double> samples;
+  std::atomic<int64_t> calls{0};
+  const absl::Time start = absl::Now(), stop = start + duration;
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&] {
+      std::vector<double> local;
+      while (absl::Now() < stop) {
+        const absl::Time t0 = absl::Now();
+        if (!op()) continue;
+        local.push_back(absl::ToDoubleMilliseconds(absl::Now() - t0));
+        ++calls;
+      }
+      absl::MutexLock lock(&mu);
+      samples.insert(samples.end(), local.begin(), local.end());
+    });
+  }
+  for (auto& t : pool) t.join();
+  const double elapsed = absl::ToDoubleSeconds(absl::Now() - start);
+  return {PercentileOf(samples, 50), PercentileOf(samples, 99),
+          static_cast<double>(calls.load() * items_per_call) / elapsed};
+}
+
+Figures InProcess(const std::string& arch, const std::string& image, int batch, absl::Duration d) {
+  const fs::path config = testing::TestCluster::SourceDir() / "models/zoo" / arch / "config.pbtxt";
+  auto model = backend::LoadModelFromConfigFile(config, {.cpu_threads = 1, .max_batch_size = 8});
+  if (!model.ok()) {
+    std::cerr << model.status() << "\n";
+    std::exit(1);
+  }
+  return Drive(1, d, batch, [&] {
+    std::vector<backend::Tensor> examples;
+    for (int i = 0; i < batch; ++i)
+      examples.push_back(*backend::DecodeImageInput(image, (*model)->config(), i));
+    return (*model)->Run(*backend::StackExamples(examples)).ok();
+  });
+}
+
+Figures EndToEnd(v1::Infaas::Stub* api, const std::string& variant, const std::string& image,
+                 int concurrency, absl::Duration d) {
+  v1::QueryOnlineRequest request;
+  request.set_variant(variant);
+  request.add_inputs()->set_encoded_image(image);
+  return Drive(concurrency, d, 1, [&] {
+    grpc::ClientContext context;
+    v1::QueryOnlineResponse response;
+    return api->QueryOnline(&context, request, &response).ok();
+  });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  double seconds = 5;
+  int concurrency = 32;
+  CLI::App app("Serving overhead: in-process backend vs gRPC client -> master -> worker.");
+  app.add_option("--seconds", seconds, "Measuring time per figure")->capture_default_str();
+  app.add_option("--concurrency", concurrency, "Queries in flight at saturation")
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  const absl::Duration d = absl::Seconds(seconds);
+
+  auto cluster =
+      testing::TestCluster::Start({.workers = 1, .zoo_models = {"lenet5", "resnet_mini"}});
+  if (!cluster.ok()) {
+    std::cerr << "cannot start the cluster: " << cluster.status() << "\n";
+    return 1;
+  }
+  const std::string image = testing::ReadBytes(testing::TestCluster::SourceDir() /
+                                               "models/zoo/samples/ankle_boot_0000.png");
+  absl::PrintF("%-12s %-22s %9s %9s %11s %12s %10s\n", "model", "path", "p50 ms", "p99 ms",
+               "added p50", "items/s", "vs in-proc");
+  for (const std::string arch : {"lenet5", "resnet_mini"}) {
+    const std::string variant = arch + "_torchscript_cpu1_b8";
+    EndToEnd((*cluster)->api(), variant, image, 1, absl::Seconds(1));  // load + warm up
+    const Figures floor = InProcess(arch, image, 1, d);
+    const Figures floor_batched = InProcess(arch, image, 8, d);
+    const Figures one = EndToEnd((*cluster)->api(), variant, image, 1, d);
+    const Figures busy = EndToEnd((*cluster)->api(), variant, image, concurrency, d);
+    auto row = [&](const char* path, const Figures& f, const Figures& base) {
+      absl::PrintF("%-12s %-22s %9.3f %9.3f %11.3f %12.0f %9.0f%%\n", arch, path, f.p50_ms,
+                   f.p99_ms, f.p50_ms - floor.p50_ms, f.per_second,
+                   100.0 * f.per_second / base.per_second);
+    };
+    row("in-process b1", floor, floor);
+    row("in-process b8", floor_batched, floor_batched);
+    row("e2e c1", one, floor);
+    row(absl::StrFormat("e2e c%d", concurrency).c_str(), busy, floor_batched);
+  }
+  return 0;
+}

@@ -1,0 +1,158 @@
+#include "api/infaas_service.h"
+
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/files.h"
+#include "common/grpc_status.h"
+#include "common/logging.h"
+
+namespace infaas::api {
+namespace {
+
+// The original INFaaS gave every query 10 s; a client may set less.
+constexpr absl::Duration kDefaultQueryDeadline = absl::Seconds(10);
+
+absl::Time DeadlineOf(const grpc::ServerContextBase& context, absl::Time now) {
+  const absl::Time fallback = now + kDefaultQueryDeadline;
+  if (context.deadline() == std::chrono::system_clock::time_point::max()) return fallback;
+  return std::min(absl::FromChrono(context.deadline()), fallback);
+}
+
+std::string KnownArchitectures(const controller::Catalogue& catalogue) {
+  std::set<std::string> names;
+  for (const auto& v : catalogue.variants) names.insert(v.config().architecture());
+  return names.empty() ? "none is registered (infaas register CONFIG MODEL_DIR)"
+                       : absl::StrCat("registered: ", absl::StrJoin(names, ", "));
+}
+
+}  // namespace
+
+InfaasService::InfaasService(Dependencies deps) : deps_(std::move(deps)) {}
+
+grpc::ServerUnaryReactor* InfaasService::QueryOnline(grpc::CallbackServerContext* context,
+                                                     const v1::QueryOnlineRequest* request,
+                                                     v1::QueryOnlineResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  deps_.router->QueryOnline(*request, DeadlineOf(*context, deps_.clock->Now()),
+                            [reactor, response](absl::StatusOr<v1::QueryOnlineResponse> result) {
+                              if (result.ok()) *response = *std::move(result);
+                              reactor->Finish(ToGrpcStatus(result.status()));
+                            });
+  return reactor;
+}
+
+grpc::Status InfaasService::RegisterModel(grpc::ServerContext* /*context*/,
+                                          const v1::RegisterModelRequest* request,
+                                          grpc::ServerWriter<v1::RegisterModelProgress>* writer) {
+  absl::StatusOr<std::filesystem::path> source = PathFromFileUrl(request->model_url());
+  if (!source.ok()) return ToGrpcStatus(source.status());
+  profiler::RegistrationRequest registration;
+  registration.config_text = request->config_pbtxt();
+  registration.config_path = *source / "config.pbtxt";
+  registration.model_source = *source;
+  registration.validation_url = request->validation_url();
+  absl::MutexLock lock(&registration_mu_);
+  absl::StatusOr<std::vector<v1::VariantRecord>> variants =
+      profiler::RegisterModel(registration, *deps_.repository, *deps_.store, deps_.registration,
+                              [writer](absl::string_view stage, double fraction) {
+                                v1::RegisterModelProgress progress;
+                                progress.set_stage(std::string(stage));
+                                progress.set_fraction(fraction);
+                                writer->Write(progress);  // a client that left only loses progress
+                              });
+  if (!variants.ok()) return ToGrpcStatus(variants.status());
+  if (absl::Status s = deps_.catalogue->Reload(); !s.ok()) return ToGrpcStatus(s);
+  v1::RegisterModelProgress last;
+  last.set_stage("registered");
+  last.set_fraction(1.0);
+  for (v1::VariantRecord& v : *variants) *last.add_variants() = std::move(v);
+  writer->Write(last);
+  return grpc::Status::OK;
+}
+
+grpc::Status InfaasService::ListArchitectures(grpc::ServerContext* /*context*/,
+                                              const v1::ListArchitecturesRequest* request,
+                                              v1::ListArchitecturesResponse* response) {
+  std::set<std::string> names;
+  for (const auto& v : deps_.catalogue->Get()->variants) {
+    if ((request->task().empty() || v.config().task() == request->task()) &&
+        (request->dataset().empty() || v.config().dataset() == request->dataset())) {
+      names.insert(v.config().architecture());
+    }
+  }
+  for (const std::string& n : names) response->add_architectures(n);
+  return grpc::Status::OK;
+}
+
+grpc::Status InfaasService::GetModelInfo(grpc::ServerContext* /*context*/,
+                                         const v1::GetModelInfoRequest* request,
+                                         v1::GetModelInfoResponse* response) {
+  std::shared_ptr<const controller::Catalogue> catalogue = deps_.catalogue->Get();
+  std::shared_ptr<const controller::ClusterSnapshot> cluster =
+      deps_.cluster->Snapshot(deps_.clock->Now());
+  for (const auto& v : catalogue->variants) {
+    if (v.config().architecture() != request->architecture()) continue;
+    v1::VariantInfo* info = response->add_variants();
+    *info->mutable_record() = v;
+    for (const auto& w : cluster->workers) {
+      const controller::LoadedVariant* loaded = w.Find(v.config().name());
+      if (loaded != nullptr && !loaded->loading) info->add_loaded_on_workers(w.id);
+    }
+  }
+  if (response->variants_size() == 0) {
+    return grpc::Status(grpc::StatusCode::NOT_FOUND,
+                        absl::StrCat("architecture \"", request->architecture(),
+                                     "\" is not registered; ", KnownArchitectures(*catalogue)));
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status InfaasService::GetClusterStatus(grpc::ServerContext* /*context*/,
+                                             const v1::GetClusterStatusRequest* /*request*/,
+                                             v1::ClusterStatus* response) {
+  for (const auto& w : deps_.cluster->Snapshot(deps_.clock->Now())->workers) {
+    v1::WorkerStatus* status = response->add_workers();
+    status->set_id(w.id);
+    status->set_address(w.address);
+    status->set_alive(true);
+    status->set_cpu_utilization(w.cpu_utilization);
+    status->set_free_memory_bytes(w.free_memory_bytes);
+    status->set_cores(w.cores);
+    for (const auto& v : w.variants) {
+      if (v.loading) continue;
+      v1::LoadedVariantStatus* lv = status->add_variants();
+      lv->set_variant(v.variant);
+      lv->set_instances(v.instances);
+      lv->set_queue_length(v.queue_length);
+      lv->set_qps(v.served_qps);
+      lv->set_p50_latency_ms(v.p50_latency_ms);
+      lv->set_p99_latency_ms(v.p99_latency_ms);
+    }
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status InfaasService::SubmitOfflineJob(grpc::ServerContext* /*context*/,
+                                             const v1::SubmitOfflineJobRequest* /*request*/,
+                                             v1::SubmitOfflineJobResponse* /*response*/) {
+  return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                      "offline jobs are not served by this master yet; use online queries");
+}
+
+MasterControlService::MasterControlService(controller::ClusterView* cluster, Clock* clock,
+                                           absl::Duration interval)
+    : cluster_(cluster), clock_(clock), interval_(interval) {}
+
+grpc::ServerUnaryReactor* MasterControlService::Heartbeat(grpc::CallbackServerContext* context,
+                                                          const internal::HeartbeatRequest* request,
+                                                          internal::HeartbeatResponse* response) {
+  cluster_->OnHeartbeat(*request, clock_->Now());
+  response->set_interval_ms(static_cast<int>(absl::ToInt64Milliseconds(interval_)));
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+}  // namespace infaas::api

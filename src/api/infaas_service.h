@@ -1,0 +1,79 @@
+#pragma once
+
+// InfaasService: the master's public gRPC API, infaas.v1.Infaas, as a thin
+// adapter over the controller. QueryOnline uses the callback API and never
+// blocks a gRPC thread (the router is asynchronous); the other methods are
+// rare and short and use the synchronous API. RegisterModel runs the
+// profiler in this process, one registration at a time, and streams its
+// progress.
+//
+// Thread-safe. Owned by the master's main; outlives the grpc::Server.
+
+#include <filesystem>
+#include <memory>
+
+#include "absl/synchronization/mutex.h"
+#include "common/clock.h"
+#include "controller/catalogue_view.h"
+#include "controller/cluster_view.h"
+#include "controller/query_router.h"
+#include "infaas/internal/worker.grpc.pb.h"
+#include "infaas/v1/api.grpc.pb.h"
+#include "profiler/registrar.h"
+#include "repository/model_repository.h"
+#include "store/metadata_store.h"
+
+namespace infaas::api {
+
+class InfaasService final : public v1::Infaas::WithCallbackMethod_QueryOnline<v1::Infaas::Service> {
+ public:
+  struct Dependencies {
+    store::MetadataStore* store;
+    repository::ModelRepository* repository;
+    controller::CatalogueView* catalogue;
+    controller::ClusterView* cluster;
+    controller::QueryRouter* router;
+    Clock* clock;
+    profiler::RegistrationOptions registration;
+  };
+
+  explicit InfaasService(Dependencies deps);
+
+  grpc::ServerUnaryReactor* QueryOnline(grpc::CallbackServerContext* context,
+                                        const v1::QueryOnlineRequest* request,
+                                        v1::QueryOnlineResponse* response) override;
+  grpc::Status RegisterModel(grpc::ServerContext* context, const v1::RegisterModelRequest* request,
+                             grpc::ServerWriter<v1::RegisterModelProgress>* writer) override;
+  grpc::Status ListArchitectures(grpc::ServerContext* context,
+                                 const v1::ListArchitecturesRequest* request,
+                                 v1::ListArchitecturesResponse* response) override;
+  grpc::Status GetModelInfo(grpc::ServerContext* context, const v1::GetModelInfoRequest* request,
+                            v1::GetModelInfoResponse* response) override;
+  grpc::Status GetClusterStatus(grpc::ServerContext* context,
+                                const v1::GetClusterStatusRequest* request,
+                                v1::ClusterStatus* response) override;
+  grpc::Status SubmitOfflineJob(grpc::ServerContext* context,
+                                const v1::SubmitOfflineJobRequest* request,
+                                v1::SubmitOfflineJobResponse* response) override;
+
+ private:
+  const Dependencies deps_;
+  absl::Mutex registration_mu_;  // one registration at a time
+};
+
+// The internal Master service the workers heartbeat to.
+class MasterControlService final : public internal::Master::CallbackService {
+ public:
+  MasterControlService(controller::ClusterView* cluster, Clock* clock, absl::Duration interval);
+
+  grpc::ServerUnaryReactor* Heartbeat(grpc::CallbackServerContext* context,
+                                      const internal::HeartbeatRequest* request,
+                                      internal::HeartbeatResponse* response) override;
+
+ private:
+  controller::ClusterView* const cluster_;
+  Clock* const clock_;
+  const absl::Duration interval_;
+};
+
+}  // namespace infaas::api

@@ -1,0 +1,46 @@
+#include "cli/cluster_table.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "cli/text_table.h"
+
+namespace infaas::cli {
+namespace {
+
+std::string WorkersTable(const v1::ClusterStatus& status) {
+  std::vector<std::vector<std::string>> rows = {
+      {"WORKER", "ADDRESS", "ALIVE", "CPU %", "FREE MB", "CORES", "VARIANTS"}};
+  for (const v1::WorkerStatus& w : status.workers()) {
+    rows.push_back({w.id(), w.address(), w.alive() ? "yes" : "no",
+                    absl::StrFormat("%.1f", w.cpu_utilization() * 100),
+                    absl::StrCat(w.free_memory_bytes() >> 20), absl::StrCat(w.cores()),
+                    absl::StrCat(w.variants_size())});
+  }
+  return FormatTextTable(rows, "LLL");
+}
+
+std::string VariantsTable(const v1::ClusterStatus& status) {
+  std::vector<std::vector<std::string>> rows = {
+      {"WORKER", "VARIANT", "INSTANCES", "QUEUE", "QPS", "P50 MS", "P99 MS"}};
+  for (const v1::WorkerStatus& w : status.workers()) {
+    for (const v1::LoadedVariantStatus& v : w.variants()) {
+      rows.push_back({w.id(), v.variant(), absl::StrCat(v.instances()),
+                      absl::StrCat(v.queue_length()), absl::StrFormat("%.1f", v.qps()),
+                      absl::StrFormat("%.3f", v.p50_latency_ms()),
+                      absl::StrFormat("%.3f", v.p99_latency_ms())});
+    }
+  }
+  if (rows.size() == 1) return "no variants loaded (a query loads what it needs)\n";
+  return FormatTextTable(rows, "LL");
+}
+
+}  // namespace
+
+std::string FormatClusterStatus(const v1::ClusterStatus& status) {
+  if (status.workers_size() == 0) {
+    return "no workers registered with the master\n";
+  }
+  return absl::StrCat(WorkersTable(status), "\n", VariantsTable(status));
+}
+
+}  // namespace infaas::cli

@@ -1,0 +1,158 @@
+#include "cli/query_output.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+
+namespace infaas::cli {
+namespace {
+
+std::vector<float> ValuesOf(const v1::OutputTensor& output) {
+  return std::vector<float>(output.values().begin(), output.values().end());
+}
+
+std::vector<std::string> LabelsOf(const v1::QueryOnlineResponse& response) {
+  return std::vector<std::string>(response.labels().begin(), response.labels().end());
+}
+
+std::string InputName(const std::vector<std::string>& inputs, int i) {
+  return i < static_cast<int>(inputs.size()) ? inputs[i] : absl::StrCat("input ", i);
+}
+
+// JSON has no NaN or infinity.
+std::string JsonNumber(double value) {
+  return std::isfinite(value) ? absl::StrFormat("%.6g", value) : "null";
+}
+
+std::string TopKLine(const std::vector<float>& values, const std::vector<std::string>& labels,
+                     int k) {
+  std::vector<std::string> parts;
+  for (const ScoredLabel& s : TopK(values, labels, k)) {
+    parts.push_back(absl::StrFormat("%s %.3f", s.label, s.score));
+  }
+  return absl::StrJoin(parts, ", ");
+}
+
+std::string RawLine(const std::vector<float>& values) {
+  return absl::StrCat("[",
+                      absl::StrJoin(values, ", ",
+                                    [](std::string* out, float v) {
+                                      absl::StrAppend(out, absl::StrFormat("%.6g", v));
+                                    }),
+                      "]");
+}
+
+std::string JsonOutput(const std::string& input, const std::vector<float>& values,
+                       const std::vector<std::string>& labels, int k) {
+  std::vector<std::string> top;
+  for (const ScoredLabel& s : TopK(values, labels, k)) {
+    top.push_back(absl::StrCat("{\"label\":", JsonString(s.label), ",\"index\":", s.index,
+                               ",\"score\":", JsonNumber(s.score), "}"));
+  }
+  return absl::StrCat(
+      "{\"input\":", JsonString(input), ",\"top\":[", absl::StrJoin(top, ","), "],\"values\":[",
+      absl::StrJoin(values, ",",
+                    [](std::string* out, float v) { absl::StrAppend(out, JsonNumber(v)); }),
+      "]}");
+}
+
+std::string JsonResponse(const v1::QueryOnlineResponse& response,
+                         const std::vector<std::string>& inputs, int k) {
+  const std::vector<std::string> labels = LabelsOf(response);
+  std::vector<std::string> outputs;
+  for (int i = 0; i < response.outputs_size(); ++i) {
+    outputs.push_back(JsonOutput(InputName(inputs, i), ValuesOf(response.outputs(i)), labels, k));
+  }
+  return absl::StrCat("{\"variant\":", JsonString(response.variant()),
+                      ",\"worker\":", JsonString(response.worker()),
+                      ",\"predicted_ms\":", JsonNumber(response.predicted_latency_ms()),
+                      ",\"measured_ms\":", JsonNumber(response.measured_latency_ms()),
+                      ",\"queue_ms\":", JsonNumber(response.queue_time_ms()),
+                      ",\"loaded\":", response.loaded() ? "true" : "false", ",\"outputs\":[",
+                      absl::StrJoin(outputs, ","), "]}\n");
+}
+
+}  // namespace
+
+std::vector<double> Softmax(const std::vector<float>& logits) {
+  if (logits.empty()) return {};
+  const double max = *std::max_element(logits.begin(), logits.end());
+  std::vector<double> p(logits.size());
+  double sum = 0;
+  for (size_t i = 0; i < logits.size(); ++i) {
+    p[i] = std::exp(logits[i] - max);
+    sum += p[i];
+  }
+  for (double& v : p) v /= sum;
+  return p;
+}
+
+std::vector<ScoredLabel> TopK(const std::vector<float>& logits,
+                              const std::vector<std::string>& labels, int k) {
+  const std::vector<double> p = Softmax(logits);
+  std::vector<int> order(p.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&p](int a, int b) { return p[a] > p[b]; });
+  order.resize(std::min(order.size(), static_cast<size_t>(std::max(0, k))));
+  std::vector<ScoredLabel> top;
+  for (int i : order) {
+    top.push_back(
+        {i, i < static_cast<int>(labels.size()) ? labels[i] : absl::StrCat("class ", i), p[i]});
+  }
+  return top;
+}
+
+std::string FormatQueryOutput(const v1::QueryOnlineResponse& response,
+                              const std::vector<std::string>& inputs, OutputFormat format,
+                              int top_k) {
+  if (format == OutputFormat::kJson) return JsonResponse(response, inputs, top_k);
+  const std::vector<std::string> labels = LabelsOf(response);
+  std::string out;
+  for (int i = 0; i < response.outputs_size(); ++i) {
+    const std::vector<float> values = ValuesOf(response.outputs(i));
+    absl::StrAppend(
+        &out, InputName(inputs, i), ": ",
+        format == OutputFormat::kRaw ? RawLine(values) : TopKLine(values, labels, top_k), "\n");
+  }
+  return out;
+}
+
+std::string FormatQuerySummary(const v1::QueryOnlineResponse& response) {
+  return absl::StrFormat(
+      "variant %s on %s: %.2f ms (predicted %.2f ms, queue %.2f ms, cold load: %s)",
+      response.variant(), response.worker(), response.measured_latency_ms(),
+      response.predicted_latency_ms(), response.queue_time_ms(), response.loaded() ? "yes" : "no");
+}
+
+std::string JsonString(absl::string_view text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          absl::StrAppendFormat(&out, "\\u%04x", static_cast<int>(c));
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+}  // namespace infaas::cli

@@ -1,0 +1,135 @@
+#include <cstdlib>
+#include <iostream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "cli/command_status.h"
+#include "cli/commands.h"
+#include "cli/local_cluster.h"
+#include "cli/local_state.h"
+#include "cli/master_client.h"
+#include "cli/model_zoo.h"
+#include "common/status_macros.h"
+
+namespace infaas::cli {
+namespace {
+
+struct UpFlags {
+  int workers = 1;
+  std::string store = DefaultStoreUrl();
+  std::string repository = DefaultRepositoryUrl();
+  int port = 50052;
+  int wait_s = 30;
+  bool no_zoo = false;
+};
+
+// The started processes keep our working folder, but their logs and the
+// master's messages are clearer with absolute paths.
+std::string AbsoluteStoreUrl(const std::string& url) {
+  if (!absl::StartsWith(url, "sqlite:")) return url;
+  return absl::StrCat("sqlite:",
+                      std::filesystem::absolute(url.substr(7)).lexically_normal().string());
+}
+
+absl::Status RegisterZooIfEmpty(MasterClient& master) {
+  grpc::ClientContext context;
+  SetDeadline(context, absl::Seconds(10));
+  v1::ListArchitecturesResponse known;
+  if (grpc::Status s = master.stub().ListArchitectures(&context, {}, &known); !s.ok()) {
+    return master.CallError(s);
+  }
+  if (known.architectures_size() > 0) {
+    std::cout << "catalogue: " << absl::StrJoin(known.architectures(), ", ") << "\n";
+    return absl::OkStatus();
+  }
+  const char* env = std::getenv("INFAAS_ZOO");
+  absl::StatusOr<std::filesystem::path> zoo = FindModelZoo(ExecutableFolder(), env ? env : "");
+  if (!zoo.ok()) {
+    std::cerr << "the catalogue is empty and " << zoo.status().message()
+              << "; register models with: infaas register CONFIG\n";
+    return absl::OkStatus();
+  }
+  std::cout << "the catalogue is empty: registering the model zoo in " << zoo->string()
+            << " (profiling every variant takes a few minutes; --no-zoo skips this)\n";
+  return RegisterModelZoo(master, *zoo);
+}
+
+// A sample image to show in the example query, from the zoo when there is one.
+std::string SampleImage() {
+  const char* env = std::getenv("INFAAS_ZOO");
+  absl::StatusOr<std::filesystem::path> zoo = FindModelZoo(ExecutableFolder(), env ? env : "");
+  const std::filesystem::path sample =
+      zoo.ok() ? *zoo / "samples" / "ankle_boot_0000.png" : std::filesystem::path();
+  return zoo.ok() && std::filesystem::exists(sample) ? sample.string() : "IMAGE.png";
+}
+
+void PrintHowToUse(const LocalCluster& cluster) {
+  const std::string workers =
+      cluster.worker_ids.empty() ? ""
+                                 : absl::StrCat(" (", absl::StrJoin(cluster.worker_ids, ", "), ")");
+  std::cout << "INFaaS is up: master on " << cluster.master_address << ", "
+            << cluster.worker_ids.size() << " worker(s)" << workers << "\n"
+            << "  state:  " << StateHome().string() << " (logs in " << LogFolder().string() << ")\n"
+            << "  clients started with this INFAAS_HOME / in this folder find the master through "
+            << MasterAddressFile().string() << "; elsewhere pass --master "
+            << cluster.master_address << "\n"
+            << "  try:    infaas status; infaas modarch classification fashion-mnist\n"
+            << "          infaas query -t classification -D fashion-mnist -A 90 -l 20 -i "
+            << SampleImage() << "\n"
+            << "  stop:   infaas down\n";
+}
+
+absl::Status RunUp(const UpFlags& flags) {
+  RETURN_IF_ERROR(CheckNoLocalClusterRuns());
+  const LocalClusterOptions options{
+      .workers = flags.workers,
+      .store_url = AbsoluteStoreUrl(flags.store),
+      .repository = std::filesystem::absolute(flags.repository).lexically_normal().string(),
+      .port = flags.port,
+      .startup_timeout = absl::Seconds(flags.wait_s),
+      .binaries = ExecutableFolder()};
+  ASSIGN_OR_RETURN(LocalCluster cluster, StartLocalCluster(options));
+  MasterClient master(cluster.master_address);
+  const absl::Status zoo = flags.no_zoo ? absl::OkStatus() : RegisterZooIfEmpty(master);
+  PrintHowToUse(cluster);
+  if (!zoo.ok()) {
+    return absl::Status(
+        zoo.code(), absl::StrCat(zoo.message(), "; INFaaS keeps running (stop it: infaas down)"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+void AddUpCommand(CLI::App& app, int* exit_code) {
+  auto flags = std::make_shared<UpFlags>();
+  CLI::App* cmd = app.add_subcommand(
+      "up",
+      "Start INFaaS on this machine in the background: infaas-master and N infaas-worker\n"
+      "processes (found beside this infaas executable), each in its own session with its\n"
+      "output in $INFAAS_HOME/logs (default ./.infaas/logs) and its pid in $INFAAS_HOME/run.\n"
+      "Waits until every worker has registered with the master. If the catalogue is empty,\n"
+      "registers the shipped model zoo (models/zoo above the executable, or $INFAAS_ZOO).\n"
+      "Refuses to start twice from one state folder; `infaas down` stops it.\n"
+      "Examples:\n"
+      "  infaas up\n"
+      "  infaas up --workers 2 --port 0 --no-zoo\n"
+      "  INFAAS_HOME=/tmp/infaas infaas up --store redis://localhost:6379");
+  cmd->add_option("--workers", flags->workers, "How many workers to start")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--store", flags->store, "Metadata store: sqlite:PATH or redis://HOST:PORT[/DB]")
+      ->capture_default_str();
+  cmd->add_option("--repo", flags->repository, "Model repository folder")->capture_default_str();
+  cmd->add_option("--port", flags->port, "Master port on 127.0.0.1 (0: any free port)")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
+  cmd->add_option("--wait-s", flags->wait_s, "Seconds to wait for the master and workers")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_flag("--no-zoo", flags->no_zoo, "Do not register the model zoo into an empty catalogue");
+  cmd->callback([flags, exit_code] { ReportCommandStatus("up", RunUp(*flags), exit_code); });
+}
+
+}  // namespace infaas::cli

@@ -1,0 +1,53 @@
+#pragma once
+
+// What the master knows of its workers at one instant: an immutable value
+// that the pure policies (selector, autoscalers) read. The master builds a
+// fresh one from heartbeats and publishes it as
+// std::shared_ptr<const ClusterSnapshot>.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+
+namespace infaas::controller {
+
+// One variant loaded on one worker (all its instances together).
+struct LoadedVariant {
+  std::string variant;
+  int instances = 1;
+  // Queries waiting or running on this variant on this worker.
+  int queue_length = 0;
+  double arrival_qps = 0;  // recent
+  double served_qps = 0;   // recent
+  double average_batch = 0;
+  double p50_latency_ms = 0;
+  double p99_latency_ms = 0;
+  bool loading = false;  // a load is in flight; not yet serving
+};
+
+struct WorkerSnapshot {
+  std::string id;
+  std::string address;  // host:port of its Worker service
+  int cores = 1;
+  double cpu_utilization = 0;  // 0..1 over all cores
+  int64_t free_memory_bytes = 0;
+  absl::Time last_heartbeat;
+  std::vector<LoadedVariant> variants;
+
+  // The loaded entry for `variant`, or nullptr.
+  const LoadedVariant* Find(const std::string& variant) const {
+    for (const LoadedVariant& v : variants) {
+      if (v.variant == variant) return &v;
+    }
+    return nullptr;
+  }
+};
+
+struct ClusterSnapshot {
+  absl::Time taken_at;
+  std::vector<WorkerSnapshot> workers;  // live workers only
+};
+
+}  // namespace infaas::controller

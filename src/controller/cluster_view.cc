@@ -1,0 +1,119 @@
+#include "controller/cluster_view.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/logging.h"
+
+namespace infaas::controller {
+namespace {
+
+WorkerSnapshot FromHeartbeat(const internal::HeartbeatRequest& beat, absl::Time now) {
+  WorkerSnapshot w;
+  w.id = beat.worker_id();
+  w.address = beat.address();
+  w.cores = beat.cores() > 0 ? beat.cores() : 1;
+  w.cpu_utilization = beat.cpu_utilization();
+  w.free_memory_bytes = beat.free_memory_bytes();
+  w.last_heartbeat = now;
+  for (const internal::VariantLoad& v : beat.variants()) {
+    LoadedVariant lv;
+    lv.variant = v.variant();
+    lv.instances = v.instances() > 0 ? v.instances() : 1;
+    lv.queue_length = v.queue_length();
+    lv.arrival_qps = v.arrival_qps();
+    lv.served_qps = v.served_qps();
+    lv.average_batch = v.average_batch();
+    lv.p50_latency_ms = v.p50_latency_ms();
+    lv.p99_latency_ms = v.p99_latency_ms();
+    lv.loading = v.loading();
+    w.variants.push_back(std::move(lv));
+  }
+  return w;
+}
+
+}  // namespace
+
+ClusterView::ClusterView(absl::Duration dead_after) : dead_after_(dead_after) {}
+
+void ClusterView::OnHeartbeat(const internal::HeartbeatRequest& beat, absl::Time now) {
+  WorkerSnapshot w = FromHeartbeat(beat, now);
+  absl::MutexLock lock(&mu_);
+  if (workers_.find(w.id) == workers_.end()) {
+    LogInfo("worker joined", {{"worker", w.id}, {"address", w.address}});
+  }
+  // A reported variant is no longer "loading".
+  for (const LoadedVariant& v : w.variants) loading_.erase({w.id, v.variant});
+  workers_[w.id] = std::move(w);
+  snapshot_.reset();
+}
+
+void ClusterView::NoteLoading(const std::string& worker_id, const std::string& variant,
+                              bool loading) {
+  absl::MutexLock lock(&mu_);
+  if (loading) {
+    loading_.insert({worker_id, variant});
+  } else {
+    loading_.erase({worker_id, variant});
+  }
+  snapshot_.reset();
+}
+
+void ClusterView::NoteLoaded(const std::string& worker_id, const std::string& variant) {
+  absl::MutexLock lock(&mu_);
+  loading_.erase({worker_id, variant});
+  auto it = workers_.find(worker_id);
+  if (it != workers_.end() && it->second.Find(variant) == nullptr) {
+    it->second.variants.push_back(LoadedVariant{.variant = variant});
+  }
+  snapshot_.reset();
+}
+
+void ClusterView::MarkDead(const std::string& worker_id) {
+  absl::MutexLock lock(&mu_);
+  if (workers_.erase(worker_id) > 0) {
+    LogWarning("worker marked dead", {{"worker", worker_id}, {"reason", "RPC unavailable"}});
+    snapshot_.reset();
+  }
+}
+
+void ClusterView::ExpireLocked(absl::Time now) {
+  for (auto it = workers_.begin(); it != workers_.end();) {
+    if (now - it->second.last_heartbeat > dead_after_) {
+      LogWarning("worker marked dead",
+                 {{"worker", it->first},
+                  {"reason", "no heartbeat"},
+                  {"silent_ms",
+                   absl::StrCat(absl::ToInt64Milliseconds(now - it->second.last_heartbeat))}});
+      it = workers_.erase(it);
+      snapshot_.reset();
+    } else {
+      ++it;
+    }
+  }
+}
+
+std::shared_ptr<const ClusterSnapshot> ClusterView::Snapshot(absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  ExpireLocked(now);
+  if (snapshot_ != nullptr) return snapshot_;
+  auto snapshot = std::make_shared<ClusterSnapshot>();
+  snapshot->taken_at = now;
+  for (const auto& [id, worker] : workers_) {
+    WorkerSnapshot w = worker;
+    for (const auto& [loading_worker, variant] : loading_) {
+      if (loading_worker == id && w.Find(variant) == nullptr) {
+        w.variants.push_back(LoadedVariant{.variant = variant, .loading = true});
+      }
+    }
+    snapshot->workers.push_back(std::move(w));
+  }
+  snapshot_ = std::move(snapshot);
+  return snapshot_;
+}
+
+int ClusterView::LiveWorkers(absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  ExpireLocked(now);
+  return static_cast<int>(workers_.size());
+}
+
+}  // namespace infaas::controller

@@ -1,0 +1,63 @@
+#pragma once
+
+// ClusterView: the master's live picture of its workers, fed by heartbeats.
+//
+//   view.OnHeartbeat(request, clock->Now());        // from the Heartbeat RPC
+//   std::shared_ptr<const ClusterSnapshot> s = view.Snapshot(clock->Now());
+//
+// A worker silent for longer than `dead_after` is dropped from snapshots
+// and its variants forgotten (logged once). Loads the master has started but
+// that no heartbeat reports yet appear as LoadedVariant{loading = true}, so
+// the selector does not start a second load of the same variant.
+//
+// Thread-safe. Snapshot() returns an immutable value, rebuilt only when
+// something changed.
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <utility>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "controller/cluster_snapshot.h"
+#include "infaas/internal/worker.pb.h"
+
+namespace infaas::controller {
+
+class ClusterView {
+ public:
+  explicit ClusterView(absl::Duration dead_after = absl::Seconds(2));
+
+  void OnHeartbeat(const internal::HeartbeatRequest& beat, absl::Time now);
+
+  // The live workers at `now`.
+  std::shared_ptr<const ClusterSnapshot> Snapshot(absl::Time now);
+
+  // Marks a load in flight (or finished: loading = false) until a heartbeat
+  // reports the variant.
+  void NoteLoading(const std::string& worker_id, const std::string& variant, bool loading);
+
+  // Records a finished load at once, before the worker's next heartbeat
+  // reports it, so the selector does not ask for the same load again.
+  void NoteLoaded(const std::string& worker_id, const std::string& variant);
+
+  // Forgets a worker at once (e.g. its RPCs fail with UNAVAILABLE).
+  void MarkDead(const std::string& worker_id);
+
+  // Number of workers heard from within dead_after of `now`.
+  int LiveWorkers(absl::Time now);
+
+ private:
+  void ExpireLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const absl::Duration dead_after_;
+  absl::Mutex mu_;
+  std::map<std::string, WorkerSnapshot> workers_ ABSL_GUARDED_BY(mu_);
+  std::set<std::pair<std::string, std::string>> loading_ ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<const ClusterSnapshot> snapshot_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace infaas::controller

@@ -1,0 +1,150 @@
+#include "controller/internal/selector_candidates.h"
+
+#include <algorithm>
+#include <tuple>
+
+#include "absl/strings/string_view.h"
+
+namespace infaas::controller::internal {
+namespace {
+
+double IdleCores(const WorkerSnapshot& worker) {
+  double cores = std::max(worker.cores, 1);
+  return cores * (1.0 - std::clamp(worker.cpu_utilization, 0.0, 1.0));
+}
+
+bool MeetsAccuracy(const v1::VariantRecord& record, const QueryRequirements& requirements) {
+  return record.profile().accuracy_percent() >= requirements.min_accuracy_percent;
+}
+
+// 0: serving and not overloaded; 1: needs (or waits for) a load; 2: overloaded.
+int Tier(const Candidate& c) {
+  if (c.readiness != Readiness::kServing) return 1;
+  return c.overloaded ? 2 : 0;
+}
+
+// Sort key of forms 2 and 3: tier, then cost; for one variant on several
+// workers, the least loaded; names last so that the order is total.
+auto RequirementsKey(const Candidate& c) {
+  return std::make_tuple(Tier(c), c.cost, c.queue_per_instance, c.worker->cpu_utilization,
+                         c.predicted_ms, MaxBatch(*c.record),
+                         absl::string_view(c.record->config().name()),
+                         absl::string_view(c.worker->id));
+}
+
+Candidate MakeCandidate(const v1::VariantRecord& record, const WorkerSnapshot& worker,
+                        const LoadedVariant* loaded, int batch, const SelectorOptions& options) {
+  Candidate c;
+  c.record = &record;
+  c.worker = &worker;
+  c.service_ms = PredictLatencyMs(record.profile(), batch);
+  c.cost = CpuThreads(record) * c.service_ms;
+  if (loaded == nullptr) {
+    c.readiness = Readiness::kCold;
+    c.wait_ms = record.profile().load_latency_ms();
+  } else {
+    c.readiness = loaded->loading ? Readiness::kLoading : Readiness::kServing;
+    c.queue_length = std::max(loaded->queue_length, 0);
+    c.queue_per_instance = static_cast<double>(c.queue_length) / std::max(loaded->instances, 1);
+    // Each queued query is taken as one batch-1 request; the instances share
+    // the queue evenly.
+    c.wait_ms = c.queue_per_instance * PredictLatencyMs(record.profile(), 1);
+    if (loaded->loading) c.wait_ms += record.profile().load_latency_ms();
+    c.overloaded = !loaded->loading && c.queue_per_instance > options.overload_queue_per_instance;
+  }
+  c.predicted_ms = c.wait_ms + c.service_ms;
+  return c;
+}
+
+}  // namespace
+
+int MaxBatch(const v1::VariantRecord& record) {
+  return std::max(record.config().max_batch_size(), 1);
+}
+
+int CpuThreads(const v1::VariantRecord& record) {
+  return std::max(record.config().cpu_threads(), 1);
+}
+
+const WorkerSnapshot* ChooseLoadWorker(const v1::VariantRecord& record,
+                                       const ClusterSnapshot& cluster) {
+  const int threads = CpuThreads(record);
+  auto key = [threads](const WorkerSnapshot& w) {
+    // Larger is better on every element but the id.
+    return std::make_tuple(IdleCores(w) >= threads, w.free_memory_bytes, IdleCores(w));
+  };
+  const WorkerSnapshot* best = nullptr;
+  for (const WorkerSnapshot& worker : cluster.workers) {
+    if (worker.Find(record.config().name()) != nullptr) continue;
+    if (worker.free_memory_bytes < record.profile().peak_memory_bytes()) continue;
+    if (best == nullptr || key(worker) > key(*best) ||
+        (key(worker) == key(*best) && worker.id < best->id)) {
+      best = &worker;
+    }
+  }
+  return best;
+}
+
+std::vector<Candidate> BuildCandidates(const std::vector<const v1::VariantRecord*>& records,
+                                       const ClusterSnapshot& cluster, int batch,
+                                       const SelectorOptions& options) {
+  std::vector<Candidate> candidates;
+  for (const v1::VariantRecord* record : records) {
+    for (const WorkerSnapshot& worker : cluster.workers) {
+      const LoadedVariant* loaded = worker.Find(record->config().name());
+      if (loaded != nullptr) {
+        candidates.push_back(MakeCandidate(*record, worker, loaded, batch, options));
+      }
+    }
+    if (const WorkerSnapshot* target = ChooseLoadWorker(*record, cluster); target != nullptr) {
+      candidates.push_back(MakeCandidate(*record, *target, nullptr, batch, options));
+    }
+  }
+  return candidates;
+}
+
+const Candidate* BestQualifying(const std::vector<Candidate>& candidates,
+                                const QueryRequirements& requirements) {
+  const Candidate* best = nullptr;
+  for (const Candidate& c : candidates) {
+    if (!MeetsAccuracy(*c.record, requirements)) continue;
+    if (!(c.predicted_ms <= requirements.latency_slo_ms)) continue;
+    if (best == nullptr || RequirementsKey(c) < RequirementsKey(*best)) best = &c;
+  }
+  return best;
+}
+
+const Candidate* BestToLoad(const std::vector<Candidate>& candidates,
+                            const QueryRequirements& requirements) {
+  auto loading_somewhere = [&candidates](const v1::VariantRecord* record) {
+    return std::any_of(candidates.begin(), candidates.end(), [record](const Candidate& c) {
+      return c.record == record && c.readiness == Readiness::kLoading;
+    });
+  };
+  const Candidate* best = nullptr;
+  for (const Candidate& c : candidates) {
+    if (c.readiness != Readiness::kCold || !MeetsAccuracy(*c.record, requirements)) continue;
+    if (!(c.service_ms <= requirements.latency_slo_ms) || loading_somewhere(c.record)) continue;
+    if (best == nullptr || RequirementsKey(c) < RequirementsKey(*best)) best = &c;
+  }
+  return best;
+}
+
+const Candidate* BestForNamedVariant(const std::vector<Candidate>& candidates) {
+  auto key = [](const Candidate& c) {
+    return std::make_tuple(static_cast<int>(c.readiness), c.queue_per_instance,
+                           c.worker->cpu_utilization, absl::string_view(c.worker->id));
+  };
+  const Candidate* best = nullptr;
+  for (const Candidate& c : candidates) {
+    if (best == nullptr || key(c) < key(*best)) best = &c;
+  }
+  return best;
+}
+
+bool QualifiesWhenIdle(const v1::VariantRecord& record, const QueryRequirements& requirements) {
+  return MeetsAccuracy(record, requirements) &&
+         PredictLatencyMs(record.profile(), requirements.batch_size) <= requirements.latency_slo_ms;
+}
+
+}  // namespace infaas::controller::internal

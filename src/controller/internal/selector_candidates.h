@@ -1,0 +1,70 @@
+#pragma once
+
+// The selector's options: one (variant, worker) placement each, with what a
+// query would see there. Private to the selector; see selector.h for the
+// latency model these figures follow.
+
+#include <vector>
+
+#include "controller/cluster_snapshot.h"
+#include "controller/selector.h"
+#include "infaas/v1/catalogue.pb.h"
+
+namespace infaas::controller::internal {
+
+enum class Readiness {
+  kServing,  // loaded and serving on the worker
+  kLoading,  // a load is in flight on the worker
+  kCold,     // not on the worker; a load would be needed
+};
+
+// One place a query could run. Points into the catalogue and the snapshot,
+// which must outlive it.
+struct Candidate {
+  const v1::VariantRecord* record = nullptr;
+  const WorkerSnapshot* worker = nullptr;
+  Readiness readiness = Readiness::kCold;
+  int queue_length = 0;
+  double queue_per_instance = 0;
+  double service_ms = 0;    // inference at the query's batch, warm and idle
+  double wait_ms = 0;       // load still to come + queued work ahead
+  double predicted_ms = 0;  // wait_ms + service_ms
+  double cost = 0;          // cpu_threads * service_ms, core-ms
+  bool overloaded = false;  // serving with too long a queue per instance
+};
+
+// Config fields with their proto defaults (0 means 1) applied.
+int MaxBatch(const v1::VariantRecord& record);
+int CpuThreads(const v1::VariantRecord& record);
+
+// The worker to load `record` on: one that neither serves nor loads it and
+// has at least its peak memory free; those with enough idle cores for its
+// threads first, then the most free memory, then the most idle cores.
+// nullptr when no worker can take it.
+const WorkerSnapshot* ChooseLoadWorker(const v1::VariantRecord& record,
+                                       const ClusterSnapshot& cluster);
+
+// Every serving or loading instance of each record, plus one cold candidate
+// per record on ChooseLoadWorker (when there is one).
+std::vector<Candidate> BuildCandidates(const std::vector<const v1::VariantRecord*>& records,
+                                       const ClusterSnapshot& cluster, int batch,
+                                       const SelectorOptions& options);
+
+// Forms 2 and 3: the preferred candidate with accuracy >= the minimum and
+// predicted <= SLO (tiers and order as in selector.h), or nullptr.
+const Candidate* BestQualifying(const std::vector<Candidate>& candidates,
+                                const QueryRequirements& requirements);
+
+// The cheapest cold candidate that would qualify once warm and idle, whose
+// variant is not loading anywhere; nullptr if none.
+const Candidate* BestToLoad(const std::vector<Candidate>& candidates,
+                            const QueryRequirements& requirements);
+
+// Form 1: a serving instance (least queue per instance, then least CPU),
+// else one loading, else the cold candidate; nullptr if `candidates` is empty.
+const Candidate* BestForNamedVariant(const std::vector<Candidate>& candidates);
+
+// True when `record` meets the accuracy minimum and, warm and idle, the SLO.
+bool QualifiesWhenIdle(const v1::VariantRecord& record, const QueryRequirements& requirements);
+
+}  // namespace infaas::controller::internal

@@ -1,0 +1,82 @@
+#include "controller/load_coordinator.h"
+
+#include <grpcpp/client_context.h>
+
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "common/grpc_status.h"
+#include "common/logging.h"
+
+namespace infaas::controller {
+namespace {
+
+// Loads include reading, optimising and warming the model up.
+constexpr absl::Duration kLoadTimeout = absl::Seconds(120);
+
+struct LoadCall {
+  grpc::ClientContext context;
+  internal::LoadVariantRequest request;
+  internal::LoadVariantResponse response;
+};
+
+}  // namespace
+
+LoadCoordinator::LoadCoordinator(WorkerClients* clients, ClusterView* cluster)
+    : clients_(clients), cluster_(cluster) {}
+
+LoadCoordinator::~LoadCoordinator() {
+  absl::MutexLock lock(&mu_);
+  mu_.Await(absl::Condition(
+      +[](std::map<Key, std::vector<Done>>* w) { return w->empty(); }, &waiters_));
+}
+
+int LoadCoordinator::LoadsInFlight() {
+  absl::MutexLock lock(&mu_);
+  return static_cast<int>(waiters_.size());
+}
+
+void LoadCoordinator::EnsureLoaded(const v1::VariantRecord& record, const std::string& worker_id,
+                                   const std::string& address, Done done) {
+  const Key key{worker_id, record.config().name()};
+  {
+    absl::MutexLock lock(&mu_);
+    auto [it, started] = waiters_.try_emplace(key);
+    if (done) it->second.push_back(std::move(done));
+    if (!started) return;  // a load is in flight: wait for it
+  }
+  cluster_->NoteLoading(worker_id, key.second, true);
+  LogInfo("loading variant", {{"variant", key.second}, {"worker", worker_id}});
+  auto call = std::make_shared<LoadCall>();
+  call->context.set_deadline(absl::ToChronoTime(absl::Now() + kLoadTimeout));
+  *call->request.mutable_record() = record;
+  clients_->For(address)->async()->LoadVariant(
+      &call->context, &call->request, &call->response,
+      [this, call, key](grpc::Status s) { Finish(key, FromGrpcStatus(s)); });
+}
+
+void LoadCoordinator::Finish(const Key& key, absl::Status status) {
+  if (status.ok()) {
+    LogInfo("variant loaded", {{"variant", key.second}, {"worker", key.first}});
+  } else {
+    LogWarning("variant load failed",
+               {{"variant", key.second}, {"worker", key.first}, {"error", status.ToString()}});
+  }
+  if (status.ok()) {
+    cluster_->NoteLoaded(key.first, key.second);
+  } else {
+    cluster_->NoteLoading(key.first, key.second, false);
+  }
+  std::vector<Done> waiters;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = waiters_.find(key);
+    if (it != waiters_.end()) {
+      waiters = std::move(it->second);
+      waiters_.erase(it);
+    }
+  }
+  for (Done& done : waiters) done(status);
+}
+
+}  // namespace infaas::controller

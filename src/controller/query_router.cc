@@ -1,0 +1,170 @@
+#include "controller/query_router.h"
+
+#include <grpcpp/client_context.h>
+
+#include "absl/strings/str_cat.h"
+#include "common/grpc_status.h"
+#include "common/logging.h"
+#include "profiler/validation_set.h"
+
+namespace infaas::controller {
+
+// One query in flight; shared by the callbacks that move it along.
+struct QueryRouter::Pending {
+  v1::QueryOnlineRequest request;
+  QueryRequirements requirements;
+  absl::Time start;
+  absl::Time deadline;
+  Done done;
+  int attempts = 0;
+  bool loaded = false;  // a cold load happened for this query
+  Selection selection;
+  const v1::VariantRecord* record = nullptr;
+  std::shared_ptr<const Catalogue> catalogue;  // keeps `record` alive
+  std::unique_ptr<grpc::ClientContext> context;
+  internal::InferRequest infer;
+  internal::InferResponse reply;
+};
+
+QueryRequirements RequirementsOf(const v1::QueryOnlineRequest& request) {
+  QueryRequirements r;
+  r.variant = request.variant();
+  r.architecture = request.architecture();
+  r.task = request.task();
+  r.dataset = request.dataset();
+  r.min_accuracy_percent = request.min_accuracy_percent();
+  r.latency_slo_ms = request.latency_slo_ms();
+  r.batch_size = request.inputs_size();
+  r.input_dims.assign(request.input_dims().begin(), request.input_dims().end());
+  return r;
+}
+
+QueryRouter::QueryRouter(Dependencies deps, SelectorOptions options)
+    : deps_(std::move(deps)), options_(options) {}
+
+void QueryRouter::QueryOnline(const v1::QueryOnlineRequest& request, absl::Time deadline,
+                              Done done) {
+  if (request.inputs_size() == 0) {
+    done(absl::InvalidArgumentError("the query has no inputs: give at least one image (-i)"));
+    return;
+  }
+  auto query = std::make_shared<Pending>();
+  query->request = request;
+  query->requirements = RequirementsOf(request);
+  query->start = deps_.clock->Now();
+  query->deadline = deadline;
+  query->done = std::move(done);
+  Place(std::move(query));
+}
+
+void QueryRouter::Place(std::shared_ptr<Pending> query) {
+  ++query->attempts;
+  query->catalogue = deps_.catalogue->Get();
+  std::shared_ptr<const ClusterSnapshot> cluster = deps_.cluster->Snapshot(deps_.clock->Now());
+  SelectorDecision decision =
+      SelectVariant(query->requirements, *query->catalogue, *cluster, options_);
+  if (decision.background_load.has_value()) {
+    const LoadRecommendation& load = *decision.background_load;
+    if (const v1::VariantRecord* r = query->catalogue->Find(load.variant)) {
+      LogInfo("background load",
+              {{"variant", load.variant}, {"worker", load.worker_id}, {"reason", load.reason}});
+      deps_.loads->EnsureLoaded(*r, load.worker_id, load.worker_address, nullptr);
+    }
+  }
+  if (!decision.selection.ok()) {
+    query->done(decision.selection.status());
+    return;
+  }
+  query->selection = *decision.selection;
+  query->record = query->catalogue->Find(query->selection.variant);
+  if (query->record == nullptr) {
+    query->done(absl::InternalError(absl::StrCat("selected variant ", query->selection.variant,
+                                                 " is missing from the catalogue")));
+    return;
+  }
+  if (!query->selection.needs_load) {
+    Dispatch(std::move(query));
+    return;
+  }
+  query->loaded = true;
+  deps_.loads->EnsureLoaded(
+      *query->record, query->selection.worker_id, query->selection.worker_address,
+      [this, query](absl::Status s) {
+        if (!s.ok()) {
+          query->done(absl::Status(
+              s.code(), absl::StrCat("loading ", query->selection.variant, " on ",
+                                     query->selection.worker_id, " failed: ", s.message())));
+          return;
+        }
+        Dispatch(query);
+      });
+}
+
+void QueryRouter::Dispatch(std::shared_ptr<Pending> query) {
+  query->context = std::make_unique<grpc::ClientContext>();
+  query->context->set_deadline(absl::ToChronoTime(query->deadline));
+  query->infer.Clear();
+  query->infer.set_variant(query->selection.variant);
+  *query->infer.mutable_inputs() = query->request.inputs();
+  query->reply.Clear();
+  deps_.clients->For(query->selection.worker_address)
+      ->async()
+      ->Infer(query->context.get(), &query->infer, &query->reply,
+              [this, query](grpc::Status s) { OnReply(query, FromGrpcStatus(s)); });
+}
+
+void QueryRouter::OnReply(std::shared_ptr<Pending> query, absl::Status status) {
+  const Selection& chosen = query->selection;
+  const bool retryable = absl::IsUnavailable(status) || absl::IsNotFound(status);
+  if (!status.ok() && retryable && query->attempts < 2 && deps_.clock->Now() < query->deadline) {
+    // UNAVAILABLE: the worker is gone. NOT_FOUND: it no longer holds the
+    // variant (restarted or unloaded). Either way place the query again.
+    LogWarning(
+        "retrying query",
+        {{"variant", chosen.variant}, {"worker", chosen.worker_id}, {"error", status.ToString()}});
+    if (absl::IsUnavailable(status)) deps_.cluster->MarkDead(chosen.worker_id);
+    if (absl::IsNotFound(status))
+      deps_.cluster->NoteLoading(chosen.worker_id, chosen.variant, false);
+    Place(std::move(query));
+    return;
+  }
+  if (!status.ok()) {
+    query->done(
+        absl::Status(status.code(), absl::StrCat("variant ", chosen.variant, " on worker ",
+                                                 chosen.worker_id, ": ", status.message())));
+    return;
+  }
+  v1::QueryOnlineResponse response;
+  *response.mutable_outputs() = query->reply.outputs();
+  response.set_variant(chosen.variant);
+  response.set_worker(chosen.worker_id);
+  response.set_predicted_latency_ms(chosen.predicted_latency_ms);
+  response.set_measured_latency_ms(absl::ToDoubleMilliseconds(deps_.clock->Now() - query->start));
+  response.set_queue_time_ms(query->reply.queue_time_ms());
+  response.set_loaded(query->loaded);
+  for (std::string& label : LabelsOf(*query->record)) response.add_labels(std::move(label));
+  query->done(std::move(response));
+}
+
+std::vector<std::string> QueryRouter::LabelsOf(const v1::VariantRecord& record) {
+  if (record.config().label_file().empty()) return {};
+  const std::string key =
+      absl::StrCat(record.repository_model(), "/", record.config().label_file());
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = labels_.find(key);
+    if (it != labels_.end()) return it->second;
+  }
+  absl::StatusOr<std::vector<std::string>> labels =
+      profiler::ReadLabelFile((deps_.repository_root / key).string());
+  if (!labels.ok()) {
+    LogWarning("labels unreadable",
+               {{"variant", record.config().name()}, {"error", labels.status().ToString()}});
+    return {};
+  }
+  absl::MutexLock lock(&mu_);
+  labels_[key] = *labels;
+  return *labels;
+}
+
+}  // namespace infaas::controller

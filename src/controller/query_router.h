@@ -1,0 +1,74 @@
+#pragma once
+
+// QueryRouter: answers online queries — the model-less part of the master.
+//
+// For each query it reads the current catalogue and cluster snapshots, asks
+// the selector (a pure policy) for a variant and worker, starts any load the
+// selector recommends in the background, loads the chosen variant first if
+// the selector decided a cold load fits the SLO, and sends the inputs to the
+// worker with the caller's deadline. If the worker turns out to be gone
+// (UNAVAILABLE) it is marked dead and the query is placed once more.
+//
+//   router.QueryOnline(request, deadline, [](absl::StatusOr<v1::QueryOnlineResponse> r) {...});
+//
+// Transport-neutral and asynchronous: no thread blocks on a load or an
+// inference; `done` runs exactly once, on the calling thread (for errors
+// found before dispatch) or on a gRPC callback thread. Thread-safe.
+
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "common/clock.h"
+#include "controller/catalogue_view.h"
+#include "controller/cluster_view.h"
+#include "controller/load_coordinator.h"
+#include "controller/selector.h"
+#include "controller/worker_clients.h"
+#include "infaas/v1/api.pb.h"
+
+namespace infaas::controller {
+
+class QueryRouter {
+ public:
+  using Done = std::function<void(absl::StatusOr<v1::QueryOnlineResponse>)>;
+
+  struct Dependencies {
+    CatalogueView* catalogue;
+    ClusterView* cluster;
+    WorkerClients* clients;
+    LoadCoordinator* loads;
+    Clock* clock;
+    // Where label files are read from: <root>/<repository_model>/<label_file>.
+    std::filesystem::path repository_root;
+  };
+
+  explicit QueryRouter(Dependencies deps, SelectorOptions options = {});
+
+  void QueryOnline(const v1::QueryOnlineRequest& request, absl::Time deadline, Done done);
+
+ private:
+  struct Pending;
+
+  void Place(std::shared_ptr<Pending> query);
+  void Dispatch(std::shared_ptr<Pending> query);
+  void OnReply(std::shared_ptr<Pending> query, absl::Status status);
+  // The variant's class names, read once and cached; empty if it has none.
+  std::vector<std::string> LabelsOf(const v1::VariantRecord& record);
+
+  const Dependencies deps_;
+  const SelectorOptions options_;
+  absl::Mutex mu_;
+  std::map<std::string, std::vector<std::string>> labels_ ABSL_GUARDED_BY(mu_);
+};
+
+// The selector's view of a query's requirements.
+QueryRequirements RequirementsOf(const v1::QueryOnlineRequest& request);
+
+}  // namespace infaas::controller

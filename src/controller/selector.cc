@@ -1,0 +1,323 @@
+#include "controller/selector.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <set>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "controller/internal/selector_candidates.h"
+#include "controller/internal/selector_messages.h"
+
+namespace infaas::controller {
+namespace {
+
+using internal::Candidate;
+using internal::Readiness;
+
+// The variants a form-2 or form-3 query chooses among.
+struct Scope {
+  std::string description;  // "variant of lenet5", "variant for classification/mnist"
+  std::string subject;      // "lenet5", "classification/mnist"
+  std::vector<const v1::VariantRecord*> variants;
+};
+
+SelectorDecision Fail(absl::Status status) {
+  return SelectorDecision{.selection = std::move(status), .background_load = std::nullopt};
+}
+
+absl::Status ValidateForm(const QueryRequirements& q) {
+  const bool by_variant = !q.variant.empty();
+  const bool by_architecture = !q.architecture.empty();
+  const bool by_family = !q.task.empty() || !q.dataset.empty();
+  const int forms = int{by_variant} + int{by_architecture} + int{by_family};
+  if (forms == 0) {
+    return absl::InvalidArgumentError(
+        "a query needs a variant; or an architecture and a latency SLO; or a task, a dataset "
+        "and a latency SLO (with an optional minimum accuracy)");
+  }
+  if (forms > 1) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "a query names one of a variant, an architecture, or a task and dataset; got variant "
+        "\"%s\", architecture \"%s\", task \"%s\", dataset \"%s\"",
+        q.variant, q.architecture, q.task, q.dataset));
+  }
+  if (by_family && (q.task.empty() || q.dataset.empty())) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "a query by model family needs both a task and a dataset; got task \"%s\", dataset "
+        "\"%s\"",
+        q.task, q.dataset));
+  }
+  if (!by_variant && !(q.latency_slo_ms > 0)) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("a query by %s needs a latency SLO in ms (> 0)",
+                        by_architecture ? "architecture" : "task and dataset"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateRequirements(const QueryRequirements& q) {
+  if (q.batch_size < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("batch size %d: a query carries at least one input", q.batch_size));
+  }
+  if (!(q.latency_slo_ms >= 0) || std::isinf(q.latency_slo_ms)) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "latency SLO %g ms: must be a finite number >= 0 (0 means none)", q.latency_slo_ms));
+  }
+  if (!(q.min_accuracy_percent >= 0 && q.min_accuracy_percent <= 100)) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "minimum accuracy %g%%: must be between 0 and 100", q.min_accuracy_percent));
+  }
+  return ValidateForm(q);
+}
+
+// True when `dims` (the query's -d) fits the variant's declared input: same
+// rank, equal sizes except where the config says -1. A config without dims
+// accepts anything.
+// `dims` is the full example shape, or (the original INFaaS's -d) a single
+// image size that must equal both spatial dimensions of a [C, H, W] input.
+bool InputMatches(const v1::VariantRecord& record, const std::vector<int64_t>& dims) {
+  const auto& declared = record.config().input().dims();
+  if (dims.empty() || declared.empty()) return true;
+  if (dims.size() == 1 && declared.size() == 3) {
+    return (declared[1] == -1 || declared[1] == dims[0]) &&
+           (declared[2] == -1 || declared[2] == dims[0]);
+  }
+  if (declared.size() != static_cast<int>(dims.size())) return false;
+  for (int i = 0; i < declared.size(); ++i) {
+    if (declared[i] != -1 && declared[i] != dims[i]) return false;
+  }
+  return true;
+}
+
+std::vector<int64_t> DeclaredDims(const v1::VariantRecord& record) {
+  const auto& dims = record.config().input().dims();
+  return std::vector<int64_t>(dims.begin(), dims.end());
+}
+
+// Form 1: the batch and the -d dims against the named variant.
+absl::Status CheckNamedVariantFits(const v1::VariantRecord& record, const QueryRequirements& q) {
+  const std::string& name = record.config().name();
+  if (q.batch_size > internal::MaxBatch(record)) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "batch %d exceeds the max batch %d of variant %s; split the query or pick a variant "
+        "with a larger max batch (infaas modinfo %s)",
+        q.batch_size, internal::MaxBatch(record), name, record.config().architecture()));
+  }
+  if (!InputMatches(record, q.input_dims)) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("-d %s does not match the input %s of variant %s",
+                        internal::FormatDims(q.input_dims, false),
+                        internal::FormatDims(DeclaredDims(record), true), name));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Scope> ResolveScope(const QueryRequirements& q, const Catalogue& catalogue,
+                                   const SelectorOptions& options) {
+  Scope scope;
+  const bool by_architecture = !q.architecture.empty();
+  scope.subject = by_architecture ? q.architecture : absl::StrCat(q.task, "/", q.dataset);
+  scope.description = absl::StrCat("variant ", by_architecture ? "of " : "for ", scope.subject);
+  for (const v1::VariantRecord& r : catalogue.variants) {
+    const v1::ModelConfig& c = r.config();
+    if (by_architecture ? c.architecture() == q.architecture
+                        : c.task() == q.task && c.dataset() == q.dataset) {
+      scope.variants.push_back(&r);
+    }
+  }
+  if (!scope.variants.empty()) return scope;
+  if (by_architecture) {
+    return internal::UnknownArchitectureError(q.architecture, catalogue,
+                                              options.max_names_in_errors);
+  }
+  return internal::UnknownFamilyError(q.task, q.dataset, catalogue, options.max_names_in_errors);
+}
+
+// The scope's variants that can take this query at all: matching input,
+// large enough max batch, a measured latency. Errors when none is left.
+absl::StatusOr<std::vector<const v1::VariantRecord*>> FilterByInput(const Scope& scope,
+                                                                    const QueryRequirements& q) {
+  std::vector<const v1::VariantRecord*> shaped, batched, measured;
+  std::set<std::string> inputs;
+  int largest_batch = 0;
+  for (const v1::VariantRecord* r : scope.variants) {
+    inputs.insert(internal::FormatDims(DeclaredDims(*r), true));
+    if (InputMatches(*r, q.input_dims)) shaped.push_back(r);
+  }
+  for (const v1::VariantRecord* r : shaped) {
+    largest_batch = std::max(largest_batch, internal::MaxBatch(*r));
+    if (q.batch_size <= internal::MaxBatch(*r)) batched.push_back(r);
+  }
+  for (const v1::VariantRecord* r : batched) {
+    if (!std::isinf(PredictLatencyMs(r->profile(), q.batch_size))) measured.push_back(r);
+  }
+  if (shaped.empty()) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "-d %s does not match the input of any %s: %s", internal::FormatDims(q.input_dims, false),
+        scope.description, absl::StrJoin(inputs, ", ")));
+  }
+  if (batched.empty()) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "batch %d exceeds the max batch of every %s (the largest is %d); split the query",
+        q.batch_size, scope.description, largest_batch));
+  }
+  if (measured.empty()) {
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "no %s has a measured latency; register it again with: infaas profile CONFIG",
+        scope.description));
+  }
+  return measured;
+}
+
+Selection MakeSelection(const Candidate& c, std::string reason) {
+  Selection s;
+  s.variant = c.record->config().name();
+  s.worker_id = c.worker->id;
+  s.worker_address = c.worker->address;
+  s.needs_load = c.readiness == Readiness::kCold;
+  s.predicted_latency_ms = c.predicted_ms;
+  s.accuracy_percent = c.record->profile().accuracy_percent();
+  s.reason = std::move(reason);
+  return s;
+}
+
+LoadRecommendation MakeRecommendation(const Candidate& c, std::string reason) {
+  LoadRecommendation r;
+  r.variant = c.record->config().name();
+  r.worker_id = c.worker->id;
+  r.worker_address = c.worker->address;
+  r.load_latency_ms = c.record->profile().load_latency_ms();
+  r.reason = std::move(reason);
+  return r;
+}
+
+// A background load goes with a query only when that query is served
+// without a load (one load per query at most), and it relieves an
+// overloaded instance or saves enough core time to be worth the churn.
+bool WorthLoadingInBackground(const Candidate& chosen, const Candidate& to_load,
+                              const SelectorOptions& options) {
+  if (chosen.readiness != Readiness::kServing) return false;
+  if (chosen.overloaded) return true;
+  return chosen.cost >= options.background_load_min_cost_ratio * to_load.cost;
+}
+
+SelectorDecision SelectNamedVariant(const QueryRequirements& q, const Catalogue& catalogue,
+                                    const ClusterSnapshot& cluster,
+                                    const SelectorOptions& options) {
+  const v1::VariantRecord* record = catalogue.Find(q.variant);
+  if (record == nullptr) {
+    return Fail(internal::UnknownVariantError(q.variant, catalogue, options.max_names_in_errors));
+  }
+  if (absl::Status fits = CheckNamedVariantFits(*record, q); !fits.ok()) return Fail(fits);
+  if (cluster.workers.empty()) return Fail(internal::NoLiveWorkersError());
+  std::vector<Candidate> candidates =
+      internal::BuildCandidates({record}, cluster, q.batch_size, options);
+  const Candidate* chosen = internal::BestForNamedVariant(candidates);
+  if (chosen == nullptr) {
+    return Fail(absl::ResourceExhaustedError(
+        absl::StrFormat("variant %s is loaded nowhere and %s; unload a variant or add a worker",
+                        q.variant, internal::NoRoomText(*record, cluster))));
+  }
+  SelectorDecision decision;
+  decision.selection = MakeSelection(*chosen, internal::NamedVariantReason(*chosen, candidates));
+  if (chosen->overloaded) {
+    // Another instance on a fresh worker, if one has room.
+    for (const Candidate& c : candidates) {
+      if (c.readiness == Readiness::kCold) {
+        decision.background_load = MakeRecommendation(c, internal::BackgroundReason(chosen, c, q));
+      }
+    }
+  }
+  return decision;
+}
+
+SelectorDecision SelectByRequirements(const QueryRequirements& q, const Catalogue& catalogue,
+                                      const ClusterSnapshot& cluster,
+                                      const SelectorOptions& options) {
+  absl::StatusOr<Scope> scope = ResolveScope(q, catalogue, options);
+  if (!scope.ok()) return Fail(scope.status());
+  absl::StatusOr<std::vector<const v1::VariantRecord*>> records = FilterByInput(*scope, q);
+  if (!records.ok()) return Fail(records.status());
+  if (cluster.workers.empty()) return Fail(internal::NoLiveWorkersError());
+
+  std::vector<Candidate> candidates =
+      internal::BuildCandidates(*records, cluster, q.batch_size, options);
+  const Candidate* chosen = internal::BestQualifying(candidates, q);
+  const Candidate* to_load = internal::BestToLoad(candidates, q);
+  SelectorDecision decision;
+  if (chosen != nullptr) {
+    decision.selection =
+        MakeSelection(*chosen, internal::ChoiceReason(scope->description, *chosen, q));
+    if (to_load != nullptr && WorthLoadingInBackground(*chosen, *to_load, options)) {
+      decision.background_load =
+          MakeRecommendation(*to_load, internal::BackgroundReason(chosen, *to_load, q));
+    }
+    return decision;
+  }
+  // Nothing qualifies now. If something would when warm and idle, the
+  // shortfall is transient (busy, loading, not loaded): UNAVAILABLE, and the
+  // best such variant starts loading. Otherwise the catalogue cannot meet
+  // the requirements at all: FAILED_PRECONDITION with the trade-offs.
+  const bool feasible = std::any_of(records->begin(), records->end(), [&q](const auto* r) {
+    return internal::QualifiesWhenIdle(*r, q);
+  });
+  if (!feasible) {
+    return Fail(absl::FailedPreconditionError(
+        internal::InfeasibleMessage(scope->description, *records, q)));
+  }
+  if (to_load != nullptr) {
+    decision.background_load =
+        MakeRecommendation(*to_load, internal::BackgroundReason(nullptr, *to_load, q));
+  }
+  decision.selection = absl::UnavailableError(
+      internal::NotNowMessage(scope->description, *records, candidates, to_load, cluster, q));
+  return decision;
+}
+
+}  // namespace
+
+const v1::VariantRecord* Catalogue::Find(absl::string_view name) const {
+  for (const v1::VariantRecord& r : variants) {
+    if (r.config().name() == name) return &r;
+  }
+  return nullptr;
+}
+
+SelectorDecision SelectVariant(const QueryRequirements& requirements, const Catalogue& catalogue,
+                               const ClusterSnapshot& cluster, const SelectorOptions& options) {
+  if (absl::Status valid = ValidateRequirements(requirements); !valid.ok()) return Fail(valid);
+  if (!requirements.variant.empty()) {
+    return SelectNamedVariant(requirements, catalogue, cluster, options);
+  }
+  return SelectByRequirements(requirements, catalogue, cluster, options);
+}
+
+double PredictLatencyMs(const v1::VariantProfile& profile, int batch) {
+  // Measured points by batch size; a repeated size keeps its last figure.
+  std::map<int, double> points;
+  for (const v1::BatchLatency& l : profile.latency()) {
+    if (l.batch_size() > 0) points[l.batch_size()] = l.median_ms();
+  }
+  if (points.empty()) return std::numeric_limits<double>::infinity();
+  const double b = std::max(batch, 1);
+  const auto& [first_batch, first_ms] = *points.begin();
+  // Below the smallest measured size: no faster than measured (a smaller
+  // batch is not slower, so this is an upper bound).
+  if (b <= first_batch) return first_ms;
+  if (points.size() == 1) return first_ms * b / first_batch;  // no batching gain assumed
+  auto upper = points.lower_bound(static_cast<int>(std::ceil(b)));
+  if (upper == points.end()) --upper;  // beyond the largest: extend the last segment
+  auto lower = std::prev(upper);
+  const double slope = (upper->second - lower->second) / (upper->first - lower->first);
+  if (b > upper->first) return upper->second + std::max(slope, 0.0) * (b - upper->first);
+  return lower->second + slope * (b - lower->first);
+}
+
+}  // namespace infaas::controller

@@ -1,0 +1,165 @@
+#pragma once
+
+// Variant selection: which variant serves a query, and on which worker.
+//
+// A query says what it needs in one of three forms (see infaas/v1/api.proto):
+//   1. a variant                                    -> only the worker is chosen;
+//   2. an architecture + a latency SLO              -> the variant and the worker;
+//   3. task + dataset (+ min accuracy) + latency SLO -> the architecture too.
+//
+// SelectVariant is a pure function of (requirements, catalogue, cluster
+// snapshot): no threads, no clock reads, no I/O. It is thread-safe; callers
+// pass the snapshots the master publishes as std::shared_ptr<const T>.
+//
+//   QueryRequirements query{.architecture = "lenet5", .latency_slo_ms = 5};
+//   SelectorDecision decision = SelectVariant(query, *catalogue, *cluster);
+//   if (decision.background_load) StartLoad(*decision.background_load);
+//   if (!decision.selection.ok()) return decision.selection.status();
+//   Dispatch(*decision.selection);
+//
+// The latency model. For a variant at the query's batch size b:
+//   service(b)  = PredictLatencyMs(profile, b), the measured median;
+//   on an instance that serves it:  predicted = service(b) + queued work, where
+//               queued work = queue_length * service(1) / instances (each
+//               queued query taken as one batch-1 request, spread evenly);
+//   on an instance still loading:   predicted += load_latency_ms (an upper
+//               bound: the load began earlier);
+//   cold (loaded nowhere suitable): predicted = load_latency_ms + service(b).
+//   cost = cpu_threads * service(b): the core-milliseconds the query occupies.
+//
+// Forms 2 and 3. Candidates are the architecture's (family's) variants whose
+// input matches `input_dims` (if given), whose max batch is >= the batch and
+// whose accuracy is >= the minimum. A (variant, worker) option qualifies when
+// predicted <= SLO. Preference, then the cheapest within a tier:
+//   1. serving, not overloaded (queue per instance <= the option's limit);
+//   2. cold, or a load in flight, when load + inference fits the SLO;
+//   3. serving but overloaded (only when nothing else qualifies).
+// Ties on cost go to the least-loaded worker (queue per instance, then CPU).
+// A loose SLO thus picks the cheapest variant, not the biggest one, and a
+// tight SLO never waits for a load.
+//
+// Background loads. When a query is served without a load, the cheapest
+// cold option that would qualify warm and idle (its variant loading nowhere)
+// is recommended if the chosen instance is overloaded or costs at least
+// `background_load_min_cost_ratio` times as much. When nothing qualifies now
+// but something would warm, the error is UNAVAILABLE and carries that load.
+//
+// Form 1. The serving instance with the shortest queue per instance (then
+// the lowest CPU); else one whose load is in flight; else a load on the
+// worker with room (see "load worker" below). An overloaded choice comes with
+// a recommendation to load another instance elsewhere.
+//
+// Load worker: one that does not hold the variant and has at least its
+// peak_memory_bytes free; those with idle cores >= its threads first, then the
+// most free memory, then the most idle cores.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "controller/cluster_snapshot.h"
+#include "infaas/v1/catalogue.pb.h"
+
+namespace infaas::controller {
+
+// What one query requires. Exactly one form: `variant`; or `architecture`;
+// or `task` + `dataset`. Forms 2 and 3 need latency_slo_ms > 0; form 1
+// ignores latency_slo_ms and min_accuracy_percent.
+struct QueryRequirements {
+  std::string variant;       // form 1
+  std::string architecture;  // form 2
+  std::string task;          // form 3, with dataset
+  std::string dataset;
+  double min_accuracy_percent = 0;  // 0..100; forms 2 and 3
+  double latency_slo_ms = 0;        // 0 means none (form 1 only)
+  int batch_size = 1;               // inputs in the query, >= 1
+  // Expected dims of one example (the CLI's -d); empty means unchecked.
+  std::vector<int64_t> input_dims;
+};
+
+// The registered variants, as the master's catalogue view holds them.
+// A plain value; share it as std::shared_ptr<const Catalogue>.
+struct Catalogue {
+  std::vector<v1::VariantRecord> variants;
+
+  // The record whose config.name is `name`, or nullptr.
+  const v1::VariantRecord* Find(absl::string_view name) const;
+};
+
+// Tunables of the policy. The defaults suit the shipped zoo.
+struct SelectorOptions {
+  // An instance with more queued queries per instance than this is
+  // overloaded: avoided while another option qualifies.
+  double overload_queue_per_instance = 8;
+  // A background load of a cheaper variant is recommended only when the one
+  // chosen costs at least this many times as much (avoids churn).
+  double background_load_min_cost_ratio = 1.5;
+  // How many names or alternatives an error message lists at most.
+  int max_names_in_errors = 5;
+};
+
+// A load the caller should start now, off the request path, so that later
+// queries find the variant warm.
+struct LoadRecommendation {
+  std::string variant;
+  std::string worker_id;
+  std::string worker_address;
+  double load_latency_ms = 0;  // from the variant's profile
+  std::string reason;          // for logs
+};
+
+// Where one query runs.
+struct Selection {
+  std::string variant;
+  std::string worker_id;
+  std::string worker_address;
+  // The worker does not hold the variant: the dispatcher must load it there
+  // before sending the query. False when it serves it or a load is in flight.
+  bool needs_load = false;
+  // What the query should see, load and queue included; +inf when the
+  // variant has no measured latency (form 1 only).
+  double predicted_latency_ms = 0;
+  double accuracy_percent = 0;  // the variant's, from its profile
+  std::string reason;           // why this choice, for logs and the reply
+};
+
+// The outcome of one selection.
+//
+// `selection` is the choice, or why there is none:
+//   INVALID_ARGUMENT    malformed requirements; batch above every max batch;
+//                       input_dims that match no candidate's input.
+//   NOT_FOUND           unknown variant, architecture or (task, dataset); the
+//                       message names similar or existing ones.
+//   UNAVAILABLE         no live worker; or some variant would meet the
+//                       requirements warm and idle, but none can right now
+//                       (busy, loading, or not loaded and its load does not
+//                       fit the SLO). Retrying shortly may succeed.
+//   FAILED_PRECONDITION no variant meets the requirements even warm and idle;
+//                       the message lists the nearest feasible trade-offs.
+//   RESOURCE_EXHAUSTED  form 1: the variant is loaded nowhere and no worker
+//                       has the memory to load it.
+// `background_load`, set with a selection or with UNAVAILABLE, is a load the
+// caller should start whatever the outcome (the UNAVAILABLE text tells the
+// client that it is loading).
+struct SelectorDecision {
+  absl::StatusOr<Selection> selection;
+  std::optional<LoadRecommendation> background_load;
+};
+
+// Chooses the variant and worker for one query; see the banner above for
+// the rules and SelectorDecision for the errors. Pure and thread-safe.
+SelectorDecision SelectVariant(const QueryRequirements& requirements, const Catalogue& catalogue,
+                               const ClusterSnapshot& cluster, const SelectorOptions& options = {});
+
+// The median latency in ms of one call at `batch` (values below 1 count as
+// 1), from the profile's measured batch sizes: interpolated linearly between
+// the two nearest; the smallest measured figure below the smallest size;
+// beyond the largest, extended along the last segment's slope (never
+// decreasing). With one measurement, latency grows in proportion to the batch
+// above it. +inf when nothing was measured.
+double PredictLatencyMs(const v1::VariantProfile& profile, int batch);
+
+}  // namespace infaas::controller

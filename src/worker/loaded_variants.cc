@@ -1,0 +1,307 @@
+#include "worker/loaded_variants.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "backend/model_config.h"
+#include "backend/preprocess.h"
+#include "common/logging.h"
+#include "common/model_name.h"
+#include "common/status_macros.h"
+
+namespace infaas::worker {
+namespace {
+
+constexpr int kMaxInstances = 64;
+
+// One query's inputs as a batch [n, example dims...].
+absl::StatusOr<backend::Tensor> DecodeInputs(
+    const v1::ModelConfig& config,
+    const google::protobuf::RepeatedPtrField<v1::InputTensor>& inputs) {
+  if (inputs.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("variant ", config.name(), ": the query has no inputs; send at least one"));
+  }
+  const int max_batch = backend::EffectiveMaxBatchSize(config);
+  if (inputs.size() > max_batch) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("variant ", config.name(), ": the query has ", inputs.size(),
+                     " inputs, more than its max batch size ", max_batch,
+                     "; split the query or use a variant with a larger max batch"));
+  }
+  std::vector<backend::Tensor> examples;
+  examples.reserve(static_cast<size_t>(inputs.size()));
+  for (int i = 0; i < inputs.size(); ++i) {
+    switch (inputs[i].content_case()) {
+      case v1::InputTensor::kEncodedImage: {
+        ASSIGN_OR_RETURN(examples.emplace_back(),
+                         backend::DecodeImageInput(inputs[i].encoded_image(), config, i));
+        break;
+      }
+      case v1::InputTensor::kRawFp32: {
+        ASSIGN_OR_RETURN(examples.emplace_back(),
+                         backend::DecodeRawInput(inputs[i].raw_fp32(), config, i));
+        break;
+      }
+      default:
+        return absl::InvalidArgumentError(absl::StrCat("variant ", config.name(), ": input ", i,
+                                                       " is empty; set encoded_image or raw_fp32"));
+    }
+  }
+  return backend::StackExamples(examples);
+}
+
+absl::Status CheckRecord(const v1::VariantRecord& record, int instances) {
+  if (absl::Status name = ValidateModelName(record.config().name()); !name.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("LoadVariant: bad variant name (config.name): ", name.message()));
+  }
+  if (absl::Status model = ValidateModelName(record.repository_model()); !model.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("LoadVariant: variant ", record.config().name(),
+                     " has a bad repository_model: ", model.message()));
+  }
+  if (instances < 0 || instances > kMaxInstances) {
+    return absl::InvalidArgumentError(absl::StrCat("LoadVariant: variant ", record.config().name(),
+                                                   ": instances must be in [0, ", kMaxInstances,
+                                                   "] (0 means 1); got ", instances));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<ModelLoader> MakeBackendLoader() {
+  ASSIGN_OR_RETURN(std::shared_ptr<backend::Backend> torch,
+                   backend::BackendFor(v1::FRAMEWORK_TORCHSCRIPT));
+  ASSIGN_OR_RETURN(std::shared_ptr<backend::Backend> opencv,
+                   backend::BackendFor(v1::FRAMEWORK_ONNX));
+  return ModelLoader(
+      [torch, opencv](
+          const v1::ModelConfig& config, const std::filesystem::path& model_dir,
+          const backend::LoadOptions& options) -> absl::StatusOr<std::unique_ptr<backend::Model>> {
+        switch (config.framework()) {
+          case v1::FRAMEWORK_TORCHSCRIPT:
+            return torch->Load(config, model_dir, options);
+          case v1::FRAMEWORK_ONNX:
+          case v1::FRAMEWORK_TENSORFLOW:
+          case v1::FRAMEWORK_CAFFE:
+            return opencv->Load(config, model_dir, options);
+          default:
+            return backend::BackendFor(config.framework()).status();
+        }
+      });
+}
+
+absl::StatusOr<std::unique_ptr<LoadedVariants>> LoadedVariants::Create(Options options) {
+  if (options.worker_id.empty()) {
+    return absl::InvalidArgumentError("LoadedVariants needs a worker id");
+  }
+  if (!options.loader) {
+    ASSIGN_OR_RETURN(options.loader, MakeBackendLoader());
+  }
+  return std::unique_ptr<LoadedVariants>(new LoadedVariants(std::move(options)));
+}
+
+LoadedVariants::LoadedVariants(Options options) : options_(std::move(options)) {}
+
+LoadedVariants::~LoadedVariants() { UnloadAll(); }
+
+absl::StatusOr<absl::Duration> LoadedVariants::Load(const v1::VariantRecord& record,
+                                                    int instances) {
+  RETURN_IF_ERROR(CheckRecord(record, instances));
+  const std::string& name = record.config().name();
+  const int wanted = std::max(1, instances);
+  std::shared_ptr<const v1::ModelConfig> config;
+  int have = 0;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = entries_.find(name);
+    while (it != entries_.end() && it->second.loading) {
+      loaded_cv_.Wait(&mu_);
+      it = entries_.find(name);
+    }
+    if (it == entries_.end()) {
+      Entry entry;
+      entry.config = std::make_shared<const v1::ModelConfig>(record.config());
+      it = entries_.emplace(name, std::move(entry)).first;
+    }
+    have = static_cast<int>(it->second.instances.size());
+    if (have >= wanted) return absl::ZeroDuration();
+    it->second.loading = true;
+    config = it->second.config;
+  }
+  const absl::Time start = options_.clock->Now();
+  auto loaded =
+      LoadInstances(*config, options_.repository_root / record.repository_model(), wanted - have);
+  const absl::Duration took = options_.clock->Now() - start;
+  {
+    absl::MutexLock lock(&mu_);
+    // Nobody else touches an entry while it is loading.
+    Entry& entry = entries_.at(name);
+    entry.loading = false;
+    if (loaded.ok()) {
+      for (auto& instance : *loaded) entry.instances.push_back(std::move(instance));
+    } else if (entry.instances.empty()) {
+      entries_.erase(name);
+    }
+    loaded_cv_.SignalAll();
+  }
+  if (!loaded.ok()) {
+    LogWarning(
+        "variant load failed",
+        {{"worker", options_.worker_id}, {"variant", name}, {"error", loaded.status().message()}});
+    return loaded.status();
+  }
+  LogInfo("variant loaded", {{"worker", options_.worker_id},
+                             {"variant", name},
+                             {"instances", absl::StrCat(wanted)},
+                             {"load_ms", absl::StrCat(absl::ToDoubleMilliseconds(took))}});
+  return took;
+}
+
+absl::StatusOr<std::vector<std::shared_ptr<VariantInstance>>> LoadedVariants::LoadInstances(
+    const v1::ModelConfig& config, const std::filesystem::path& dir, int count) {
+  const backend::LoadOptions load_options{.cpu_threads = backend::EffectiveCpuThreads(config),
+                                          .max_batch_size = backend::EffectiveMaxBatchSize(config)};
+  std::vector<std::shared_ptr<VariantInstance>> instances;
+  for (int i = 0; i < count; ++i) {
+    ASSIGN_OR_RETURN(std::unique_ptr<backend::Model> model,
+                     options_.loader(config, dir, load_options));
+    ASSIGN_OR_RETURN(
+        std::unique_ptr<VariantInstance> instance,
+        VariantInstance::Create(std::move(model), {.worker_id = options_.worker_id,
+                                                   .queue_capacity = options_.queue_capacity,
+                                                   .clock = options_.clock}));
+    instances.push_back(std::move(instance));
+  }
+  return instances;
+}
+
+absl::Status LoadedVariants::NotLoadedError(absl::string_view variant) const {
+  return absl::NotFoundError(absl::StrCat("variant ", variant, " is not loaded on worker ",
+                                          options_.worker_id, "; load it first"));
+}
+
+absl::Status LoadedVariants::Unload(absl::string_view variant) {
+  std::vector<std::shared_ptr<VariantInstance>> instances;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = entries_.find(variant);
+    while (it != entries_.end() && it->second.loading) {
+      loaded_cv_.Wait(&mu_);
+      it = entries_.find(variant);
+    }
+    if (it == entries_.end()) return NotLoadedError(variant);
+    instances = std::move(it->second.instances);
+    entries_.erase(it);
+  }
+  // Draining waits for running batches: never under the lock. All
+  // instances drain at once.
+  for (const auto& instance : instances) instance->BeginClose();
+  for (const auto& instance : instances) instance->Close();
+  LogInfo("variant unloaded", {{"worker", options_.worker_id}, {"variant", variant}});
+  return absl::OkStatus();
+}
+
+void LoadedVariants::UnloadAll() {
+  for (const std::string& name : Names()) {
+    // A concurrent Unload may have won; either way it is gone.
+    Unload(name).IgnoreError();
+  }
+}
+
+void LoadedVariants::Infer(absl::string_view variant,
+                           const google::protobuf::RepeatedPtrField<v1::InputTensor>& inputs,
+                           absl::Time deadline, InferDone done) {
+  std::shared_ptr<const v1::ModelConfig> config;
+  std::shared_ptr<VariantInstance> target;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = entries_.find(variant);
+    if (it == entries_.end()) {
+      done(NotLoadedError(variant));
+      return;
+    }
+    if (it->second.instances.empty()) {
+      done(absl::UnavailableError(absl::StrCat("variant ", variant, " is still loading on worker ",
+                                               options_.worker_id, "; retry shortly")));
+      return;
+    }
+    config = it->second.config;
+    target =
+        *std::min_element(it->second.instances.begin(), it->second.instances.end(),
+                          [](const auto& a, const auto& b) { return a->pending() < b->pending(); });
+  }
+  absl::StatusOr<backend::Tensor> examples = DecodeInputs(*config, inputs);
+  if (!examples.ok()) {
+    done(examples.status());
+    return;
+  }
+  target->Enqueue(
+      {.examples = *std::move(examples), .deadline = deadline, .done = std::move(done)});
+}
+
+absl::StatusOr<InferResult> LoadedVariants::InferAndWait(
+    absl::string_view variant, const google::protobuf::RepeatedPtrField<v1::InputTensor>& inputs,
+    absl::Time deadline) {
+  absl::Notification answered;
+  absl::StatusOr<InferResult> answer;
+  Infer(variant, inputs, deadline, [&](absl::StatusOr<InferResult> result) {
+    answer = std::move(result);
+    answered.Notify();
+  });
+  answered.WaitForNotification();
+  return answer;
+}
+
+std::vector<std::string> LoadedVariants::Names() const {
+  std::vector<std::string> names;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [name, entry] : entries_) names.push_back(name);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::vector<infaas::internal::VariantLoad> LoadedVariants::Loads() const {
+  struct Copy {
+    std::string name;
+    bool loading = false;
+    std::vector<std::shared_ptr<VariantInstance>> instances;
+  };
+  std::vector<Copy> copies;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [name, entry] : entries_) {
+      copies.push_back({name, entry.loading, entry.instances});
+    }
+  }
+  std::sort(copies.begin(), copies.end(),
+            [](const Copy& a, const Copy& b) { return a.name < b.name; });
+  std::vector<infaas::internal::VariantLoad> loads;
+  for (const Copy& copy : copies) {
+    internal::RecentStats::Snapshot recent;
+    int pending = 0;
+    for (const auto& instance : copy.instances) {
+      recent.Merge(instance->RecentLoad());
+      pending += instance->pending();
+    }
+    infaas::internal::VariantLoad& load = loads.emplace_back();
+    load.set_variant(copy.name);
+    load.set_instances(static_cast<int32_t>(copy.instances.size()));
+    load.set_loading(copy.loading);
+    load.set_queue_length(pending);
+    load.set_arrival_qps(recent.arrival_qps);
+    load.set_served_qps(recent.served_qps);
+    load.set_average_batch(recent.AverageBatch());
+    load.set_p50_latency_ms(recent.latency.Percentile(50));
+    load.set_p99_latency_ms(recent.latency.Percentile(99));
+  }
+  return loads;
+}
+
+}  // namespace infaas::worker

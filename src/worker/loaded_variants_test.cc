@@ -1,0 +1,199 @@
+#include "worker/loaded_variants.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "absl/synchronization/notification.h"
+#include "common/clock.h"
+#include "worker/testing/fake_model.h"
+
+namespace infaas::worker {
+namespace {
+
+using ::testing::ElementsAre;
+using testing::FakeLoader;
+using testing::FakeLoaderState;
+using testing::FakeVariantRecord;
+using ::testing::HasSubstr;
+
+using Inputs = google::protobuf::RepeatedPtrField<v1::InputTensor>;
+
+// Raw float32 inputs, one per example.
+Inputs RawInputs(const std::vector<std::vector<float>>& examples) {
+  Inputs inputs;
+  for (const std::vector<float>& values : examples) {
+    std::string bytes(values.size() * sizeof(float), '\0');
+    std::memcpy(bytes.data(), values.data(), bytes.size());
+    inputs.Add()->set_raw_fp32(bytes);
+  }
+  return inputs;
+}
+
+class LoadedVariantsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto variants = LoadedVariants::Create({.worker_id = "w1",
+                                            .repository_root = "/nonexistent",
+                                            .loader = FakeLoader(state_),
+                                            .clock = &clock_});
+    ASSERT_TRUE(variants.ok()) << variants.status();
+    variants_ = *std::move(variants);
+  }
+
+  FakeClock clock_;
+  std::shared_ptr<FakeLoaderState> state_ = std::make_shared<FakeLoaderState>();
+  std::unique_ptr<LoadedVariants> variants_;
+};
+
+TEST_F(LoadedVariantsTest, LoadsAVariantAndAnswersRawInputsInOrder) {
+  ASSERT_TRUE(variants_->Load(FakeVariantRecord("fake_b8"), 1).ok());
+  absl::StatusOr<InferResult> result =
+      variants_->InferAndWait("fake_b8", RawInputs({{1, 2}, {3, 4}}));
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_THAT(result->outputs.shape, ElementsAre(2, 2));
+  EXPECT_THAT(result->outputs.data, ElementsAre(2, 3, 4, 5));
+  EXPECT_THAT(variants_->Names(), ElementsAre("fake_b8"));
+}
+
+TEST_F(LoadedVariantsTest, AnswersNotFoundForAVariantThatIsNotLoaded) {
+  absl::StatusOr<InferResult> result = variants_->InferAndWait("nope", RawInputs({{1, 2}}));
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(result.status().message(), HasSubstr("variant nope is not loaded on worker w1"));
+  EXPECT_EQ(variants_->Unload("nope").code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(LoadedVariantsTest, LoadsAVariantOnceWhenTwoLoadsOverlap) {
+  absl::Notification gate;
+  state_->gate = &gate;
+  std::thread first([&] { EXPECT_TRUE(variants_->Load(FakeVariantRecord("fake_b8"), 1).ok()); });
+  state_->first_load_started.WaitForNotification();
+  // While the load runs the variant is known but does not serve yet.
+  EXPECT_EQ(variants_->InferAndWait("fake_b8", RawInputs({{1, 2}})).status().code(),
+            absl::StatusCode::kUnavailable);
+  std::vector<infaas::internal::VariantLoad> loads = variants_->Loads();
+  ASSERT_EQ(loads.size(), 1u);
+  EXPECT_TRUE(loads[0].loading());
+  EXPECT_EQ(loads[0].instances(), 0);
+  std::thread second([&] { EXPECT_TRUE(variants_->Load(FakeVariantRecord("fake_b8"), 1).ok()); });
+  gate.Notify();
+  first.join();
+  second.join();
+  EXPECT_EQ(state_->loads.load(), 1);
+  EXPECT_TRUE(variants_->InferAndWait("fake_b8", RawInputs({{1, 2}})).ok());
+}
+
+TEST_F(LoadedVariantsTest, LoadsOnlyTheMissingInstancesWhenAskedForMore) {
+  ASSERT_TRUE(variants_->Load(FakeVariantRecord("fake_b8"), 1).ok());
+  ASSERT_TRUE(variants_->Load(FakeVariantRecord("fake_b8"), 3).ok());
+  absl::StatusOr<absl::Duration> again = variants_->Load(FakeVariantRecord("fake_b8"), 2);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, absl::ZeroDuration());
+  EXPECT_EQ(state_->loads.load(), 3);
+  ASSERT_EQ(variants_->Loads().size(), 1u);
+  EXPECT_EQ(variants_->Loads()[0].instances(), 3);
+}
+
+TEST_F(LoadedVariantsTest, LeavesNothingLoadedWhenALoadFails) {
+  state_->failing_variant = "broken";
+  absl::StatusOr<absl::Duration> load = variants_->Load(FakeVariantRecord("broken"), 2);
+  EXPECT_EQ(load.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(variants_->Names().empty());
+  EXPECT_EQ(variants_->InferAndWait("broken", RawInputs({{1, 2}})).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(LoadedVariantsTest, RejectsARecordWhoseRepositoryModelCouldEscapeTheRoot) {
+  v1::VariantRecord record = FakeVariantRecord("fake_b8");
+  record.set_repository_model("../etc");
+  EXPECT_EQ(variants_->Load(record, 1).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(variants_->Load(FakeVariantRecord("fake_b8"), -1).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(state_->loads.load(), 0);
+}
+
+TEST_F(LoadedVariantsTest, RejectsAnInputThatDoesNotDecodeNamingItsIndexAndTheVariant) {
+  ASSERT_TRUE(variants_->Load(FakeVariantRecord("fake_b8"), 1).ok());
+  absl::StatusOr<InferResult> short_input =
+      variants_->InferAndWait("fake_b8", RawInputs({{1, 2}, {3}}));
+  EXPECT_EQ(short_input.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(short_input.status().message(), HasSubstr("variant fake_b8: input 1"));
+
+  Inputs empty = RawInputs({{1, 2}});
+  empty.Add();
+  absl::StatusOr<InferResult> unset = variants_->InferAndWait("fake_b8", empty);
+  EXPECT_EQ(unset.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(unset.status().message(), HasSubstr("input 1 is empty"));
+
+  EXPECT_EQ(variants_->InferAndWait("fake_b8", Inputs()).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(variants_->InferAndWait("fake_b8", RawInputs({{1, 2}})).ok());
+}
+
+TEST_F(LoadedVariantsTest, RejectsMoreInputsThanTheMaxBatchBeforeDecoding) {
+  ASSERT_TRUE(variants_->Load(FakeVariantRecord("fake_b2", 2), 1).ok());
+  absl::StatusOr<InferResult> result =
+      variants_->InferAndWait("fake_b2", RawInputs({{1, 2}, {3, 4}, {5, 6}}));
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(result.status().message(), HasSubstr("max batch size 2"));
+}
+
+TEST_F(LoadedVariantsTest, SendsAQueryToTheInstanceWithTheShortestQueue) {
+  state_->hold_runs = true;
+  ASSERT_TRUE(variants_->Load(FakeVariantRecord("fake_b8"), 2).ok());
+  const std::vector<testing::FakeModel*> models = state_->models();
+  ASSERT_EQ(models.size(), 2u);
+  absl::Notification first_done, second_done;
+  const Inputs inputs = RawInputs({{1, 2}});
+  variants_->Infer("fake_b8", inputs, absl::InfiniteFuture(),
+                   [&](absl::StatusOr<InferResult>) { first_done.Notify(); });
+  variants_->Infer("fake_b8", inputs, absl::InfiniteFuture(),
+                   [&](absl::StatusOr<InferResult>) { second_done.Notify(); });
+  // Each instance got one: both runs start although neither finishes.
+  models[0]->AwaitRunsStarted(1);
+  models[1]->AwaitRunsStarted(1);
+  models[0]->ReleaseRuns();
+  models[1]->ReleaseRuns();
+  first_done.WaitForNotification();
+  second_done.WaitForNotification();
+}
+
+TEST_F(LoadedVariantsTest, UnloadDrainsTheVariantAndForgetsIt) {
+  ASSERT_TRUE(variants_->Load(FakeVariantRecord("fake_b8"), 2).ok());
+  ASSERT_TRUE(variants_->Unload("fake_b8").ok());
+  EXPECT_TRUE(variants_->Names().empty());
+  EXPECT_EQ(variants_->InferAndWait("fake_b8", RawInputs({{1, 2}})).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(variants_->Unload("fake_b8").code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(LoadedVariantsTest, ReportsRecentLoadPerVariantForHeartbeats) {
+  ASSERT_TRUE(variants_->Load(FakeVariantRecord("fake_a"), 1).ok());
+  ASSERT_TRUE(variants_->Load(FakeVariantRecord("fake_b"), 2).ok());
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(variants_->InferAndWait("fake_b", RawInputs({{1, 2}})).ok());
+  }
+  std::vector<infaas::internal::VariantLoad> loads = variants_->Loads();
+  ASSERT_EQ(loads.size(), 2u);
+  EXPECT_EQ(loads[0].variant(), "fake_a");
+  EXPECT_EQ(loads[0].served_qps(), 0);
+  EXPECT_EQ(loads[1].variant(), "fake_b");
+  EXPECT_EQ(loads[1].instances(), 2);
+  EXPECT_FALSE(loads[1].loading());
+  EXPECT_EQ(loads[1].queue_length(), 0);
+  EXPECT_DOUBLE_EQ(loads[1].arrival_qps(), 3.0);  // within the first second
+  EXPECT_DOUBLE_EQ(loads[1].served_qps(), 3.0);
+  EXPECT_DOUBLE_EQ(loads[1].average_batch(), 1.0);
+
+  clock_.Advance(absl::Seconds(10));  // the window forgets
+  loads = variants_->Loads();
+  EXPECT_EQ(loads[1].served_qps(), 0);
+  EXPECT_EQ(loads[1].average_batch(), 0);
+}
+
+}  // namespace
+}  // namespace infaas::worker

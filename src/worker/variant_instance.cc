@@ -1,0 +1,222 @@
+#include "worker/variant_instance.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/types/span.h"
+#include "common/logging.h"
+
+namespace infaas::worker {
+namespace {
+
+// The dims of one example: everything after the batch dimension.
+absl::Span<const int64_t> ExampleDims(const backend::Tensor& t) {
+  return absl::MakeConstSpan(t.shape).subspan(1);
+}
+
+absl::Status CheckQueryTensor(const backend::Tensor& t, absl::string_view variant) {
+  if (t.shape.empty() || t.shape[0] < 1 || !t.IsConsistent()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("variant ", variant,
+                     ": a query needs a tensor [n >= 1, example dims...] "
+                     "whose values match its shape; got shape ",
+                     backend::ShapeToString(t.shape), " with ", t.data.size(), " values"));
+  }
+  return absl::OkStatus();
+}
+
+double Ms(absl::Duration d) { return absl::ToDoubleMilliseconds(d); }
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<VariantInstance>> VariantInstance::Create(
+    std::unique_ptr<backend::Model> model, Options options) {
+  if (model == nullptr) {
+    return absl::InvalidArgumentError("VariantInstance::Create needs a loaded model, got null");
+  }
+  std::unique_ptr<VariantInstance> instance(
+      new VariantInstance(std::move(model), std::move(options)));
+  absl::MutexLock lock(&instance->close_mu_);
+  instance->executor_ = std::thread([raw = instance.get()] { raw->ExecutorLoop(); });
+  return instance;
+}
+
+VariantInstance::VariantInstance(std::unique_ptr<backend::Model> model, Options options)
+    : variant_(model->config().name()),
+      worker_id_(std::move(options.worker_id)),
+      max_batch_size_(std::max(1, model->options().max_batch_size)),
+      clock_(options.clock),
+      model_(std::move(model)),
+      queue_(options.queue_capacity),
+      recent_(options.clock) {}
+
+VariantInstance::~VariantInstance() { Close(); }
+
+void VariantInstance::Enqueue(Query query) {
+  if (absl::Status valid = CheckQueryTensor(query.examples, variant_); !valid.ok()) {
+    query.done(std::move(valid));
+    return;
+  }
+  const int64_t n = query.examples.shape[0];
+  if (n > max_batch_size_) {
+    query.done(absl::InvalidArgumentError(absl::StrCat(
+        "variant ", variant_, ": the query has ", n, " inputs, more than its max batch size ",
+        max_batch_size_, "; split the query or use a variant with a larger max batch")));
+    return;
+  }
+  if (closing_.load()) {
+    query.done(UnloadingError());
+    return;
+  }
+  recent_.RecordArrival();
+  pending_.fetch_add(1);
+  // TryPush consumes its argument even when it refuses, so keep the callback
+  // apart to answer a refused query.
+  InferDone done = std::move(query.done);
+  auto callback = std::make_shared<InferDone>(std::move(done));
+  query.done = [callback](absl::StatusOr<InferResult> result) { (*callback)(std::move(result)); };
+  if (queue_.TryPush(Queued{std::move(query), clock_->Now()})) {
+    arrivals_total_.fetch_add(1);
+    return;
+  }
+  pending_.fetch_sub(1);
+  if (queue_.closed()) {
+    (*callback)(UnloadingError());
+    return;
+  }
+  (*callback)(absl::ResourceExhaustedError(
+      absl::StrCat("variant ", variant_, " on worker ", worker_id_, ": the queue is full (",
+                   queue_.capacity(), " queries); retry later or load more instances")));
+}
+
+void VariantInstance::BeginClose() {
+  closing_.store(true);
+  queue_.Close();
+}
+
+void VariantInstance::Close() {
+  BeginClose();
+  absl::MutexLock lock(&close_mu_);
+  if (executor_.joinable()) executor_.join();
+}
+
+absl::Status VariantInstance::UnloadingError() const {
+  return absl::UnavailableError(
+      absl::StrCat("variant ", variant_, " on worker ", worker_id_, " is unloading"));
+}
+
+void VariantInstance::ExecutorLoop() {
+  std::optional<Queued> carry;
+  while (true) {
+    std::optional<Queued> first;
+    if (carry.has_value()) {
+      first = std::move(carry);
+      carry.reset();
+    } else {
+      first = queue_.Pop();
+    }
+    if (!first.has_value()) return;  // closed and drained
+    std::vector<Queued> batch = GatherBatch(std::move(*first), &carry);
+    if (batch.empty()) continue;
+    int64_t examples = 0;
+    for (const Queued& item : batch) examples += item.query.examples.shape[0];
+    RunBatch(std::move(batch), examples);
+  }
+}
+
+std::vector<VariantInstance::Queued> VariantInstance::GatherBatch(Queued first,
+                                                                  std::optional<Queued>* carry) {
+  std::vector<Queued> batch;
+  int64_t examples = 0;
+  Admit(first, &batch, &examples);  // always admitted or answered: it is alone
+  while (examples < max_batch_size_) {
+    std::optional<Queued> next = queue_.TryPop();
+    if (!next.has_value()) break;
+    if (!Admit(*next, &batch, &examples)) {
+      *carry = std::move(next);
+      break;
+    }
+  }
+  return batch;
+}
+
+bool VariantInstance::Admit(Queued& item, std::vector<Queued>* batch, int64_t* examples) {
+  if (closing_.load()) {
+    Fail(item, UnloadingError());
+    return true;
+  }
+  const absl::Time now = clock_->Now();
+  if (now > item.query.deadline) {
+    Fail(item, absl::DeadlineExceededError(
+                   absl::StrCat("variant ", variant_, " on worker ", worker_id_,
+                                ": the query's deadline passed after ", Ms(now - item.enqueued),
+                                " ms in the queue, before its batch started; it was not run")));
+    return true;
+  }
+  const int64_t n = item.query.examples.shape[0];
+  // Examples of a variable-shaped input batch together only when equal.
+  const bool same_shape =
+      batch->empty() || std::ranges::equal(ExampleDims(item.query.examples),
+                                           ExampleDims(batch->front().query.examples));
+  if (*examples + n > max_batch_size_ || !same_shape) return false;
+  *examples += n;
+  batch->push_back(std::move(item));
+  return true;
+}
+
+void VariantInstance::Fail(Queued& item, absl::Status status) {
+  pending_.fetch_sub(1);
+  item.query.done(std::move(status));
+}
+
+void VariantInstance::RunBatch(std::vector<Queued> batch, int64_t examples) {
+  const backend::Tensor& lead = batch.front().query.examples;
+  backend::Tensor input;
+  input.shape = lead.shape;
+  input.shape[0] = examples;
+  input.data.reserve(static_cast<size_t>(input.NumElements()));
+  for (const Queued& item : batch) {
+    input.data.insert(input.data.end(), item.query.examples.data.begin(),
+                      item.query.examples.data.end());
+  }
+  const absl::Time start = clock_->Now();
+  absl::StatusOr<backend::Tensor> output = model_->Run(input);
+  const absl::Time end = clock_->Now();
+  recent_.RecordBatch(examples);
+  batches_total_.fetch_add(1);
+  if (output.ok() &&
+      (output->shape.empty() || output->shape[0] != examples || !output->IsConsistent())) {
+    output = absl::InternalError(absl::StrCat("variant ", variant_, ": the model returned shape ",
+                                              backend::ShapeToString(output->shape),
+                                              " for a batch of ", examples));
+  }
+  if (!output.ok()) {
+    LogWarning(
+        "batch failed",
+        {{"worker", worker_id_}, {"variant", variant_}, {"error", output.status().message()}});
+    for (Queued& item : batch) Fail(item, output.status());
+    return;
+  }
+  const size_t row = output->data.size() / static_cast<size_t>(examples);
+  size_t offset = 0;
+  for (Queued& item : batch) {
+    const int64_t n = item.query.examples.shape[0];
+    InferResult result;
+    result.outputs.shape = output->shape;
+    result.outputs.shape[0] = n;
+    const auto first = output->data.begin() + static_cast<std::ptrdiff_t>(offset);
+    result.outputs.data.assign(first, first + static_cast<std::ptrdiff_t>(row * n));
+    offset += row * static_cast<size_t>(n);
+    result.queue_time = start - item.enqueued;
+    result.compute_time = end - start;
+    result.batch_size = static_cast<int>(examples);
+    recent_.RecordServed(Ms(end - item.enqueued));
+    served_total_.fetch_add(1);
+    pending_.fetch_sub(1);
+    item.query.done(std::move(result));
+  }
+}
+
+}  // namespace infaas::worker

@@ -1,0 +1,153 @@
+#pragma once
+
+// VariantInstance: one loaded copy of a variant with its own request queue
+// and executor thread, which combines queued queries into batches.
+//
+//   ASSIGN_OR_RETURN(auto instance, VariantInstance::Create(std::move(model), {.worker_id =
+//   "w1"})); instance->Enqueue({.examples = batch_of_3, .deadline = deadline,
+//                      .done = [](absl::StatusOr<InferResult> r) { ... }});
+//   instance->Close();  // the running batch finishes; queued queries fail
+//
+// Dynamic batching: the executor takes the oldest query, then keeps taking
+// queued ones (without waiting) while the examples still fit the variant's
+// max batch size, runs Model::Run once on the combined tensor and hands each
+// query its own rows of the output. A query whose deadline has passed when
+// its batch is formed is dropped with DeadlineExceeded, costing no compute.
+//
+// Owned by LoadedVariants (shared with in-flight Infer calls). Thread-safe:
+// Enqueue from any thread; `done` callbacks run on the executor thread (or
+// on the caller's for errors found at enqueue) and must not block for long,
+// nor call Close() of this instance.
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/functional/any_invocable.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "backend/backend.h"
+#include "backend/tensor.h"
+#include "common/bounded_queue.h"
+#include "common/clock.h"
+#include "worker/internal/recent_stats.h"
+
+namespace infaas::worker {
+
+// What one query gets back.
+struct InferResult {
+  // [n, output dims...]: row i answers the query's example i.
+  backend::Tensor outputs;
+  // From Enqueue until its batch started.
+  absl::Duration queue_time;
+  // Model::Run of the whole batch.
+  absl::Duration compute_time;
+  // Examples in the batch it ran in (its own and others').
+  int batch_size = 0;
+};
+
+// Called exactly once with the query's result or error.
+using InferDone = absl::AnyInvocable<void(absl::StatusOr<InferResult>)>;
+
+// One query: n >= 1 examples of one variant's input, stacked.
+struct Query {
+  // [n, input dims...].
+  backend::Tensor examples{};
+  // Dropped with DeadlineExceeded if its batch would start after this.
+  absl::Time deadline = absl::InfiniteFuture();
+  InferDone done{};
+};
+
+class VariantInstance {
+ public:
+  struct Options {
+    // Named in errors and logs.
+    std::string worker_id{};
+    // Queries that may wait; more are refused with ResourceExhausted.
+    size_t queue_capacity = 1024;
+    // Times queues, runs and deadlines; must outlive the instance.
+    Clock* clock = Clock::Real();
+  };
+
+  // Takes ownership of `model` and starts the executor thread.
+  // InvalidArgument for a null model.
+  static absl::StatusOr<std::unique_ptr<VariantInstance>> Create(
+      std::unique_ptr<backend::Model> model, Options options);
+
+  // Close()s.
+  ~VariantInstance();
+  VariantInstance(const VariantInstance&) = delete;
+  VariantInstance& operator=(const VariantInstance&) = delete;
+
+  // Queues `query`; its `done` runs exactly once. Errors given to `done` at
+  // once: InvalidArgument for a malformed tensor or more examples than the
+  // max batch size; ResourceExhausted when the queue is full; Unavailable
+  // once Close() has begun. Later, from the executor: the result, Unavailable
+  // if the instance closed before its batch started, DeadlineExceeded, or
+  // Model::Run's error.
+  void Enqueue(Query query);
+
+  // Stops taking queries (Enqueue answers Unavailable from now on) and
+  // makes the executor fail queued queries with Unavailable ("variant X on
+  // worker W is unloading") once the running batch is done. Does not wait;
+  // lets several instances drain at once. Idempotent.
+  void BeginClose();
+
+  // BeginClose(), then waits for the running batch and joins the executor.
+  // Idempotent; blocks for at most one batch.
+  void Close();
+
+  // Queries accepted and not yet answered (waiting or running).
+  int pending() const { return pending_.load(std::memory_order_relaxed); }
+  int max_batch_size() const { return max_batch_size_; }
+  const std::string& variant() const { return variant_; }
+  // Since Create: queries accepted into the queue, queries answered with a
+  // result, and batches run.
+  int64_t arrivals_total() const { return arrivals_total_.load(std::memory_order_relaxed); }
+  int64_t served_total() const { return served_total_.load(std::memory_order_relaxed); }
+  int64_t batches_total() const { return batches_total_.load(std::memory_order_relaxed); }
+  // The last few seconds' rates, batch sizes and latency.
+  internal::RecentStats::Snapshot RecentLoad() const { return recent_.Take(); }
+
+ private:
+  struct Queued {
+    Query query;
+    absl::Time enqueued;
+  };
+
+  VariantInstance(std::unique_ptr<backend::Model> model, Options options);
+
+  void ExecutorLoop();
+  // The batch led by `first`; a query that does not fit is left in *carry.
+  std::vector<Queued> GatherBatch(Queued first, std::optional<Queued>* carry);
+  // Adds `item` to `batch` if it fits (returns true), or answers it if it
+  // must not run (returns true); false leaves `item` untouched.
+  bool Admit(Queued& item, std::vector<Queued>* batch, int64_t* examples);
+  void RunBatch(std::vector<Queued> batch, int64_t examples);
+  void Fail(Queued& item, absl::Status status);
+  absl::Status UnloadingError() const;
+
+  const std::string variant_;
+  const std::string worker_id_;
+  const int max_batch_size_;
+  Clock* const clock_;
+  std::unique_ptr<backend::Model> model_;
+  BoundedQueue<Queued> queue_;
+  internal::RecentStats recent_;
+  std::atomic<bool> closing_{false};
+  std::atomic<int> pending_{0};
+  std::atomic<int64_t> arrivals_total_{0};
+  std::atomic<int64_t> served_total_{0};
+  std::atomic<int64_t> batches_total_{0};
+  // Serialises Close() so that exactly one caller joins the executor.
+  absl::Mutex close_mu_;
+  std::thread executor_ ABSL_GUARDED_BY(close_mu_);
+};
+
+}  // namespace infaas::worker

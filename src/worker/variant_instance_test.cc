@@ -1,0 +1,236 @@
+#include "worker/variant_instance.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <vector>
+
+#include "absl/synchronization/notification.h"
+#include "common/clock.h"
+#include "worker/testing/fake_model.h"
+
+namespace infaas::worker {
+namespace {
+
+using ::testing::ElementsAre;
+using testing::FakeModel;
+using ::testing::HasSubstr;
+
+// Collects one query's answer.
+struct Answer {
+  absl::Notification done;
+  absl::StatusOr<InferResult> result;
+
+  InferDone Callback() {
+    return [this](absl::StatusOr<InferResult> r) {
+      result = std::move(r);
+      done.Notify();
+    };
+  }
+  const absl::StatusOr<InferResult>& Wait() {
+    done.WaitForNotification();
+    return result;
+  }
+};
+
+// A query of `rows` examples of two values each: row i is {base + i, base + i}.
+Query MakeQuery(int rows, float base, Answer* answer,
+                absl::Time deadline = absl::InfiniteFuture()) {
+  Query query;
+  query.examples.shape = {rows, 2};
+  for (int i = 0; i < rows; ++i) {
+    query.examples.data.push_back(base + static_cast<float>(i));
+    query.examples.data.push_back(base + static_cast<float>(i));
+  }
+  query.deadline = deadline;
+  query.done = answer->Callback();
+  return query;
+}
+
+// The values a FakeModel returns for MakeQuery(rows, base).
+std::vector<float> ExpectedOutput(int rows, float base) {
+  std::vector<float> values;
+  for (int i = 0; i < rows; ++i) {
+    values.push_back(base + static_cast<float>(i) + 1);
+    values.push_back(base + static_cast<float>(i) + 1);
+  }
+  return values;
+}
+
+class VariantInstanceTest : public ::testing::Test {
+ protected:
+  void Start(FakeModel::Options options, Clock* clock = Clock::Real()) {
+    options.name = "fake_b8";
+    auto model = std::make_unique<FakeModel>(std::move(options));
+    model_ = model.get();
+    auto instance = VariantInstance::Create(std::move(model), {.worker_id = "w1", .clock = clock});
+    ASSERT_TRUE(instance.ok()) << instance.status();
+    instance_ = *std::move(instance);
+  }
+
+  FakeModel* model_ = nullptr;
+  std::unique_ptr<VariantInstance> instance_;
+};
+
+TEST_F(VariantInstanceTest, CombinesQueuedQueriesIntoOneBatchAndSplitsTheOutputInOrder) {
+  Start({.max_batch_size = 8, .hold_runs = true});
+  Answer a, b, c, d;
+  instance_->Enqueue(MakeQuery(1, 0, &a));
+  model_->AwaitRunsStarted(1);  // a runs alone; the rest queue behind it
+  instance_->Enqueue(MakeQuery(2, 10, &b));
+  instance_->Enqueue(MakeQuery(1, 20, &c));
+  instance_->Enqueue(MakeQuery(3, 30, &d));
+  EXPECT_EQ(instance_->pending(), 4);
+  model_->ReleaseRuns();
+
+  ASSERT_TRUE(a.Wait().ok()) << a.result.status();
+  ASSERT_TRUE(b.Wait().ok()) << b.result.status();
+  ASSERT_TRUE(c.Wait().ok()) << c.result.status();
+  ASSERT_TRUE(d.Wait().ok()) << d.result.status();
+  EXPECT_THAT(model_->batch_sizes(), ElementsAre(1, 6));
+  EXPECT_EQ(a.result->batch_size, 1);
+  EXPECT_EQ(b.result->batch_size, 6);
+  EXPECT_EQ(d.result->batch_size, 6);
+  EXPECT_THAT(b.result->outputs.shape, ElementsAre(2, 2));
+  EXPECT_EQ(b.result->outputs.data, ExpectedOutput(2, 10));
+  EXPECT_EQ(c.result->outputs.data, ExpectedOutput(1, 20));
+  EXPECT_EQ(d.result->outputs.data, ExpectedOutput(3, 30));
+  EXPECT_EQ(instance_->pending(), 0);
+  EXPECT_EQ(instance_->arrivals_total(), 4);
+  EXPECT_EQ(instance_->served_total(), 4);
+  EXPECT_EQ(instance_->batches_total(), 2);
+}
+
+TEST_F(VariantInstanceTest, LeavesAQueryThatDoesNotFitForTheNextBatch) {
+  Start({.max_batch_size = 4, .hold_runs = true});
+  Answer a, b, c, d;
+  instance_->Enqueue(MakeQuery(1, 0, &a));
+  model_->AwaitRunsStarted(1);
+  instance_->Enqueue(MakeQuery(3, 10, &b));
+  instance_->Enqueue(MakeQuery(2, 20, &c));  // 3 + 2 > 4: waits for the next batch
+  instance_->Enqueue(MakeQuery(2, 30, &d));
+  model_->ReleaseRuns();
+
+  ASSERT_TRUE(d.Wait().ok()) << d.result.status();
+  ASSERT_TRUE(c.Wait().ok()) << c.result.status();
+  EXPECT_THAT(model_->batch_sizes(), ElementsAre(1, 3, 4));
+  EXPECT_EQ(c.result->outputs.data, ExpectedOutput(2, 20));
+  EXPECT_EQ(d.result->outputs.data, ExpectedOutput(2, 30));
+  EXPECT_EQ(b.Wait()->batch_size, 3);
+}
+
+TEST_F(VariantInstanceTest, RejectsAQueryLargerThanTheMaxBatchSizeAtEnqueue) {
+  Start({.max_batch_size = 8});
+  Answer answer;
+  instance_->Enqueue(MakeQuery(9, 0, &answer));
+  ASSERT_TRUE(answer.done.HasBeenNotified());  // answered before Enqueue returned
+  EXPECT_EQ(answer.result.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(answer.result.status().message(), HasSubstr("max batch size 8"));
+  EXPECT_TRUE(model_->batch_sizes().empty());
+  EXPECT_EQ(instance_->pending(), 0);
+}
+
+TEST_F(VariantInstanceTest, RejectsATensorWhoseValuesDoNotMatchItsShape) {
+  Start({.max_batch_size = 8});
+  Answer answer;
+  Query query = MakeQuery(2, 0, &answer);
+  query.examples.data.pop_back();
+  instance_->Enqueue(std::move(query));
+  EXPECT_EQ(answer.Wait().status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(VariantInstanceTest, CloseLetsTheRunningBatchFinishAndFailsQueuedQueriesWithUnavailable) {
+  Start({.max_batch_size = 2, .hold_runs = true});
+  Answer running, queued1, queued2, late;
+  instance_->Enqueue(MakeQuery(1, 0, &running));
+  model_->AwaitRunsStarted(1);
+  instance_->Enqueue(MakeQuery(2, 10, &queued1));
+  instance_->Enqueue(MakeQuery(1, 20, &queued2));
+  instance_->BeginClose();
+  instance_->Enqueue(MakeQuery(1, 30, &late));
+  EXPECT_EQ(late.Wait().status().code(), absl::StatusCode::kUnavailable);
+  model_->ReleaseRuns();
+  instance_->Close();
+
+  ASSERT_TRUE(running.Wait().ok()) << running.result.status();
+  EXPECT_EQ(queued1.Wait().status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(queued2.Wait().status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(queued1.result.status().message(), "variant fake_b8 on worker w1 is unloading");
+  EXPECT_THAT(model_->batch_sizes(), ElementsAre(1));
+  EXPECT_EQ(instance_->pending(), 0);
+}
+
+TEST_F(VariantInstanceTest, DropsAQueryWhoseDeadlinePassedWhileItWaited) {
+  FakeClock clock;
+  Start({.max_batch_size = 8, .hold_runs = true}, &clock);
+  Answer running, expired, patient;
+  instance_->Enqueue(MakeQuery(1, 0, &running));
+  model_->AwaitRunsStarted(1);
+  instance_->Enqueue(MakeQuery(1, 10, &expired, clock.Now() + absl::Milliseconds(50)));
+  instance_->Enqueue(MakeQuery(1, 20, &patient));
+  clock.Advance(absl::Seconds(1));
+  model_->ReleaseRuns();
+
+  EXPECT_EQ(expired.Wait().status().code(), absl::StatusCode::kDeadlineExceeded);
+  ASSERT_TRUE(patient.Wait().ok()) << patient.result.status();
+  EXPECT_EQ(patient.result->batch_size, 1);
+  EXPECT_THAT(model_->batch_sizes(), ElementsAre(1, 1));  // the expired one never ran
+}
+
+TEST_F(VariantInstanceTest, ReportsEachQuerysQueueTimeAndItsBatchsComputeTime) {
+  FakeClock clock;
+  Start({.max_batch_size = 8, .hold_runs = true}, &clock);
+  Answer first, second;
+  instance_->Enqueue(MakeQuery(1, 0, &first));
+  model_->AwaitRunsStarted(1);
+  instance_->Enqueue(MakeQuery(1, 10, &second));
+  clock.Advance(absl::Milliseconds(30));  // the first batch "computes" 30 ms
+  model_->ReleaseRuns();
+
+  ASSERT_TRUE(first.Wait().ok());
+  ASSERT_TRUE(second.Wait().ok());
+  EXPECT_EQ(first.result->queue_time, absl::ZeroDuration());
+  EXPECT_EQ(first.result->compute_time, absl::Milliseconds(30));
+  EXPECT_EQ(second.result->queue_time, absl::Milliseconds(30));
+  EXPECT_EQ(second.result->compute_time, absl::ZeroDuration());
+  const internal::RecentStats::Snapshot recent = instance_->RecentLoad();
+  EXPECT_DOUBLE_EQ(recent.arrival_qps, 2.0);  // two queries in the first second
+  EXPECT_DOUBLE_EQ(recent.served_qps, 2.0);
+  EXPECT_DOUBLE_EQ(recent.AverageBatch(), 1.0);
+  EXPECT_EQ(recent.latency.count(), 2);
+}
+
+TEST_F(VariantInstanceTest, GivesTheModelsErrorToEveryQueryOfTheBatch) {
+  Start({.max_batch_size = 8, .hold_runs = true, .run_error = absl::InternalError("boom")});
+  Answer a, b, c;
+  instance_->Enqueue(MakeQuery(1, 0, &a));
+  model_->AwaitRunsStarted(1);
+  instance_->Enqueue(MakeQuery(1, 10, &b));
+  instance_->Enqueue(MakeQuery(1, 20, &c));
+  model_->ReleaseRuns();
+  EXPECT_EQ(a.Wait().status().code(), absl::StatusCode::kInternal);
+  EXPECT_EQ(b.Wait().status().code(), absl::StatusCode::kInternal);
+  EXPECT_EQ(c.Wait().status().code(), absl::StatusCode::kInternal);
+  EXPECT_THAT(model_->batch_sizes(), ElementsAre(1, 2));
+}
+
+TEST_F(VariantInstanceTest, RefusesAQueryWhenTheQueueIsFull) {
+  auto model = std::make_unique<FakeModel>(FakeModel::Options{.hold_runs = true});
+  FakeModel* fake = model.get();
+  auto instance =
+      VariantInstance::Create(std::move(model), {.worker_id = "w1", .queue_capacity = 1});
+  ASSERT_TRUE(instance.ok());
+  Answer running, queued, refused;
+  (*instance)->Enqueue(MakeQuery(1, 0, &running));
+  fake->AwaitRunsStarted(1);
+  (*instance)->Enqueue(MakeQuery(1, 10, &queued));
+  (*instance)->Enqueue(MakeQuery(1, 20, &refused));
+  EXPECT_EQ(refused.Wait().status().code(), absl::StatusCode::kResourceExhausted);
+  fake->ReleaseRuns();
+  EXPECT_TRUE(running.Wait().ok());
+  EXPECT_TRUE(queued.Wait().ok());
+}
+
+}  // namespace
+}  // namespace infaas::worker

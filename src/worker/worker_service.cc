@@ -1,0 +1,86 @@
+#include "worker/worker_service.h"
+
+#include <chrono>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "common/grpc_status.h"
+
+namespace infaas::worker {
+namespace {
+
+absl::Time DeadlineOf(const grpc::CallbackServerContext& context) {
+  const std::chrono::system_clock::time_point deadline = context.deadline();
+  // gRPC reports "no deadline" as the largest time point.
+  if (deadline == std::chrono::system_clock::time_point::max()) return absl::InfiniteFuture();
+  return absl::FromChrono(deadline);
+}
+
+void FillResponse(const InferResult& result, infaas::internal::InferResponse* response) {
+  const int64_t rows = result.outputs.shape.empty() ? 0 : result.outputs.shape[0];
+  const size_t row_size = rows == 0 ? 0 : result.outputs.data.size() / static_cast<size_t>(rows);
+  for (int64_t r = 0; r < rows; ++r) {
+    const auto first = result.outputs.data.begin() + static_cast<std::ptrdiff_t>(r * row_size);
+    response->add_outputs()->mutable_values()->Add(first,
+                                                   first + static_cast<std::ptrdiff_t>(row_size));
+  }
+  response->set_queue_time_ms(absl::ToDoubleMilliseconds(result.queue_time));
+  response->set_compute_time_ms(absl::ToDoubleMilliseconds(result.compute_time));
+  response->set_batch_size(result.batch_size);
+}
+
+grpc::Status ShuttingDown(const LoadedVariants& variants) {
+  return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                      absl::StrCat("worker ", variants.worker_id(), " is shutting down"));
+}
+
+}  // namespace
+
+WorkerServiceImpl::WorkerServiceImpl(LoadedVariants* variants, int admin_threads)
+    : variants_(variants), admin_("worker-admin", admin_threads) {}
+
+WorkerServiceImpl::~WorkerServiceImpl() { admin_.Shutdown(); }
+
+grpc::ServerUnaryReactor* WorkerServiceImpl::LoadVariant(
+    grpc::CallbackServerContext* context, const infaas::internal::LoadVariantRequest* request,
+    infaas::internal::LoadVariantResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  const bool scheduled = admin_.Schedule([this, reactor, request, response] {
+    absl::StatusOr<absl::Duration> took = variants_->Load(request->record(), request->instances());
+    if (took.ok()) response->set_load_latency_ms(absl::ToDoubleMilliseconds(*took));
+    reactor->Finish(ToGrpcStatus(took.status()));
+  });
+  if (!scheduled) reactor->Finish(ShuttingDown(*variants_));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* WorkerServiceImpl::UnloadVariant(
+    grpc::CallbackServerContext* context, const infaas::internal::UnloadVariantRequest* request,
+    infaas::internal::UnloadVariantResponse* /*response*/) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  const bool scheduled = admin_.Schedule([this, reactor, request] {
+    reactor->Finish(ToGrpcStatus(variants_->Unload(request->variant())));
+  });
+  if (!scheduled) reactor->Finish(ShuttingDown(*variants_));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* WorkerServiceImpl::Infer(grpc::CallbackServerContext* context,
+                                                   const infaas::internal::InferRequest* request,
+                                                   infaas::internal::InferResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  // `request` and `response` live until Finish, which the executor calls.
+  variants_->Infer(request->variant(), request->inputs(), DeadlineOf(*context),
+                   [reactor, response](absl::StatusOr<InferResult> result) {
+                     if (!result.ok()) {
+                       reactor->Finish(ToGrpcStatus(result.status()));
+                       return;
+                     }
+                     FillResponse(*result, response);
+                     reactor->Finish(grpc::Status::OK);
+                   });
+  return reactor;
+}
+
+}  // namespace infaas::worker

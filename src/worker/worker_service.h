@@ -1,0 +1,61 @@
+#pragma once
+
+// WorkerServiceImpl: the infaas.internal.Worker gRPC service (LoadVariant,
+// UnloadVariant, Infer) on top of LoadedVariants; a thin adapter that turns
+// requests into LoadedVariants calls and absl::Status into grpc::Status.
+//
+//   LoadedVariants* variants = ...;
+//   WorkerServiceImpl service(variants);
+//   grpc::ServerBuilder builder;
+//   builder.RegisterService(&service);
+//
+// Callback API throughout, and no gRPC thread waits for long:
+//  - Infer decodes the inputs on the gRPC thread, queues them and returns;
+//    the executor that runs the batch finishes the call. The caller's
+//    deadline travels with the query: past it, the query is not run.
+//  - LoadVariant and UnloadVariant run on the service's own small thread
+//    pool (loading takes seconds; unloading waits for a running batch).
+//
+// Owned by WorkerServer; must outlive the grpc::Server it is registered
+// with, and `variants` must outlive it. Thread-safe.
+
+#include "common/thread_pool.h"
+#include "infaas/internal/worker.grpc.pb.h"
+#include "worker/loaded_variants.h"
+
+namespace infaas::worker {
+
+class WorkerServiceImpl final : public infaas::internal::Worker::CallbackService {
+ public:
+  // `admin_threads`: loads and unloads that may run at once.
+  explicit WorkerServiceImpl(LoadedVariants* variants, int admin_threads = 2);
+  // Waits for loads and unloads in flight.
+  ~WorkerServiceImpl() override;
+
+  // OK with the load time; INVALID_ARGUMENT for a bad record or a model
+  // that does not load; UNAVAILABLE while the worker shuts down.
+  grpc::ServerUnaryReactor* LoadVariant(grpc::CallbackServerContext* context,
+                                        const infaas::internal::LoadVariantRequest* request,
+                                        infaas::internal::LoadVariantResponse* response) override;
+
+  // OK once drained and unloaded; NOT_FOUND when not loaded.
+  grpc::ServerUnaryReactor* UnloadVariant(
+      grpc::CallbackServerContext* context, const infaas::internal::UnloadVariantRequest* request,
+      infaas::internal::UnloadVariantResponse* response) override;
+
+  // One output per input, in order, with the queue time, the batch's
+  // compute time and its size. NOT_FOUND (variant not loaded), UNAVAILABLE
+  // (loading, or unloading before the query ran), INVALID_ARGUMENT (an input
+  // that does not decode, too many inputs), RESOURCE_EXHAUSTED (queue full),
+  // DEADLINE_EXCEEDED (the deadline passed in the queue), INTERNAL (the
+  // model failed).
+  grpc::ServerUnaryReactor* Infer(grpc::CallbackServerContext* context,
+                                  const infaas::internal::InferRequest* request,
+                                  infaas::internal::InferResponse* response) override;
+
+ private:
+  LoadedVariants* const variants_;
+  ThreadPool admin_;
+};
+
+}  // namespace infaas::worker

@@ -1,0 +1,148 @@
+#include "testing/test_cluster.h"
+
+#include <grpcpp/create_channel.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "common/status_macros.h"
+#include "profiler/validation_set.h"
+
+namespace infaas::testing {
+namespace fs = std::filesystem;
+
+fs::path TestCluster::SourceDir() {
+  const char* dir = std::getenv("INFAAS_SOURCE_DIR");
+  return dir != nullptr ? fs::path(dir) : fs::current_path();
+}
+
+fs::path TestCluster::BinaryDir() {
+  const char* dir = std::getenv("INFAAS_BINARY_DIR");
+  return dir != nullptr ? fs::path(dir) : SourceDir() / "build";
+}
+
+std::string ReadBytes(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+int TrueClassOf(const fs::path& sample) {
+  static const std::vector<std::string> labels =
+      *profiler::ReadLabelFile((TestCluster::SourceDir() / "models/zoo/labels.txt").string());
+  return profiler::LabelFromFileName(sample.filename().string(), labels);
+}
+
+absl::StatusOr<std::unique_ptr<TestCluster>> TestCluster::Start(const TestClusterOptions& options) {
+  std::unique_ptr<TestCluster> c(new TestCluster());
+  std::string templ = (fs::temp_directory_path() / "infaas-cluster-XXXXXX").string();
+  if (::mkdtemp(templ.data()) == nullptr) return absl::InternalError("mkdtemp failed");
+  c->dir_ = templ;
+  fs::create_directories(c->dir_ / "models");
+  fs::create_directories(c->dir_ / "logs");
+  if (options.redis) {
+    ASSIGN_OR_RETURN(c->redis_, store::testing::RedisServer::Start());
+    c->store_url_ = absl::StrCat("redis://127.0.0.1:", c->redis_->port());
+  } else {
+    c->store_url_ = absl::StrCat("sqlite:", (c->dir_ / "infaas.db").string());
+  }
+  RETURN_IF_ERROR(c->RegisterZoo(options.zoo_models));
+  ASSIGN_OR_RETURN(c->master_port_, store::testing::PickFreePort());
+  c->master_address_ = absl::StrCat("127.0.0.1:", c->master_port_);
+  RETURN_IF_ERROR(c->StartMaster());
+  c->api_ = v1::Infaas::NewStub(
+      grpc::CreateChannel(c->master_address_, grpc::InsecureChannelCredentials()));
+  for (int i = 0; i < options.workers; ++i) RETURN_IF_ERROR(c->StartWorker(i));
+  RETURN_IF_ERROR(c->AwaitLiveWorkers(options.workers, absl::Seconds(60)));
+  return c;
+}
+
+TestCluster::~TestCluster() {
+  workers_.clear();
+  master_.reset();
+  std::error_code ec;
+  if (std::getenv("INFAAS_KEEP_TEST_DIRS") == nullptr) fs::remove_all(dir_, ec);
+}
+
+absl::Status TestCluster::RegisterZoo(const std::vector<std::string>& models) {
+  for (const std::string& model : models) {
+    // The real CLI, quick profiles, one thread count: keeps the suite short.
+    const std::string command = absl::StrCat(
+        (BinaryDir() / "bin/infaas").string(), " profile ",
+        (SourceDir() / "models/zoo" / model / "config.pbtxt").string(), " --quick --cores 1",
+        " --validation ", (SourceDir() / "models/zoo/validation").string(), " --store ", store_url_,
+        " --repo ", (dir_ / "models").string(), " >> ", (dir_ / "logs/register.log").string(),
+        " 2>&1");
+    const int rc = std::system(command.c_str());
+    if (rc != 0) {
+      return absl::InternalError(absl::StrCat("registering ", model, " failed (", rc, "); see ",
+                                              (dir_ / "logs/register.log").string()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status TestCluster::StartMaster() {
+  ASSIGN_OR_RETURN(
+      master_, ChildProcess::Start(
+                   {(BinaryDir() / "bin/infaas-master").string(), "--listen", master_address_,
+                    "--store", store_url_, "--repo", (dir_ / "models").string(), "--heartbeat-ms",
+                    "200", "--dead-after-ms", "1000"},
+                   dir_ / "logs/master.log"));
+  ASSIGN_OR_RETURN(std::string line, master_->ReadLine(absl::Seconds(30)));
+  if (!absl::StartsWith(line, "infaas-master listening on ")) {
+    return absl::InternalError(absl::StrCat("unexpected master output: ", line));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status TestCluster::StartWorker(int index) {
+  const std::string id = absl::StrCat("worker-", index + 1);
+  ASSIGN_OR_RETURN(auto worker, ChildProcess::Start(
+                                    {(BinaryDir() / "bin/infaas-worker").string(), "--master",
+                                     master_address_, "--listen", "127.0.0.1:0", "--id", id,
+                                     "--repo", (dir_ / "models").string(), "--heartbeat-ms", "200"},
+                                    dir_ / "logs" / (id + ".log")));
+  ASSIGN_OR_RETURN(std::string line, worker->ReadLine(absl::Seconds(30)));
+  if (!absl::StartsWith(line, absl::StrCat("infaas-worker ", id, " listening on "))) {
+    return absl::InternalError(absl::StrCat("unexpected worker output: ", line));
+  }
+  if (workers_.size() <= static_cast<size_t>(index)) workers_.resize(index + 1);
+  workers_[index] = std::move(worker);
+  return absl::OkStatus();
+}
+
+absl::Status TestCluster::AwaitLiveWorkers(int n, absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  int live = -1;
+  while (absl::Now() < deadline) {
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(2)));
+    v1::ClusterStatus status;
+    if (api_->GetClusterStatus(&context, v1::GetClusterStatusRequest(), &status).ok()) {
+      live = status.workers_size();
+      if (live == n) return absl::OkStatus();
+    }
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  return absl::DeadlineExceededError(
+      absl::StrCat("expected ", n, " live workers, the master reports ", live));
+}
+
+absl::Status TestCluster::RestartMaster() {
+  master_->Stop(SIGTERM);
+  master_.reset();
+  return StartMaster();
+}
+
+void TestCluster::KillWorker(int index) { workers_[index]->Stop(SIGKILL); }
+
+}  // namespace infaas::testing
