@@ -1,23 +1,50 @@
 #!/usr/bin/env bash
 # The main job on a fresh Debian 12 machine: installs what is missing,
-# builds, registers every shipped zoo model (profiling each variant and
-# measuring its accuracy on the committed validation subset) and prints the
-# catalogue.
+# builds, starts a single-machine INFaaS (a master and two workers,
+# SQLite store) that registers and profiles the shipped model zoo, then
+# shows the three model-less query forms and how the choice follows the
+# requirements. INFaaS keeps running afterwards: `build/bin/infaas down`
+# stops it.
 #
-# State lives in $INFAAS_HOME (default ./.infaas): the SQLite store
-# infaas.db and the model repository models/. Running it again skips models
-# already registered.
+# State lives in $INFAAS_HOME (default ./.infaas).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
 cmake --preset release >/dev/null
-cmake --build --preset release --target infaas
+cmake --build --preset release --target infaas infaas-master infaas-worker
 
 infaas=build/bin/infaas
-for config in models/zoo/*/config.pbtxt; do
-  "$infaas" profile "$config" --validation models/zoo/validation --skip-registered
-done
+samples=models/zoo/samples
+"$infaas" down >/dev/null 2>&1 || true
+"$infaas" up --workers 2
+
+show() {
+  echo
+  echo "\$ infaas $*"
+  "$infaas" "$@" || true
+}
+
+show modarch classification fashion-mnist
+show modinfo lenet5
 echo
-echo "Catalogue ($("$infaas" catalog | tail -n +2 | grep -vc '^\*') variants):"
-"$infaas" catalog
+echo "# 1. a named variant: INFaaS only picks the worker"
+show query -v lenet5_torchscript_cpu1_b8 -i "$samples/ankle_boot_0000.png"
+echo
+echo "# 2. an architecture and a latency target: INFaaS picks the variant"
+show query -a vgg_mini -l 20 -i "$samples/bag_0018.png" -i "$samples/coat_0006.png"
+echo
+echo "# 3. task, dataset, minimum accuracy and latency: INFaaS picks the architecture too"
+echo "#    a loose requirement gets a cheap variant ..."
+show query -t classification -D fashion-mnist -A 80 -l 50 -i "$samples/sneaker_0009.png"
+echo "#    (if a loaded variant answered, the cheapest one was loading in the background:"
+echo "#     a moment later it serves the same requirement)"
+sleep 1
+show query -t classification -D fashion-mnist -A 80 -l 50 -i "$samples/sneaker_0009.png"
+echo "#    ... a strict accuracy an accurate one ..."
+show query -t classification -D fashion-mnist -A 93 -l 50 -i "$samples/dress_0013.png"
+echo "#    ... and an impossible pair the nearest feasible alternatives"
+show query -t classification -D fashion-mnist -A 93 -l 0.001 -i "$samples/dress_0013.png"
+show status
+echo
+echo "INFaaS keeps running (state in ${INFAAS_HOME:-.infaas}); stop it with: $infaas down"
