@@ -116,12 +116,7 @@ absl::StatusOr<std::unique_ptr<Model>> TorchScriptBackend::Load(
   auto model = std::make_unique<TorchScriptModel>(config, resolved, std::move(module));
   RETURN_IF_ERROR(model->WarmUp());
   model->set_load_report(meter.Finish(weight_bytes));
-  LogInfo("variant loaded",
-          {{"variant", config.name()},
-           {"backend", name()},
-           {"threads", absl::StrCat(resolved.cpu_threads)},
-           {"max_batch", absl::StrCat(resolved.max_batch_size)},
-           {"load_ms", absl::StrCat(absl::ToDoubleMilliseconds(model->load_report().load_time))}});
+  internal::LogVariantLoaded(*model, name());
   return model;
 }
 

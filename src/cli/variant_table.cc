@@ -6,30 +6,16 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "cli/text_table.h"
+#include "profiler/variant_plan.h"
 
 namespace infaas::cli {
 namespace {
-
-absl::string_view Framework(v1::Framework f) {
-  switch (f) {
-    case v1::FRAMEWORK_TORCHSCRIPT:
-      return "torchscript";
-    case v1::FRAMEWORK_ONNX:
-      return "onnx";
-    case v1::FRAMEWORK_TENSORFLOW:
-      return "tensorflow";
-    case v1::FRAMEWORK_CAFFE:
-      return "caffe";
-    default:
-      return "?";
-  }
-}
 
 std::vector<std::string> Row(const v1::VariantRecord& v) {
   const v1::VariantProfile& p = v.profile();
   const double b1 = p.latency_size() > 0 ? p.latency(0).median_ms() : 0;
   const double bmax = p.latency_size() > 0 ? p.latency(p.latency_size() - 1).median_ms() : 0;
-  return {v.config().name(), std::string(Framework(v.config().framework())),
+  return {v.config().name(), std::string(profiler::FrameworkShortName(v.config().framework())),
           absl::StrCat(std::max(1, v.config().cpu_threads())),
           absl::StrCat(std::max(1, v.config().max_batch_size())),
           // A figure nobody measured is marked as claimed.

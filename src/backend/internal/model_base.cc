@@ -10,6 +10,7 @@
 #include "backend/internal/process_stats.h"
 #include "backend/model_config.h"
 #include "backend/preprocess.h"
+#include "common/logging.h"
 #include "common/status_macros.h"
 
 namespace infaas::backend::internal {
@@ -166,6 +167,15 @@ absl::Status ModelBase::WarmUp() {
     RETURN_IF_ERROR(CheckOutput(*output, n));
   }
   return absl::OkStatus();
+}
+
+void LogVariantLoaded(const Model& model, absl::string_view backend) {
+  LogInfo("variant loaded",
+          {{"variant", model.config().name()},
+           {"backend", backend},
+           {"threads", absl::StrCat(model.options().cpu_threads)},
+           {"max_batch", absl::StrCat(model.options().max_batch_size)},
+           {"load_ms", absl::StrCat(absl::ToDoubleMilliseconds(model.load_report().load_time))}});
 }
 
 }  // namespace infaas::backend::internal

@@ -39,6 +39,9 @@ absl::Status CheckLoadable(const v1::ModelConfig& config, const std::filesystem:
 // become the image size for an image input, 1 otherwise.
 std::vector<int64_t> WarmUpShape(const v1::ModelConfig& config, int64_t n);
 
+// Logs that `model` finished loading on `backend`, with its options and load time.
+void LogVariantLoaded(const Model& model, absl::string_view backend);
+
 // The first informative line of a framework's error text, whitespace
 // collapsed, at most ~300 characters.
 std::string ConciseError(absl::string_view message);
