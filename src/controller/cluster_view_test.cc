@@ -1,0 +1,100 @@
+#include "controller/cluster_view.h"
+
+#include <gtest/gtest.h>
+
+#include "common/clock.h"
+
+namespace infaas::controller {
+namespace {
+
+internal::HeartbeatRequest Beat(const std::string& id, std::vector<std::string> variants = {}) {
+  internal::HeartbeatRequest beat;
+  beat.set_worker_id(id);
+  beat.set_address(id + ":1");
+  beat.set_cores(2);
+  beat.set_cpu_utilization(0.25);
+  beat.set_free_memory_bytes(1 << 30);
+  for (const std::string& v : variants) {
+    internal::VariantLoad* load = beat.add_variants();
+    load->set_variant(v);
+    load->set_instances(1);
+    load->set_queue_length(3);
+  }
+  return beat;
+}
+
+TEST(ClusterViewTest, AHeartbeatMakesAWorkerLiveWithWhatItReported) {
+  FakeClock clock;
+  ClusterView view(absl::Seconds(2));
+  view.OnHeartbeat(Beat("w1", {"lenet5_onnx_cpu1_b1"}), clock.Now());
+  auto snapshot = view.Snapshot(clock.Now());
+  ASSERT_EQ(snapshot->workers.size(), 1u);
+  const WorkerSnapshot& w = snapshot->workers[0];
+  EXPECT_EQ(w.address, "w1:1");
+  EXPECT_EQ(w.cores, 2);
+  EXPECT_DOUBLE_EQ(w.cpu_utilization, 0.25);
+  ASSERT_NE(w.Find("lenet5_onnx_cpu1_b1"), nullptr);
+  EXPECT_EQ(w.Find("lenet5_onnx_cpu1_b1")->queue_length, 3);
+}
+
+TEST(ClusterViewTest, AWorkerSilentPastTheLimitIsDroppedAndComesBackOnItsNextBeat) {
+  FakeClock clock;
+  ClusterView view(absl::Seconds(2));
+  view.OnHeartbeat(Beat("w1"), clock.Now());
+  view.OnHeartbeat(Beat("w2"), clock.Now());
+  clock.Advance(absl::Milliseconds(1500));
+  view.OnHeartbeat(Beat("w2"), clock.Now());
+  clock.Advance(absl::Milliseconds(1000));  // w1 silent 2.5 s, w2 1 s
+  auto snapshot = view.Snapshot(clock.Now());
+  ASSERT_EQ(snapshot->workers.size(), 1u);
+  EXPECT_EQ(snapshot->workers[0].id, "w2");
+  EXPECT_EQ(view.LiveWorkers(clock.Now()), 1);
+  view.OnHeartbeat(Beat("w1"), clock.Now());
+  EXPECT_EQ(view.LiveWorkers(clock.Now()), 2);
+}
+
+TEST(ClusterViewTest, ALoadInFlightShowsAsLoadingUntilItFinishes) {
+  FakeClock clock;
+  ClusterView view;
+  view.OnHeartbeat(Beat("w1"), clock.Now());
+  view.NoteLoading("w1", "mlp_onnx_cpu1_b1", true);
+  const LoadedVariant* loading = view.Snapshot(clock.Now())->workers[0].Find("mlp_onnx_cpu1_b1");
+  ASSERT_NE(loading, nullptr);
+  EXPECT_TRUE(loading->loading);
+
+  view.NoteLoaded("w1", "mlp_onnx_cpu1_b1");
+  auto after = view.Snapshot(clock.Now());
+  ASSERT_NE(after->workers[0].Find("mlp_onnx_cpu1_b1"), nullptr);
+  EXPECT_FALSE(after->workers[0].Find("mlp_onnx_cpu1_b1")->loading);
+}
+
+TEST(ClusterViewTest, AFailedLoadDisappears) {
+  FakeClock clock;
+  ClusterView view;
+  view.OnHeartbeat(Beat("w1"), clock.Now());
+  view.NoteLoading("w1", "mlp_onnx_cpu1_b1", true);
+  view.NoteLoading("w1", "mlp_onnx_cpu1_b1", false);
+  EXPECT_EQ(view.Snapshot(clock.Now())->workers[0].Find("mlp_onnx_cpu1_b1"), nullptr);
+}
+
+TEST(ClusterViewTest, MarkDeadForgetsAWorkerAtOnce) {
+  FakeClock clock;
+  ClusterView view;
+  view.OnHeartbeat(Beat("w1"), clock.Now());
+  view.MarkDead("w1");
+  EXPECT_TRUE(view.Snapshot(clock.Now())->workers.empty());
+  view.MarkDead("unknown");  // harmless
+}
+
+TEST(ClusterViewTest, SnapshotsAreImmutableValues) {
+  FakeClock clock;
+  ClusterView view;
+  view.OnHeartbeat(Beat("w1"), clock.Now());
+  auto before = view.Snapshot(clock.Now());
+  view.OnHeartbeat(Beat("w2"), clock.Now());
+  EXPECT_EQ(before->workers.size(), 1u);
+  EXPECT_EQ(view.Snapshot(clock.Now())->workers.size(), 2u);
+}
+
+}  // namespace
+}  // namespace infaas::controller
