@@ -12,6 +12,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "backend/model_config.h"
+#include "backend/testing/zoo.h"
 #include "common/files.h"
 #include "repository/local_model_repository.h"
 #include "store/sqlite_metadata_store.h"
@@ -20,11 +21,7 @@ namespace infaas::profiler {
 namespace {
 
 namespace fs = std::filesystem;
-
-fs::path SourceDir() {
-  const char* dir = std::getenv("INFAAS_SOURCE_DIR");
-  return dir != nullptr ? fs::path(dir) : fs::current_path();
-}
+using backend::testing::SourceDir;
 
 class RegistrarTest : public ::testing::Test {
  protected:

@@ -7,17 +7,14 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "backend/testing/zoo.h"
 #include "common/files.h"
 
 namespace infaas::profiler {
 namespace {
 
 namespace fs = std::filesystem;
-
-fs::path SourceDir() {
-  const char* dir = std::getenv("INFAAS_SOURCE_DIR");
-  return dir != nullptr ? fs::path(dir) : fs::current_path();
-}
+using backend::testing::SourceDir;
 
 std::vector<std::string> ZooLabels() {
   return *ReadLabelFile((SourceDir() / "models/zoo/labels.txt").string());

@@ -12,16 +12,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "backend/testing/zoo.h"
 #include "common/status_macros.h"
 #include "profiler/validation_set.h"
 
 namespace infaas::testing {
 namespace fs = std::filesystem;
 
-fs::path TestCluster::SourceDir() {
-  const char* dir = std::getenv("INFAAS_SOURCE_DIR");
-  return dir != nullptr ? fs::path(dir) : fs::current_path();
-}
+fs::path TestCluster::SourceDir() { return backend::testing::SourceDir(); }
 
 fs::path TestCluster::BinaryDir() {
   const char* dir = std::getenv("INFAAS_BINARY_DIR");
