@@ -43,8 +43,10 @@ TEST(FakeClockTest, SleepForWakesWhenAnotherThreadAdvancesTime) {
 
 TEST(FakeClockTest, SleepForZeroReturnsAtOnce) {
   FakeClock clock;
+  const absl::Time start = clock.Now();
   clock.SleepFor(absl::ZeroDuration());
   clock.SleepFor(absl::Seconds(-1));
+  EXPECT_EQ(clock.Now(), start);  // returned without anyone advancing time
 }
 
 }  // namespace

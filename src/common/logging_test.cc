@@ -24,15 +24,20 @@ TEST(LoggingTest, ParsesLevels) {
   EXPECT_EQ(ParseLogLevel("bogus"), LogLevel::kInfo);
 }
 
-TEST(LoggingTest, LogDoesNotThrowAtAnyLevel) {
+TEST(LoggingTest, WritesLinesAtOrAboveTheLevelToStderr) {
   InitLogging("test", LogLevel::kDebug);
+  ::testing::internal::CaptureStderr();
   LogDebug("debug line", {{"k", "v"}});
-  LogInfo("info line");
   LogWarning("warning line");
-  LogError("error line");
   SetLogLevel(LogLevel::kError);
-  LogInfo("filtered");
-  SUCCEED();
+  LogInfo("filtered line");
+  LogError("error line");
+  const std::string out = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(out.find("[test] [debug] debug line k=v"), std::string::npos) << out;
+  EXPECT_NE(out.find("warning line"), std::string::npos) << out;
+  EXPECT_NE(out.find("error line"), std::string::npos) << out;
+  EXPECT_EQ(out.find("filtered line"), std::string::npos) << out;
+  SetLogLevel(LogLevel::kInfo);
 }
 
 }  // namespace
