@@ -131,14 +131,7 @@ def make_one(name, args):
         width=224, height=224, scale="0.003921569", mean=None, std=None,
         mean_text=MEAN_TEXT, std_text=STD_TEXT, label_file=None,
         accuracy=0.0, max_batch_size=8, cpu_threads=1)
-    with open(os.path.join(d, "config.pbtxt"), "w") as f:
-        f.write(zoo_export.config_text(
-            name=name, framework="FRAMEWORK_TORCHSCRIPT",
-            model_file=name + ".pt", **common))
-    with open(os.path.join(d, "config_onnx.pbtxt"), "w") as f:
-        f.write(zoo_export.config_text(
-            name=name + "_onnx", framework="FRAMEWORK_ONNX",
-            model_file=name + ".onnx", **common))
+    zoo_export.write_configs(d, name, common)
     metrics = {
         "architecture": name,
         "untrained": True,

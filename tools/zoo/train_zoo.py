@@ -150,14 +150,7 @@ def write_configs(arch_dir, arch, acc):
         scale=SCALE_TEXT, mean=None, std=None, mean_text="[0.2860]",
         std_text="[0.3530]", label_file="labels.txt", accuracy=acc,
         max_batch_size=8, cpu_threads=1)
-    with open(os.path.join(arch_dir, "config.pbtxt"), "w") as f:
-        f.write(zoo_export.config_text(
-            name=arch, framework="FRAMEWORK_TORCHSCRIPT",
-            model_file=arch + ".pt", **common))
-    with open(os.path.join(arch_dir, "config_onnx.pbtxt"), "w") as f:
-        f.write(zoo_export.config_text(
-            name=arch + "_onnx", framework="FRAMEWORK_ONNX",
-            model_file=arch + ".onnx", **common))
+    zoo_export.write_configs(arch_dir, arch, common)
 
 
 def build_one(arch, args, data):

@@ -207,3 +207,15 @@ def config_text(name, architecture, dataset, framework, model_file,
         "declared_accuracy_percent: %.2f" % accuracy,
     ]
     return "\n".join(lines) + "\n"
+
+
+def write_configs(folder, name, common):
+    """Writes config.pbtxt (TorchScript) and config_onnx.pbtxt (ONNX) for
+    `name` into `folder`; `common` holds config_text's shared fields."""
+    for file_name, variant, framework, model_file in (
+            ("config.pbtxt", name, "FRAMEWORK_TORCHSCRIPT", name + ".pt"),
+            ("config_onnx.pbtxt", name + "_onnx", "FRAMEWORK_ONNX", name + ".onnx")):
+        with open(os.path.join(folder, file_name), "w") as f:
+            f.write(config_text(name=variant, framework=framework,
+                                model_file=model_file, **common))
+
