@@ -59,6 +59,7 @@ int main(int argc, char** argv) {
   std::string id = absl::StrCat("worker-", ::getpid());
   std::string repo = DefaultRepository();
   int heartbeat_ms = 500;
+  int cores = 0;
   std::string log_level = "info";
   app.add_option("--master", master, "HOST:PORT of the master (env INFAAS_MASTER)")
       ->capture_default_str();
@@ -70,6 +71,11 @@ int main(int argc, char** argv) {
   app.add_option("--heartbeat-ms", heartbeat_ms, "heartbeat interval until the master sets one")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  app.add_option("--cores", cores,
+                 "cores this worker offers the master (its CPU utilisation is measured against "
+                 "them); 0 = all of the machine's")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   app.add_option("--log-level", log_level, "debug, info, warning or error")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
@@ -80,7 +86,8 @@ int main(int argc, char** argv) {
        .listen_address = listen,
        .repository_root = repo,
        .master_address = master,
-       .heartbeat_interval = absl::Milliseconds(heartbeat_ms)});
+       .heartbeat_interval = absl::Milliseconds(heartbeat_ms),
+       .cores = cores});
   if (!server.ok()) {
     infaas::LogError("worker failed to start",
                      {{"worker", id}, {"error", server.status().message()}});

@@ -27,6 +27,11 @@ std::shared_ptr<grpc::Channel> MasterChannel(const std::string& address) {
   return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
 }
 
+int CoresOffered(int configured) {
+  if (configured > 0) return configured;
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Heartbeater>> Heartbeater::Create(Options options,
@@ -52,7 +57,7 @@ Heartbeater::Heartbeater(Options options, const LoadedVariants* variants)
     : options_(std::move(options)),
       variants_(variants),
       stub_(infaas::internal::Master::NewStub(MasterChannel(options_.master_address))),
-      last_cpu_(internal::ReadCpuTimes().value_or(internal::CpuTimes{})),
+      last_cpu_(internal::ReadProcessCpuTimes(CoresOffered(options_.cores))),
       interval_(options_.interval) {}
 
 Heartbeater::~Heartbeater() { Stop(); }
@@ -87,11 +92,11 @@ infaas::internal::HeartbeatRequest Heartbeater::BuildRequest() {
   infaas::internal::HeartbeatRequest request;
   request.set_worker_id(options_.worker_id);
   request.set_address(options_.worker_address);
-  request.set_cores(static_cast<int32_t>(std::max(1u, std::thread::hardware_concurrency())));
-  if (absl::StatusOr<internal::CpuTimes> cpu = internal::ReadCpuTimes(); cpu.ok()) {
-    request.set_cpu_utilization(internal::CpuUtilization(last_cpu_, *cpu));
-    last_cpu_ = *cpu;
-  }
+  const int cores = CoresOffered(options_.cores);
+  request.set_cores(cores);
+  const internal::CpuTimes cpu = internal::ReadProcessCpuTimes(cores);
+  request.set_cpu_utilization(internal::CpuUtilization(last_cpu_, cpu));
+  last_cpu_ = cpu;
   request.set_free_memory_bytes(internal::ReadFreeMemoryBytes().value_or(0));
   for (infaas::internal::VariantLoad& load : variants_->Loads()) {
     *request.add_variants() = std::move(load);

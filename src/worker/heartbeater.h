@@ -44,6 +44,8 @@ class Heartbeater {
     std::string worker_address{};
     // host:port of the master's Master service.
     std::string master_address{};
+    // Cores this worker offers; 0 means all of the machine's.
+    int cores = 0;
     // Until the master names another.
     absl::Duration interval = absl::Milliseconds(500);
     // Deadline of one Heartbeat call.

@@ -1,6 +1,7 @@
 #include "worker/loaded_variants.h"
 
 #include <algorithm>
+#include <thread>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -185,8 +186,12 @@ absl::Status LoadedVariants::NotLoadedError(absl::string_view variant) const {
                                           options_.worker_id, "; load it first"));
 }
 
-absl::Status LoadedVariants::Unload(absl::string_view variant) {
-  std::vector<std::shared_ptr<VariantInstance>> instances;
+absl::Status LoadedVariants::Unload(absl::string_view variant, int keep_instances) {
+  if (keep_instances < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "cannot keep ", keep_instances, " instances of ", variant, "; give 0 or more"));
+  }
+  std::vector<std::shared_ptr<VariantInstance>> leaving;
   {
     absl::MutexLock lock(&mu_);
     auto it = entries_.find(variant);
@@ -195,14 +200,25 @@ absl::Status LoadedVariants::Unload(absl::string_view variant) {
       it = entries_.find(variant);
     }
     if (it == entries_.end()) return NotLoadedError(variant);
-    instances = std::move(it->second.instances);
-    entries_.erase(it);
+    std::vector<std::shared_ptr<VariantInstance>>& instances = it->second.instances;
+    const size_t keep = static_cast<size_t>(keep_instances);
+    if (keep >= instances.size() && keep > 0) return absl::OkStatus();
+    // Infer enqueues under the lock, so once they leave the list no new query
+    // reaches them.
+    leaving.assign(std::make_move_iterator(instances.begin() + static_cast<std::ptrdiff_t>(keep)),
+                   std::make_move_iterator(instances.end()));
+    instances.resize(keep);
+    if (keep == 0) entries_.erase(it);
   }
-  // Draining waits for running batches: never under the lock. All
-  // instances drain at once.
-  for (const auto& instance : instances) instance->BeginClose();
-  for (const auto& instance : instances) instance->Close();
-  LogInfo("variant unloaded", {{"worker", options_.worker_id}, {"variant", variant}});
+  // Draining runs what they hold: never under the lock, all at once.
+  std::vector<std::thread> drains;
+  for (const auto& instance : leaving) drains.emplace_back([&instance] { instance->Drain(); });
+  for (std::thread& drain : drains) drain.join();
+  LogInfo(keep_instances == 0 ? "variant unloaded" : "instances unloaded",
+          {{"worker", options_.worker_id},
+           {"variant", variant},
+           {"unloaded", absl::StrCat(leaving.size())},
+           {"kept", absl::StrCat(keep_instances)}});
   return absl::OkStatus();
 }
 
@@ -217,7 +233,6 @@ void LoadedVariants::Infer(absl::string_view variant,
                            const google::protobuf::RepeatedPtrField<v1::InputTensor>& inputs,
                            absl::Time deadline, InferDone done) {
   std::shared_ptr<const v1::ModelConfig> config;
-  std::shared_ptr<VariantInstance> target;
   {
     absl::MutexLock lock(&mu_);
     auto it = entries_.find(variant);
@@ -225,21 +240,30 @@ void LoadedVariants::Infer(absl::string_view variant,
       done(NotLoadedError(variant));
       return;
     }
-    if (it->second.instances.empty()) {
-      done(absl::UnavailableError(absl::StrCat("variant ", variant, " is still loading on worker ",
-                                               options_.worker_id, "; retry shortly")));
-      return;
-    }
     config = it->second.config;
-    target =
-        *std::min_element(it->second.instances.begin(), it->second.instances.end(),
-                          [](const auto& a, const auto& b) { return a->pending() < b->pending(); });
   }
+  // Decoding is the costly part: outside the lock.
   absl::StatusOr<backend::Tensor> examples = DecodeInputs(*config, inputs);
   if (!examples.ok()) {
     done(examples.status());
     return;
   }
+  // Enqueue under the lock (it never blocks), so that an instance being
+  // unloaded cannot receive the query after it left the list.
+  absl::MutexLock lock(&mu_);
+  auto it = entries_.find(variant);
+  if (it == entries_.end()) {
+    done(NotLoadedError(variant));
+    return;
+  }
+  if (it->second.instances.empty()) {
+    done(absl::UnavailableError(absl::StrCat("variant ", variant, " is still loading on worker ",
+                                             options_.worker_id, "; retry shortly")));
+    return;
+  }
+  const std::shared_ptr<VariantInstance>& target =
+      *std::min_element(it->second.instances.begin(), it->second.instances.end(),
+                        [](const auto& a, const auto& b) { return a->pending() < b->pending(); });
   target->Enqueue(
       {.examples = *std::move(examples), .deadline = deadline, .done = std::move(done)});
 }

@@ -80,11 +80,15 @@ class LoadedVariants {
   // which case nothing of this call stays loaded.
   absl::StatusOr<absl::Duration> Load(const v1::VariantRecord& record, int instances);
 
-  // Drains and unloads every instance of `variant` (see
-  // VariantInstance::Close). NotFound "variant X is not loaded on worker W".
-  absl::Status Unload(absl::string_view variant);
+  // Keeps `keep_instances` instances of `variant` (0 unloads it) and unloads
+  // the others. Those stop taking queries at once, then run every query they
+  // hold before they unload (VariantInstance::Drain): nothing accepted is
+  // lost. Returns once they have unloaded. NotFound "variant X is not loaded
+  // on worker W"; InvalidArgument for a negative count. Keeping as many as
+  // are loaded, or more, changes nothing.
+  absl::Status Unload(absl::string_view variant, int keep_instances = 0);
 
-  // Unloads everything; for shutdown.
+  // Unloads everything, draining queued queries; for shutdown.
   void UnloadAll();
 
   // Decodes `inputs` (an encoded image or raw float32 each) on the calling

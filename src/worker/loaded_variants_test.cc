@@ -171,6 +171,42 @@ TEST_F(LoadedVariantsTest, UnloadDrainsTheVariantAndForgetsIt) {
   EXPECT_EQ(variants_->Unload("fake_b8").code(), absl::StatusCode::kNotFound);
 }
 
+TEST_F(LoadedVariantsTest, ScalesDownToTheInstancesKeptWithoutLosingQueuedQueries) {
+  state_->hold_runs = true;
+  ASSERT_TRUE(variants_->Load(FakeVariantRecord("fake_b8"), 2).ok());
+  const std::vector<testing::FakeModel*> models = state_->models();
+  ASSERT_EQ(models.size(), 2u);
+  // One query runs (held) on each instance, one more waits behind each.
+  std::vector<std::unique_ptr<absl::Notification>> answered;
+  std::vector<absl::StatusOr<InferResult>> results(4);
+  for (int i = 0; i < 4; ++i) {
+    answered.push_back(std::make_unique<absl::Notification>());
+    variants_->Infer("fake_b8", RawInputs({{static_cast<float>(i), 0}}), absl::InfiniteFuture(),
+                     [&, i](absl::StatusOr<InferResult> r) {
+                       results[i] = std::move(r);
+                       answered[i]->Notify();
+                     });
+    if (i < 2) models[i]->AwaitRunsStarted(1);
+  }
+  std::thread scale_down([&] { EXPECT_TRUE(variants_->Unload("fake_b8", 1).ok()); });
+  models[0]->ReleaseRuns();
+  models[1]->ReleaseRuns();
+  scale_down.join();
+  for (int i = 0; i < 4; ++i) {
+    answered[i]->WaitForNotification();
+    ASSERT_TRUE(results[i].ok()) << "query " << i << ": " << results[i].status();
+    EXPECT_EQ(results[i]->outputs.data[0], static_cast<float>(i) + 1);
+  }
+  std::vector<infaas::internal::VariantLoad> loads = variants_->Loads();
+  ASSERT_EQ(loads.size(), 1u);
+  EXPECT_EQ(loads[0].instances(), 1);
+  EXPECT_TRUE(variants_->InferAndWait("fake_b8", RawInputs({{1, 2}})).ok());
+  // Keeping more than are loaded changes nothing; a negative count is refused.
+  EXPECT_TRUE(variants_->Unload("fake_b8", 5).ok());
+  EXPECT_EQ(variants_->Loads()[0].instances(), 1);
+  EXPECT_EQ(variants_->Unload("fake_b8", -1).code(), absl::StatusCode::kInvalidArgument);
+}
+
 TEST_F(LoadedVariantsTest, ReportsRecentLoadPerVariantForHeartbeats) {
   ASSERT_TRUE(variants_->Load(FakeVariantRecord("fake_a"), 1).ok());
   ASSERT_TRUE(variants_->Load(FakeVariantRecord("fake_b"), 2).ok());

@@ -102,6 +102,14 @@ void VariantInstance::Close() {
   if (executor_.joinable()) executor_.join();
 }
 
+void VariantInstance::Drain() {
+  // With the queue closed but closing_ unset, the executor pops and runs what
+  // is left, then sees the closed, empty queue and returns.
+  queue_.Close();
+  absl::MutexLock lock(&close_mu_);
+  if (executor_.joinable()) executor_.join();
+}
+
 absl::Status VariantInstance::UnloadingError() const {
   return absl::UnavailableError(
       absl::StrCat("variant ", variant_, " on worker ", worker_id_, " is unloading"));

@@ -103,6 +103,12 @@ class VariantInstance {
   // Idempotent; blocks for at most one batch.
   void Close();
 
+  // Stops taking queries (Enqueue answers Unavailable from now on), runs
+  // every query already queued, then joins the executor: nothing accepted is
+  // lost. For scaling down. Blocks until the queue is empty; a later Close()
+  // returns at once.
+  void Drain();
+
   // Queries accepted and not yet answered (waiting or running).
   int pending() const { return pending_.load(std::memory_order_relaxed); }
   int max_batch_size() const { return max_batch_size_; }

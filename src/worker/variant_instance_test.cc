@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include <memory>
 #include <vector>
 
@@ -159,6 +161,40 @@ TEST_F(VariantInstanceTest, CloseLetsTheRunningBatchFinishAndFailsQueuedQueriesW
   EXPECT_EQ(queued1.result.status().message(), "variant fake_b8 on worker w1 is unloading");
   EXPECT_THAT(model_->batch_sizes(), ElementsAre(1));
   EXPECT_EQ(instance_->pending(), 0);
+}
+
+TEST_F(VariantInstanceTest, DrainRunsEveryQueuedQueryAndRefusesNewOnes) {
+  Start({.max_batch_size = 2, .hold_runs = true});
+  Answer running, queued1, queued2, late;
+  instance_->Enqueue(MakeQuery(1, 0, &running));
+  model_->AwaitRunsStarted(1);
+  instance_->Enqueue(MakeQuery(2, 10, &queued1));
+  instance_->Enqueue(MakeQuery(1, 20, &queued2));
+  std::thread drain([&] { instance_->Drain(); });
+  // Queries that arrive before the drain begins are accepted and must run
+  // too; the first one refused shows the drain has begun.
+  std::vector<std::unique_ptr<Answer>> accepted;
+  while (true) {
+    auto probe = std::make_unique<Answer>();
+    instance_->Enqueue(MakeQuery(1, 30, probe.get()));
+    if (probe->done.HasBeenNotified()) {
+      EXPECT_EQ(probe->result.status().code(), absl::StatusCode::kUnavailable);
+      break;
+    }
+    accepted.push_back(std::move(probe));
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  model_->ReleaseRuns();
+  drain.join();
+
+  ASSERT_TRUE(running.Wait().ok()) << running.result.status();
+  ASSERT_TRUE(queued1.Wait().ok()) << queued1.result.status();
+  ASSERT_TRUE(queued2.Wait().ok()) << queued2.result.status();
+  EXPECT_EQ(queued1.result->outputs.data, ExpectedOutput(2, 10));
+  EXPECT_EQ(queued2.result->outputs.data, ExpectedOutput(1, 20));
+  for (const auto& probe : accepted) EXPECT_TRUE(probe->Wait().ok()) << probe->result.status();
+  EXPECT_EQ(instance_->pending(), 0);
+  instance_->Close();  // returns at once
 }
 
 TEST_F(VariantInstanceTest, DropsAQueryWhoseDeadlinePassedWhileItWaited) {

@@ -75,6 +75,7 @@ absl::StatusOr<std::unique_ptr<WorkerServer>> WorkerServer::Create(Options optio
                      Heartbeater::Create({.worker_id = options.worker_id,
                                           .worker_address = server->advertise_address_,
                                           .master_address = options.master_address,
+                                          .cores = options.cores,
                                           .interval = options.heartbeat_interval},
                                          server->variants_.get()));
   }

@@ -43,6 +43,8 @@ class WorkerServer {
     // host:port of the master; empty sends no heartbeats.
     std::string master_address{};
     absl::Duration heartbeat_interval = absl::Milliseconds(500);
+    // Cores this worker offers the master; 0 means all of the machine's.
+    int cores = 0;
     // Empty: the real backends. Tests pass fakes.
     ModelLoader loader{};
   };

@@ -1,5 +1,8 @@
 #include "worker/internal/machine_stats.h"
 
+#include <sys/resource.h>
+#include <time.h>
+
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -12,30 +15,6 @@
 #include "common/status_macros.h"
 
 namespace infaas::worker::internal {
-
-absl::StatusOr<CpuTimes> ParseProcStat(absl::string_view text) {
-  for (absl::string_view line : absl::StrSplit(text, '\n')) {
-    std::vector<absl::string_view> fields = absl::StrSplit(line, ' ', absl::SkipEmpty());
-    if (fields.empty() || fields[0] != "cpu") continue;
-    // cpu user nice system idle iowait irq softirq steal (guest, guest_nice
-    // are already counted in user and nice).
-    std::vector<uint64_t> ticks;
-    for (size_t i = 1; i < fields.size() && i <= 8; ++i) {
-      uint64_t value = 0;
-      if (!absl::SimpleAtoi(fields[i], &value)) break;
-      ticks.push_back(value);
-    }
-    if (ticks.size() < 4) break;
-    ticks.resize(8, 0);
-    CpuTimes times;
-    const uint64_t idle = ticks[3] + ticks[4];
-    times.busy = ticks[0] + ticks[1] + ticks[2] + ticks[5] + ticks[6] + ticks[7];
-    times.total = times.busy + idle;
-    return times;
-  }
-  return absl::InvalidArgumentError(
-      "/proc/stat: no aggregate \"cpu\" line with at least four numbers");
-}
 
 absl::StatusOr<int64_t> ParseMemAvailable(absl::string_view text) {
   for (absl::string_view line : absl::StrSplit(text, '\n')) {
@@ -59,9 +38,18 @@ double CpuUtilization(const CpuTimes& before, const CpuTimes& after) {
   return std::clamp(busy / total, 0.0, 1.0);
 }
 
-absl::StatusOr<CpuTimes> ReadCpuTimes() {
-  ASSIGN_OR_RETURN(std::string text, ReadFile("/proc/stat"));
-  return ParseProcStat(text);
+CpuTimes ReadProcessCpuTimes(int cores) {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const auto micros = [](const timeval& t) {
+    return static_cast<uint64_t>(t.tv_sec) * 1'000'000 + static_cast<uint64_t>(t.tv_usec);
+  };
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  const uint64_t wall =
+      static_cast<uint64_t>(now.tv_sec) * 1'000'000 + static_cast<uint64_t>(now.tv_nsec) / 1000;
+  return {.busy = micros(usage.ru_utime) + micros(usage.ru_stime),
+          .total = wall * static_cast<uint64_t>(std::max(1, cores))};
 }
 
 absl::StatusOr<int64_t> ReadFreeMemoryBytes() {

@@ -1,13 +1,14 @@
 #pragma once
 
-// What a worker reports about its machine: CPU utilisation of the whole
-// machine (from /proc/stat) and memory available to new work (MemAvailable
-// in /proc/meminfo).
+// What a worker reports about its resources: the CPU time this process used
+// as a share of the cores it offers (several workers may share a machine,
+// each offering some of its cores), and the machine's memory available to new
+// work (MemAvailable in /proc/meminfo).
 //
-//   ASSIGN_OR_RETURN(CpuTimes before, ReadCpuTimes());
+//   CpuTimes before = ReadProcessCpuTimes(/*cores=*/2);
 //   ... later ...
-//   ASSIGN_OR_RETURN(CpuTimes after, ReadCpuTimes());
-//   double busy = CpuUtilization(before, after);   // 0..1 over all cores
+//   CpuTimes after = ReadProcessCpuTimes(2);
+//   double busy = CpuUtilization(before, after);   // 0..1 of those 2 cores
 //
 // Free functions without state; thread-safe. The parsers take the file's
 // text so that tests can feed them samples.
@@ -19,17 +20,13 @@
 
 namespace infaas::worker::internal {
 
-// Cumulative CPU time of all cores, in the kernel's clock ticks.
+// Busy and available CPU time, in microseconds, counted from any origin.
 struct CpuTimes {
-  // user + nice + system + irq + softirq + steal.
+  // CPU time used (user + system).
   uint64_t busy = 0;
-  // busy + idle + iowait.
+  // CPU time available: wall time times the cores offered.
   uint64_t total = 0;
 };
-
-// Parses the aggregate "cpu ..." line of /proc/stat. InvalidArgument when
-// it is missing or has fewer than four numbers.
-absl::StatusOr<CpuTimes> ParseProcStat(absl::string_view text);
 
 // Parses "MemAvailable: N kB" of /proc/meminfo into bytes. NotFound when
 // the line is missing; InvalidArgument when it does not parse.
@@ -39,8 +36,11 @@ absl::StatusOr<int64_t> ParseMemAvailable(absl::string_view text);
 // time passed between them.
 double CpuUtilization(const CpuTimes& before, const CpuTimes& after);
 
-// Reads /proc/stat and /proc/meminfo.
-absl::StatusOr<CpuTimes> ReadCpuTimes();
+// This process's CPU time (getrusage) against `cores` (>= 1) times the
+// monotonic wall time.
+CpuTimes ReadProcessCpuTimes(int cores);
+
+// Reads /proc/meminfo.
 absl::StatusOr<int64_t> ReadFreeMemoryBytes();
 
 }  // namespace infaas::worker::internal
