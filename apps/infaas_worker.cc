@@ -81,13 +81,13 @@ int main(int argc, char** argv) {
 
   infaas::InitLogging(absl::StrCat("worker ", id), infaas::ParseLogLevel(log_level));
   const sigset_t stop_signals = BlockStopSignals();
-  auto server = infaas::worker::WorkerServer::Create(
-      {.worker_id = id,
-       .listen_address = listen,
-       .repository_root = repo,
-       .master_address = master,
-       .heartbeat_interval = absl::Milliseconds(heartbeat_ms),
-       .cores = cores});
+  auto server =
+      infaas::worker::WorkerServer::Create({.worker_id = id,
+                                            .listen_address = listen,
+                                            .repository_root = repo,
+                                            .master_address = master,
+                                            .heartbeat_interval = absl::Milliseconds(heartbeat_ms),
+                                            .cores = cores});
   if (!server.ok()) {
     infaas::LogError("worker failed to start",
                      {{"worker", id}, {"error", server.status().message()}});

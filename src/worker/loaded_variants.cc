@@ -188,8 +188,8 @@ absl::Status LoadedVariants::NotLoadedError(absl::string_view variant) const {
 
 absl::Status LoadedVariants::Unload(absl::string_view variant, int keep_instances) {
   if (keep_instances < 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "cannot keep ", keep_instances, " instances of ", variant, "; give 0 or more"));
+    return absl::InvalidArgumentError(absl::StrCat("cannot keep ", keep_instances, " instances of ",
+                                                   variant, "; give 0 or more"));
   }
   std::vector<std::shared_ptr<VariantInstance>> leaving;
   {

@@ -60,8 +60,7 @@ grpc::ServerUnaryReactor* WorkerServiceImpl::UnloadVariant(
     infaas::internal::UnloadVariantResponse* /*response*/) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   const bool scheduled = admin_.Schedule([this, reactor, request] {
-    reactor->Finish(
-        ToGrpcStatus(variants_->Unload(request->variant(), request->keep_instances())));
+    reactor->Finish(ToGrpcStatus(variants_->Unload(request->variant(), request->keep_instances())));
   });
   if (!scheduled) reactor->Finish(ShuttingDown(*variants_));
   return reactor;
