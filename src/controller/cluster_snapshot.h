@@ -35,6 +35,8 @@ struct WorkerSnapshot {
   int64_t free_memory_bytes = 0;
   absl::Time last_heartbeat;
   std::vector<LoadedVariant> variants;
+  // Being drained before removal: takes no new queries or loads.
+  bool draining = false;
 
   // The loaded entry for `variant`, or nullptr.
   const LoadedVariant* Find(const std::string& variant) const {

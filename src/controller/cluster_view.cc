@@ -69,10 +69,21 @@ void ClusterView::NoteLoaded(const std::string& worker_id, const std::string& va
 
 void ClusterView::MarkDead(const std::string& worker_id) {
   absl::MutexLock lock(&mu_);
+  draining_.erase(worker_id);
   if (workers_.erase(worker_id) > 0) {
     LogWarning("worker marked dead", {{"worker", worker_id}, {"reason", "RPC unavailable"}});
     snapshot_.reset();
   }
+}
+
+void ClusterView::SetDraining(const std::string& worker_id, bool draining) {
+  absl::MutexLock lock(&mu_);
+  if (draining) {
+    draining_.insert(worker_id);
+  } else {
+    draining_.erase(worker_id);
+  }
+  snapshot_.reset();
 }
 
 void ClusterView::ExpireLocked(absl::Time now) {
@@ -83,6 +94,7 @@ void ClusterView::ExpireLocked(absl::Time now) {
                   {"reason", "no heartbeat"},
                   {"silent_ms",
                    absl::StrCat(absl::ToInt64Milliseconds(now - it->second.last_heartbeat))}});
+      draining_.erase(it->first);
       it = workers_.erase(it);
       snapshot_.reset();
     } else {
@@ -99,6 +111,7 @@ std::shared_ptr<const ClusterSnapshot> ClusterView::Snapshot(absl::Time now) {
   snapshot->taken_at = now;
   for (const auto& [id, worker] : workers_) {
     WorkerSnapshot w = worker;
+    w.draining = draining_.contains(id);
     for (const auto& [loading_worker, variant] : loading_) {
       if (loading_worker == id && w.Find(variant) == nullptr) {
         w.variants.push_back(LoadedVariant{.variant = variant, .loading = true});

@@ -47,6 +47,10 @@ class ClusterView {
   // Forgets a worker at once (e.g. its RPCs fail with UNAVAILABLE).
   void MarkDead(const std::string& worker_id);
 
+  // Marks a worker as draining (or no longer): snapshots show it with
+  // `draining` set, and the selector sends it nothing new.
+  void SetDraining(const std::string& worker_id, bool draining);
+
   // Number of workers heard from within dead_after of `now`.
   int LiveWorkers(absl::Time now);
 
@@ -57,6 +61,7 @@ class ClusterView {
   absl::Mutex mu_;
   std::map<std::string, WorkerSnapshot> workers_ ABSL_GUARDED_BY(mu_);
   std::set<std::pair<std::string, std::string>> loading_ ABSL_GUARDED_BY(mu_);
+  std::set<std::string> draining_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<const ClusterSnapshot> snapshot_ ABSL_GUARDED_BY(mu_);
 };
 

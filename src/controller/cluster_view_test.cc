@@ -96,5 +96,24 @@ TEST(ClusterViewTest, SnapshotsAreImmutableValues) {
   EXPECT_EQ(view.Snapshot(clock.Now())->workers.size(), 2u);
 }
 
+TEST(ClusterViewTest, ADrainingWorkerIsFlaggedUntilItIsReleasedOrGone) {
+  FakeClock clock;
+  ClusterView view(absl::Seconds(2));
+  view.OnHeartbeat(Beat("w1"), clock.Now());
+  view.OnHeartbeat(Beat("w2"), clock.Now());
+  view.SetDraining("w2", true);
+  auto snapshot = view.Snapshot(clock.Now());
+  ASSERT_EQ(snapshot->workers.size(), 2u);
+  EXPECT_FALSE(snapshot->workers[0].draining);
+  EXPECT_TRUE(snapshot->workers[1].draining);
+  view.SetDraining("w2", false);
+  EXPECT_FALSE(view.Snapshot(clock.Now())->workers[1].draining);
+  // A worker that dies while draining comes back, if ever, as a new one.
+  view.SetDraining("w2", true);
+  view.MarkDead("w2");
+  view.OnHeartbeat(Beat("w2"), clock.Now());
+  EXPECT_FALSE(view.Snapshot(clock.Now())->workers[1].draining);
+}
+
 }  // namespace
 }  // namespace infaas::controller

@@ -72,10 +72,16 @@ void QueryRouter::Place(std::shared_ptr<Pending> query) {
     }
   }
   if (!decision.selection.ok()) {
+    NoteIfUnmet(decision.selection.status());
     query->done(decision.selection.status());
     return;
   }
   query->selection = *decision.selection;
+  if (deps_.demand != nullptr && query->attempts == 1) {
+    deps_.demand->RecordDispatch(query->selection.variant, query->requirements.latency_slo_ms,
+                                 !query->requirements.variant.empty(),
+                                 query->requirements.batch_size);
+  }
   query->record = query->catalogue->Find(query->selection.variant);
   if (query->record == nullptr) {
     query->done(absl::InternalError(absl::StrCat("selected variant ", query->selection.variant,
@@ -129,6 +135,7 @@ void QueryRouter::OnReply(std::shared_ptr<Pending> query, absl::Status status) {
     return;
   }
   if (!status.ok()) {
+    NoteIfUnmet(status);
     query->done(
         absl::Status(status.code(), absl::StrCat("variant ", chosen.variant, " on worker ",
                                                  chosen.worker_id, ": ", status.message())));
@@ -144,6 +151,15 @@ void QueryRouter::OnReply(std::shared_ptr<Pending> query, absl::Status status) {
   response.set_loaded(query->loaded);
   for (std::string& label : LabelsOf(*query->record)) response.add_labels(std::move(label));
   query->done(std::move(response));
+}
+
+void QueryRouter::NoteIfUnmet(const absl::Status& status) {
+  // Refusals that more capacity would have avoided; not malformed queries
+  // nor requirements that no variant meets.
+  if (deps_.demand != nullptr && (absl::IsUnavailable(status) || absl::IsResourceExhausted(status) ||
+                                  absl::IsDeadlineExceeded(status))) {
+    deps_.demand->RecordUnmet();
+  }
 }
 
 std::vector<std::string> QueryRouter::LabelsOf(const v1::VariantRecord& record) {

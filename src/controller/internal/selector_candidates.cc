@@ -75,7 +75,7 @@ const WorkerSnapshot* ChooseLoadWorker(const v1::VariantRecord& record,
   };
   const WorkerSnapshot* best = nullptr;
   for (const WorkerSnapshot& worker : cluster.workers) {
-    if (worker.Find(record.config().name()) != nullptr) continue;
+    if (worker.draining || worker.Find(record.config().name()) != nullptr) continue;
     if (worker.free_memory_bytes < record.profile().peak_memory_bytes()) continue;
     if (best == nullptr || key(worker) > key(*best) ||
         (key(worker) == key(*best) && worker.id < best->id)) {
@@ -92,7 +92,7 @@ std::vector<Candidate> BuildCandidates(const std::vector<const v1::VariantRecord
   for (const v1::VariantRecord* record : records) {
     for (const WorkerSnapshot& worker : cluster.workers) {
       const LoadedVariant* loaded = worker.Find(record->config().name());
-      if (loaded != nullptr) {
+      if (loaded != nullptr && !worker.draining) {
         candidates.push_back(MakeCandidate(*record, worker, loaded, batch, options));
       }
     }
