@@ -1,0 +1,61 @@
+#include "autoscaler/scaling.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace infaas::autoscaler {
+
+void ClusterHistory::Add(std::shared_ptr<const controller::ClusterSnapshot> snapshot) {
+  const absl::Time newest = snapshot->taken_at;
+  snapshots_.push_back(std::move(snapshot));
+  while (!snapshots_.empty() && snapshots_.front()->taken_at < newest - keep_) {
+    snapshots_.pop_front();
+  }
+}
+
+absl::Time ClusterHistory::LastBusy(const std::string& variant) const {
+  for (auto it = snapshots_.rbegin(); it != snapshots_.rend(); ++it) {
+    for (const controller::WorkerSnapshot& worker : (*it)->workers) {
+      const controller::LoadedVariant* loaded = worker.Find(variant);
+      if (loaded != nullptr && (loaded->arrival_qps > 0 || loaded->queue_length > 0)) {
+        return (*it)->taken_at;
+      }
+    }
+  }
+  return absl::InfinitePast();
+}
+
+double ClusterHistory::MeanCpuSince(const std::string& worker_id, absl::Time since) const {
+  double sum = 0;
+  int count = 0;
+  for (const auto& snapshot : snapshots_) {
+    if (snapshot->taken_at < since) continue;
+    for (const controller::WorkerSnapshot& worker : snapshot->workers) {
+      if (worker.id != worker_id) continue;
+      sum += worker.cpu_utilization;
+      ++count;
+    }
+  }
+  return count == 0 ? -1 : sum / count;
+}
+
+absl::Time ClusterHistory::Oldest() const {
+  return snapshots_.empty() ? absl::InfiniteFuture() : snapshots_.front()->taken_at;
+}
+
+std::string Describe(const ScalingAction& action) {
+  switch (action.kind) {
+    case ScalingAction::Kind::kSetInstances:
+      return absl::StrCat("set ", action.variant, " on ", action.worker_id, " to ",
+                          action.instances, " instance(s) (", action.reason, ")");
+    case ScalingAction::Kind::kReplace:
+      return absl::StrCat("replace ", action.replaces, " with ", action.variant, " x",
+                          action.instances, " on ", action.worker_id, " (", action.reason, ")");
+    case ScalingAction::Kind::kAddWorker:
+      return absl::StrCat("add a worker (", action.reason, ")");
+    case ScalingAction::Kind::kRemoveWorker:
+      return absl::StrCat("remove worker ", action.worker_id, " (", action.reason, ")");
+  }
+  return "unknown action";
+}
+
+}  // namespace infaas::autoscaler

@@ -1,0 +1,100 @@
+#pragma once
+
+// The vocabulary of the autoscalers: what a scaling policy reads (the
+// catalogue, the cluster now and over the last seconds, the demand the master
+// routed, the pool of workers) and what it decides (instance counts per
+// worker, workers to add or remove).
+//
+// Everything here is a plain value or a read-only view; the policies are
+// pure functions of it plus their own memory of what they saw before (see
+// scaling_policy.h). The master's Autoscaler (autoscaler.h) builds the input
+// once per period and carries the actions out.
+
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "controller/cluster_snapshot.h"
+#include "controller/demand_tracker.h"
+#include "controller/selector.h"
+
+namespace infaas::autoscaler {
+
+// The last snapshots of the cluster, oldest first, over `keep`.
+class ClusterHistory {
+ public:
+  explicit ClusterHistory(absl::Duration keep = absl::Seconds(60)) : keep_(keep) {}
+
+  // Appends `snapshot` (taken at snapshot->taken_at) and drops those older
+  // than `keep` before it.
+  void Add(std::shared_ptr<const controller::ClusterSnapshot> snapshot);
+
+  const std::deque<std::shared_ptr<const controller::ClusterSnapshot>>& snapshots() const {
+    return snapshots_;
+  }
+
+  // The time of the last snapshot in which `variant` had arrivals or queued
+  // queries on some worker; InfinitePast() if none did.
+  absl::Time LastBusy(const std::string& variant) const;
+
+  // The mean CPU utilisation of `worker_id` over the snapshots since `since`
+  // that list it; -1 when none does.
+  double MeanCpuSince(const std::string& worker_id, absl::Time since) const;
+
+  // The time of the oldest snapshot kept; InfiniteFuture() when empty.
+  absl::Time Oldest() const;
+
+ private:
+  absl::Duration keep_;
+  std::deque<std::shared_ptr<const controller::ClusterSnapshot>> snapshots_;
+};
+
+// The workers there are and may be.
+struct WorkerPool {
+  // Started by the provisioner and not yet heard from.
+  int starting = 0;
+  // Most live + starting workers; 0 turns worker scaling off.
+  int max_workers = 0;
+  // Live workers the provisioner started and may stop; others (started by
+  // hand or by `infaas up`) are never removed.
+  std::vector<std::string> removable;
+};
+
+// Everything a policy reads at one instant. The pointers are valid for the
+// call only.
+struct ScalingInput {
+  const controller::Catalogue* catalogue = nullptr;
+  const controller::ClusterSnapshot* cluster = nullptr;
+  const ClusterHistory* history = nullptr;
+  const controller::DemandSnapshot* demand = nullptr;
+  WorkerPool pool{};
+  absl::Time now{};
+};
+
+struct ScalingAction {
+  enum class Kind {
+    // Serve `variant` on `worker_id` with `instances` instances (0 unloads
+    // it there). Scaling down drains: no query accepted is lost.
+    kSetInstances,
+    // Load `variant` on `worker_id` with `instances` instances and, once it
+    // serves, unload `replaces` there: an upgrade or a downgrade.
+    kReplace,
+    // Start a worker.
+    kAddWorker,
+    // Drain `worker_id` (it takes nothing new), then stop it.
+    kRemoveWorker,
+  };
+  Kind kind = Kind::kSetInstances;
+  std::string variant{};
+  std::string replaces{};
+  std::string worker_id{};
+  int instances = 0;
+  std::string reason{};  // for logs and `infaas status`
+};
+
+// "set lenet5_onnx_cpu1_b8 on worker-1 to 2 instances (reason)", for logs.
+std::string Describe(const ScalingAction& action);
+
+}  // namespace infaas::autoscaler
