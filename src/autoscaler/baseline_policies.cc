@@ -109,8 +109,7 @@ std::vector<ScalingAction> IndividualPolicy::Decide(const ScalingInput& input) {
   for (const auto& [name, footprint] : FootprintsOf(*input.cluster)) {
     const v1::VariantRecord* record = catalogue.Find(name);
     if (record == nullptr || footprint.instances == 0 || footprint.loading) continue;
-    const double per_instance =
-        ThroughputPerInstance(*record, SeenBatch(footprint.average_batch));
+    const double per_instance = ThroughputPerInstance(*record, SeenBatch(footprint.average_batch));
     if (per_instance <= 0) continue;
     const double w = footprint.arrival_qps;
     if (w == 0) {
@@ -118,8 +117,8 @@ std::vector<ScalingAction> IndividualPolicy::Decide(const ScalingInput& input) {
       const absl::Time quiet_since =
           last_busy == absl::InfinitePast() ? input.history->Oldest() : last_busy;
       if (input.now - quiet_since >= options_.Scaled(options_.min_idle_before_unload)) {
-        Append(&actions, PlanRemoval(name, footprint, footprint.instances, 0, input.pool.removable,
-                                     "idle"));
+        Append(&actions,
+               PlanRemoval(name, footprint, footprint.instances, 0, input.pool.removable, "idle"));
         continue;
       }
     }
@@ -127,9 +126,9 @@ std::vector<ScalingAction> IndividualPolicy::Decide(const ScalingInput& input) {
         std::max(1, static_cast<int>(std::ceil(w / (kIndividualUtilisation * per_instance))));
     if (needed > footprint.instances) {
       int unplaced = 0;
-      Append(&actions, ledger.Place(*record, needed - footprint.instances, footprint,
-                                    absl::StrFormat("%.0f qps need %d instance(s)", w, needed),
-                                    &unplaced));
+      Append(&actions,
+             ledger.Place(*record, needed - footprint.instances, footprint,
+                          absl::StrFormat("%.0f qps need %d instance(s)", w, needed), &unplaced));
       continue;
     }
     if (needed == footprint.instances) continue;

@@ -80,9 +80,8 @@ void CoreLedger::Release(const std::string& worker_id, int cores) {
 }
 
 std::vector<ScalingAction> CoreLedger::Place(const v1::VariantRecord& record, int count,
-                                             const Footprint& footprint,
-                                             const std::string& reason, int* unplaced,
-                                             const std::string& only_worker) {
+                                             const Footprint& footprint, const std::string& reason,
+                                             int* unplaced, const std::string& only_worker) {
   const int threads = ThreadsOf(record);
   const int64_t memory = record.profile().peak_memory_bytes();
   std::map<std::string, int> totals = footprint.per_worker;

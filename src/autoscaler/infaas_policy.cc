@@ -46,7 +46,9 @@ std::optional<Plan> CheapestSibling(const v1::VariantRecord& current, const Plan
   std::optional<Plan> best;
   for (const v1::VariantRecord& other : catalogue.variants) {
     if (&other == &current || other.config().name() == current.config().name()) continue;
-    if (other.config().architecture() != current.config().architecture() || !SameInput(other, current)) continue;
+    if (other.config().architecture() != current.config().architecture() ||
+        !SameInput(other, current))
+      continue;
     if (other.profile().accuracy_percent() < current.profile().accuracy_percent() - 0.1) continue;
     if (footprints.contains(other.config().name())) continue;
     if (slo_ms > 0 && controller::PredictLatencyMs(other.profile(), 1) > slo_ms) continue;
@@ -86,12 +88,12 @@ std::vector<ScalingAction> InfaasPolicy::Decide(const ScalingInput& input) {
           last_busy == absl::InfinitePast() ? input.history->Oldest() : last_busy;
       if (input.now - quiet_since >= idle_limit) {
         for (const auto& [worker, n] : footprint.per_worker) {
-          actions.push_back({.kind = ScalingAction::Kind::kSetInstances,
-                             .variant = name,
-                             .worker_id = worker,
-                             .instances = 0,
-                             .reason = absl::StrFormat("idle for over %s",
-                                                       absl::FormatDuration(idle_limit))});
+          actions.push_back(
+              {.kind = ScalingAction::Kind::kSetInstances,
+               .variant = name,
+               .worker_id = worker,
+               .instances = 0,
+               .reason = absl::StrFormat("idle for over %s", absl::FormatDuration(idle_limit))});
           ledger.Release(worker, n * ThreadsOf(*record));
         }
         continue;
@@ -110,9 +112,9 @@ std::vector<ScalingAction> InfaasPolicy::Decide(const ScalingInput& input) {
     }
     const bool upgrade = sibling.has_value() && plan.instances > footprint.instances;
     const double per_instance = ThroughputPerInstance(*record, UsableBatch(*record, slo_ms));
-    const bool low = footprint.instances > 1 &&
-                     items_per_s < options_.scale_down_utilisation * per_instance *
-                                       (footprint.instances - 1);
+    const bool low =
+        footprint.instances > 1 &&
+        items_per_s < options_.scale_down_utilisation * per_instance * (footprint.instances - 1);
     // Scaling down (one instance fewer, or a cheaper sibling) waits until the
     // load has stayed low for scale_down_after.
     const bool quiet = low || (sibling.has_value() && !upgrade);
@@ -158,10 +160,10 @@ std::vector<ScalingAction> InfaasPolicy::Decide(const ScalingInput& input) {
     }
     if (!low || !quiet_long_enough) continue;
     low_since[name] = input.now;  // the next step down waits again
-    std::vector<ScalingAction> removals = PlanRemoval(
-        name, footprint, 1, 1, input.pool.removable,
-        absl::StrFormat("%.0f inputs/s fit in %d instance(s)", items_per_s,
-                        footprint.instances - 1));
+    std::vector<ScalingAction> removals =
+        PlanRemoval(name, footprint, 1, 1, input.pool.removable,
+                    absl::StrFormat("%.0f inputs/s fit in %d instance(s)", items_per_s,
+                                    footprint.instances - 1));
     actions.insert(actions.end(), removals.begin(), removals.end());
   }
   low_since_ = std::move(low_since);

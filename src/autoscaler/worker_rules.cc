@@ -66,8 +66,8 @@ std::vector<ScalingAction> DemandWorkerRule::Decide(const ScalingInput& input,
   for (const auto& [id, since] : empty_since_) {
     if (input.now - since >= options_.Scaled(options_.empty_worker_remove_after)) {
       empty_since_.erase(id);
-      return {RemoveWorker(id, absl::StrCat("held nothing for ",
-                                            absl::FormatDuration(input.now - since)))};
+      return {RemoveWorker(
+          id, absl::StrCat("held nothing for ", absl::FormatDuration(input.now - since)))};
     }
   }
   return {};
@@ -87,9 +87,9 @@ std::vector<ScalingAction> UtilisationWorkerRule::Decide(const ScalingInput& inp
     low_checks_ = 0;
     if (RoomForAnother(input) && input.now - last_add_ >= options_.Scaled(kOriginalBackoff)) {
       last_add_ = input.now;
-      return {AddWorker(refused ? "queries refused" : absl::StrFormat(
-                                                          "every worker above %.0f%% CPU",
-                                                          100 * kBusyCpu))};
+      return {AddWorker(refused
+                            ? "queries refused"
+                            : absl::StrFormat("every worker above %.0f%% CPU", 100 * kBusyCpu))};
     }
     return {};
   }

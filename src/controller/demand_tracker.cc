@@ -18,7 +18,8 @@ double MinSlo(double a, double b) {
 
 DemandTracker::DemandTracker(Clock* clock, absl::Duration window)
     : clock_(clock),
-      window_seconds_(std::max<int64_t>(1, absl::ToInt64Seconds(absl::Ceil(window, absl::Seconds(1))))),
+      window_seconds_(
+          std::max<int64_t>(1, absl::ToInt64Seconds(absl::Ceil(window, absl::Seconds(1))))),
       started_(clock->Now()) {}
 
 DemandTracker::Slot& DemandTracker::CurrentLocked() {

@@ -27,8 +27,8 @@ namespace infaas::controller {
 
 // One variant's recent demand.
 struct VariantDemand {
-  double qps = 0;           // queries routed to it per second
-  double items_per_s = 0;   // examples (inputs) per second
+  double qps = 0;              // queries routed to it per second
+  double items_per_s = 0;      // examples (inputs) per second
   double tightest_slo_ms = 0;  // the smallest SLO among them; 0 when none had one
   // Some of its queries named it (form 1): they cannot move to another
   // variant, so it must keep serving.

@@ -156,8 +156,9 @@ void QueryRouter::OnReply(std::shared_ptr<Pending> query, absl::Status status) {
 void QueryRouter::NoteIfUnmet(const absl::Status& status) {
   // Refusals that more capacity would have avoided; not malformed queries
   // nor requirements that no variant meets.
-  if (deps_.demand != nullptr && (absl::IsUnavailable(status) || absl::IsResourceExhausted(status) ||
-                                  absl::IsDeadlineExceeded(status))) {
+  if (deps_.demand != nullptr &&
+      (absl::IsUnavailable(status) || absl::IsResourceExhausted(status) ||
+       absl::IsDeadlineExceeded(status))) {
     deps_.demand->RecordUnmet();
   }
 }

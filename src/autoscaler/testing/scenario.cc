@@ -1,0 +1,169 @@
+#include "autoscaler/testing/scenario.h"
+
+#include <algorithm>
+
+namespace infaas::autoscaler::testing {
+
+v1::VariantRecord MakeVariant(const VariantSpec& spec) {
+  v1::VariantRecord r;
+  v1::ModelConfig* c = r.mutable_config();
+  c->set_name(spec.name);
+  c->set_task("classification");
+  c->set_dataset("fashion-mnist");
+  c->set_architecture(spec.architecture);
+  c->set_framework(spec.framework);
+  c->set_max_batch_size(spec.max_batch);
+  c->set_cpu_threads(spec.threads);
+  for (int64_t d : {1, 28, 28}) c->mutable_input()->add_dims(d);
+  v1::VariantProfile* p = r.mutable_profile();
+  p->set_variant(spec.name);
+  p->set_load_latency_ms(spec.load_ms);
+  p->set_peak_memory_bytes(spec.memory_bytes);
+  p->set_accuracy_percent(spec.accuracy);
+  for (const auto& [batch, ms] : spec.latency) {
+    v1::BatchLatency* l = p->add_latency();
+    l->set_batch_size(batch);
+    l->set_median_ms(ms);
+    l->set_p99_ms(ms * 1.5);
+  }
+  return r;
+}
+
+Scenario::Scenario() : now_(absl::FromUnixSeconds(1'000'000)) {}
+
+Scenario& Scenario::AddVariant(const VariantSpec& spec) {
+  catalogue_.variants.push_back(MakeVariant(spec));
+  return *this;
+}
+
+Scenario& Scenario::AddWorker(const std::string& id, int cores, bool removable) {
+  controller::WorkerSnapshot w;
+  w.id = id;
+  w.address = id + ":1";
+  w.cores = cores;
+  w.free_memory_bytes = int64_t{8} << 30;
+  workers_.push_back(std::move(w));
+  if (removable) removable_.push_back(id);
+  return *this;
+}
+
+Scenario& Scenario::RemoveWorker(const std::string& id) {
+  std::erase_if(workers_, [&](const controller::WorkerSnapshot& w) { return w.id == id; });
+  std::erase(removable_, id);
+  return *this;
+}
+
+controller::WorkerSnapshot& Scenario::Worker(const std::string& id) {
+  auto it = std::find_if(workers_.begin(), workers_.end(),
+                         [&](const controller::WorkerSnapshot& w) { return w.id == id; });
+  return *it;
+}
+
+Scenario& Scenario::Holds(const std::string& worker, const std::string& variant, int instances,
+                          double arrival_qps, double average_batch) {
+  controller::WorkerSnapshot& w = Worker(worker);
+  std::erase_if(w.variants,
+                [&](const controller::LoadedVariant& v) { return v.variant == variant; });
+  if (instances > 0) {
+    controller::LoadedVariant v;
+    v.variant = variant;
+    v.instances = instances;
+    v.arrival_qps = arrival_qps;
+    v.served_qps = arrival_qps;
+    v.average_batch = average_batch;
+    w.variants.push_back(std::move(v));
+  }
+  return *this;
+}
+
+Scenario& Scenario::SetCpu(const std::string& worker, double utilisation) {
+  Worker(worker).cpu_utilization = utilisation;
+  return *this;
+}
+
+Scenario& Scenario::SetDraining(const std::string& worker, bool draining) {
+  Worker(worker).draining = draining;
+  return *this;
+}
+
+Scenario& Scenario::SetDemand(const std::string& variant, double items_per_s, double slo_ms,
+                              bool pinned) {
+  if (items_per_s <= 0) {
+    demand_.variants.erase(variant);
+  } else {
+    demand_.variants[variant] = {.qps = items_per_s,
+                                 .items_per_s = items_per_s,
+                                 .tightest_slo_ms = slo_ms,
+                                 .pinned = pinned};
+  }
+  return *this;
+}
+
+Scenario& Scenario::SetUnmet(double qps) {
+  demand_.unmet_qps = qps;
+  return *this;
+}
+
+Scenario& Scenario::SetPool(int max_workers, int starting) {
+  pool_.max_workers = max_workers;
+  pool_.starting = starting;
+  return *this;
+}
+
+const ScalingInput& Scenario::Tick(absl::Duration step) {
+  now_ += step;
+  auto snapshot = std::make_shared<controller::ClusterSnapshot>();
+  snapshot->taken_at = now_;
+  snapshot->workers = workers_;
+  snapshot_ = snapshot;
+  history_.Add(snapshot_);
+  pool_.removable = removable_;
+  input_ = ScalingInput{.catalogue = &catalogue_,
+                        .cluster = snapshot_.get(),
+                        .history = &history_,
+                        .demand = &demand_,
+                        .pool = pool_,
+                        .now = now_};
+  return input_;
+}
+
+void Scenario::Apply(const std::vector<ScalingAction>& actions) {
+  for (const ScalingAction& a : actions) {
+    if (a.kind == ScalingAction::Kind::kSetInstances) {
+      const controller::LoadedVariant* old = Worker(a.worker_id).Find(a.variant);
+      Holds(a.worker_id, a.variant, a.instances, old != nullptr ? old->arrival_qps : 0);
+    } else if (a.kind == ScalingAction::Kind::kReplace) {
+      Holds(a.worker_id, a.replaces, 0);
+      Holds(a.worker_id, a.variant, a.instances);
+    }
+  }
+}
+
+std::vector<ScalingAction> Scenario::Run(ScalingPolicy& policy, int seconds) {
+  std::vector<ScalingAction> all;
+  for (int i = 0; i < seconds; ++i) {
+    std::vector<ScalingAction> actions = policy.Decide(Tick());
+    Apply(actions);
+    all.insert(all.end(), actions.begin(), actions.end());
+  }
+  return all;
+}
+
+int Scenario::InstancesOf(const std::string& variant) const {
+  int n = 0;
+  for (const controller::WorkerSnapshot& w : workers_) {
+    if (const controller::LoadedVariant* v = w.Find(variant)) n += v->instances;
+  }
+  return n;
+}
+
+std::vector<ScalingAction> OfKind(const std::vector<ScalingAction>& actions,
+                                  ScalingAction::Kind kind) {
+  std::vector<ScalingAction> out;
+  for (const ScalingAction& a : actions) {
+    if (a.kind == kind) out.push_back(a);
+  }
+  return out;
+}
+
+}  // namespace infaas::autoscaler::testing
