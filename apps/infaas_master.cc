@@ -15,6 +15,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "api/infaas_service.h"
+#include "autoscaler/autoscaler.h"
+#include "autoscaler/local_provisioner.h"
 #include "cli/local_state.h"
 #include "common/logging.h"
 #include "controller/load_coordinator.h"
@@ -30,6 +32,13 @@ struct Flags {
   int dead_after_ms = 2000;
   int reload_ms = 5000;
   std::string log_level = "info";
+  // Autoscaling.
+  std::string autoscaler = "infaas";
+  int max_workers = 0;
+  int worker_cores = 1;
+  int scale_period_ms = 1000;
+  double scale_time_scale = 1.0;
+  std::string log_dir = infaas::cli::LogFolder().string();
 };
 
 int Fail(const absl::Status& s) {
@@ -38,8 +47,18 @@ int Fail(const absl::Status& s) {
   return 1;
 }
 
+// The master's own address as workers should dial it.
+std::string DialAddress(const std::string& listen, int port) {
+  std::string host = listen.substr(0, listen.rfind(':'));
+  if (host.empty() || host == "0.0.0.0" || host == "[::]") host = "127.0.0.1";
+  return absl::StrCat(host, ":", port);
+}
+
 int Serve(const Flags& flags, sigset_t* stop_signals) {
   using namespace infaas;
+  auto policy =
+      autoscaler::MakeScalingPolicy(flags.autoscaler, {.time_scale = flags.scale_time_scale});
+  if (!policy.ok()) return Fail(policy.status());
   if (absl::Status s = cli::EnsureDefaultFolders(flags.store, flags.repository); !s.ok())
     return Fail(s);
   auto store = store::OpenMetadataStore(flags.store);
@@ -52,10 +71,28 @@ int Serve(const Flags& flags, sigset_t* stop_signals) {
   controller::ClusterView cluster(absl::Milliseconds(flags.dead_after_ms));
   controller::WorkerClients clients;
   controller::LoadCoordinator loads(&clients, &cluster);
+  controller::DemandTracker demand(Clock::Real());
   controller::QueryRouter router(
-      {&catalogue, &cluster, &clients, &loads, Clock::Real(), (*repo)->root()});
+      {&catalogue, &cluster, &clients, &loads, Clock::Real(), (*repo)->root(), &demand});
+  // The provisioner and the autoscaler start once the port is known.
+  std::unique_ptr<autoscaler::LocalProvisioner> provisioner;
+  std::unique_ptr<autoscaler::Autoscaler> scaler;
+  const bool scaling = flags.autoscaler != "static";
+  if (scaling) {
+    scaler = std::make_unique<autoscaler::Autoscaler>(
+        autoscaler::Autoscaler::Dependencies{.catalogue = &catalogue,
+                                             .cluster = &cluster,
+                                             .demand = &demand,
+                                             .clients = &clients,
+                                             .loads = &loads,
+                                             .provisioner = nullptr,
+                                             .clock = Clock::Real()},
+        *std::move(policy),
+        autoscaler::Autoscaler::Options{.period = absl::Milliseconds(flags.scale_period_ms),
+                                        .max_workers = flags.max_workers});
+  }
   api::InfaasService service(
-      {store->get(), repo->get(), &catalogue, &cluster, &router, Clock::Real(), {}});
+      {store->get(), repo->get(), &catalogue, &cluster, &router, Clock::Real(), {}, scaler.get()});
   api::MasterControlService control(&cluster, Clock::Real(),
                                     absl::Milliseconds(flags.heartbeat_ms));
 
@@ -80,6 +117,20 @@ int Serve(const Flags& flags, sigset_t* stop_signals) {
                              {"repository", (*repo)->Describe()},
                              {"variants", absl::StrCat(catalogue.Get()->variants.size())}});
 
+  if (scaling && flags.max_workers > 0) {
+    provisioner =
+        std::make_unique<autoscaler::LocalProvisioner>(autoscaler::LocalProvisionerOptions{
+            .worker_binary = cli::ExecutableFolder() / "infaas-worker",
+            .master_address = DialAddress(flags.listen, port),
+            .repository = (*repo)->root().string(),
+            .log_dir = flags.log_dir,
+            .cores_per_worker = flags.worker_cores,
+            .heartbeat_ms = flags.heartbeat_ms,
+            .max_workers = flags.max_workers});
+    scaler->SetProvisioner(provisioner.get());
+  }
+  if (scaler != nullptr) scaler->Start();
+
   // Reload the catalogue now and then: other masters may share the store.
   absl::Notification stopping;
   std::thread reloader([&] {
@@ -94,7 +145,11 @@ int Serve(const Flags& flags, sigset_t* stop_signals) {
   LogInfo("master stopping", {{"signal", absl::StrCat(signal)}});
   stopping.Notify();
   reloader.join();
+  if (scaler != nullptr) scaler->Stop();
   server->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+  // ~LocalProvisioner stops the workers it started; ~Autoscaler first.
+  scaler.reset();
+  provisioner.reset();
   return 0;
 }
 
@@ -115,6 +170,26 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--reload-ms", flags.reload_ms, "Catalogue reload period")->capture_default_str();
   app.add_option("--log-level", flags.log_level, "debug, info, warning, error")
+      ->capture_default_str();
+  app.add_option("--autoscaler", flags.autoscaler,
+                 "scaling policy: infaas (ours), infaas2021, individual, or static (off)")
+      ->capture_default_str();
+  app.add_option("--max-workers", flags.max_workers,
+                 "most live workers; above the ones running, the autoscaler starts "
+                 "infaas-worker processes here (0 = never start or stop workers)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--worker-cores", flags.worker_cores, "--cores of each worker it starts")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--scale-period-ms", flags.scale_period_ms, "how often the autoscaler decides")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--scale-time-scale", flags.scale_time_scale,
+                 "multiplies every scaling delay (cool-downs, idle times) of every policy")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--log-dir", flags.log_dir, "folder for the logs of workers it starts")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   infaas::InitLogging("master", infaas::ParseLogLevel(flags.log_level));

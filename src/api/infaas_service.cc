@@ -120,6 +120,7 @@ grpc::Status InfaasService::GetClusterStatus(grpc::ServerContext* /*context*/,
     status->set_cpu_utilization(w.cpu_utilization);
     status->set_free_memory_bytes(w.free_memory_bytes);
     status->set_cores(w.cores);
+    status->set_draining(w.draining);
     for (const auto& v : w.variants) {
       if (v.loading) continue;
       v1::LoadedVariantStatus* lv = status->add_variants();
@@ -129,6 +130,14 @@ grpc::Status InfaasService::GetClusterStatus(grpc::ServerContext* /*context*/,
       lv->set_qps(v.served_qps);
       lv->set_p50_latency_ms(v.p50_latency_ms);
       lv->set_p99_latency_ms(v.p99_latency_ms);
+    }
+  }
+  if (deps_.autoscaler != nullptr) {
+    response->set_autoscaler(deps_.autoscaler->policy_name());
+    for (const autoscaler::Autoscaler::Event& e : deps_.autoscaler->RecentEvents()) {
+      v1::ScalingEvent* event = response->add_recent_scaling();
+      event->set_at_unix_ms(absl::ToUnixMillis(e.at));
+      event->set_action(autoscaler::Describe(e.action));
     }
   }
   return grpc::Status::OK;

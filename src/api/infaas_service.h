@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "absl/synchronization/mutex.h"
+#include "autoscaler/autoscaler.h"
 #include "common/clock.h"
 #include "controller/catalogue_view.h"
 #include "controller/cluster_view.h"
@@ -35,6 +36,8 @@ class InfaasService final : public v1::Infaas::WithCallbackMethod_QueryOnline<v1
     controller::QueryRouter* router;
     Clock* clock;
     profiler::RegistrationOptions registration;
+    // Reported by GetClusterStatus; may be null (no autoscaling).
+    const autoscaler::Autoscaler* autoscaler = nullptr;
   };
 
   explicit InfaasService(Dependencies deps);

@@ -1,7 +1,10 @@
 #include "cli/cluster_table.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/time.h"
 #include "cli/text_table.h"
 
 namespace infaas::cli {
@@ -11,7 +14,7 @@ std::string WorkersTable(const v1::ClusterStatus& status) {
   std::vector<std::vector<std::string>> rows = {
       {"WORKER", "ADDRESS", "ALIVE", "CPU %", "FREE MB", "CORES", "VARIANTS"}};
   for (const v1::WorkerStatus& w : status.workers()) {
-    rows.push_back({w.id(), w.address(), w.alive() ? "yes" : "no",
+    rows.push_back({w.id(), w.address(), w.draining() ? "draining" : (w.alive() ? "yes" : "no"),
                     absl::StrFormat("%.1f", w.cpu_utilization() * 100),
                     absl::StrCat(w.free_memory_bytes() >> 20), absl::StrCat(w.cores()),
                     absl::StrCat(w.variants_size())});
@@ -34,13 +37,29 @@ std::string VariantsTable(const v1::ClusterStatus& status) {
   return FormatTextTable(rows, "LL");
 }
 
+// "autoscaler: infaas" and its last actions, newest last.
+std::string ScalingLines(const v1::ClusterStatus& status) {
+  if (status.autoscaler().empty()) return "\nautoscaler: off\n";
+  std::string out = absl::StrCat("\nautoscaler: ", status.autoscaler(), "\n");
+  constexpr int kShown = 8;
+  const int first = std::max(0, status.recent_scaling_size() - kShown);
+  for (int i = first; i < status.recent_scaling_size(); ++i) {
+    const v1::ScalingEvent& e = status.recent_scaling(i);
+    absl::StrAppend(
+        &out, "  ",
+        absl::FormatTime("%H:%M:%S", absl::FromUnixMillis(e.at_unix_ms()), absl::LocalTimeZone()),
+        "  ", e.action(), "\n");
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string FormatClusterStatus(const v1::ClusterStatus& status) {
   if (status.workers_size() == 0) {
-    return "no workers registered with the master\n";
+    return absl::StrCat("no workers registered with the master\n", ScalingLines(status));
   }
-  return absl::StrCat(WorkersTable(status), "\n", VariantsTable(status));
+  return absl::StrCat(WorkersTable(status), "\n", VariantsTable(status), ScalingLines(status));
 }
 
 }  // namespace infaas::cli

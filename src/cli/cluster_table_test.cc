@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 
 namespace infaas::cli {
@@ -35,7 +36,7 @@ v1::ClusterStatus TwoWorkersOneLoaded() {
 TEST(ClusterTableTest, ShowsOneRowPerWorkerAndPerLoadedVariant) {
   const std::string text = FormatClusterStatus(TwoWorkersOneLoaded());
   std::vector<std::string> lines = absl::StrSplit(text, '\n', absl::SkipEmpty());
-  ASSERT_EQ(lines.size(), 5u) << text;
+  ASSERT_EQ(lines.size(), 6u) << text;
   EXPECT_TRUE(absl::StartsWith(lines[0], "WORKER    ADDRESS")) << text;
   EXPECT_TRUE(absl::StartsWith(lines[1], "worker-1  127.0.0.1:40321  yes")) << text;
   EXPECT_TRUE(absl::StrContains(lines[1], "3.5")) << text;    // CPU %
@@ -43,6 +44,25 @@ TEST(ClusterTableTest, ShowsOneRowPerWorkerAndPerLoadedVariant) {
   EXPECT_TRUE(absl::StartsWith(lines[3], "WORKER    VARIANT")) << text;
   EXPECT_TRUE(absl::StartsWith(lines[4], "worker-1  lenet5_torchscript_cpu1_b8")) << text;
   EXPECT_TRUE(absl::StrContains(lines[4], "12.0   0.410   0.902")) << text;
+  EXPECT_EQ(lines[5], "autoscaler: off") << text;
+}
+
+TEST(ClusterTableTest, ShowsTheAutoscalerItsLastActionsAndDrainingWorkers) {
+  v1::ClusterStatus status = TwoWorkersOneLoaded();
+  status.mutable_workers(1)->set_draining(true);
+  status.set_autoscaler("infaas");
+  for (int i = 0; i < 10; ++i) {
+    v1::ScalingEvent* e = status.add_recent_scaling();
+    e->set_at_unix_ms(1'000'000 + i);
+    e->set_action(absl::StrCat("action ", i));
+  }
+  const std::string text = FormatClusterStatus(status);
+  EXPECT_TRUE(absl::StrContains(text, "worker-2  127.0.0.1:40322  draining")) << text;
+  EXPECT_TRUE(absl::StrContains(text, "autoscaler: infaas\n")) << text;
+  // The last eight, oldest first.
+  EXPECT_FALSE(absl::StrContains(text, "action 1\n")) << text;
+  EXPECT_TRUE(absl::StrContains(text, "action 2\n")) << text;
+  EXPECT_TRUE(absl::EndsWith(text, "action 9\n")) << text;
 }
 
 TEST(ClusterTableTest, SaysSoWhenNothingIsLoaded) {
@@ -52,7 +72,8 @@ TEST(ClusterTableTest, SaysSoWhenNothingIsLoaded) {
 }
 
 TEST(ClusterTableTest, SaysSoWhenNoWorkerIsRegistered) {
-  EXPECT_EQ(FormatClusterStatus(v1::ClusterStatus()), "no workers registered with the master\n");
+  EXPECT_EQ(FormatClusterStatus(v1::ClusterStatus()),
+            "no workers registered with the master\n\nautoscaler: off\n");
 }
 
 }  // namespace

@@ -141,13 +141,19 @@ absl::Status WaitForWorkers(const std::string& address, const std::vector<Watche
 }
 
 std::vector<std::string> MasterArgs(const LocalClusterOptions& o) {
-  return {"--listen",  absl::StrCat("127.0.0.1:", o.port), "--store", o.store_url, "--repo",
-          o.repository};
+  return {"--listen",       absl::StrCat("127.0.0.1:", o.port),
+          "--store",        o.store_url,
+          "--repo",         o.repository,
+          "--autoscaler",   o.autoscaler,
+          "--max-workers",  absl::StrCat(o.max_workers),
+          "--worker-cores", absl::StrCat(o.worker_cores),
+          "--log-dir",      LogFolder().string()};
 }
 
 std::vector<std::string> WorkerArgs(const LocalClusterOptions& o, const std::string& master,
                                     const std::string& id) {
-  return {"--master", master, "--listen", "127.0.0.1:0", "--id", id, "--repo", o.repository};
+  return {"--master", master,   "--listen",   "127.0.0.1:0", "--id",
+          id,         "--repo", o.repository, "--cores",     absl::StrCat(o.worker_cores)};
 }
 
 absl::StatusOr<LocalCluster> StartProcesses(const LocalClusterOptions& options) {

@@ -19,7 +19,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "cli/process_control.h"
+#include "common/process_control.h"
 
 namespace infaas::cli {
 
@@ -30,7 +30,10 @@ struct LocalClusterOptions {
   int port = 50052;        // the master listens on 127.0.0.1:port; 0 picks a free port
   // How long to wait for the master to listen and every worker to register.
   absl::Duration startup_timeout = absl::Seconds(30);
-  std::filesystem::path binaries;  // folder with infaas-master and infaas-worker
+  std::filesystem::path binaries;     // folder with infaas-master and infaas-worker
+  std::string autoscaler = "infaas";  // the master's --autoscaler
+  int max_workers = 0;                // the master's --max-workers
+  int worker_cores = 1;               // each worker's --cores (also those it starts)
 };
 
 struct LocalCluster {

@@ -1,5 +1,7 @@
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
+#include <thread>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -22,6 +24,9 @@ struct UpFlags {
   int port = 50052;
   int wait_s = 30;
   bool no_zoo = false;
+  std::string autoscaler = "infaas";
+  int max_workers = -1;  // -1: workers + 2
+  int worker_cores = 0;  // 0: this machine's cores shared among the workers
 };
 
 // The started processes keep our working folder, but their logs and the
@@ -88,7 +93,13 @@ absl::Status RunUp(const UpFlags& flags) {
       .repository = std::filesystem::absolute(flags.repository).lexically_normal().string(),
       .port = flags.port,
       .startup_timeout = absl::Seconds(flags.wait_s),
-      .binaries = ExecutableFolder()};
+      .binaries = ExecutableFolder(),
+      .autoscaler = flags.autoscaler,
+      .max_workers = flags.max_workers >= 0 ? flags.max_workers : flags.workers + 2,
+      .worker_cores = flags.worker_cores > 0
+                          ? flags.worker_cores
+                          : std::max(1, static_cast<int>(std::thread::hardware_concurrency()) /
+                                            std::max(1, flags.workers))};
   ASSIGN_OR_RETURN(LocalCluster cluster, StartLocalCluster(options));
   MasterClient master(cluster.master_address);
   const absl::Status zoo = flags.no_zoo ? absl::OkStatus() : RegisterZooIfEmpty(master);
@@ -112,6 +123,8 @@ void AddUpCommand(CLI::App& app, int* exit_code) {
       "Waits until every worker has registered with the master. If the catalogue is empty,\n"
       "registers the shipped model zoo (models/zoo above the executable, or $INFAAS_ZOO).\n"
       "Refuses to start twice from one state folder; `infaas down` stops it.\n"
+      "The master autoscales: it adds and removes instances of variants and, up to\n"
+      "--max-workers, starts and stops more workers on this machine as demand moves.\n"
       "Examples:\n"
       "  infaas up\n"
       "  infaas up --workers 2 --port 0 --no-zoo\n"
@@ -129,6 +142,16 @@ void AddUpCommand(CLI::App& app, int* exit_code) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd->add_flag("--no-zoo", flags->no_zoo, "Do not register the model zoo into an empty catalogue");
+  cmd->add_option("--autoscaler", flags->autoscaler,
+                  "Scaling policy: infaas, infaas2021, individual, or static (off)")
+      ->capture_default_str();
+  cmd->add_option("--max-workers", flags->max_workers,
+                  "Most workers the autoscaler may run (default: --workers + 2; "
+                  "--workers or less: it never starts one)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--worker-cores", flags->worker_cores,
+                  "Cores each worker offers (default: this machine's cores / --workers)")
+      ->check(CLI::NonNegativeNumber);
   cmd->callback([flags, exit_code] { ReportCommandStatus("up", RunUp(*flags), exit_code); });
 }
 

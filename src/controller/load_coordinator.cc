@@ -37,7 +37,7 @@ int LoadCoordinator::LoadsInFlight() {
 }
 
 void LoadCoordinator::EnsureLoaded(const v1::VariantRecord& record, const std::string& worker_id,
-                                   const std::string& address, Done done) {
+                                   const std::string& address, Done done, int instances) {
   const Key key{worker_id, record.config().name()};
   {
     absl::MutexLock lock(&mu_);
@@ -46,10 +46,12 @@ void LoadCoordinator::EnsureLoaded(const v1::VariantRecord& record, const std::s
     if (!started) return;  // a load is in flight: wait for it
   }
   cluster_->NoteLoading(worker_id, key.second, true);
-  LogInfo("loading variant", {{"variant", key.second}, {"worker", worker_id}});
+  LogInfo("loading variant",
+          {{"variant", key.second}, {"worker", worker_id}, {"instances", absl::StrCat(instances)}});
   auto call = std::make_shared<LoadCall>();
   call->context.set_deadline(absl::ToChronoTime(absl::Now() + kLoadTimeout));
   *call->request.mutable_record() = record;
+  call->request.set_instances(instances);
   clients_->For(address)->async()->LoadVariant(
       &call->context, &call->request, &call->response,
       [this, call, key](grpc::Status s) { Finish(key, FromGrpcStatus(s)); });

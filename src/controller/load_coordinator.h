@@ -34,9 +34,11 @@ class LoadCoordinator {
   LoadCoordinator(WorkerClients* clients, ClusterView* cluster);
   ~LoadCoordinator();  // waits for loads in flight
 
-  // `done` (may be null) runs once the load finished or failed.
+  // `done` (may be null) runs once the load finished or failed. The worker
+  // ends up with at least `instances` instances of the variant; a call that
+  // joins a load in flight gets that load's count.
   void EnsureLoaded(const v1::VariantRecord& record, const std::string& worker_id,
-                    const std::string& address, Done done);
+                    const std::string& address, Done done, int instances = 1);
 
   int LoadsInFlight();
 

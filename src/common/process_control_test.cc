@@ -1,4 +1,4 @@
-#include "cli/process_control.h"
+#include "common/process_control.h"
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
@@ -9,7 +9,7 @@
 #include "absl/strings/match.h"
 #include "common/files.h"
 
-namespace infaas::cli {
+namespace infaas {
 namespace {
 
 namespace fs = std::filesystem;
@@ -39,7 +39,7 @@ class ProcessControlTest : public ::testing::Test {
 
 TEST_F(ProcessControlTest, ThisProcessIsAliveAndRunsItsBinary) {
   EXPECT_TRUE(ProcessAlive(::getpid()));
-  EXPECT_TRUE(ProcessRunsBinary(::getpid(), "cli_test"));
+  EXPECT_TRUE(ProcessRunsBinary(::getpid(), "common_test"));
   EXPECT_FALSE(ProcessRunsBinary(::getpid(), "infaas-master"));
   EXPECT_FALSE(ProcessAlive(0));
 }
@@ -89,4 +89,4 @@ TEST_F(ProcessControlTest, TailKeepsTheLastLines) {
 }
 
 }  // namespace
-}  // namespace infaas::cli
+}  // namespace infaas

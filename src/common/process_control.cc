@@ -1,4 +1,4 @@
-#include "cli/process_control.h"
+#include "common/process_control.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -15,7 +15,7 @@
 
 extern char** environ;
 
-namespace infaas::cli {
+namespace infaas {
 namespace {
 
 std::string ReadProcFile(pid_t pid, absl::string_view name) {
@@ -147,4 +147,4 @@ std::string TailOfFile(const std::filesystem::path& path, int max_lines) {
   return absl::StrJoin(lines.end() - static_cast<std::ptrdiff_t>(keep), lines.end(), "\n");
 }
 
-}  // namespace infaas::cli
+}  // namespace infaas

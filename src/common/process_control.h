@@ -14,7 +14,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
-namespace infaas::cli {
+namespace infaas {
 
 // Starts `binary` with `args` (argv[0] excluded) in a new session, so that it
 // outlives this process and a terminal's Ctrl-C does not reach it. stdin is
@@ -47,4 +47,4 @@ StopOutcome StopProcess(pid_t pid, absl::Duration grace);
 // showing why a process died.
 std::string TailOfFile(const std::filesystem::path& path, int max_lines);
 
-}  // namespace infaas::cli
+}  // namespace infaas

@@ -1,0 +1,129 @@
+#pragma once
+
+// Autoscaler: the master's scaling loop. Once a period it takes a cluster
+// snapshot (kept in a short history), reads the demand the router saw, asks
+// the scaling policy what to do, and carries the actions out:
+//
+//   kSetInstances  more: LoadVariant with the new count (LoadCoordinator);
+//                  fewer: UnloadVariant keeping the count (the worker drains
+//                  the instances it drops: no query is lost);
+//   kReplace       load the new variant, then unload the old one there;
+//   kAddWorker     Provisioner::AddWorker; the worker counts as starting
+//                  until it heartbeats (or start_timeout passes);
+//   kRemoveWorker  mark it draining (the selector sends it nothing new), wait
+//                  until its heartbeats show no queued query (or
+//                  drain_timeout), then Provisioner::RemoveWorker, which lets
+//                  it finish calls in flight before it exits.
+//
+//   Autoscaler autoscaler(deps, std::move(policy), {.period = absl::Seconds(1)});
+//   autoscaler.Start();   // a thread ticks every period
+//   ...
+//   autoscaler.Stop();    // joins; provisioned workers stay (the provisioner owns them)
+//
+// RPCs are asynchronous; blocking provisioner calls run on a helper thread.
+// Thread-safe.
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "autoscaler/provisioner.h"
+#include "autoscaler/scaling.h"
+#include "autoscaler/scaling_policy.h"
+#include "common/clock.h"
+#include "common/thread_pool.h"
+#include "controller/catalogue_view.h"
+#include "controller/cluster_view.h"
+#include "controller/demand_tracker.h"
+#include "controller/load_coordinator.h"
+#include "controller/worker_clients.h"
+
+namespace infaas::autoscaler {
+
+class Autoscaler {
+ public:
+  struct Dependencies {
+    controller::CatalogueView* catalogue = nullptr;
+    controller::ClusterView* cluster = nullptr;
+    controller::DemandTracker* demand = nullptr;
+    controller::WorkerClients* clients = nullptr;
+    controller::LoadCoordinator* loads = nullptr;
+    // Null: no worker scaling (the policy's worker actions are ignored).
+    Provisioner* provisioner = nullptr;
+    Clock* clock = Clock::Real();
+  };
+  struct Options {
+    absl::Duration period = absl::Seconds(1);
+    // Live + starting workers, at most; 0 turns worker scaling off.
+    int max_workers = 0;
+    absl::Duration start_timeout = absl::Seconds(60);
+    absl::Duration drain_timeout = absl::Seconds(30);
+    absl::Duration history = absl::Seconds(120);
+  };
+
+  // What happened, for `infaas status` and the metrics.
+  struct Event {
+    absl::Time at;
+    ScalingAction action;
+  };
+
+  Autoscaler(Dependencies deps, std::unique_ptr<ScalingPolicy> policy, Options options);
+  ~Autoscaler();  // Stop()s
+
+  // Sets the provisioner before Start(), once the master's address is known.
+  void SetProvisioner(Provisioner* provisioner) { deps_.provisioner = provisioner; }
+
+  void Start();
+  void Stop();
+
+  // One round: snapshot, decide, act. Start() calls it every period; tests
+  // may call it directly.
+  void Tick();
+
+  const std::string& policy_name() const { return policy_->name(); }
+
+  // The last actions taken, oldest first (at most 50).
+  std::vector<Event> RecentEvents() const;
+  // Actions taken since start, by kind.
+  std::map<ScalingAction::Kind, int64_t> ActionCounts() const;
+
+ private:
+  void Execute(const ScalingAction& action, const controller::ClusterSnapshot& cluster,
+               const controller::Catalogue& catalogue);
+  void SetInstances(const controller::WorkerSnapshot& worker, const v1::VariantRecord& record,
+                    int instances, const controller::LoadedVariant* current);
+  void Unload(const std::string& worker_id, const std::string& address, const std::string& variant,
+              int keep);
+  // Removes drained workers; forgets starts that joined or timed out.
+  void FollowUp(const controller::ClusterSnapshot& cluster, absl::Time now);
+  WorkerPool PoolOf(const controller::ClusterSnapshot& cluster);
+  void Record(const ScalingAction& action, absl::Time now);
+
+  Dependencies deps_;  // the provisioner is set once, before Start
+  const std::unique_ptr<ScalingPolicy> policy_;
+  const Options options_;
+  ClusterHistory history_;
+  ThreadPool provisioning_;  // blocking provisioner calls
+
+  mutable absl::Mutex mu_;
+  std::deque<Event> events_ ABSL_GUARDED_BY(mu_);
+  std::map<ScalingAction::Kind, int64_t> counts_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, absl::Time> starting_ ABSL_GUARDED_BY(mu_);  // id -> when asked
+  std::map<std::string, absl::Time> draining_ ABSL_GUARDED_BY(mu_);  // id -> since
+  std::set<std::pair<std::string, std::string>> unloading_ ABSL_GUARDED_BY(mu_);
+
+  absl::Mutex tick_mu_;  // one Tick at a time
+  absl::Notification stop_;
+  std::thread thread_;
+};
+
+}  // namespace infaas::autoscaler
