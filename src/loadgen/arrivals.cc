@@ -1,0 +1,90 @@
+#include "loadgen/arrivals.h"
+
+#include <algorithm>
+#include <random>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "common/files.h"
+#include "common/status_macros.h"
+
+namespace infaas::loadgen {
+
+absl::StatusOr<RateSchedule> ParseRateSchedule(absl::string_view text) {
+  RateSchedule schedule;
+  for (absl::string_view part : absl::StrSplit(text, ',', absl::SkipWhitespace())) {
+    part = absl::StripAsciiWhitespace(part);
+    std::vector<absl::string_view> fields = absl::StrSplit(part, absl::MaxSplits(':', 1));
+    RatePhase phase;
+    absl::string_view rate = fields[0];
+    const bool has_unit = absl::ConsumeSuffix(&rate, "qps");
+    if (fields.size() != 2 || !has_unit || !absl::SimpleAtod(rate, &phase.qps) || phase.qps < 0 ||
+        !absl::ParseDuration(fields[1], &phase.duration) || phase.duration <= absl::ZeroDuration()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "rate schedule part \"", part,
+          "\" does not parse; write RATEqps:DURATION parts separated by commas, "
+          "e.g. 10qps:30s,80qps:1m,5qps:500ms"));
+    }
+    schedule.push_back(phase);
+  }
+  if (schedule.empty()) {
+    return absl::InvalidArgumentError(
+        "the rate schedule is empty; write e.g. 10qps:30s,80qps:60s");
+  }
+  return schedule;
+}
+
+absl::Duration TotalDuration(const RateSchedule& schedule) {
+  absl::Duration total;
+  for (const RatePhase& phase : schedule) total += phase.duration;
+  return total;
+}
+
+std::vector<absl::Duration> PoissonArrivals(const RateSchedule& schedule, uint64_t seed) {
+  std::mt19937_64 random(seed);
+  std::vector<absl::Duration> arrivals;
+  absl::Duration phase_start;
+  for (const RatePhase& phase : schedule) {
+    const absl::Duration phase_end = phase_start + phase.duration;
+    if (phase.qps > 0) {
+      std::exponential_distribution<double> gap(phase.qps);
+      absl::Duration t = phase_start + absl::Seconds(gap(random));
+      while (t < phase_end) {
+        arrivals.push_back(t);
+        t += absl::Seconds(gap(random));
+      }
+    }
+    phase_start = phase_end;
+  }
+  return arrivals;
+}
+
+absl::StatusOr<std::vector<absl::Duration>> ParseTrace(absl::string_view text) {
+  std::vector<absl::Duration> arrivals;
+  int line_number = 0;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    ++line_number;
+    line = absl::StripAsciiWhitespace(line);
+    if (line.empty() || line[0] == '#') continue;
+    double seconds = 0;
+    if (!absl::SimpleAtod(line, &seconds) || seconds < 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("trace line ", line_number, " (\"", line,
+                       "\") is not a time; give one arrival per line in seconds from the start, "
+                       "e.g. 0.25"));
+    }
+    arrivals.push_back(absl::Seconds(seconds));
+  }
+  std::sort(arrivals.begin(), arrivals.end());
+  return arrivals;
+}
+
+absl::StatusOr<std::vector<absl::Duration>> ReadTrace(const std::string& path) {
+  ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  return ParseTrace(text);
+}
+
+}  // namespace infaas::loadgen

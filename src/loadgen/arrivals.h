@@ -1,0 +1,45 @@
+#pragma once
+
+// When an open-loop load sends its queries: Poisson arrivals at a rate, a
+// schedule of rates, or the timestamps of a trace.
+//
+//   ASSIGN_OR_RETURN(RateSchedule s, ParseRateSchedule("10qps:30s,80qps:60s,5qps:60s"));
+//   std::vector<absl::Duration> at = PoissonArrivals(s, /*seed=*/1);   // offsets from start
+//   ASSIGN_OR_RETURN(std::vector<absl::Duration> trace, ReadTrace("arrivals.txt"));
+//
+// Pure functions (ReadTrace reads one file); thread-safe.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace infaas::loadgen {
+
+struct RatePhase {
+  double qps = 0;
+  absl::Duration duration;
+};
+using RateSchedule = std::vector<RatePhase>;
+
+// "RATEqps:DURATION[,...]", DURATION as absl parses it ("30s", "1m", "500ms").
+// InvalidArgument naming the bad part and the expected form.
+absl::StatusOr<RateSchedule> ParseRateSchedule(absl::string_view text);
+
+absl::Duration TotalDuration(const RateSchedule& schedule);
+
+// Arrival offsets of a Poisson process whose rate follows `schedule`: gaps
+// drawn from the exponential distribution of the current phase's rate (a
+// phase at 0 qps sends nothing). Sorted; the same seed gives the same times.
+std::vector<absl::Duration> PoissonArrivals(const RateSchedule& schedule, uint64_t seed);
+
+// A trace: one arrival per line, seconds from the start as a decimal number
+// ("0.25"); blank lines and lines starting with '#' are skipped. Sorted on
+// return. InvalidArgument naming the line that does not parse.
+absl::StatusOr<std::vector<absl::Duration>> ParseTrace(absl::string_view text);
+absl::StatusOr<std::vector<absl::Duration>> ReadTrace(const std::string& path);
+
+}  // namespace infaas::loadgen

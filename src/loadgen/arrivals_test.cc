@@ -1,0 +1,61 @@
+#include "loadgen/arrivals.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+namespace infaas::loadgen {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST(RateScheduleTest, ParsesRatesAndDurations) {
+  absl::StatusOr<RateSchedule> s = ParseRateSchedule("10qps:30s, 80qps:1m,0.5qps:500ms");
+  ASSERT_TRUE(s.ok()) << s.status();
+  ASSERT_EQ(s->size(), 3u);
+  EXPECT_EQ((*s)[0].qps, 10);
+  EXPECT_EQ((*s)[1].duration, absl::Minutes(1));
+  EXPECT_EQ((*s)[2].qps, 0.5);
+  EXPECT_EQ(TotalDuration(*s), absl::Seconds(90) + absl::Milliseconds(500));
+}
+
+TEST(RateScheduleTest, NamesTheBadPartAndTheExpectedForm) {
+  for (const char* bad : {"10:30s", "10qps", "fastqps:3s", "10qps:soon", "-1qps:3s", "5qps:0s", ""}) {
+    absl::StatusOr<RateSchedule> s = ParseRateSchedule(bad);
+    ASSERT_FALSE(s.ok()) << bad;
+    EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
+  }
+  EXPECT_THAT(ParseRateSchedule("10qps:30s,10:30s").status().message(),
+              HasSubstr("\"10:30s\" does not parse; write RATEqps:DURATION"));
+}
+
+TEST(PoissonArrivalsTest, FollowsEachPhasesRateAndIsRepeatable) {
+  const RateSchedule schedule = {{200, absl::Seconds(10)}, {0, absl::Seconds(5)},
+                                 {50, absl::Seconds(10)}};
+  const std::vector<absl::Duration> a = PoissonArrivals(schedule, 7);
+  EXPECT_EQ(a, PoissonArrivals(schedule, 7));
+  EXPECT_NE(a, PoissonArrivals(schedule, 8));
+  EXPECT_TRUE(std::is_sorted(a.begin(), a.end()));
+  auto count_in = [&a](absl::Duration from, absl::Duration to) {
+    return std::count_if(a.begin(), a.end(), [&](absl::Duration t) { return t >= from && t < to; });
+  };
+  // 2000 and 500 expected; a Poisson count's deviation is about its root.
+  EXPECT_NEAR(count_in(absl::ZeroDuration(), absl::Seconds(10)), 2000, 5 * 45);
+  EXPECT_EQ(count_in(absl::Seconds(10), absl::Seconds(15)), 0);
+  EXPECT_NEAR(count_in(absl::Seconds(15), absl::Seconds(25)), 500, 5 * 23);
+  EXPECT_LT(a.back(), absl::Seconds(25));
+}
+
+TEST(TraceTest, ReadsOneArrivalPerLineSkippingCommentsAndSorts) {
+  absl::StatusOr<std::vector<absl::Duration>> t = ParseTrace("# seconds\n0.5\n\n0.25\n2\n");
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(*t, (std::vector<absl::Duration>{absl::Milliseconds(250), absl::Milliseconds(500),
+                                             absl::Seconds(2)}));
+  EXPECT_THAT(ParseTrace("0.1\nsoon\n").status().message(),
+              HasSubstr("trace line 2 (\"soon\") is not a time"));
+  EXPECT_EQ(ReadTrace("/nonexistent/trace.txt").status().code(), absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace infaas::loadgen

@@ -1,0 +1,159 @@
+#include "loadgen/load_report.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "common/latency_histogram.h"
+
+namespace infaas::loadgen {
+
+LoadRecorder::LoadRecorder(absl::Duration interval, double slo_ms)
+    : interval_(std::max(interval, absl::Milliseconds(100))), slo_ms_(slo_ms) {}
+
+LoadRecorder::Bucket& LoadRecorder::BucketLocked(absl::Duration offset) {
+  const size_t index =
+      static_cast<size_t>(std::max<int64_t>(0, absl::IDivDuration(offset, interval_, &offset)));
+  if (buckets_.size() <= index) buckets_.resize(index + 1);
+  return buckets_[index];
+}
+
+void LoadRecorder::RecordSent(absl::Duration offset) {
+  absl::MutexLock lock(&mu_);
+  ++BucketLocked(offset).sent;
+}
+
+void LoadRecorder::RecordDone(absl::Duration sent_offset, absl::Duration latency,
+                              const absl::Status& status, const std::string& variant) {
+  const double ms = absl::ToDoubleMilliseconds(latency);
+  absl::MutexLock lock(&mu_);
+  ++done_;
+  Bucket& b = BucketLocked(sent_offset);
+  if (!status.ok()) {
+    ++b.errors[absl::StatusCodeToString(status.code())];
+    return;
+  }
+  ++b.ok;
+  b.latencies_ms.push_back(ms);
+  ++b.variants[variant];
+  if (slo_ms_ <= 0 || ms <= slo_ms_) ++b.attained;
+}
+
+IntervalStats LoadRecorder::Summarise(const Bucket& b, absl::Duration start,
+                                      absl::Duration length) const {
+  IntervalStats s;
+  s.start = start;
+  s.length = length;
+  s.sent = b.sent;
+  s.ok = b.ok;
+  s.attained = b.attained;
+  const double seconds = std::max(absl::ToDoubleSeconds(length), 1e-9);
+  s.offered_qps = static_cast<double>(b.sent) / seconds;
+  s.achieved_qps = static_cast<double>(b.ok) / seconds;
+  if (!b.latencies_ms.empty()) {
+    s.p50_ms = PercentileOf(b.latencies_ms, 50);
+    s.p90_ms = PercentileOf(b.latencies_ms, 90);
+    s.p99_ms = PercentileOf(b.latencies_ms, 99);
+  }
+  s.slo_attainment = b.sent > 0 ? static_cast<double>(b.attained) / static_cast<double>(b.sent) : 0;
+  s.errors = b.errors;
+  s.variants = b.variants;
+  return s;
+}
+
+LoadReport LoadRecorder::Report() const {
+  absl::MutexLock lock(&mu_);
+  LoadReport report;
+  report.slo_ms = slo_ms_;
+  Bucket all;
+  int64_t sent = 0;
+  for (size_t i = 0; i < buckets_.size(); ++i) {
+    const Bucket& b = buckets_[i];
+    report.intervals.push_back(Summarise(b, interval_ * static_cast<int64_t>(i), interval_));
+    all.sent += b.sent;
+    all.ok += b.ok;
+    all.attained += b.attained;
+    all.latencies_ms.insert(all.latencies_ms.end(), b.latencies_ms.begin(), b.latencies_ms.end());
+    for (const auto& [k, v] : b.errors) all.errors[k] += v;
+    for (const auto& [k, v] : b.variants) all.variants[k] += v;
+    sent += b.sent;
+  }
+  report.total = Summarise(all, absl::ZeroDuration(),
+                           interval_ * static_cast<int64_t>(std::max<size_t>(buckets_.size(), 1)));
+  report.unanswered = sent - done_;
+  return report;
+}
+
+IntervalStats LoadRecorder::Last(absl::Duration now) const {
+  absl::MutexLock lock(&mu_);
+  absl::Duration rem;
+  const int64_t index = absl::IDivDuration(now, interval_, &rem) - 1;
+  if (index < 0 || static_cast<size_t>(index) >= buckets_.size()) return {};
+  return Summarise(buckets_[static_cast<size_t>(index)], interval_ * index, interval_);
+}
+
+namespace {
+
+std::string Counts(const std::map<std::string, int64_t>& counts) {
+  if (counts.empty()) return "-";
+  std::vector<std::string> parts;
+  for (const auto& [k, v] : counts) parts.push_back(absl::StrCat(k, " ", v));
+  return absl::StrJoin(parts, ", ");
+}
+
+std::string Row(const std::string& label, const IntervalStats& s) {
+  int64_t errors = 0;
+  for (const auto& [k, v] : s.errors) errors += v;
+  return absl::StrFormat("%-12s %8.1f %8.1f %8.2f %8.2f %8.2f %7.1f%% %7d\n", label, s.offered_qps,
+                         s.achieved_qps, s.p50_ms, s.p90_ms, s.p99_ms, 100 * s.slo_attainment,
+                         errors);
+}
+
+std::string JsonCounts(const std::map<std::string, int64_t>& counts) {
+  std::vector<std::string> parts;
+  for (const auto& [k, v] : counts) parts.push_back(absl::StrFormat("\"%s\":%d", k, v));
+  return absl::StrCat("{", absl::StrJoin(parts, ","), "}");
+}
+
+std::string JsonStats(const IntervalStats& s) {
+  return absl::StrFormat(
+      "{\"start_s\":%.3f,\"length_s\":%.3f,\"sent\":%d,\"ok\":%d,\"attained\":%d,"
+      "\"offered_qps\":%.3f,\"achieved_qps\":%.3f,\"p50_ms\":%.4f,\"p90_ms\":%.4f,"
+      "\"p99_ms\":%.4f,\"slo_attainment\":%.5f,\"errors\":%s,\"variants\":%s}",
+      absl::ToDoubleSeconds(s.start), absl::ToDoubleSeconds(s.length), s.sent, s.ok, s.attained,
+      s.offered_qps, s.achieved_qps, s.p50_ms, s.p90_ms, s.p99_ms, s.slo_attainment,
+      JsonCounts(s.errors), JsonCounts(s.variants));
+}
+
+}  // namespace
+
+std::string FormatReportText(const LoadReport& report) {
+  std::string out = absl::StrFormat("%-12s %8s %8s %8s %8s %8s %8s %7s\n", "interval", "offered",
+                                    "achieved", "p50 ms", "p90 ms", "p99 ms", "in SLO", "errors");
+  for (const IntervalStats& s : report.intervals) {
+    out += Row(absl::StrFormat("%.0f-%.0fs", absl::ToDoubleSeconds(s.start),
+                               absl::ToDoubleSeconds(s.start + s.length)),
+               s);
+  }
+  out += Row("total", report.total);
+  absl::StrAppend(&out, "SLO: ",
+                  report.slo_ms > 0 ? absl::StrFormat("%g ms", report.slo_ms)
+                                    : std::string("none (in SLO = answered)"),
+                  "\nerrors: ", Counts(report.total.errors),
+                  "\nserved by: ", Counts(report.total.variants), "\n");
+  if (report.unanswered > 0) {
+    absl::StrAppend(&out, "unanswered when the run ended: ", report.unanswered, "\n");
+  }
+  return out;
+}
+
+std::string FormatReportJson(const LoadReport& report) {
+  std::vector<std::string> intervals;
+  for (const IntervalStats& s : report.intervals) intervals.push_back(JsonStats(s));
+  return absl::StrFormat("{\"slo_ms\":%g,\"total\":%s,\"intervals\":[%s],\"unanswered\":%d}",
+                         report.slo_ms, JsonStats(report.total), absl::StrJoin(intervals, ","),
+                         report.unanswered);
+}
+
+}  // namespace infaas::loadgen

@@ -1,0 +1,87 @@
+#pragma once
+
+// LoadRecorder: what an open-loop load saw, per interval and in total —
+// offered and achieved rate, latency percentiles, SLO attainment, errors by
+// code and the variants that served.
+//
+//   LoadRecorder recorder(/*interval=*/absl::Seconds(5), /*slo_ms=*/20);
+//   recorder.RecordSent(offset);                                  // at send
+//   recorder.RecordDone(offset, latency, absl::OkStatus(), "lenet5_onnx_cpu1_b8");
+//   LoadReport report = recorder.Report();
+//   std::cout << FormatReportText(report);     // or FormatReportJson(report)
+//
+// A query belongs to the interval in which it was sent. Attained: answered
+// OK within the SLO (with no SLO, answered OK). Thread-safe.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+
+namespace infaas::loadgen {
+
+struct IntervalStats {
+  absl::Duration start;
+  absl::Duration length;
+  int64_t sent = 0;
+  int64_t ok = 0;
+  int64_t attained = 0;
+  double offered_qps = 0;
+  double achieved_qps = 0;  // answered OK per second
+  double p50_ms = 0, p90_ms = 0, p99_ms = 0;  // of OK answers
+  double slo_attainment = 0;                   // attained / sent, 0..1
+  std::map<std::string, int64_t> errors;       // by status code name
+  std::map<std::string, int64_t> variants;     // OK answers by variant
+};
+
+struct LoadReport {
+  double slo_ms = 0;
+  std::vector<IntervalStats> intervals;
+  IntervalStats total;
+  int64_t unanswered = 0;  // sent but not answered when the report was taken
+};
+
+class LoadRecorder {
+ public:
+  // `slo_ms` 0: no SLO (attained = answered OK).
+  LoadRecorder(absl::Duration interval, double slo_ms);
+
+  void RecordSent(absl::Duration offset);
+  void RecordDone(absl::Duration sent_offset, absl::Duration latency, const absl::Status& status,
+                  const std::string& variant);
+
+  // Everything so far; intervals up to the last query sent.
+  LoadReport Report() const;
+  // The interval stats of [now - interval, now), for a progress line.
+  IntervalStats Last(absl::Duration now) const;
+
+ private:
+  struct Bucket {
+    int64_t sent = 0;
+    int64_t ok = 0;
+    int64_t attained = 0;
+    std::vector<double> latencies_ms;
+    std::map<std::string, int64_t> errors;
+    std::map<std::string, int64_t> variants;
+  };
+  Bucket& BucketLocked(absl::Duration offset) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  IntervalStats Summarise(const Bucket& b, absl::Duration start, absl::Duration length) const;
+
+  const absl::Duration interval_;
+  const double slo_ms_;
+  mutable absl::Mutex mu_;
+  std::vector<Bucket> buckets_ ABSL_GUARDED_BY(mu_);
+  int64_t done_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+// A table: one row per interval, then the total, then errors and variants.
+std::string FormatReportText(const LoadReport& report);
+// {"slo_ms":..,"total":{..},"intervals":[{..}],"unanswered":n}
+std::string FormatReportJson(const LoadReport& report);
+
+}  // namespace infaas::loadgen

@@ -1,0 +1,59 @@
+#include "loadgen/load_report.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace infaas::loadgen {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST(LoadRecorderTest, SummarisesEachIntervalAndTheTotal) {
+  LoadRecorder recorder(absl::Seconds(1), /*slo_ms=*/10);
+  // Second 0: four sent, three OK (5, 8 and 20 ms), one refused.
+  for (int i = 0; i < 4; ++i) recorder.RecordSent(absl::Milliseconds(100 * i));
+  recorder.RecordDone(absl::Milliseconds(0), absl::Milliseconds(5), absl::OkStatus(), "a");
+  recorder.RecordDone(absl::Milliseconds(100), absl::Milliseconds(8), absl::OkStatus(), "a");
+  recorder.RecordDone(absl::Milliseconds(200), absl::Milliseconds(20), absl::OkStatus(), "b");
+  recorder.RecordDone(absl::Milliseconds(300), absl::Milliseconds(1),
+                      absl::UnavailableError("busy"), "");
+  // Second 1: two sent, one never answered.
+  recorder.RecordSent(absl::Milliseconds(1500));
+  recorder.RecordSent(absl::Milliseconds(1600));
+  recorder.RecordDone(absl::Milliseconds(1500), absl::Milliseconds(2), absl::OkStatus(), "a");
+
+  const LoadReport report = recorder.Report();
+  ASSERT_EQ(report.intervals.size(), 2u);
+  const IntervalStats& first = report.intervals[0];
+  EXPECT_EQ(first.sent, 4);
+  EXPECT_EQ(first.ok, 3);
+  EXPECT_DOUBLE_EQ(first.offered_qps, 4);
+  EXPECT_DOUBLE_EQ(first.achieved_qps, 3);
+  EXPECT_DOUBLE_EQ(first.slo_attainment, 0.5);  // 5 and 8 ms of four sent
+  EXPECT_EQ(first.errors.at("UNAVAILABLE"), 1);
+  EXPECT_EQ(first.variants.at("a"), 2);
+  EXPECT_EQ(report.total.sent, 6);
+  EXPECT_EQ(report.total.ok, 4);
+  EXPECT_EQ(report.unanswered, 1);
+  EXPECT_DOUBLE_EQ(report.total.offered_qps, 3);  // 6 over 2 s
+
+  const std::string text = FormatReportText(report);
+  EXPECT_THAT(text, HasSubstr("errors: UNAVAILABLE 1"));
+  EXPECT_THAT(text, HasSubstr("served by: a 3, b 1"));
+  EXPECT_THAT(text, HasSubstr("unanswered when the run ended: 1"));
+  const std::string json = FormatReportJson(report);
+  EXPECT_THAT(json, HasSubstr("\"slo_ms\":10,\"total\":{\"start_s\":0.000"));
+  EXPECT_THAT(json, HasSubstr("\"errors\":{\"UNAVAILABLE\":1}"));
+  EXPECT_THAT(json, HasSubstr("\"unanswered\":1}"));
+}
+
+TEST(LoadRecorderTest, WithoutAnSloEveryAnswerCounts) {
+  LoadRecorder recorder(absl::Seconds(1), 0);
+  recorder.RecordSent(absl::ZeroDuration());
+  recorder.RecordDone(absl::ZeroDuration(), absl::Seconds(3), absl::OkStatus(), "a");
+  EXPECT_DOUBLE_EQ(recorder.Report().total.slo_attainment, 1.0);
+  EXPECT_EQ(recorder.Last(absl::Milliseconds(1500)).sent, 1);
+}
+
+}  // namespace
+}  // namespace infaas::loadgen
