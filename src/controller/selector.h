@@ -43,6 +43,8 @@
 // is recommended if the chosen instance is overloaded or costs at least
 // `background_load_min_cost_ratio` times as much. When nothing qualifies now
 // but something would warm, the error is UNAVAILABLE and carries that load.
+// While a variant that would qualify warm is loading, none other is
+// recommended: queries wait for that load rather than each start a sibling.
 //
 // Form 1. The serving instance with the shortest queue per instance (then
 // the lowest CPU); else one whose load is in flight; else a load on the

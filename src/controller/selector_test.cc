@@ -302,6 +302,16 @@ TEST(SelectorTest, ColdVariantThatOnlyFitsWarmIsUnavailableAndLoadsInTheBackgrou
   EXPECT_EQ(d.background_load->variant, "lenet5_onnx_cpu1_b1");
 }
 
+TEST(SelectorTest, WhileAQualifyingVariantLoadsNoSiblingStartsLoading) {
+  // lenet5_onnx_cpu1_b1 loads on w1; the 4-thread sibling would also qualify
+  // warm, but the queries wait for the load in flight.
+  SelectorDecision d = SelectVariant(
+      ByArchitecture("lenet5", 5), Zoo(),
+      Cluster({Worker("w1", {Loaded("lenet5_onnx_cpu1_b1", 0, /*loading=*/true)}), Worker("w2")}));
+  EXPECT_EQ(d.selection.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_FALSE(d.background_load.has_value()) << d.background_load->variant;
+}
+
 TEST(SelectorTest, QueuedWorkPushesThePredictionOverTheSloOntoAnotherWorker) {
   ClusterSnapshot cluster = Cluster({Worker("w1", {Loaded("lenet5_onnx_cpu1_b1", 3)}),
                                      Worker("w2", {Loaded("lenet5_onnx_cpu1_b1", 0)}, 1024 * kMiB,

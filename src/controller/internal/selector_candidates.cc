@@ -121,6 +121,14 @@ const Candidate* BestToLoad(const std::vector<Candidate>& candidates,
       return c.record == record && c.readiness == Readiness::kLoading;
     });
   };
+  // One load at a time: while a variant that would qualify is loading, the
+  // queries wait for it rather than each starting another sibling.
+  for (const Candidate& c : candidates) {
+    if (c.readiness == Readiness::kLoading && MeetsAccuracy(*c.record, requirements) &&
+        c.service_ms <= requirements.latency_slo_ms) {
+      return nullptr;
+    }
+  }
   const Candidate* best = nullptr;
   for (const Candidate& c : candidates) {
     if (c.readiness != Readiness::kCold || !MeetsAccuracy(*c.record, requirements)) continue;

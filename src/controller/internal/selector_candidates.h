@@ -56,7 +56,8 @@ const Candidate* BestQualifying(const std::vector<Candidate>& candidates,
                                 const QueryRequirements& requirements);
 
 // The cheapest cold candidate that would qualify once warm and idle, whose
-// variant is not loading anywhere; nullptr if none.
+// variant is not loading anywhere; nullptr if none, or if a variant that
+// would qualify warm is loading already (one load at a time).
 const Candidate* BestToLoad(const std::vector<Candidate>& candidates,
                             const QueryRequirements& requirements);
 
