@@ -17,9 +17,9 @@
 #include <iostream>
 
 #include "absl/strings/str_format.h"
+#include "cli/local_state.h"
 #include "cli/master_client.h"
 #include "cli/model_zoo.h"
-#include "cli/local_state.h"
 #include "cli/query_form.h"
 #include "loadgen/arrivals.h"
 #include "loadgen/load_generator.h"

@@ -98,7 +98,7 @@ grpc::Status InfaasService::GetModelInfo(grpc::ServerContext* /*context*/,
     *info->mutable_record() = v;
     for (const auto& w : cluster->workers) {
       const controller::LoadedVariant* loaded = w.Find(v.config().name());
-      if (loaded != nullptr && !loaded->loading) info->add_loaded_on_workers(w.id);
+      if (loaded != nullptr && loaded->serving()) info->add_loaded_on_workers(w.id);
     }
   }
   if (response->variants_size() == 0) {
@@ -122,7 +122,7 @@ grpc::Status InfaasService::GetClusterStatus(grpc::ServerContext* /*context*/,
     status->set_cores(w.cores);
     status->set_draining(w.draining);
     for (const auto& v : w.variants) {
-      if (v.loading) continue;
+      if (!v.serving()) continue;
       v1::LoadedVariantStatus* lv = status->add_variants();
       lv->set_variant(v.variant);
       lv->set_instances(v.instances);

@@ -48,7 +48,7 @@ std::vector<ScalingAction> Infaas2021Policy::Decide(const ScalingInput& input) {
   for (const controller::WorkerSnapshot& worker : input.cluster->workers) {
     for (const controller::LoadedVariant& v : worker.variants) {
       const v1::VariantRecord* record = catalogue.Find(v.variant);
-      if (record == nullptr || v.loading) continue;
+      if (record == nullptr || v.loading || !v.serving()) continue;
       const Key key{worker.id, v.variant};
       const int n = v.instances;
       const double per_instance = ThroughputPerInstance(*record, SeenBatch(v.average_batch));

@@ -36,10 +36,6 @@ std::map<std::string, Footprint> FootprintsOf(const controller::ClusterSnapshot&
     for (const controller::LoadedVariant& v : worker.variants) {
       Footprint& f = footprints[v.variant];
       f.loading = f.loading || v.loading;
-      if (v.loading && v.served_qps == 0 && v.queue_length == 0 && v.arrival_qps == 0) {
-        // Only a load in flight: nothing serves here yet.
-        continue;
-      }
       f.instances += v.instances;
       f.per_worker[worker.id] += v.instances;
       f.arrival_qps += v.arrival_qps;

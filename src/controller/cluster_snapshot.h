@@ -16,6 +16,7 @@ namespace infaas::controller {
 // One variant loaded on one worker (all its instances together).
 struct LoadedVariant {
   std::string variant;
+  // Instances serving; 0 while the first is loading.
   int instances = 1;
   // Queries waiting or running on this variant on this worker.
   int queue_length = 0;
@@ -24,7 +25,11 @@ struct LoadedVariant {
   double average_batch = 0;
   double p50_latency_ms = 0;
   double p99_latency_ms = 0;
-  bool loading = false;  // a load is in flight; not yet serving
+  // A load is in flight: of the first instance (instances == 0: not serving
+  // yet) or of more.
+  bool loading = false;
+
+  bool serving() const { return instances > 0; }
 };
 
 struct WorkerSnapshot {

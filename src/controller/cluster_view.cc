@@ -17,7 +17,7 @@ WorkerSnapshot FromHeartbeat(const internal::HeartbeatRequest& beat, absl::Time 
   for (const internal::VariantLoad& v : beat.variants()) {
     LoadedVariant lv;
     lv.variant = v.variant();
-    lv.instances = v.instances() > 0 ? v.instances() : 1;
+    lv.instances = std::max(v.instances(), 0);
     lv.queue_length = v.queue_length();
     lv.arrival_qps = v.arrival_qps();
     lv.served_qps = v.served_qps();
@@ -114,7 +114,7 @@ std::shared_ptr<const ClusterSnapshot> ClusterView::Snapshot(absl::Time now) {
     w.draining = draining_.contains(id);
     for (const auto& [loading_worker, variant] : loading_) {
       if (loading_worker == id && w.Find(variant) == nullptr) {
-        w.variants.push_back(LoadedVariant{.variant = variant, .loading = true});
+        w.variants.push_back(LoadedVariant{.variant = variant, .instances = 0, .loading = true});
       }
     }
     snapshot->workers.push_back(std::move(w));

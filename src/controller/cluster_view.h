@@ -7,7 +7,8 @@
 //
 // A worker silent for longer than `dead_after` is dropped from snapshots
 // and its variants forgotten (logged once). Loads the master has started but
-// that no heartbeat reports yet appear as LoadedVariant{loading = true}, so
+// that no heartbeat reports yet appear as LoadedVariant{instances = 0,
+// loading = true}, so
 // the selector does not start a second load of the same variant.
 //
 // Thread-safe. Snapshot() returns an immutable value, rebuilt only when

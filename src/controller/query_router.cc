@@ -88,10 +88,11 @@ void QueryRouter::Place(std::shared_ptr<Pending> query) {
                                                  " is missing from the catalogue")));
     return;
   }
-  if (!query->selection.needs_load) {
+  if (!query->selection.needs_load && !query->selection.wait_for_load) {
     Dispatch(std::move(query));
     return;
   }
+  // Load it, or join the load in flight, then send.
   query->loaded = true;
   deps_.loads->EnsureLoaded(
       *query->record, query->selection.worker_id, query->selection.worker_address,
@@ -123,12 +124,19 @@ void QueryRouter::OnReply(std::shared_ptr<Pending> query, absl::Status status) {
   const Selection& chosen = query->selection;
   const bool retryable = absl::IsUnavailable(status) || absl::IsNotFound(status);
   if (!status.ok() && retryable && query->attempts < 2 && deps_.clock->Now() < query->deadline) {
-    // UNAVAILABLE: the worker is gone. NOT_FOUND: it no longer holds the
+    // UNAVAILABLE: the worker is gone, or loads or unloads the variant.
+    // NOT_FOUND: it no longer holds the
     // variant (restarted or unloaded). Either way place the query again.
     LogWarning(
         "retrying query",
         {{"variant", chosen.variant}, {"worker", chosen.worker_id}, {"error", status.ToString()}});
-    if (absl::IsUnavailable(status)) deps_.cluster->MarkDead(chosen.worker_id);
+    // A live worker that answered UNAVAILABLE itself (a variant loading or
+    // unloading there) stays; only a failed connection means it is gone.
+    const bool answered_by_worker =
+        query->context->GetServerTrailingMetadata().contains(kAnsweredByWorkerKey.data());
+    if (absl::IsUnavailable(status) && !answered_by_worker) {
+      deps_.cluster->MarkDead(chosen.worker_id);
+    }
     if (absl::IsNotFound(status))
       deps_.cluster->NoteLoading(chosen.worker_id, chosen.variant, false);
     Place(std::move(query));

@@ -182,6 +182,7 @@ Selection MakeSelection(const Candidate& c, std::string reason) {
   s.worker_id = c.worker->id;
   s.worker_address = c.worker->address;
   s.needs_load = c.readiness == Readiness::kCold;
+  s.wait_for_load = c.readiness == Readiness::kLoading;
   s.predicted_latency_ms = c.predicted_ms;
   s.accuracy_percent = c.record->profile().accuracy_percent();
   s.reason = std::move(reason);

@@ -121,6 +121,9 @@ struct Selection {
   // The worker does not hold the variant: the dispatcher must load it there
   // before sending the query. False when it serves it or a load is in flight.
   bool needs_load = false;
+  // The variant's first instance is loading there: the dispatcher must wait
+  // for that load before sending the query.
+  bool wait_for_load = false;
   // What the query should see, load and queue included; +inf when the
   // variant has no measured latency (form 1 only).
   double predicted_latency_ms = 0;

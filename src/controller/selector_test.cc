@@ -75,6 +75,7 @@ LoadedVariant Loaded(std::string variant, int queue_length = 0, bool loading = f
   v.variant = std::move(variant);
   v.queue_length = queue_length;
   v.loading = loading;
+  v.instances = loading ? 0 : 1;  // loading: the first instance, not serving yet
   return v;
 }
 
@@ -310,6 +311,25 @@ TEST(SelectorTest, WhileAQualifyingVariantLoadsNoSiblingStartsLoading) {
       Cluster({Worker("w1", {Loaded("lenet5_onnx_cpu1_b1", 0, /*loading=*/true)}), Worker("w2")}));
   EXPECT_EQ(d.selection.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_FALSE(d.background_load.has_value()) << d.background_load->variant;
+}
+
+TEST(SelectorTest, AQueryForAVariantWhoseFirstInstanceLoadsWaitsForThatLoad) {
+  SelectorDecision d =
+      SelectVariant(ByArchitecture("lenet5", 500), Zoo(),
+                    Cluster({Worker("w1", {Loaded("lenet5_onnx_cpu1_b1", 0, /*loading=*/true)})}));
+  ASSERT_TRUE(d.selection.ok()) << d.selection.status();
+  EXPECT_FALSE(d.selection->needs_load);
+  EXPECT_TRUE(d.selection->wait_for_load);
+}
+
+TEST(SelectorTest, AVariantLoadingMoreInstancesServesMeanwhile) {
+  LoadedVariant growing = Loaded("lenet5_onnx_cpu1_b1");
+  growing.loading = true;  // one instance serves, another loads
+  SelectorDecision d =
+      SelectVariant(ByArchitecture("lenet5", 5), Zoo(), Cluster({Worker("w1", {growing})}));
+  ASSERT_TRUE(d.selection.ok()) << d.selection.status();
+  EXPECT_FALSE(d.selection->wait_for_load);
+  EXPECT_DOUBLE_EQ(d.selection->predicted_latency_ms, 2.0);  // no load latency added
 }
 
 TEST(SelectorTest, QueuedWorkPushesThePredictionOverTheSloOntoAnotherWorker) {

@@ -22,17 +22,17 @@ absl::StatusOr<RateSchedule> ParseRateSchedule(absl::string_view text) {
     absl::string_view rate = fields[0];
     const bool has_unit = absl::ConsumeSuffix(&rate, "qps");
     if (fields.size() != 2 || !has_unit || !absl::SimpleAtod(rate, &phase.qps) || phase.qps < 0 ||
-        !absl::ParseDuration(fields[1], &phase.duration) || phase.duration <= absl::ZeroDuration()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "rate schedule part \"", part,
-          "\" does not parse; write RATEqps:DURATION parts separated by commas, "
-          "e.g. 10qps:30s,80qps:1m,5qps:500ms"));
+        !absl::ParseDuration(fields[1], &phase.duration) ||
+        phase.duration <= absl::ZeroDuration()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("rate schedule part \"", part,
+                       "\" does not parse; write RATEqps:DURATION parts separated by commas, "
+                       "e.g. 10qps:30s,80qps:1m,5qps:500ms"));
     }
     schedule.push_back(phase);
   }
   if (schedule.empty()) {
-    return absl::InvalidArgumentError(
-        "the rate schedule is empty; write e.g. 10qps:30s,80qps:60s");
+    return absl::InvalidArgumentError("the rate schedule is empty; write e.g. 10qps:30s,80qps:60s");
   }
   return schedule;
 }

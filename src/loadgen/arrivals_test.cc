@@ -21,7 +21,8 @@ TEST(RateScheduleTest, ParsesRatesAndDurations) {
 }
 
 TEST(RateScheduleTest, NamesTheBadPartAndTheExpectedForm) {
-  for (const char* bad : {"10:30s", "10qps", "fastqps:3s", "10qps:soon", "-1qps:3s", "5qps:0s", ""}) {
+  for (const char* bad :
+       {"10:30s", "10qps", "fastqps:3s", "10qps:soon", "-1qps:3s", "5qps:0s", ""}) {
     absl::StatusOr<RateSchedule> s = ParseRateSchedule(bad);
     ASSERT_FALSE(s.ok()) << bad;
     EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
@@ -31,8 +32,8 @@ TEST(RateScheduleTest, NamesTheBadPartAndTheExpectedForm) {
 }
 
 TEST(PoissonArrivalsTest, FollowsEachPhasesRateAndIsRepeatable) {
-  const RateSchedule schedule = {{200, absl::Seconds(10)}, {0, absl::Seconds(5)},
-                                 {50, absl::Seconds(10)}};
+  const RateSchedule schedule = {
+      {200, absl::Seconds(10)}, {0, absl::Seconds(5)}, {50, absl::Seconds(10)}};
   const std::vector<absl::Duration> a = PoissonArrivals(schedule, 7);
   EXPECT_EQ(a, PoissonArrivals(schedule, 7));
   EXPECT_NE(a, PoissonArrivals(schedule, 8));

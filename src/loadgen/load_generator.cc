@@ -81,7 +81,8 @@ absl::Status RunOpenLoopLoad(v1::Infaas::Stub* stub, const v1::QueryOnlineReques
   }
   // Never stop waiting before every deadline has passed: callbacks use
   // `recorder`, which the caller frees once we return.
-  const absl::Time give_up = absl::Now() + std::max(options.drain, options.timeout + absl::Seconds(1));
+  const absl::Time give_up =
+      absl::Now() + std::max(options.drain, options.timeout + absl::Seconds(1));
   while (!outstanding->AwaitNone(std::min(give_up, next_tick))) {
     if (absl::Now() >= give_up) break;
     if (options.on_second) options.on_second(absl::Now() - start);

@@ -32,11 +32,11 @@ struct IntervalStats {
   int64_t ok = 0;
   int64_t attained = 0;
   double offered_qps = 0;
-  double achieved_qps = 0;  // answered OK per second
+  double achieved_qps = 0;                    // answered OK per second
   double p50_ms = 0, p90_ms = 0, p99_ms = 0;  // of OK answers
-  double slo_attainment = 0;                   // attained / sent, 0..1
-  std::map<std::string, int64_t> errors;       // by status code name
-  std::map<std::string, int64_t> variants;     // OK answers by variant
+  double slo_attainment = 0;                  // attained / sent, 0..1
+  std::map<std::string, int64_t> errors;      // by status code name
+  std::map<std::string, int64_t> variants;    // OK answers by variant
 };
 
 struct LoadReport {

@@ -70,6 +70,9 @@ grpc::ServerUnaryReactor* WorkerServiceImpl::Infer(grpc::CallbackServerContext* 
                                                    const infaas::internal::InferRequest* request,
                                                    infaas::internal::InferResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  // Marks every answer as the worker's own, so that the master can tell an
+  // error this live worker returned from one of a dead connection.
+  context->AddTrailingMetadata(std::string(kAnsweredByWorkerKey), variants_->worker_id());
   // `request` and `response` live until Finish, which the executor calls.
   variants_->Infer(request->variant(), request->inputs(), DeadlineOf(*context),
                    [reactor, response](absl::StatusOr<InferResult> result) {

@@ -44,6 +44,7 @@ absl::StatusOr<std::unique_ptr<TestCluster>> TestCluster::Start(const TestCluste
   std::string templ = (fs::temp_directory_path() / "infaas-cluster-XXXXXX").string();
   if (::mkdtemp(templ.data()) == nullptr) return absl::InternalError("mkdtemp failed");
   c->dir_ = templ;
+  c->options_ = options;
   fs::create_directories(c->dir_ / "models");
   fs::create_directories(c->dir_ / "logs");
   if (options.redis) {
@@ -89,12 +90,21 @@ absl::Status TestCluster::RegisterZoo(const std::vector<std::string>& models) {
 }
 
 absl::Status TestCluster::StartMaster() {
-  ASSIGN_OR_RETURN(
-      master_, ChildProcess::Start(
-                   {(BinaryDir() / "bin/infaas-master").string(), "--listen", master_address_,
-                    "--store", store_url_, "--repo", (dir_ / "models").string(), "--heartbeat-ms",
-                    "200", "--dead-after-ms", "1000"},
-                   dir_ / "logs/master.log"));
+  std::vector<std::string> args = {(BinaryDir() / "bin/infaas-master").string(),
+                                   "--listen",
+                                   master_address_,
+                                   "--store",
+                                   store_url_,
+                                   "--repo",
+                                   (dir_ / "models").string(),
+                                   "--heartbeat-ms",
+                                   "200",
+                                   "--dead-after-ms",
+                                   "1000",
+                                   "--log-dir",
+                                   (dir_ / "logs").string()};
+  args.insert(args.end(), options_.master_args.begin(), options_.master_args.end());
+  ASSIGN_OR_RETURN(master_, ChildProcess::Start(args, dir_ / "logs/master.log"));
   ASSIGN_OR_RETURN(std::string line, master_->ReadLine(absl::Seconds(30)));
   if (!absl::StartsWith(line, "infaas-master listening on ")) {
     return absl::InternalError(absl::StrCat("unexpected master output: ", line));
@@ -104,11 +114,21 @@ absl::Status TestCluster::StartMaster() {
 
 absl::Status TestCluster::StartWorker(int index) {
   const std::string id = absl::StrCat("worker-", index + 1);
-  ASSIGN_OR_RETURN(auto worker, ChildProcess::Start(
-                                    {(BinaryDir() / "bin/infaas-worker").string(), "--master",
-                                     master_address_, "--listen", "127.0.0.1:0", "--id", id,
-                                     "--repo", (dir_ / "models").string(), "--heartbeat-ms", "200"},
-                                    dir_ / "logs" / (id + ".log")));
+  std::vector<std::string> args = {(BinaryDir() / "bin/infaas-worker").string(),
+                                   "--master",
+                                   master_address_,
+                                   "--listen",
+                                   "127.0.0.1:0",
+                                   "--id",
+                                   id,
+                                   "--repo",
+                                   (dir_ / "models").string(),
+                                   "--heartbeat-ms",
+                                   "200"};
+  if (options_.worker_cores > 0) {
+    args.insert(args.end(), {"--cores", absl::StrCat(options_.worker_cores)});
+  }
+  ASSIGN_OR_RETURN(auto worker, ChildProcess::Start(args, dir_ / "logs" / (id + ".log")));
   ASSIGN_OR_RETURN(std::string line, worker->ReadLine(absl::Seconds(30)));
   if (!absl::StartsWith(line, absl::StrCat("infaas-worker ", id, " listening on "))) {
     return absl::InternalError(absl::StrCat("unexpected worker output: ", line));
@@ -116,6 +136,17 @@ absl::Status TestCluster::StartWorker(int index) {
   if (workers_.size() <= static_cast<size_t>(index)) workers_.resize(index + 1);
   workers_[index] = std::move(worker);
   return absl::OkStatus();
+}
+
+absl::StatusOr<v1::ClusterStatus> TestCluster::Status() {
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+  v1::ClusterStatus status;
+  const grpc::Status s = api_->GetClusterStatus(&context, v1::GetClusterStatusRequest(), &status);
+  if (!s.ok()) {
+    return absl::UnavailableError(absl::StrCat("GetClusterStatus: ", s.error_message()));
+  }
+  return status;
 }
 
 absl::Status TestCluster::AwaitLiveWorkers(int n, absl::Duration timeout) {

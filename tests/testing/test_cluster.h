@@ -26,6 +26,10 @@ struct TestClusterOptions {
   int workers = 2;
   bool redis = false;  // else SQLite
   std::vector<std::string> zoo_models = {"linear", "lenet5", "vgg_mini"};
+  // Extra infaas-master flags, e.g. {"--max-workers", "3"}.
+  std::vector<std::string> master_args = {};
+  // Each worker's --cores; 0 leaves the default (all of the machine's).
+  int worker_cores = 0;
 };
 
 class TestCluster {
@@ -35,6 +39,11 @@ class TestCluster {
 
   v1::Infaas::Stub* api() { return api_.get(); }
   const std::string& master_address() const { return master_address_; }
+  // The cluster's folder: store, models/, logs/.
+  const std::filesystem::path& dir() const { return dir_; }
+
+  // The master's GetClusterStatus.
+  absl::StatusOr<v1::ClusterStatus> Status();
 
   // Stops the master (SIGTERM) and starts a new one on the same port and
   // store; workers find it again through their heartbeats.
@@ -63,6 +72,7 @@ class TestCluster {
   std::unique_ptr<ChildProcess> master_;
   std::vector<std::unique_ptr<ChildProcess>> workers_;
   std::unique_ptr<v1::Infaas::Stub> api_;
+  TestClusterOptions options_;
 };
 
 // Reads a file's bytes (test helper).

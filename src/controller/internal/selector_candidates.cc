@@ -43,14 +43,15 @@ Candidate MakeCandidate(const v1::VariantRecord& record, const WorkerSnapshot& w
     c.readiness = Readiness::kCold;
     c.wait_ms = record.profile().load_latency_ms();
   } else {
-    c.readiness = loaded->loading ? Readiness::kLoading : Readiness::kServing;
+    // Loading more instances of a variant that serves does not hold it up.
+    c.readiness = loaded->serving() ? Readiness::kServing : Readiness::kLoading;
     c.queue_length = std::max(loaded->queue_length, 0);
     c.queue_per_instance = static_cast<double>(c.queue_length) / std::max(loaded->instances, 1);
     // Each queued query is taken as one batch-1 request; the instances share
     // the queue evenly.
     c.wait_ms = c.queue_per_instance * PredictLatencyMs(record.profile(), 1);
-    if (loaded->loading) c.wait_ms += record.profile().load_latency_ms();
-    c.overloaded = !loaded->loading && c.queue_per_instance > options.overload_queue_per_instance;
+    if (!loaded->serving()) c.wait_ms += record.profile().load_latency_ms();
+    c.overloaded = loaded->serving() && c.queue_per_instance > options.overload_queue_per_instance;
   }
   c.predicted_ms = c.wait_ms + c.service_ms;
   return c;
