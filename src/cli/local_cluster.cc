@@ -141,8 +141,11 @@ absl::Status WaitForWorkers(const std::string& address, const std::vector<Watche
 }
 
 std::vector<std::string> MasterArgs(const LocalClusterOptions& o) {
-  return {"--listen",  absl::StrCat("127.0.0.1:", o.port), "--store", o.store_url, "--repo",
-          o.repository};
+  return {"--listen",       absl::StrCat("127.0.0.1:", o.port),
+          "--store",        o.store_url,
+          "--repo",         o.repository,
+          "--http-port",    absl::StrCat(o.http_port),
+          "--metrics-port", absl::StrCat(o.metrics_port)};
 }
 
 std::vector<std::string> WorkerArgs(const LocalClusterOptions& o, const std::string& master,

@@ -29,6 +29,7 @@
 #include "controller/catalogue_view.h"
 #include "controller/cluster_view.h"
 #include "controller/load_coordinator.h"
+#include "controller/query_observer.h"
 #include "controller/selector.h"
 #include "controller/worker_clients.h"
 #include "infaas/v1/api.pb.h"
@@ -47,6 +48,8 @@ class QueryRouter {
     Clock* clock;
     // Where label files are read from: <root>/<repository_model>/<label_file>.
     std::filesystem::path repository_root;
+    // Told of each selection and answer; null for none.
+    QueryObserver* observer = nullptr;
   };
 
   explicit QueryRouter(Dependencies deps, SelectorOptions options = {});

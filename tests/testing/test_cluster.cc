@@ -55,6 +55,7 @@ absl::StatusOr<std::unique_ptr<TestCluster>> TestCluster::Start(const TestCluste
   RETURN_IF_ERROR(c->RegisterZoo(options.zoo_models));
   ASSIGN_OR_RETURN(c->master_port_, store::testing::PickFreePort());
   c->master_address_ = absl::StrCat("127.0.0.1:", c->master_port_);
+  c->master_flags_ = options.master_flags;
   RETURN_IF_ERROR(c->StartMaster());
   c->api_ = v1::Infaas::NewStub(
       grpc::CreateChannel(c->master_address_, grpc::InsecureChannelCredentials()));
@@ -89,15 +90,35 @@ absl::Status TestCluster::RegisterZoo(const std::vector<std::string>& models) {
 }
 
 absl::Status TestCluster::StartMaster() {
-  ASSIGN_OR_RETURN(
-      master_, ChildProcess::Start(
-                   {(BinaryDir() / "bin/infaas-master").string(), "--listen", master_address_,
-                    "--store", store_url_, "--repo", (dir_ / "models").string(), "--heartbeat-ms",
-                    "200", "--dead-after-ms", "1000"},
-                   dir_ / "logs/master.log"));
-  ASSIGN_OR_RETURN(std::string line, master_->ReadLine(absl::Seconds(30)));
-  if (!absl::StartsWith(line, "infaas-master listening on ")) {
-    return absl::InternalError(absl::StrCat("unexpected master output: ", line));
+  // HTTP and metrics on free ports: tests and clusters run side by side.
+  std::vector<std::string> argv = {(BinaryDir() / "bin/infaas-master").string(),
+                                   "--listen",
+                                   master_address_,
+                                   "--store",
+                                   store_url_,
+                                   "--repo",
+                                   (dir_ / "models").string(),
+                                   "--heartbeat-ms",
+                                   "200",
+                                   "--dead-after-ms",
+                                   "1000",
+                                   "--http-port",
+                                   "0",
+                                   "--metrics-port",
+                                   "0"};
+  argv.insert(argv.end(), master_flags_.begin(), master_flags_.end());
+  ASSIGN_OR_RETURN(master_, ChildProcess::Start(argv, dir_ / "logs/master.log"));
+  for (auto [prefix, address] :
+       {std::pair<std::string, std::string*>("infaas-master listening on ", nullptr),
+        std::pair<std::string, std::string*>("infaas-master http listening on ", &http_address_),
+        std::pair<std::string, std::string*>("infaas-master metrics listening on ",
+                                             &metrics_address_)}) {
+    ASSIGN_OR_RETURN(std::string line, master_->ReadLine(absl::Seconds(30)));
+    if (!absl::StartsWith(line, prefix)) {
+      return absl::InternalError(
+          absl::StrCat("expected \"", prefix, "...\" from the master, got: ", line));
+    }
+    if (address != nullptr) *address = line.substr(prefix.size());
   }
   return absl::OkStatus();
 }

@@ -1,8 +1,8 @@
 #pragma once
 
 // What a worker reports about its machine: CPU utilisation of the whole
-// machine (from /proc/stat) and memory available to new work (MemAvailable
-// in /proc/meminfo).
+// machine (from /proc/stat), memory available to new work (MemAvailable
+// in /proc/meminfo) and its total memory (MemTotal).
 //
 //   ASSIGN_OR_RETURN(CpuTimes before, ReadCpuTimes());
 //   ... later ...
@@ -35,6 +35,10 @@ absl::StatusOr<CpuTimes> ParseProcStat(absl::string_view text);
 // the line is missing; InvalidArgument when it does not parse.
 absl::StatusOr<int64_t> ParseMemAvailable(absl::string_view text);
 
+// Parses the line "<field>: N kB" of /proc/meminfo into bytes; errors as
+// ParseMemAvailable's.
+absl::StatusOr<int64_t> ParseMeminfoBytes(absl::string_view text, absl::string_view field);
+
 // Share of CPU time spent busy between two readings, in [0, 1]; 0 when no
 // time passed between them.
 double CpuUtilization(const CpuTimes& before, const CpuTimes& after);
@@ -42,5 +46,6 @@ double CpuUtilization(const CpuTimes& before, const CpuTimes& after);
 // Reads /proc/stat and /proc/meminfo.
 absl::StatusOr<CpuTimes> ReadCpuTimes();
 absl::StatusOr<int64_t> ReadFreeMemoryBytes();
+absl::StatusOr<int64_t> ReadTotalMemoryBytes();
 
 }  // namespace infaas::worker::internal

@@ -1,5 +1,6 @@
 #include "worker/internal/machine_stats.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 namespace infaas::worker::internal {
@@ -31,6 +32,16 @@ TEST(MachineStatsTest, ReadsMemAvailableInBytes) {
   ASSERT_TRUE(bytes.ok()) << bytes.status();
   EXPECT_EQ(*bytes, 2048 * 1024);
   EXPECT_EQ(ParseMemAvailable("MemTotal: 1 kB\n").status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST(MachineStatsTest, ReadsAnyMeminfoFieldAndNamesItWhenMissing) {
+  absl::StatusOr<int64_t> total = ParseMeminfoBytes("MemTotal:  16000 kB\nMemFree: 100 kB\n", "MemTotal");
+  ASSERT_TRUE(total.ok()) << total.status();
+  EXPECT_EQ(*total, 16000 * 1024);
+  absl::StatusOr<int64_t> missing = ParseMeminfoBytes("MemFree: 100 kB\n", "MemTotal");
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(missing.status().message()), ::testing::HasSubstr("MemTotal"));
+  EXPECT_GT(ReadTotalMemoryBytes().value_or(0), 0);
 }
 
 TEST(MachineStatsTest, ReadsThisMachinesFiguresFromProc) {
