@@ -19,6 +19,10 @@ std::string DescribeStatus(const httplib::Request& req, int status, size_t max_b
       return absl::StrCat("the request body exceeds the limit of ", max_body_bytes,
                           " bytes (infaas-master --http-max-body-bytes); send fewer inputs per "
                           "request");
+    case 400:
+      return absl::StrCat("the request to ", req.method, " ", req.path,
+                          " could not be read; a POST needs a body with a Content-Length header "
+                          "(an empty one is fine: curl -d '')");
     default:
       return absl::StrCat("HTTP ", status, " for ", req.method, " ", req.path);
   }

@@ -27,7 +27,8 @@ absl::Status ParametersFromJson(const json& j, absl::string_view where, Paramete
     inference::InferParameter& p = (*out)[name];
     if (value.is_boolean()) {
       p.set_bool_param(value.get<bool>());
-    } else if (value.is_number_unsigned()) {
+    } else if (value.is_number_unsigned() &&
+               value.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) {
       p.set_uint64_param(value.get<uint64_t>());
     } else if (value.is_number_integer()) {
       p.set_int64_param(value.get<int64_t>());

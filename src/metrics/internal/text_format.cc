@@ -29,8 +29,14 @@ bool IsValidName(absl::string_view name, bool colon_ok) {
 std::string FormatValue(double value) {
   if (std::isnan(value)) return "NaN";
   if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
-  char buffer[64];
-  const std::to_chars_result r = std::to_chars(buffer, buffer + sizeof(buffer), value);
+  // Shortest round-trip digits; plain notation in the usual range so that
+  // bucket bounds read "0.0005", not "5e-04".
+  const double magnitude = std::fabs(value);
+  const bool plain = magnitude == 0 || (magnitude >= 1e-9 && magnitude < 1e15);
+  char buffer[512];
+  const std::to_chars_result r =
+      plain ? std::to_chars(buffer, buffer + sizeof(buffer), value, std::chars_format::fixed)
+            : std::to_chars(buffer, buffer + sizeof(buffer), value);
   return std::string(buffer, r.ptr);
 }
 
