@@ -153,15 +153,7 @@ void ServingMetrics::OnQueryDone(const QueryRequirements& requirements,
                                  const absl::StatusOr<v1::QueryOnlineResponse>& result,
                                  absl::Duration elapsed) {
   const double seconds = absl::ToDoubleSeconds(elapsed);
-  if (!result.ok()) {
-    const std::string name = RequestedModelName(requirements);
-    families_->failure.With({name, kVersion, ReasonOf(result.status())}).Increment();
-    absl::MutexLock lock(&mu_);
-    VariantStatistics& s = statistics_[name];
-    ++s.fail.count;
-    s.fail.seconds += seconds;
-    return;
-  }
+  if (!result.ok()) return RecordFailure(RequestedModelName(requirements), result.status(), elapsed);
   const std::vector<std::string> model = {result->variant(), kVersion};
   const int inputs = result->outputs_size();
   const int batch = std::max(result->batch_size(), inputs);
@@ -197,6 +189,15 @@ void ServingMetrics::OnQueryDone(const QueryRequirements& requirements,
   VariantStatistics::Duration& b = s.batches[batch];
   ++b.count;
   b.seconds += compute;
+}
+
+void ServingMetrics::RecordFailure(const std::string& model, const absl::Status& status,
+                                   absl::Duration elapsed) {
+  families_->failure.With({model, kVersion, ReasonOf(status)}).Increment();
+  absl::MutexLock lock(&mu_);
+  VariantStatistics& s = statistics_[model];
+  ++s.fail.count;
+  s.fail.seconds += absl::ToDoubleSeconds(elapsed);
 }
 
 void ServingMetrics::OnHeartbeat(const internal::HeartbeatRequest& beat) {

@@ -73,6 +73,11 @@ class ServingMetrics final : public QueryObserver {
                    const absl::StatusOr<v1::QueryOnlineResponse>& result,
                    absl::Duration elapsed) override;
 
+  // A query for `model` (the name it gave) that failed before or without
+  // reaching the router, e.g. a protocol request with a bad tensor.
+  void RecordFailure(const std::string& model, const absl::Status& status,
+                     absl::Duration elapsed);
+
   // From the Heartbeat RPC: a variant a worker newly serves counts as a
   // load, one it no longer reports as an unload.
   void OnHeartbeat(const internal::HeartbeatRequest& beat);

@@ -61,9 +61,14 @@ void InferenceFrontend::Infer(const inference::ModelInferRequest& request,
   absl::StatusOr<ResolvedModel> model = Resolve(request.model_name(), request.model_version());
   if (!model.ok()) return done(model.status());
   absl::StatusOr<InferOptions> options = ParseInferOptions(request.parameters());
-  if (!options.ok()) return done(options.status());
-  absl::StatusOr<v1::QueryOnlineRequest> query = ToQuery(request, *model, *options);
-  if (!query.ok()) return done(query.status());
+  absl::StatusOr<v1::QueryOnlineRequest> query =
+      options.ok() ? ToQuery(request, *model, *options) : options.status();
+  if (!query.ok()) {
+    if (deps_.metrics != nullptr) {
+      deps_.metrics->RecordFailure(request.model_name(), query.status(), absl::ZeroDuration());
+    }
+    return done(query.status());
+  }
   const absl::Time deadline = std::min(transport_deadline, deps_.clock->Now() + options->budget);
   // The answer needs the request's id, name and requested outputs, not its tensors.
   inference::ModelInferRequest header;

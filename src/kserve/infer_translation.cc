@@ -118,13 +118,30 @@ absl::StatusOr<std::vector<float>> Fp32Values(const InputTensor& input, const st
   return std::vector<float>(c.fp32_contents().begin(), c.fp32_contents().end());
 }
 
+// Whether one example of `dims` fits some variant's input (-1 matches any size).
+bool MatchesSomeInput(const ResolvedModel& model, const std::vector<int64_t>& dims) {
+  for (const v1::VariantRecord* v : model.variants) {
+    const auto& want = v->config().input().dims();
+    if (want.size() != static_cast<int>(dims.size())) continue;
+    bool match = true;
+    for (size_t i = 0; i < dims.size(); ++i) match = match && (want[i] < 0 || want[i] == dims[i]);
+    if (match) return true;
+  }
+  return false;
+}
+
 absl::Status AddFp32Inputs(const InputTensor& input, const std::string* raw,
-                           v1::QueryOnlineRequest* query) {
+                           const ResolvedModel& model, v1::QueryOnlineRequest* query) {
   const std::string shape = backend::ShapeToString(input.shape());
   if (input.shape_size() < 2) {
     return absl::InvalidArgumentError(absl::StrCat(
         "input \"", input.name(), "\": FP32 shape ", shape,
         " needs a batch dimension first, then the example's dimensions"));
+  }
+  const std::vector<int64_t> example(input.shape().begin() + 1, input.shape().end());
+  if (!MatchesSomeInput(model, example)) {
+    return absl::InvalidArgumentError(absl::StrCat("input \"", input.name(), "\": FP32 shape ",
+                                                   shape, " does not fit; ", Accepted(model)));
   }
   const int64_t count = backend::NumElementsOf(input.shape());
   ASSIGN_OR_RETURN(std::vector<float> values, Fp32Values(input, raw, count, shape));
@@ -243,7 +260,7 @@ absl::StatusOr<v1::QueryOnlineRequest> ToQuery(const inference::ModelInferReques
                                : absl::ToDoubleMilliseconds(options.budget));
   query.set_min_accuracy_percent(options.min_accuracy_percent);
   if (input.datatype() == "FP32") {
-    RETURN_IF_ERROR(AddFp32Inputs(input, raw, &query));
+    RETURN_IF_ERROR(AddFp32Inputs(input, raw, model, &query));
   } else if (input.datatype() == "BYTES") {
     RETURN_IF_ERROR(AddImageInputs(input, raw, &query));
   } else {
