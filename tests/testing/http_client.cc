@@ -25,6 +25,7 @@ HttpReply From(const httplib::Result& result) {
 httplib::Client ClientFor(const std::string& address) {
   httplib::Client client(absl::StrCat("http://", address));
   client.set_read_timeout(60, 0);
+  client.set_tcp_nodelay(true);
   return client;
 }
 
