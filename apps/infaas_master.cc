@@ -76,8 +76,8 @@ int Serve(const Flags& flags, sigset_t* stop_signals) {
   api::KServeGrpcService kserve_service(&frontend, Clock::Real());
   api::InfaasService service(
       {store->get(), repo->get(), &catalogue, &cluster, &router, Clock::Real(), {}});
-  api::MasterControlService control(&cluster, Clock::Real(),
-                                    absl::Milliseconds(flags.heartbeat_ms), &serving_metrics);
+  api::MasterControlService control(&cluster, Clock::Real(), absl::Milliseconds(flags.heartbeat_ms),
+                                    &serving_metrics);
 
   int port = 0;
   grpc::ServerBuilder builder;
@@ -104,12 +104,14 @@ int Serve(const Flags& flags, sigset_t* stop_signals) {
   http::HttpServer metrics_server({.max_body_bytes = 1 << 20, .threads = 2});
   http::AddMetricsRoute(metrics_server.routes(), &registry);
   std::vector<std::string> extra_lines;
-  for (auto [name, server_port, listener] : {std::tuple("http", flags.http_port, &http_server),
-                                         std::tuple("metrics", flags.metrics_port, &metrics_server)}) {
+  for (auto [name, server_port, listener] :
+       {std::tuple("http", flags.http_port, &http_server),
+        std::tuple("metrics", flags.metrics_port, &metrics_server)}) {
     if (server_port < 0) continue;
     absl::StatusOr<int> bound = listener->Start(host, server_port);
     if (!bound.ok()) return Fail(bound.status());
-    extra_lines.push_back(absl::StrCat("infaas-master ", name, " listening on ", host, ":", *bound));
+    extra_lines.push_back(
+        absl::StrCat("infaas-master ", name, " listening on ", host, ":", *bound));
   }
   std::cout << "infaas-master listening on " << host << ":" << port << std::endl;
   for (const std::string& line : extra_lines) std::cout << line << std::endl;
@@ -145,7 +147,7 @@ int main(int argc, char** argv) {
   CLI::App app(
       "infaas-master: the INFaaS controller and query front end (infaas.v1 and KServe v2 over "
       "gRPC and HTTP, Prometheus metrics).",
-               "infaas-master");
+      "infaas-master");
   app.add_option("--listen", flags.listen, "HOST:PORT to serve on (port 0 = any free port)")
       ->capture_default_str();
   app.add_option("--store", flags.store, "sqlite:PATH or redis://HOST:PORT[/DB]")

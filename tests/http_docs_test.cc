@@ -20,7 +20,7 @@ namespace infaas::testing {
 namespace {
 
 struct Example {
-  int line = 0;          // where the block starts in the page
+  int line = 0;  // where the block starts in the page
   std::string script;
   int expected_status = 0;  // 0: every curl must succeed
 };
@@ -66,9 +66,9 @@ TEST(HttpDocsTest, EveryShellExampleRunsAgainstALiveMaster) {
   ASSERT_GE(examples.size(), 10u);
   const std::string body_file = ((*cluster)->dir() / "docs-body.json").string();
   for (const Example& e : examples) {
-    const std::string script = absl::StrReplaceAll(
-        e.script, {{"localhost:8000", (*cluster)->http_address()},
-                   {"localhost:8002", (*cluster)->metrics_address()}});
+    const std::string script =
+        absl::StrReplaceAll(e.script, {{"localhost:8000", (*cluster)->http_address()},
+                                       {"localhost:8002", (*cluster)->metrics_address()}});
     CommandResult r = RunShell(
         absl::StrCat("set -eo pipefail\n", CurlWrapper(e.expected_status, body_file), script),
         TestCluster::SourceDir().string());

@@ -3,8 +3,8 @@
 // (free ports), real zoo models, a real HTTP client and a gRPC client
 // generated from proto/inference/grpc_service.proto.
 
-#include <grpcpp/create_channel.h>
 #include <gmock/gmock.h>
+#include <grpcpp/create_channel.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -62,10 +62,10 @@ int ArgMax(const std::vector<float>& v) {
 class OpenInferenceTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    auto started = TestCluster::Start(
-        {.workers = 1,
-         .zoo_models = {"linear", "lenet5"},
-         .master_flags = {"--http-max-body-bytes", absl::StrCat(kBodyLimit)}});
+    auto started =
+        TestCluster::Start({.workers = 1,
+                            .zoo_models = {"linear", "lenet5"},
+                            .master_flags = {"--http-max-body-bytes", absl::StrCat(kBodyLimit)}});
     ASSERT_TRUE(started.ok()) << started.status();
     cluster_ = started->release();
     kserve_ = inference::GRPCInferenceService::NewStub(
@@ -113,8 +113,9 @@ TEST_F(OpenInferenceTest, HealthAndServerMetadata) {
 
 TEST_F(OpenInferenceTest, ModelNamesAreVariantsArchitecturesOrFamilies) {
   for (const std::string path :
-       {"/v2/models/lenet5_torchscript_cpu1_b8", "/v2/models/lenet5", "/v2/models/lenet5/versions/1",
-        "/v2/models/classification/fashion-mnist", "/v2/models/classification%2Ffashion-mnist"}) {
+       {"/v2/models/lenet5_torchscript_cpu1_b8", "/v2/models/lenet5",
+        "/v2/models/lenet5/versions/1", "/v2/models/classification/fashion-mnist",
+        "/v2/models/classification%2Ffashion-mnist"}) {
     HttpReply r = Get(path);
     ASSERT_EQ(r.status, 200) << path << ": " << r.body;
     json m = json::parse(r.body);
@@ -126,7 +127,8 @@ TEST_F(OpenInferenceTest, ModelNamesAreVariantsArchitecturesOrFamilies) {
   EXPECT_EQ(json::parse(Get("/v2/models/lenet5_torchscript_cpu1_b8").body)["platform"],
             "pytorch_torchscript");
   EXPECT_EQ(json::parse(Get("/v2/models/lenet5").body)["properties"]["kind"], "architecture");
-  EXPECT_THAT(ErrorOf(Get("/v2/models/resnet9000"), 404), HasSubstr("architectures: lenet5, linear"));
+  EXPECT_THAT(ErrorOf(Get("/v2/models/resnet9000"), 404),
+              HasSubstr("architectures: lenet5, linear"));
   EXPECT_THAT(ErrorOf(Get("/v2/models/lenet5/versions/2"), 404), HasSubstr("no version \"2\""));
   EXPECT_EQ(Get("/v2/models/resnet9000/ready").status, 404);
 }
@@ -145,8 +147,9 @@ TEST_F(OpenInferenceTest, JsonImagesAreAnsweredWithTheirTrueClassAndTheVariantTh
     return -1.0;
   };
   for (const std::string name : {"ankle_boot_0000.png", "trouser_0002.png", "bag_0018.png"}) {
-    HttpReply r = Post("/v2/models/classification/fashion-mnist/infer",
-                       ImageRequest(Sample(name), {{"latency_ms", 500}, {"min_accuracy", 85}}).dump());
+    HttpReply r =
+        Post("/v2/models/classification/fashion-mnist/infer",
+             ImageRequest(Sample(name), {{"latency_ms", 500}, {"min_accuracy", 85}}).dump());
     ASSERT_EQ(r.status, 200) << r.body;
     json answer = json::parse(r.body);
     EXPECT_EQ(answer["id"], "req-1");
@@ -191,28 +194,52 @@ TEST_F(OpenInferenceTest, Fp32AsJsonAndAsBinaryDataGiveTheSameAnswer) {
 
 TEST_F(OpenInferenceTest, BadRequestsGetAPreciseErrorAndTheServerKeepsServing) {
   const std::string infer = "/v2/models/lenet5/infer";
-  EXPECT_THAT(ErrorOf(Post("/v2/models/nope/infer", ImageRequest(Sample("bag_0018.png")).dump()), 404),
-              HasSubstr("\"nope\" is not a registered"));
+  EXPECT_THAT(
+      ErrorOf(Post("/v2/models/nope/infer", ImageRequest(Sample("bag_0018.png")).dump()), 404),
+      HasSubstr("\"nope\" is not a registered"));
   EXPECT_THAT(ErrorOf(Post(infer, R"({"inputs": [)"), 400), HasSubstr("not valid JSON"));
-  EXPECT_THAT(ErrorOf(Post(infer, R"({"inputs":[{"name":"input","shape":[1,1,28,28],"datatype":"INT64","data":[1]}]})"), 400),
-              HasSubstr("datatype \"INT64\" is not accepted"));
-  EXPECT_THAT(ErrorOf(Post(infer, R"({"inputs":[{"name":"input","shape":[1,1,28,28],"datatype":"FP32","data":["x"]}]})"), 400),
-              HasSubstr("needs numbers"));
-  EXPECT_THAT(ErrorOf(Post(infer, R"({"inputs":[{"name":"input","shape":[1,1,28,28],"datatype":"FP32","data":[1,2,3]}]})"), 400),
-              HasSubstr("holds 784 FP32 values; the request has 3"));
+  EXPECT_THAT(
+      ErrorOf(
+          Post(
+              infer,
+              R"({"inputs":[{"name":"input","shape":[1,1,28,28],"datatype":"INT64","data":[1]}]})"),
+          400),
+      HasSubstr("datatype \"INT64\" is not accepted"));
+  EXPECT_THAT(
+      ErrorOf(
+          Post(
+              infer,
+              R"({"inputs":[{"name":"input","shape":[1,1,28,28],"datatype":"FP32","data":["x"]}]})"),
+          400),
+      HasSubstr("needs numbers"));
+  EXPECT_THAT(
+      ErrorOf(
+          Post(
+              infer,
+              R"({"inputs":[{"name":"input","shape":[1,1,28,28],"datatype":"FP32","data":[1,2,3]}]})"),
+          400),
+      HasSubstr("holds 784 FP32 values; the request has 3"));
   json flat = {{"inputs",
-                {{{"name", "input"}, {"shape", {1, 784}}, {"datatype", "FP32"},
+                {{{"name", "input"},
+                  {"shape", {1, 784}},
+                  {"datatype", "FP32"},
                   {"data", std::vector<float>(784, 0)}}}}};
   EXPECT_THAT(ErrorOf(Post(infer, flat.dump()), 400),
               HasSubstr("FP32 shape [1,784] does not fit; model \"lenet5\" takes one input "
                         "\"input\": FP32 [-1,1,28,28]"));
-  EXPECT_THAT(ErrorOf(Post(infer, R"({"inputs":[{"name":"pixels","shape":[1],"datatype":"BYTES","data":["x"]}]})"), 400),
-              HasSubstr("the request names it \"pixels\""));
-  EXPECT_THAT(ErrorOf(Post(infer, ImageRequest(Sample("bag_0018.png"), {{"latency_ms", "fast"}}).dump()), 400),
-              HasSubstr("\"latency_ms\" must be a number"));
+  EXPECT_THAT(
+      ErrorOf(Post(infer,
+                   R"({"inputs":[{"name":"pixels","shape":[1],"datatype":"BYTES","data":["x"]}]})"),
+              400),
+      HasSubstr("the request names it \"pixels\""));
+  EXPECT_THAT(
+      ErrorOf(Post(infer, ImageRequest(Sample("bag_0018.png"), {{"latency_ms", "fast"}}).dump()),
+              400),
+      HasSubstr("\"latency_ms\" must be a number"));
   EXPECT_THAT(ErrorOf(Post(infer, std::string(kBodyLimit + 1000, ' ')), 413),
               HasSubstr("exceeds the limit of 200000 bytes"));
-  const std::string head = R"({"inputs":[{"name":"input","shape":[1,1,28,28],"datatype":"FP32","parameters":{"binary_data_size":3136}}]})";
+  const std::string head =
+      R"({"inputs":[{"name":"input","shape":[1,1,28,28],"datatype":"FP32","parameters":{"binary_data_size":3136}}]})";
   EXPECT_THAT(ErrorOf(Post(infer, head + std::string(3000, '\0'),
                            {{"Inference-Header-Content-Length", absl::StrCat(head.size())}}),
                       400),
@@ -237,11 +264,13 @@ TEST_F(OpenInferenceTest, RepositoryLoadPinsAVariantAndUnloadReleasesIt) {
   HttpReply load = Post("/v2/repository/models/" + variant + "/load", "");
   ASSERT_EQ(load.status, 200) << load.body;
   const absl::Time deadline = absl::Now() + absl::Seconds(10);
-  while (state()["state"] != "READY" && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(50));
+  while (state()["state"] != "READY" && absl::Now() < deadline)
+    absl::SleepFor(absl::Milliseconds(50));
   EXPECT_EQ(state()["state"], "READY");
   EXPECT_EQ(state()["pinned"], true);
   json ready = json::parse(Post("/v2/repository/index", R"({"ready": true})").body);
-  EXPECT_TRUE(std::all_of(ready.begin(), ready.end(), [](const json& e) { return e["state"] == "READY"; }));
+  EXPECT_TRUE(
+      std::all_of(ready.begin(), ready.end(), [](const json& e) { return e["state"] == "READY"; }));
 
   ASSERT_EQ(Post("/v2/repository/models/" + variant + "/unload", "").status, 200);
   while (state()["state"] == "READY" && absl::Now() < deadline + absl::Seconds(10)) {
@@ -249,7 +278,8 @@ TEST_F(OpenInferenceTest, RepositoryLoadPinsAVariantAndUnloadReleasesIt) {
   }
   EXPECT_EQ(state()["state"], "UNAVAILABLE");
   EXPECT_EQ(state()["pinned"], false);
-  EXPECT_THAT(ErrorOf(Post("/v2/repository/models/lenet5/load", ""), 400), HasSubstr("take a variant"));
+  EXPECT_THAT(ErrorOf(Post("/v2/repository/models/lenet5/load", ""), 400),
+              HasSubstr("take a variant"));
   EXPECT_EQ(Post("/v2/repository/models/nope/unload", "").status, 404);
   EXPECT_THAT(ErrorOf(Post("/v2/repository/index", "[1]"), 400), HasSubstr("{\"ready\": true}"));
   ExpectStillServing();
@@ -258,7 +288,9 @@ TEST_F(OpenInferenceTest, RepositoryLoadPinsAVariantAndUnloadReleasesIt) {
 TEST_F(OpenInferenceTest, StatisticsCountRequestsExecutionsAndTimes) {
   const std::string variant = "lenet5_onnx_cpu1_b8";
   for (int i = 0; i < 3; ++i) {
-    ASSERT_EQ(Post("/v2/models/" + variant + "/infer", ImageRequest(Sample("coat_0006.png")).dump()).status, 200);
+    ASSERT_EQ(Post("/v2/models/" + variant + "/infer", ImageRequest(Sample("coat_0006.png")).dump())
+                  .status,
+              200);
   }
   json stats = json::parse(Get("/v2/models/" + variant + "/stats").body)["model_stats"];
   ASSERT_EQ(stats.size(), 1u);
@@ -281,40 +313,54 @@ TEST_F(OpenInferenceTest, InfaasRestAnswersWhatTheGrpcApiAnswers) {
   EXPECT_THAT(ErrorOf(Get("/v1/architectures/nope"), 404), HasSubstr("not registered"));
   json cluster = json::parse(Get("/v1/cluster").body);
   EXPECT_EQ(cluster["workers"].size(), 1u);
-  json query = {{"architecture", "lenet5"},
-                {"latency_slo_ms", 500},
-                {"inputs", {{{"encoded_image", absl::Base64Escape(ReadBytes(Sample("dress_0013.png")))}}}}};
+  json query = {
+      {"architecture", "lenet5"},
+      {"latency_slo_ms", 500},
+      {"inputs", {{{"encoded_image", absl::Base64Escape(ReadBytes(Sample("dress_0013.png")))}}}}};
   HttpReply q = Post("/v1/query", query.dump());
   ASSERT_EQ(q.status, 200) << q.body;
   EXPECT_EQ(ArgMax(json::parse(q.body)["outputs"][0]["values"].get<std::vector<float>>()),
             TrueClassOf(Sample("dress_0013.png")));
-  EXPECT_THAT(ErrorOf(Post("/v1/query", R"({"variant": 5})"), 400), HasSubstr("QueryOnlineRequest"));
+  EXPECT_THAT(ErrorOf(Post("/v1/query", R"({"variant": 5})"), 400),
+              HasSubstr("QueryOnlineRequest"));
   // Offline jobs: HTTP gives the gRPC API's answer, whatever this master serves.
   grpc::ClientContext context;
   v1::ListOfflineJobsResponse jobs;
   const grpc::Status s = cluster_->api()->ListOfflineJobs(&context, {}, &jobs);
   HttpReply list = Get("/v1/offline-jobs");
-  EXPECT_EQ(list.status, s.ok() ? 200 : s.error_code() == grpc::StatusCode::UNIMPLEMENTED ? 501 : list.status);
+  EXPECT_EQ(list.status, s.ok()                                              ? 200
+                         : s.error_code() == grpc::StatusCode::UNIMPLEMENTED ? 501
+                                                                             : list.status);
   if (!s.ok()) {
     EXPECT_EQ(ErrorOf(list, list.status), s.error_message());
   }
 }
 
 TEST_F(OpenInferenceTest, MetricsPassPromtoolAndCountWhatWasServed) {
-  ASSERT_EQ(Post("/v2/models/lenet5_torchscript_cpu1_b8/infer", ImageRequest(Sample("shirt_0004.png")).dump()).status, 200);
-  ASSERT_EQ(Post("/v2/models/lenet5/infer", R"({"inputs":[{"name":"input","shape":[1],"datatype":"INT8","data":[1]}]})").status, 400);
+  ASSERT_EQ(Post("/v2/models/lenet5_torchscript_cpu1_b8/infer",
+                 ImageRequest(Sample("shirt_0004.png")).dump())
+                .status,
+            200);
+  ASSERT_EQ(Post("/v2/models/lenet5/infer",
+                 R"({"inputs":[{"name":"input","shape":[1],"datatype":"INT8","data":[1]}]})")
+                .status,
+            400);
   HttpReply m = HttpGet(cluster_->metrics_address(), "/metrics");
   ASSERT_EQ(m.status, 200);
   EXPECT_THAT(m.headers["Content-Type"], HasSubstr("text/plain; version=0.0.4"));
   EXPECT_TRUE(PromtoolCheck(m.body).ok()) << PromtoolCheck(m.body);
   for (const std::string line :
-       {"nv_inference_request_failure_total{model=\"lenet5\",version=\"1\",reason=\"invalid_argument\"}",
+       {"nv_inference_request_failure_total{model=\"lenet5\",version=\"1\",reason=\"invalid_"
+        "argument\"}",
         "nv_inference_request_success_total{model=\"lenet5_torchscript_cpu1_b8\",version=\"1\"}",
         "nv_inference_count_total{model=\"lenet5_torchscript_cpu1_b8\",version=\"1\"}",
-        "nv_inference_request_duration_seconds_bucket{model=\"lenet5_torchscript_cpu1_b8\",version=\"1\",le=\"+Inf\"}",
-        "nv_inference_queue_duration_seconds_total{", "nv_inference_compute_infer_duration_seconds_total{",
+        "nv_inference_request_duration_seconds_bucket{model=\"lenet5_torchscript_cpu1_b8\",version="
+        "\"1\",le=\"+Inf\"}",
+        "nv_inference_queue_duration_seconds_total{",
+        "nv_inference_compute_infer_duration_seconds_total{",
         "nv_cpu_utilization{worker=\"worker-1\"}", "nv_cpu_memory_used_bytes{worker=\"worker-1\"}",
-        "infaas_workers_alive 1", "infaas_selections_total{variant=\"lenet5_torchscript_cpu1_b8\",form=\"variant\"}",
+        "infaas_workers_alive 1",
+        "infaas_selections_total{variant=\"lenet5_torchscript_cpu1_b8\",form=\"variant\"}",
         "infaas_variant_loads_total{variant=\"lenet5_torchscript_cpu1_b8\",worker=\"worker-1\"}",
         "# TYPE infaas_autoscaler_actions_total counter"}) {
     EXPECT_THAT(m.body, HasSubstr(line));
@@ -402,7 +448,8 @@ TEST_F(OpenInferenceTest, ASecondMasterCannotTakeTheHttpPort) {
   ASSERT_TRUE(second.ok()) << second.status();
   EXPECT_FALSE((*second)->ReadLine(absl::Seconds(30)).ok());  // exits without serving
   EXPECT_NE((*second)->Stop(SIGTERM), 0);
-  EXPECT_THAT(ReadBytes(cluster_->dir() / "logs/second-master.log"), HasSubstr("cannot listen for HTTP"));
+  EXPECT_THAT(ReadBytes(cluster_->dir() / "logs/second-master.log"),
+              HasSubstr("cannot listen for HTTP"));
   ExpectStillServing();
 }
 

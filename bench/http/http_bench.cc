@@ -38,8 +38,8 @@ constexpr char kVariant[] = "lenet5_torchscript_cpu1_b8";
 std::vector<float> SamplePixels() {
   const auto dir = testing::TestCluster::SourceDir() / "models/zoo";
   auto config = backend::ParseModelConfig(*ReadFile((dir / "lenet5/config.pbtxt").string()), "");
-  return backend::DecodeImageInput(testing::ReadBytes(dir / "samples/ankle_boot_0000.png"),
-                                   *config, 0)
+  return backend::DecodeImageInput(testing::ReadBytes(dir / "samples/ankle_boot_0000.png"), *config,
+                                   0)
       ->data;
 }
 
@@ -98,8 +98,9 @@ MakeCall KServeHttp(const std::string& address, std::string body, httplib::Heade
 }
 
 std::string JsonBody(const std::vector<float>& pixels) {
-  json body = {{"inputs",
-                {{{"name", "input"}, {"shape", {1, 1, 28, 28}}, {"datatype", "FP32"}, {"data", pixels}}}}};
+  json body = {
+      {"inputs",
+       {{{"name", "input"}, {"shape", {1, 1, 28, 28}}, {"datatype", "FP32"}, {"data", pixels}}}}};
   return body.dump();
 }
 
@@ -129,7 +130,8 @@ bench::LoadFigures Measure(const MakeCall& make, int threads, absl::Duration d) 
 int main(int argc, char** argv) {
   double seconds = 5;
   int concurrency = 16;
-  CLI::App app("The same query through infaas.v1 gRPC, KServe gRPC and KServe HTTP (JSON, binary).");
+  CLI::App app(
+      "The same query through infaas.v1 gRPC, KServe gRPC and KServe HTTP (JSON, binary).");
   app.add_option("--seconds", seconds, "Measuring time per figure")->capture_default_str();
   app.add_option("--concurrency", concurrency, "Queries in flight at saturation")
       ->capture_default_str();
@@ -142,7 +144,8 @@ int main(int argc, char** argv) {
   }
   const std::vector<float> pixels = SamplePixels();
   const std::string raw = Bytes(pixels);
-  auto channel = grpc::CreateChannel((*cluster)->master_address(), grpc::InsecureChannelCredentials());
+  auto channel =
+      grpc::CreateChannel((*cluster)->master_address(), grpc::InsecureChannelCredentials());
   const std::string header = BinaryHeader();
   const std::vector<std::pair<std::string, MakeCall>> paths = {
       {"infaas.v1 gRPC", InfaasGrpc(channel, raw)},
@@ -162,8 +165,8 @@ int main(int argc, char** argv) {
   const absl::Duration d = absl::Seconds(seconds);
   absl::PrintF("JSON body %d bytes, binary body %d bytes; %s, %g s per figure\n",
                JsonBody(pixels).size(), header.size() + raw.size(), kVariant, seconds);
-  absl::PrintF("%-20s %5s %9s %9s %10s %12s %9s\n", "path", "conc", "p50 ms", "p99 ms",
-               "req/s", "+p50 vs v1", "failures");
+  absl::PrintF("%-20s %5s %9s %9s %10s %12s %9s\n", "path", "conc", "p50 ms", "p99 ms", "req/s",
+               "+p50 vs v1", "failures");
   for (int threads : {1, concurrency}) {
     bench::LoadFigures base;
     for (const auto& [name, make] : paths) {

@@ -18,8 +18,8 @@
 #include "absl/time/clock.h"
 #include "backend/backend.h"
 #include "backend/preprocess.h"
-#include "load_driver.h"
 #include "common/latency_histogram.h"
+#include "load_driver.h"
 #include "testing/test_cluster.h"
 
 namespace {

@@ -46,8 +46,8 @@ void QueryRouter::QueryOnline(const v1::QueryOnlineRequest& request, absl::Time 
                               Done done) {
   QueryRequirements requirements = RequirementsOf(request);
   if (deps_.observer != nullptr) {
-    done = [observer = deps_.observer, requirements,
-            start = deps_.clock->Now(), clock = deps_.clock,
+    done = [observer = deps_.observer, requirements, start = deps_.clock->Now(),
+            clock = deps_.clock,
             done = std::move(done)](absl::StatusOr<v1::QueryOnlineResponse> result) {
       observer->OnQueryDone(requirements, result, clock->Now() - start);
       done(std::move(result));
@@ -85,7 +85,8 @@ void QueryRouter::Place(std::shared_ptr<Pending> query) {
     return;
   }
   query->selection = *decision.selection;
-  if (deps_.observer != nullptr) deps_.observer->OnVariantSelected(query->requirements, query->selection);
+  if (deps_.observer != nullptr)
+    deps_.observer->OnVariantSelected(query->requirements, query->selection);
   query->record = query->catalogue->Find(query->selection.variant);
   if (query->record == nullptr) {
     query->done(absl::InternalError(absl::StrCat("selected variant ", query->selection.variant,

@@ -78,23 +78,22 @@ struct ServingMetrics::Families {
                              "Variants a worker stopped serving (from heartbeats).",
                              {"variant", "worker"})),
         workers_alive(r.AddGauge("infaas_workers_alive", "Workers heard from recently.")),
-        variants_registered(
-            r.AddGauge("infaas_variants_registered", "Variants in the catalogue.")),
+        variants_registered(r.AddGauge("infaas_variants_registered", "Variants in the catalogue.")),
         cpu_utilization(r.AddGauge("nv_cpu_utilization",
                                    "CPU utilisation of the worker's machine, 0..1.", {"worker"})),
-        memory_used(r.AddGauge("nv_cpu_memory_used_bytes",
-                               "Memory in use on the worker's machine.", {"worker"})),
-        memory_total(r.AddGauge("nv_cpu_memory_total_bytes",
-                                "Memory of the worker's machine.", {"worker"})),
-        instances(r.AddGauge("infaas_variant_instances", "Loaded instances.",
-                             {"variant", "worker"})),
+        memory_used(r.AddGauge("nv_cpu_memory_used_bytes", "Memory in use on the worker's machine.",
+                               {"worker"})),
+        memory_total(
+            r.AddGauge("nv_cpu_memory_total_bytes", "Memory of the worker's machine.", {"worker"})),
+        instances(
+            r.AddGauge("infaas_variant_instances", "Loaded instances.", {"variant", "worker"})),
         queue_length(r.AddGauge("infaas_variant_queue_length", "Queries waiting or running.",
                                 {"variant", "worker"})),
         served_rate(r.AddGauge("infaas_variant_served_queries_per_second",
                                "Recent served rate, as the worker reports it.",
                                {"variant", "worker"})),
-        p50(r.AddGauge("infaas_variant_latency_p50_seconds",
-                       "Recent median latency at the worker.", {"variant", "worker"})),
+        p50(r.AddGauge("infaas_variant_latency_p50_seconds", "Recent median latency at the worker.",
+                       {"variant", "worker"})),
         p99(r.AddGauge("infaas_variant_latency_p99_seconds", "Recent p99 latency at the worker.",
                        {"variant", "worker"})) {}
 
@@ -153,7 +152,8 @@ void ServingMetrics::OnQueryDone(const QueryRequirements& requirements,
                                  const absl::StatusOr<v1::QueryOnlineResponse>& result,
                                  absl::Duration elapsed) {
   const double seconds = absl::ToDoubleSeconds(elapsed);
-  if (!result.ok()) return RecordFailure(RequestedModelName(requirements), result.status(), elapsed);
+  if (!result.ok())
+    return RecordFailure(RequestedModelName(requirements), result.status(), elapsed);
   const std::vector<std::string> model = {result->variant(), kVersion};
   const int inputs = result->outputs_size();
   const int batch = std::max(result->batch_size(), inputs);
@@ -241,7 +241,8 @@ void ServingMetrics::Collect() {
     f.cpu_utilization.With({w.id}).Set(w.cpu_utilization);
     if (w.total_memory_bytes > 0) {
       f.memory_total.With({w.id}).Set(static_cast<double>(w.total_memory_bytes));
-      f.memory_used.With({w.id}).Set(static_cast<double>(w.total_memory_bytes - w.free_memory_bytes));
+      f.memory_used.With({w.id}).Set(
+          static_cast<double>(w.total_memory_bytes - w.free_memory_bytes));
     }
     for (const LoadedVariant& v : w.variants) {
       if (v.loading) continue;

@@ -50,21 +50,21 @@ struct VariantStatistics {
     int64_t count = 0;
     double seconds = 0;
   };
-  int64_t inference_count = 0;   // inputs answered
-  double execution_count = 0;    // model executions (a shared batch counts by share)
+  int64_t inference_count = 0;  // inputs answered
+  double execution_count = 0;   // model executions (a shared batch counts by share)
   absl::Time last_inference = absl::UnixEpoch();
-  Duration success;              // whole queries at the master
+  Duration success;  // whole queries at the master
   Duration fail;
-  Duration queue;                // waiting in the worker's queue
-  Duration compute_infer;        // the batch's inference
+  Duration queue;          // waiting in the worker's queue
+  Duration compute_infer;  // the batch's inference
   // Per batch size the query ran in: how many queries, their compute time.
   std::map<int, Duration> batches;
 };
 
 class ServingMetrics final : public QueryObserver {
  public:
-  ServingMetrics(metrics::MetricsRegistry* registry, ClusterView* cluster,
-                 CatalogueView* catalogue, Clock* clock);
+  ServingMetrics(metrics::MetricsRegistry* registry, ClusterView* cluster, CatalogueView* catalogue,
+                 Clock* clock);
   ~ServingMetrics() override;
 
   void OnVariantSelected(const QueryRequirements& requirements,
@@ -75,8 +75,7 @@ class ServingMetrics final : public QueryObserver {
 
   // A query for `model` (the name it gave) that failed before or without
   // reaching the router, e.g. a protocol request with a bad tensor.
-  void RecordFailure(const std::string& model, const absl::Status& status,
-                     absl::Duration elapsed);
+  void RecordFailure(const std::string& model, const absl::Status& status, absl::Duration elapsed);
 
   // From the Heartbeat RPC: a variant a worker newly serves counts as a
   // load, one it no longer reports as an unload.

@@ -33,9 +33,8 @@ absl::Status ParseBody(const httplib::Request& req, google::protobuf::Message* m
   if (req.body.empty()) return absl::OkStatus();
   auto s = google::protobuf::util::JsonStringToMessage(req.body, message);
   if (s.ok()) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat("the body is not a valid ",
-                                                 message->GetDescriptor()->name(),
-                                                 " in JSON: ", s.ToString()));
+  return absl::InvalidArgumentError(absl::StrCat(
+      "the body is not a valid ", message->GetDescriptor()->name(), " in JSON: ", s.ToString()));
 }
 
 // A unary call: body (or `prepare`) -> request -> stub -> JSON reply.

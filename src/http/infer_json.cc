@@ -37,8 +37,8 @@ absl::Status ParametersFromJson(const json& j, absl::string_view where, Paramete
     } else if (value.is_string()) {
       p.set_string_param(value.get<std::string>());
     } else {
-      return Invalid(where, absl::StrCat("parameter \"", name,
-                                         "\" must be a boolean, number or string"));
+      return Invalid(where,
+                     absl::StrCat("parameter \"", name, "\" must be a boolean, number or string"));
     }
   }
   return absl::OkStatus();
@@ -97,7 +97,9 @@ absl::Status DataToContents(const json& data, const std::string& datatype, bool 
       }
       contents->add_bytes_contents(std::move(bytes));
     } else if (datatype == "BOOL") {
-      if (!e.is_boolean()) return Invalid(where, absl::StrCat("datatype BOOL needs booleans; element ", i, " is ", e.type_name()));
+      if (!e.is_boolean())
+        return Invalid(where, absl::StrCat("datatype BOOL needs booleans; element ", i, " is ",
+                                           e.type_name()));
       contents->add_bool_contents(e.get<bool>());
     } else {
       // Numeric datatypes: the values travel as FP32; kserve checks the datatype.
@@ -127,7 +129,7 @@ absl::StatusOr<int64_t> BinarySize(const InputTensor& input, const std::string& 
   auto it = input.parameters().find("binary_data_size");
   if (it == input.parameters().end()) return -1;
   const inference::InferParameter& p = it->second;
-  const int64_t size = p.has_uint64_param() ? static_cast<int64_t>(p.uint64_param())
+  const int64_t size = p.has_uint64_param()  ? static_cast<int64_t>(p.uint64_param())
                        : p.has_int64_param() ? p.int64_param()
                                              : -1;
   if (size < 0) return Invalid(where, "\"binary_data_size\" must be an integer >= 0");
@@ -138,14 +140,16 @@ absl::Status ParseInput(const json& j, size_t index, absl::string_view binary, s
                         InputTensor* input, std::optional<std::string>* raw) {
   std::string where = absl::StrCat("inputs[", index, "]");
   if (!j.is_object()) return Invalid(where, "must be an object");
-  if (!j.contains("name") || !j["name"].is_string()) return Invalid(where, "needs a string \"name\"");
+  if (!j.contains("name") || !j["name"].is_string())
+    return Invalid(where, "needs a string \"name\"");
   input->set_name(j["name"].get<std::string>());
   where = absl::StrCat("input \"", input->name(), "\"");
   if (!j.contains("datatype") || !j["datatype"].is_string()) {
     return Invalid(where, "needs a string \"datatype\" (e.g. \"FP32\")");
   }
   input->set_datatype(j["datatype"].get<std::string>());
-  if (!j.contains("shape") || !j["shape"].is_array()) return Invalid(where, "needs a \"shape\" array");
+  if (!j.contains("shape") || !j["shape"].is_array())
+    return Invalid(where, "needs a \"shape\" array");
   for (const json& d : j["shape"]) {
     if (!d.is_number_integer()) return Invalid(where, "\"shape\" must hold integers");
     input->add_shape(d.get<int64_t>());
@@ -183,7 +187,8 @@ absl::Status ParseOutputs(const json& j, HttpInferRequest* r) {
     if (j[i].contains("parameters")) {
       RETURN_IF_ERROR(ParametersFromJson(j[i]["parameters"], where, out->mutable_parameters()));
       auto b = out->parameters().find("binary_data");
-      if (b != out->parameters().end() && b->second.bool_param()) r->binary_outputs.insert(out->name());
+      if (b != out->parameters().end() && b->second.bool_param())
+        r->binary_outputs.insert(out->name());
     }
   }
   return absl::OkStatus();
@@ -193,7 +198,8 @@ absl::StatusOr<json> ParseJson(absl::string_view text) {
   try {
     return json::parse(text.begin(), text.end());
   } catch (const json::exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat("the request body is not valid JSON: ", e.what()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("the request body is not valid JSON: ", e.what()));
   }
 }
 
@@ -214,8 +220,8 @@ absl::StatusOr<HttpInferRequest> ParseInferRequest(absl::string_view body,
                                                    absl::string_view model_version) {
   const size_t header = json_length.value_or(body.size());
   if (header > body.size()) {
-    return absl::InvalidArgumentError(absl::StrCat(kInferenceHeaderLength, " is ", header,
-                                                   " but the body has only ", body.size(), " bytes"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        kInferenceHeaderLength, " is ", header, " but the body has only ", body.size(), " bytes"));
   }
   const absl::string_view binary = body.substr(header);
   ASSIGN_OR_RETURN(json j, ParseJson(body.substr(0, header)));
@@ -239,17 +245,20 @@ absl::StatusOr<HttpInferRequest> ParseInferRequest(absl::string_view body,
   std::vector<std::optional<std::string>> raws;
   for (size_t i = 0; i < j["inputs"].size(); ++i) {
     raws.emplace_back();
-    RETURN_IF_ERROR(ParseInput(j["inputs"][i], i, binary, &offset, r.request.add_inputs(), &raws.back()));
+    RETURN_IF_ERROR(
+        ParseInput(j["inputs"][i], i, binary, &offset, r.request.add_inputs(), &raws.back()));
   }
   if (offset != binary.size()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "the body has ", binary.size(), " bytes after the JSON header but the inputs' "
-        "binary_data_size add up to ", offset));
+    return absl::InvalidArgumentError(absl::StrCat("the body has ", binary.size(),
+                                                   " bytes after the JSON header but the inputs' "
+                                                   "binary_data_size add up to ",
+                                                   offset));
   }
   if (offset > 0) {  // the protocol message carries all inputs raw, or none
     for (int i = 0; i < r.request.inputs_size(); ++i) {
       auto* input = r.request.mutable_inputs(i);
-      r.request.add_raw_input_contents(raws[i].has_value() ? *raws[i] : ContentsToRaw(input->contents()));
+      r.request.add_raw_input_contents(raws[i].has_value() ? *raws[i]
+                                                           : ContentsToRaw(input->contents()));
       input->clear_contents();
     }
   }

@@ -57,12 +57,12 @@ TEST(InferJsonTest, BinaryHeaderLiesAreRejectedPrecisely) {
   const std::string body = header + Floats({1, 2});
   EXPECT_THAT(ParseInferRequest(body, body.size() + 1, "m", "").status().message(),
               HasSubstr("Inference-Header-Content-Length is"));
-  EXPECT_THAT(ParseInferRequest(body.substr(0, body.size() - 1), header.size(), "m", "")
-                  .status()
-                  .message(),
-              HasSubstr("only 7 bytes of binary data remain"));
-  EXPECT_THAT(ParseInferRequest(body + "xx", header.size(), "m", "").status().message(),
-              HasSubstr("10 bytes after the JSON header but the inputs' binary_data_size add up to 8"));
+  EXPECT_THAT(
+      ParseInferRequest(body.substr(0, body.size() - 1), header.size(), "m", "").status().message(),
+      HasSubstr("only 7 bytes of binary data remain"));
+  EXPECT_THAT(
+      ParseInferRequest(body + "xx", header.size(), "m", "").status().message(),
+      HasSubstr("10 bytes after the JSON header but the inputs' binary_data_size add up to 8"));
   EXPECT_THAT(ParseInferRequest(body, header.size() - 3, "m", "").status().message(),
               HasSubstr("not valid JSON"));
   EXPECT_FALSE(ParseHeaderLength("12a").ok());
@@ -88,7 +88,8 @@ TEST(InferJsonTest, MalformedBodiesNameTheField) {
               HasSubstr("needs \"data\""));
   EXPECT_THAT(error(R"({"parameters":{"p":[1]},"inputs":[]})"),
               HasSubstr("parameter \"p\" must be a boolean, number or string"));
-  EXPECT_THAT(error(std::string(100, '[') + std::string(100, ']')), HasSubstr("must be a JSON object"));
+  EXPECT_THAT(error(std::string(100, '[') + std::string(100, ']')),
+              HasSubstr("must be a JSON object"));
   const std::string deep = R"({"inputs":[{"name":"x","shape":[1],"datatype":"FP32","data":)" +
                            std::string(40, '[') + "1" + std::string(40, ']') + "}]}";
   EXPECT_THAT(error(deep), HasSubstr("nested too deeply"));

@@ -38,7 +38,8 @@ T Await(Start start) {
 }
 
 json TensorsToJson(
-    const google::protobuf::RepeatedPtrField<inference::ModelMetadataResponse::TensorMetadata>& ts) {
+    const google::protobuf::RepeatedPtrField<inference::ModelMetadataResponse::TensorMetadata>&
+        ts) {
   json out = json::array();
   for (const auto& t : ts) {
     out.push_back({{"name", t.name()}, {"datatype", t.datatype()}, {"shape", t.shape()}});
@@ -80,7 +81,7 @@ void ModelMetadata(kserve::InferenceFrontend* frontend, const httplib::Request& 
                  {"inputs", TensorsToJson(m->inputs())},
                  {"outputs", TensorsToJson(m->outputs())},
                  {"properties", json(std::map<std::string, std::string>(m->properties().begin(),
-                                                                       m->properties().end()))}});
+                                                                        m->properties().end()))}});
 }
 
 void Infer(kserve::InferenceFrontend* frontend, const httplib::Request& req,
@@ -123,7 +124,9 @@ void RepositoryIndex(kserve::InferenceFrontend* frontend, const httplib::Request
   }
   json out = json::array();
   for (const kserve::RepositoryEntry& e : frontend->RepositoryIndex(ready_only)) {
-    json row = {{"name", e.name}, {"version", kserve::kModelVersion}, {"state", e.state},
+    json row = {{"name", e.name},
+                {"version", kserve::kModelVersion},
+                {"state", e.state},
                 {"pinned", e.pinned}};
     if (!e.reason.empty()) row["reason"] = e.reason;
     out.push_back(std::move(row));
@@ -134,9 +137,8 @@ void RepositoryIndex(kserve::InferenceFrontend* frontend, const httplib::Request
 }  // namespace
 
 void AddKServeRoutes(httplib::Server* server, kserve::InferenceFrontend* frontend) {
-  server->Get("/v2/health/live", [](const httplib::Request&, httplib::Response& res) {
-    res.status = 200;
-  });
+  server->Get("/v2/health/live",
+              [](const httplib::Request&, httplib::Response& res) { res.status = 200; });
   server->Get("/v2/health/ready", [frontend](const httplib::Request&, httplib::Response& res) {
     const absl::Status s = frontend->ServerReady();
     if (!s.ok()) return SendError(res, absl::FailedPreconditionError(s.message()));

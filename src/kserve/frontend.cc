@@ -45,9 +45,8 @@ absl::Status InferenceFrontend::ModelReady(absl::string_view name, absl::string_
       RequirementsFor(model, absl::ToDoubleMilliseconds(kDefaultQueryBudget)), *model.catalogue,
       *deps_.cluster->Snapshot(deps_.clock->Now()));
   if (decision.selection.ok()) return absl::OkStatus();
-  return absl::UnavailableError(absl::StrCat("model \"", model.name,
-                                             "\" cannot serve now: ",
-                                             decision.selection.status().message()));
+  return absl::UnavailableError(absl::StrCat(
+      "model \"", model.name, "\" cannot serve now: ", decision.selection.status().message()));
 }
 
 absl::StatusOr<inference::ModelMetadataResponse> InferenceFrontend::ModelMetadata(
@@ -81,8 +80,8 @@ void InferenceFrontend::Infer(const inference::ModelInferRequest& request,
         if (!answer.ok()) return done(answer.status());
         const v1::VariantRecord* served = catalogue->Find(answer->variant());
         if (served == nullptr) {
-          return done(absl::InternalError(
-              absl::StrCat("variant ", answer->variant(), " answered but is not in the catalogue")));
+          return done(absl::InternalError(absl::StrCat("variant ", answer->variant(),
+                                                       " answered but is not in the catalogue")));
         }
         done(ToInferResponse(header, *answer, *served, raw_output));
       });
@@ -125,8 +124,8 @@ void InferenceFrontend::Load(const std::string& name, Done done) {
   if (absl::Status s = CheckIsVariant(name, catalogue); !s.ok()) return done(s);
   controller::QueryRequirements form1;
   form1.variant = name;
-  const controller::SelectorDecision decision = controller::SelectVariant(
-      form1, *catalogue, *deps_.cluster->Snapshot(deps_.clock->Now()));
+  const controller::SelectorDecision decision =
+      controller::SelectVariant(form1, *catalogue, *deps_.cluster->Snapshot(deps_.clock->Now()));
   if (!decision.selection.ok()) return done(decision.selection.status());
   {
     absl::MutexLock lock(&mu_);
@@ -134,8 +133,8 @@ void InferenceFrontend::Load(const std::string& name, Done done) {
   }
   LogInfo("pin variant", {{"variant", name}, {"worker", decision.selection->worker_id}});
   if (!decision.selection->needs_load) return done(absl::OkStatus());
-  deps_.loads->EnsureLoaded(*catalogue->Find(name), decision.selection->worker_id, decision.selection->worker_address,
-                            std::move(done));
+  deps_.loads->EnsureLoaded(*catalogue->Find(name), decision.selection->worker_id,
+                            decision.selection->worker_address, std::move(done));
 }
 
 void InferenceFrontend::Unload(const std::string& name, Done done) {
@@ -172,8 +171,9 @@ void InferenceFrontend::Unload(const std::string& name, Done done) {
           if (!s.ok()) {
             absl::MutexLock lock(&fanout->mu);
             if (fanout->first_error.ok()) {
-              fanout->first_error = absl::Status(FromGrpcStatus(s).code(),
-                                                 absl::StrCat("worker ", worker, ": ", s.error_message()));
+              fanout->first_error =
+                  absl::Status(FromGrpcStatus(s).code(),
+                               absl::StrCat("worker ", worker, ": ", s.error_message()));
             }
           }
           if (--fanout->left > 0) return;

@@ -49,8 +49,7 @@ absl::StatusOr<double> NumberOf(const std::string& name, const inference::InferP
     case inference::InferParameter::kUint64Param:
       return static_cast<double>(p.uint64_param());
     default:
-      return absl::InvalidArgumentError(
-          absl::StrCat("parameter \"", name, "\" must be a number"));
+      return absl::InvalidArgumentError(absl::StrCat("parameter \"", name, "\" must be a number"));
   }
 }
 
@@ -69,21 +68,22 @@ absl::StatusOr<std::vector<std::string>> SplitRawBytes(const std::string& tensor
   while (at < raw.size()) {
     uint32_t length = 0;
     if (raw.size() - at < 4) break;
-    for (int i = 0; i < 4; ++i) length |= static_cast<uint32_t>(static_cast<uint8_t>(raw[at + i])) << (8 * i);
+    for (int i = 0; i < 4; ++i)
+      length |= static_cast<uint32_t>(static_cast<uint8_t>(raw[at + i])) << (8 * i);
     at += 4;
     if (raw.size() - at < length) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "input \"", tensor, "\": raw BYTES element ", elements.size(), " declares ", length,
-          " bytes but only ", raw.size() - at, " remain"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("input \"", tensor, "\": raw BYTES element ", elements.size(), " declares ",
+                       length, " bytes but only ", raw.size() - at, " remain"));
     }
     elements.push_back(raw.substr(at, length));
     at += length;
   }
   if (at != raw.size() || static_cast<int64_t>(elements.size()) != count) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "input \"", tensor, "\": raw BYTES contents hold ", elements.size(),
-        " length-prefixed elements", at != raw.size() ? " and stray bytes" : "",
-        "; the shape asks for ", count));
+    return absl::InvalidArgumentError(
+        absl::StrCat("input \"", tensor, "\": raw BYTES contents hold ", elements.size(),
+                     " length-prefixed elements", at != raw.size() ? " and stray bytes" : "",
+                     "; the shape asks for ", count));
   }
   return elements;
 }
@@ -93,10 +93,9 @@ absl::StatusOr<std::vector<float>> Fp32Values(const InputTensor& input, const st
                                               int64_t count, const std::string& shape) {
   if (raw != nullptr) {
     if (static_cast<int64_t>(raw->size()) != count * 4) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("input \"", input.name(), "\": shape ", shape, " holds ", count,
-                       " FP32 values (", count * 4, " bytes); the raw contents have ",
-                       raw->size(), " bytes"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "input \"", input.name(), "\": shape ", shape, " holds ", count, " FP32 values (",
+          count * 4, " bytes); the raw contents have ", raw->size(), " bytes"));
     }
     std::vector<float> values(count);
     std::memcpy(values.data(), raw->data(), raw->size());  // little-endian hosts only
@@ -111,9 +110,9 @@ absl::StatusOr<std::vector<float>> Fp32Values(const InputTensor& input, const st
         "input \"", input.name(), "\" is FP32 but its contents are not in fp32_contents"));
   }
   if (c.fp32_contents_size() != count) {
-    return absl::InvalidArgumentError(absl::StrCat("input \"", input.name(), "\": shape ", shape,
-                                                   " holds ", count, " FP32 values; the request has ",
-                                                   c.fp32_contents_size()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("input \"", input.name(), "\": shape ", shape, " holds ", count,
+                     " FP32 values; the request has ", c.fp32_contents_size()));
   }
   return std::vector<float>(c.fp32_contents().begin(), c.fp32_contents().end());
 }
@@ -134,9 +133,9 @@ absl::Status AddFp32Inputs(const InputTensor& input, const std::string* raw,
                            const ResolvedModel& model, v1::QueryOnlineRequest* query) {
   const std::string shape = backend::ShapeToString(input.shape());
   if (input.shape_size() < 2) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "input \"", input.name(), "\": FP32 shape ", shape,
-        " needs a batch dimension first, then the example's dimensions"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("input \"", input.name(), "\": FP32 shape ", shape,
+                     " needs a batch dimension first, then the example's dimensions"));
   }
   const std::vector<int64_t> example(input.shape().begin() + 1, input.shape().end());
   if (!MatchesSomeInput(model, example)) {
@@ -148,8 +147,9 @@ absl::Status AddFp32Inputs(const InputTensor& input, const std::string* raw,
   const int64_t examples = input.shape(0);
   const int64_t per_example = examples == 0 ? 0 : count / examples;
   for (int64_t i = 0; i < examples; ++i) {
-    query->add_inputs()->set_raw_fp32(reinterpret_cast<const char*>(values.data() + i * per_example),
-                                      per_example * sizeof(float));
+    query->add_inputs()->set_raw_fp32(
+        reinterpret_cast<const char*>(values.data() + i * per_example),
+        per_example * sizeof(float));
   }
   query->mutable_input_dims()->Assign(input.shape().begin() + 1, input.shape().end());
   return absl::OkStatus();
@@ -159,21 +159,22 @@ absl::Status AddImageInputs(const InputTensor& input, const std::string* raw,
                             v1::QueryOnlineRequest* query) {
   const bool vector = input.shape_size() == 1 || (input.shape_size() == 2 && input.shape(1) == 1);
   if (!vector) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("input \"", input.name(), "\": BYTES shape ",
-                     backend::ShapeToString(input.shape()), " must be [N] or [N,1]: one encoded image each"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "input \"", input.name(), "\": BYTES shape ", backend::ShapeToString(input.shape()),
+        " must be [N] or [N,1]: one encoded image each"));
   }
   const int64_t count = input.shape(0);
   std::vector<std::string> images;
   if (raw != nullptr) {
     ASSIGN_OR_RETURN(images, SplitRawBytes(input.name(), *raw, count));
   } else if (input.contents().bytes_contents_size() != count) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "input \"", input.name(), "\": shape ", backend::ShapeToString(input.shape()), " holds ",
-        count, " images; the request has ", input.contents().bytes_contents_size(),
-        " in bytes_contents"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("input \"", input.name(), "\": shape ", backend::ShapeToString(input.shape()),
+                     " holds ", count, " images; the request has ",
+                     input.contents().bytes_contents_size(), " in bytes_contents"));
   } else {
-    images.assign(input.contents().bytes_contents().begin(), input.contents().bytes_contents().end());
+    images.assign(input.contents().bytes_contents().begin(),
+                  input.contents().bytes_contents().end());
   }
   for (std::string& image : images) query->add_inputs()->set_encoded_image(std::move(image));
   return absl::OkStatus();

@@ -29,8 +29,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "inference/grpc_service.pb.h"
 #include "infaas/v1/api.pb.h"
+#include "inference/grpc_service.pb.h"
 #include "kserve/model_resolver.h"
 
 namespace infaas::kserve {

@@ -64,8 +64,9 @@ TEST(InferTranslationTest, RawBytesAreSplitIntoImages) {
 TEST(InferTranslationTest, MismatchesNameWhatWasWrongAndWhatFits) {
   EXPECT_THAT(Translate(Fp32Request({1, 1, 28, 28}, 3)).status().message(),
               HasSubstr("shape [1,1,28,28] holds 784 FP32 values; the request has 3"));
-  EXPECT_THAT(Translate(Fp32Request({1, 784}, 784)).status().message(),
-              HasSubstr("does not fit; model \"lenet5\" takes one input \"input\": FP32 [-1,1,28,28]"));
+  EXPECT_THAT(
+      Translate(Fp32Request({1, 784}, 784)).status().message(),
+      HasSubstr("does not fit; model \"lenet5\" takes one input \"input\": FP32 [-1,1,28,28]"));
   EXPECT_THAT(Translate(Fp32Request({784}, 784)).status().message(),
               HasSubstr("needs a batch dimension first"));
   auto wrong_type = Fp32Request({1, 1, 28, 28}, 784);

@@ -2,9 +2,9 @@
 
 #include <set>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "controller/query_router.h"
 
@@ -71,7 +71,8 @@ void SetQueryForm(const ResolvedModel& model, v1::QueryOnlineRequest* query) {
       query->set_architecture(model.name);
       break;
     case ModelKind::kFamily: {
-      std::pair<std::string, std::string> parts = absl::StrSplit(model.name, absl::MaxSplits('/', 1));
+      std::pair<std::string, std::string> parts =
+          absl::StrSplit(model.name, absl::MaxSplits('/', 1));
       query->set_task(parts.first);
       query->set_dataset(parts.second);
       break;

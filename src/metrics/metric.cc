@@ -36,8 +36,7 @@ Histogram::Reading Histogram::Read() const {
 }
 
 std::vector<double> LatencyBucketsSeconds() {
-  return {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
-          0.25,   0.5,   1,      2.5,   5,    10,    30,    60};
+  return {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
 }
 
 }  // namespace infaas::metrics

@@ -54,12 +54,10 @@ void AppendHistogram(const std::string& name, const std::vector<std::string>& la
                                                 static_cast<double>(r.cumulative_counts[i])));
     }
     values.back() = "+Inf";
-    absl::StrAppend(out,
-                    internal::SampleLine(name + "_bucket", names, values,
-                                         static_cast<double>(r.count)),
-                    internal::SampleLine(name + "_sum", label_names, labels, r.sum),
-                    internal::SampleLine(name + "_count", label_names, labels,
-                                         static_cast<double>(r.count)));
+    absl::StrAppend(
+        out, internal::SampleLine(name + "_bucket", names, values, static_cast<double>(r.count)),
+        internal::SampleLine(name + "_sum", label_names, labels, r.sum),
+        internal::SampleLine(name + "_count", label_names, labels, static_cast<double>(r.count)));
   });
 }
 
@@ -92,8 +90,8 @@ MetricsRegistry::Entry& MetricsRegistry::AddEntry(const std::string& name, Metri
   e.upper_bounds = upper_bounds;
   switch (kind) {
     case MetricKind::kCounter:
-      e.counters = std::make_unique<CounterFamily>(label_names,
-                                                   [] { return std::make_unique<Counter>(); });
+      e.counters =
+          std::make_unique<CounterFamily>(label_names, [] { return std::make_unique<Counter>(); });
       break;
     case MetricKind::kGauge:
       e.gauges =
@@ -142,8 +140,8 @@ std::string MetricsRegistry::TextExposition() {
   std::string out;
   absl::MutexLock lock(&mu_);
   for (const auto& [name, e] : entries_) {
-    absl::StrAppend(&out, "# HELP ", name, " ", internal::EscapeHelp(e.help), "\n", "# TYPE ",
-                    name, " ", KindName(e.kind), "\n");
+    absl::StrAppend(&out, "# HELP ", name, " ", internal::EscapeHelp(e.help), "\n", "# TYPE ", name,
+                    " ", KindName(e.kind), "\n");
     if (e.counters != nullptr) {
       e.counters->ForEach([&](const std::vector<std::string>& labels, const Counter& c) {
         out += internal::SampleLine(name, e.label_names, labels, c.Value());

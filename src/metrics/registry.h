@@ -58,8 +58,8 @@ class Family {
   const std::vector<std::string>& label_names() const { return label_names_; }
 
   // Calls `visit(label_values, metric)` for each child in label order.
-  void ForEach(const std::function<void(const std::vector<std::string>&, const Metric&)>& visit)
-      const;
+  void ForEach(
+      const std::function<void(const std::vector<std::string>&, const Metric&)>& visit) const;
 
  private:
   const std::vector<std::string> label_names_;

@@ -42,11 +42,14 @@ HttpReply HttpPost(const std::string& address, const std::string& path, const st
 }
 
 CommandResult RunShell(const std::string& command, const std::string& dir) {
-  const std::string line = absl::StrCat("cd '", dir, "' && bash -c '", [&] {
-    std::string quoted;
-    for (char c : command) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return quoted;
-  }(), "'");
+  const std::string line = absl::StrCat(
+      "cd '", dir, "' && bash -c '",
+      [&] {
+        std::string quoted;
+        for (char c : command) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+        return quoted;
+      }(),
+      "'");
   CommandResult r;
   FILE* pipe = ::popen(line.c_str(), "r");
   if (pipe == nullptr) return r;
@@ -62,7 +65,8 @@ absl::Status PromtoolCheck(absl::string_view text) {
   const std::filesystem::path path =
       std::filesystem::temp_directory_path() / absl::StrCat("infaas-metrics-", ::getpid(), ".txt");
   std::ofstream(path) << text;
-  CommandResult r = RunShell(absl::StrCat("promtool check metrics < ", path.string(), " 2>&1"), "/");
+  CommandResult r =
+      RunShell(absl::StrCat("promtool check metrics < ", path.string(), " 2>&1"), "/");
   std::filesystem::remove(path);
   if (r.exit_code == 0) return absl::OkStatus();
   return absl::InternalError(absl::StrCat("promtool exit ", r.exit_code, ": ", r.output));

@@ -77,8 +77,7 @@ std::string SampleLine(absl::string_view name, const std::vector<std::string>& n
   if (!names.empty()) {
     line += '{';
     for (size_t i = 0; i < names.size(); ++i) {
-      absl::StrAppend(&line, i == 0 ? "" : ",", names[i], "=\"", EscapeLabelValue(values[i]),
-                      "\"");
+      absl::StrAppend(&line, i == 0 ? "" : ",", names[i], "=\"", EscapeLabelValue(values[i]), "\"");
     }
     line += '}';
   }

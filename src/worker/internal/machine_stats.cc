@@ -45,13 +45,12 @@ absl::StatusOr<int64_t> ParseMeminfoBytes(absl::string_view text, absl::string_v
     int64_t kib = 0;
     if (fields.empty() || !absl::SimpleAtoi(fields[0], &kib) ||
         (fields.size() > 1 && fields[1] != "kB")) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("/proc/meminfo: cannot parse ", prefix, line));
+      return absl::InvalidArgumentError(absl::StrCat("/proc/meminfo: cannot parse ", prefix, line));
     }
     return kib * 1024;
   }
-  return absl::NotFoundError(absl::StrCat("/proc/meminfo has no ", field,
-                                          " line (Linux 3.14 or later has MemAvailable)"));
+  return absl::NotFoundError(
+      absl::StrCat("/proc/meminfo has no ", field, " line (Linux 3.14 or later has MemAvailable)"));
 }
 
 absl::StatusOr<int64_t> ParseMemAvailable(absl::string_view text) {

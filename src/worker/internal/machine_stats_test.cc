@@ -35,7 +35,8 @@ TEST(MachineStatsTest, ReadsMemAvailableInBytes) {
 }
 
 TEST(MachineStatsTest, ReadsAnyMeminfoFieldAndNamesItWhenMissing) {
-  absl::StatusOr<int64_t> total = ParseMeminfoBytes("MemTotal:  16000 kB\nMemFree: 100 kB\n", "MemTotal");
+  absl::StatusOr<int64_t> total =
+      ParseMeminfoBytes("MemTotal:  16000 kB\nMemFree: 100 kB\n", "MemTotal");
   ASSERT_TRUE(total.ok()) << total.status();
   EXPECT_EQ(*total, 16000 * 1024);
   absl::StatusOr<int64_t> missing = ParseMeminfoBytes("MemFree: 100 kB\n", "MemTotal");
