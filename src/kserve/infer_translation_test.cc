@@ -5,7 +5,7 @@
 
 #include <cstring>
 
-#include "kserve/testing_catalogue.h"
+#include "kserve/testing/test_catalogue.h"
 
 namespace infaas::kserve {
 namespace {

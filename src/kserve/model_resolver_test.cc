@@ -3,7 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "kserve/testing_catalogue.h"
+#include "kserve/testing/test_catalogue.h"
 
 namespace infaas::kserve {
 namespace {

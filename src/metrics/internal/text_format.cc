@@ -24,6 +24,24 @@ bool IsValidName(absl::string_view name, bool colon_ok) {
   return true;
 }
 
+// Backslash and newline escaped; double quotes too when `quotes`.
+std::string Escape(absl::string_view text, bool quotes) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (quotes && c == '"') {
+      out += "\\\"";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string FormatValue(double value) {
@@ -40,36 +58,9 @@ std::string FormatValue(double value) {
   return std::string(buffer, r.ptr);
 }
 
-std::string EscapeLabelValue(absl::string_view value) {
-  std::string out;
-  out.reserve(value.size());
-  for (char c : value) {
-    if (c == '\\') {
-      out += "\\\\";
-    } else if (c == '"') {
-      out += "\\\"";
-    } else if (c == '\n') {
-      out += "\\n";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
+std::string EscapeLabelValue(absl::string_view value) { return Escape(value, /*quotes=*/true); }
 
-std::string EscapeHelp(absl::string_view help) {
-  std::string out;
-  for (char c : help) {
-    if (c == '\\') {
-      out += "\\\\";
-    } else if (c == '\n') {
-      out += "\\n";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
+std::string EscapeHelp(absl::string_view help) { return Escape(help, /*quotes=*/false); }
 
 std::string SampleLine(absl::string_view name, const std::vector<std::string>& names,
                        const std::vector<std::string>& values, double value) {
