@@ -2,8 +2,13 @@
 //
 //   infaas-master --listen 127.0.0.1:50052 --store sqlite:.infaas/infaas.db --repo .infaas/models
 //
-// Prints "infaas-master listening on HOST:PORT" once serving (port 0 picks a
-// free one). SIGTERM or SIGINT stops it gracefully.
+// Serves infaas.v1 and the Open Inference Protocol (KServe v2) over gRPC on
+// --listen, the protocol and INFaaS's REST API over HTTP on --http-port,
+// and Prometheus metrics on --metrics-port (both on the --listen host).
+// Once serving it prints "infaas-master listening on HOST:PORT", then
+// "infaas-master http listening on HOST:PORT" and "infaas-master metrics
+// listening on HOST:PORT" for the ports that are on (port 0 picks a free
+// one; -1 turns HTTP or metrics off). SIGTERM or SIGINT stops it gracefully.
 
 #include <grpcpp/server_builder.h>
 #include <signal.h>
@@ -15,11 +20,17 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "api/infaas_service.h"
+#include "api/kserve_grpc_service.h"
 #include "autoscaler/autoscaler.h"
 #include "autoscaler/local_provisioner.h"
 #include "cli/local_state.h"
 #include "common/logging.h"
 #include "controller/load_coordinator.h"
+#include "controller/serving_metrics.h"
+#include "http/http_server.h"
+#include "http/infaas_routes.h"
+#include "http/kserve_routes.h"
+#include "kserve/frontend.h"
 #include "repository/local_model_repository.h"
 
 namespace {
@@ -31,6 +42,10 @@ struct Flags {
   int heartbeat_ms = 500;
   int dead_after_ms = 2000;
   int reload_ms = 5000;
+  int http_port = 8000;     // -1: off
+  int metrics_port = 8002;  // -1: off
+  size_t http_max_body_bytes = 64 << 20;
+  int http_threads = 16;
   std::string log_level = "info";
   // Autoscaling.
   std::string autoscaler = "infaas";
@@ -71,30 +86,43 @@ int Serve(const Flags& flags, sigset_t* stop_signals) {
   controller::ClusterView cluster(absl::Milliseconds(flags.dead_after_ms));
   controller::WorkerClients clients;
   controller::LoadCoordinator loads(&clients, &cluster);
+  metrics::MetricsRegistry registry;
+  controller::ServingMetrics serving_metrics(&registry, &cluster, &catalogue, Clock::Real());
   controller::DemandTracker demand(Clock::Real());
+  controller::QueryObservers observers({&serving_metrics, &demand});
   controller::QueryRouter router(
-      {&catalogue, &cluster, &clients, &loads, Clock::Real(), (*repo)->root(), &demand});
+      {&catalogue, &cluster, &clients, &loads, Clock::Real(), (*repo)->root(), &observers});
+  kserve::InferenceFrontend frontend(
+      {&catalogue, &cluster, &router, &loads, &clients, &serving_metrics, Clock::Real()});
+  api::KServeGrpcService kserve_service(&frontend, Clock::Real());
   // The provisioner and the autoscaler start once the port is known.
   std::unique_ptr<autoscaler::LocalProvisioner> provisioner;
   std::unique_ptr<autoscaler::Autoscaler> scaler;
   const bool scaling = flags.autoscaler != "static";
   if (scaling) {
     scaler = std::make_unique<autoscaler::Autoscaler>(
-        autoscaler::Autoscaler::Dependencies{.catalogue = &catalogue,
-                                             .cluster = &cluster,
-                                             .demand = &demand,
-                                             .clients = &clients,
-                                             .loads = &loads,
-                                             .provisioner = nullptr,
-                                             .clock = Clock::Real()},
+        autoscaler::Autoscaler::Dependencies{
+            .catalogue = &catalogue,
+            .cluster = &cluster,
+            .demand = &demand,
+            .clients = &clients,
+            .loads = &loads,
+            .provisioner = nullptr,
+            .clock = Clock::Real(),
+            .on_action =
+                [&serving_metrics](const autoscaler::ScalingAction& action) {
+                  serving_metrics.autoscaler_actions()
+                      .With({autoscaler::KindName(action.kind), action.variant})
+                      .Increment();
+                }},
         *std::move(policy),
         autoscaler::Autoscaler::Options{.period = absl::Milliseconds(flags.scale_period_ms),
                                         .max_workers = flags.max_workers});
   }
   api::InfaasService service(
       {store->get(), repo->get(), &catalogue, &cluster, &router, Clock::Real(), {}, scaler.get()});
-  api::MasterControlService control(&cluster, Clock::Real(),
-                                    absl::Milliseconds(flags.heartbeat_ms));
+  api::MasterControlService control(&cluster, Clock::Real(), absl::Milliseconds(flags.heartbeat_ms),
+                                    &serving_metrics);
 
   int port = 0;
   grpc::ServerBuilder builder;
@@ -105,13 +133,33 @@ int Serve(const Flags& flags, sigset_t* stop_signals) {
   builder.SetMaxReceiveMessageSize(64 << 20);
   builder.RegisterService(&service);
   builder.RegisterService(&control);
+  builder.RegisterService(&kserve_service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     return Fail(absl::UnavailableError(
         absl::StrCat("cannot listen on ", flags.listen, "; is another master running there?")));
   }
   const std::string host = flags.listen.substr(0, flags.listen.rfind(':'));
+  // HTTP and metrics: bound before anything is printed, so that the first
+  // line means every port serves.
+  http::HttpServer http_server({flags.http_max_body_bytes, flags.http_threads});
+  http::AddKServeRoutes(http_server.routes(), &frontend);
+  http::AddInfaasRoutes(http_server.routes(),
+                        v1::Infaas::NewStub(server->InProcessChannel(grpc::ChannelArguments())));
+  http::HttpServer metrics_server({.max_body_bytes = 1 << 20, .threads = 2});
+  http::AddMetricsRoute(metrics_server.routes(), &registry);
+  std::vector<std::string> extra_lines;
+  for (auto [name, server_port, listener] :
+       {std::tuple("http", flags.http_port, &http_server),
+        std::tuple("metrics", flags.metrics_port, &metrics_server)}) {
+    if (server_port < 0) continue;
+    absl::StatusOr<int> bound = listener->Start(host, server_port);
+    if (!bound.ok()) return Fail(bound.status());
+    extra_lines.push_back(
+        absl::StrCat("infaas-master ", name, " listening on ", host, ":", *bound));
+  }
   std::cout << "infaas-master listening on " << host << ":" << port << std::endl;
+  for (const std::string& line : extra_lines) std::cout << line << std::endl;
   LogInfo("master serving", {{"address", absl::StrCat(host, ":", port)},
                              {"store", (*store)->Describe()},
                              {"repository", (*repo)->Describe()},
@@ -146,6 +194,8 @@ int Serve(const Flags& flags, sigset_t* stop_signals) {
   stopping.Notify();
   reloader.join();
   if (scaler != nullptr) scaler->Stop();
+  http_server.Stop();
+  metrics_server.Stop();
   server->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
   // ~LocalProvisioner stops the workers it started; ~Autoscaler first.
   scaler.reset();
@@ -157,8 +207,10 @@ int Serve(const Flags& flags, sigset_t* stop_signals) {
 
 int main(int argc, char** argv) {
   Flags flags;
-  CLI::App app("infaas-master: the INFaaS controller and query front end (infaas.v1 gRPC).",
-               "infaas-master");
+  CLI::App app(
+      "infaas-master: the INFaaS controller and query front end (infaas.v1 and KServe v2 over "
+      "gRPC and HTTP, Prometheus metrics).",
+      "infaas-master");
   app.add_option("--listen", flags.listen, "HOST:PORT to serve on (port 0 = any free port)")
       ->capture_default_str();
   app.add_option("--store", flags.store, "sqlite:PATH or redis://HOST:PORT[/DB]")
@@ -169,6 +221,18 @@ int main(int argc, char** argv) {
   app.add_option("--dead-after-ms", flags.dead_after_ms, "A worker silent this long is dead")
       ->capture_default_str();
   app.add_option("--reload-ms", flags.reload_ms, "Catalogue reload period")->capture_default_str();
+  app.add_option("--http-port", flags.http_port,
+                 "HTTP port (KServe v2 + INFaaS REST) on the --listen host; 0: any free port, "
+                 "-1: off")
+      ->capture_default_str();
+  app.add_option("--metrics-port", flags.metrics_port,
+                 "Prometheus /metrics port on the --listen host; 0: any free port, -1: off")
+      ->capture_default_str();
+  app.add_option("--http-max-body-bytes", flags.http_max_body_bytes,
+                 "Largest HTTP request body; larger ones get 413")
+      ->capture_default_str();
+  app.add_option("--http-threads", flags.http_threads, "HTTP requests handled at once")
+      ->capture_default_str();
   app.add_option("--log-level", flags.log_level, "debug, info, warning, error")
       ->capture_default_str();
   app.add_option("--autoscaler", flags.autoscaler,

@@ -59,8 +59,8 @@ class AutoscalingTest : public ::testing::Test {
         TestCluster::Start({.workers = 1,
                             .zoo_models = {"resnet_mini"},
                             // Every delay of the policy a quarter as long.
-                            .master_args = {"--autoscaler", "infaas", "--max-workers", "3",
-                                            "--worker-cores", "1", "--scale-time-scale", "0.25"},
+                            .master_flags = {"--autoscaler", "infaas", "--max-workers", "3",
+                                             "--worker-cores", "1", "--scale-time-scale", "0.25"},
                             .worker_cores = 1});
     ASSERT_TRUE(cluster.ok()) << cluster.status();
     cluster_ = *std::move(cluster);

@@ -12,16 +12,14 @@
 #include <grpcpp/create_channel.h>
 
 #include <CLI/CLI.hpp>
-#include <atomic>
 #include <iostream>
-#include <thread>
 
 #include "absl/strings/str_format.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "backend/backend.h"
 #include "backend/preprocess.h"
 #include "common/latency_histogram.h"
+#include "load_driver.h"
 #include "testing/test_cluster.h"
 
 namespace {
@@ -29,37 +27,7 @@ namespace {
 using namespace infaas;
 namespace fs = std::filesystem;
 
-struct Figures {
-  double p50_ms = 0, p99_ms = 0, per_second = 0;
-};
-
-// Runs `op` from `threads` threads for `seconds`; latency per call, and
-// `items` completed per call for the rate.
-template <typename Op>
-Figures Drive(int threads, absl::Duration duration, int items_per_call, Op op) {
-  absl::Mutex mu;
-  std::vector<double> samples;
-  std::atomic<int64_t> calls{0};
-  const absl::Time start = absl::Now(), stop = start + duration;
-  std::vector<std::thread> pool;
-  for (int t = 0; t < threads; ++t) {
-    pool.emplace_back([&] {
-      std::vector<double> local;
-      while (absl::Now() < stop) {
-        const absl::Time t0 = absl::Now();
-        if (!op()) continue;
-        local.push_back(absl::ToDoubleMilliseconds(absl::Now() - t0));
-        ++calls;
-      }
-      absl::MutexLock lock(&mu);
-      samples.insert(samples.end(), local.begin(), local.end());
-    });
-  }
-  for (auto& t : pool) t.join();
-  const double elapsed = absl::ToDoubleSeconds(absl::Now() - start);
-  return {PercentileOf(samples, 50), PercentileOf(samples, 99),
-          static_cast<double>(calls.load() * items_per_call) / elapsed};
-}
+using Figures = bench::LoadFigures;
 
 Figures InProcess(const std::string& arch, const std::string& image, int batch, absl::Duration d) {
   const fs::path config = testing::TestCluster::SourceDir() / "models/zoo" / arch / "config.pbtxt";
@@ -68,7 +36,7 @@ Figures InProcess(const std::string& arch, const std::string& image, int batch, 
     std::cerr << model.status() << "\n";
     std::exit(1);
   }
-  return Drive(1, d, batch, [&] {
+  return bench::DriveLoad(1, d, batch, [&] {
     std::vector<backend::Tensor> examples;
     for (int i = 0; i < batch; ++i)
       examples.push_back(*backend::DecodeImageInput(image, (*model)->config(), i));
@@ -81,7 +49,7 @@ Figures EndToEnd(v1::Infaas::Stub* api, const std::string& variant, const std::s
   v1::QueryOnlineRequest request;
   request.set_variant(variant);
   request.add_inputs()->set_encoded_image(image);
-  return Drive(concurrency, d, 1, [&] {
+  return bench::DriveLoad(concurrency, d, 1, [&] {
     grpc::ClientContext context;
     v1::QueryOnlineResponse response;
     return api->QueryOnline(&context, request, &response).ok();

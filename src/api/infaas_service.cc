@@ -151,13 +151,15 @@ grpc::Status InfaasService::SubmitOfflineJob(grpc::ServerContext* /*context*/,
 }
 
 MasterControlService::MasterControlService(controller::ClusterView* cluster, Clock* clock,
-                                           absl::Duration interval)
-    : cluster_(cluster), clock_(clock), interval_(interval) {}
+                                           absl::Duration interval,
+                                           controller::ServingMetrics* metrics)
+    : cluster_(cluster), clock_(clock), interval_(interval), metrics_(metrics) {}
 
 grpc::ServerUnaryReactor* MasterControlService::Heartbeat(grpc::CallbackServerContext* context,
                                                           const internal::HeartbeatRequest* request,
                                                           internal::HeartbeatResponse* response) {
   cluster_->OnHeartbeat(*request, clock_->Now());
+  if (metrics_ != nullptr) metrics_->OnHeartbeat(*request);
   response->set_interval_ms(static_cast<int>(absl::ToInt64Milliseconds(interval_)));
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reactor->Finish(grpc::Status::OK);

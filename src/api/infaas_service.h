@@ -18,6 +18,7 @@
 #include "controller/catalogue_view.h"
 #include "controller/cluster_view.h"
 #include "controller/query_router.h"
+#include "controller/serving_metrics.h"
 #include "infaas/internal/worker.grpc.pb.h"
 #include "infaas/v1/api.grpc.pb.h"
 #include "profiler/registrar.h"
@@ -67,7 +68,9 @@ class InfaasService final : public v1::Infaas::WithCallbackMethod_QueryOnline<v1
 // The internal Master service the workers heartbeat to.
 class MasterControlService final : public internal::Master::CallbackService {
  public:
-  MasterControlService(controller::ClusterView* cluster, Clock* clock, absl::Duration interval);
+  // `metrics` (may be null) is told of every heartbeat.
+  MasterControlService(controller::ClusterView* cluster, Clock* clock, absl::Duration interval,
+                       controller::ServingMetrics* metrics = nullptr);
 
   grpc::ServerUnaryReactor* Heartbeat(grpc::CallbackServerContext* context,
                                       const internal::HeartbeatRequest* request,
@@ -77,6 +80,7 @@ class MasterControlService final : public internal::Master::CallbackService {
   controller::ClusterView* const cluster_;
   Clock* const clock_;
   const absl::Duration interval_;
+  controller::ServingMetrics* const metrics_;
 };
 
 }  // namespace infaas::api

@@ -144,6 +144,7 @@ void Autoscaler::Record(const ScalingAction& action, absl::Time now) {
                                 {"action", Describe(action)},
                                 {"variant", action.variant},
                                 {"worker", action.worker_id}});
+  if (deps_.on_action) deps_.on_action(action);
   absl::MutexLock lock(&mu_);
   events_.push_back({now, action});
   while (events_.size() > kEventsKept) events_.pop_front();

@@ -24,6 +24,7 @@
 // Thread-safe.
 
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -60,6 +61,8 @@ class Autoscaler {
     // Null: no worker scaling (the policy's worker actions are ignored).
     Provisioner* provisioner = nullptr;
     Clock* clock = Clock::Real();
+    // Told of each action taken (e.g. to count it in the metrics); may be empty.
+    std::function<void(const ScalingAction&)> on_action{};
   };
   struct Options {
     absl::Duration period = absl::Seconds(1);

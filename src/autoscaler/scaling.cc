@@ -42,6 +42,20 @@ absl::Time ClusterHistory::Oldest() const {
   return snapshots_.empty() ? absl::InfiniteFuture() : snapshots_.front()->taken_at;
 }
 
+std::string KindName(ScalingAction::Kind kind) {
+  switch (kind) {
+    case ScalingAction::Kind::kSetInstances:
+      return "set_instances";
+    case ScalingAction::Kind::kReplace:
+      return "replace";
+    case ScalingAction::Kind::kAddWorker:
+      return "add_worker";
+    case ScalingAction::Kind::kRemoveWorker:
+      return "remove_worker";
+  }
+  return "unknown";
+}
+
 std::string Describe(const ScalingAction& action) {
   switch (action.kind) {
     case ScalingAction::Kind::kSetInstances:

@@ -97,4 +97,7 @@ struct ScalingAction {
 // "set lenet5_onnx_cpu1_b8 on worker-1 to 2 instances (reason)", for logs.
 std::string Describe(const ScalingAction& action);
 
+// "set_instances", "replace", "add_worker", "remove_worker": metric labels.
+std::string KindName(ScalingAction::Kind kind);
+
 }  // namespace infaas::autoscaler

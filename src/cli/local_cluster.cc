@@ -147,7 +147,9 @@ std::vector<std::string> MasterArgs(const LocalClusterOptions& o) {
           "--autoscaler",   o.autoscaler,
           "--max-workers",  absl::StrCat(o.max_workers),
           "--worker-cores", absl::StrCat(o.worker_cores),
-          "--log-dir",      LogFolder().string()};
+          "--log-dir",      LogFolder().string(),
+          "--http-port",    absl::StrCat(o.http_port),
+          "--metrics-port", absl::StrCat(o.metrics_port)};
 }
 
 std::vector<std::string> WorkerArgs(const LocalClusterOptions& o, const std::string& master,

@@ -25,9 +25,11 @@ namespace infaas::cli {
 
 struct LocalClusterOptions {
   int workers = 1;
-  std::string store_url;   // the master's --store
-  std::string repository;  // the master's and the workers' --repo
-  int port = 50052;        // the master listens on 127.0.0.1:port; 0 picks a free port
+  std::string store_url;    // the master's --store
+  std::string repository;   // the master's and the workers' --repo
+  int port = 50052;         // the master listens on 127.0.0.1:port; 0 picks a free port
+  int http_port = 8000;     // the master's --http-port (0: any free port, -1: off)
+  int metrics_port = 8002;  // the master's --metrics-port (0: any free port, -1: off)
   // How long to wait for the master to listen and every worker to register.
   absl::Duration startup_timeout = absl::Seconds(30);
   std::filesystem::path binaries;     // folder with infaas-master and infaas-worker

@@ -22,6 +22,8 @@ struct UpFlags {
   std::string store = DefaultStoreUrl();
   std::string repository = DefaultRepositoryUrl();
   int port = 50052;
+  int http_port = 8000;
+  int metrics_port = 8002;
   int wait_s = 30;
   bool no_zoo = false;
   std::string autoscaler = "infaas";
@@ -92,6 +94,8 @@ absl::Status RunUp(const UpFlags& flags) {
       .store_url = AbsoluteStoreUrl(flags.store),
       .repository = std::filesystem::absolute(flags.repository).lexically_normal().string(),
       .port = flags.port,
+      .http_port = flags.http_port,
+      .metrics_port = flags.metrics_port,
       .startup_timeout = absl::Seconds(flags.wait_s),
       .binaries = ExecutableFolder(),
       .autoscaler = flags.autoscaler,
@@ -137,6 +141,14 @@ void AddUpCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--repo", flags->repository, "Model repository folder")->capture_default_str();
   cmd->add_option("--port", flags->port, "Master port on 127.0.0.1 (0: any free port)")
       ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
+  cmd->add_option("--http-port", flags->http_port,
+                  "Master HTTP port (KServe v2, REST) on 127.0.0.1 (0: any free, -1: off)")
+      ->check(CLI::Range(-1, 65535))
+      ->capture_default_str();
+  cmd->add_option("--metrics-port", flags->metrics_port,
+                  "Master Prometheus /metrics port on 127.0.0.1 (0: any free, -1: off)")
+      ->check(CLI::Range(-1, 65535))
       ->capture_default_str();
   cmd->add_option("--wait-s", flags->wait_s, "Seconds to wait for the master and workers")
       ->check(CLI::PositiveNumber)

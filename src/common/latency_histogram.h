@@ -4,8 +4,8 @@
 //
 // LatencyHistogram counts samples (milliseconds) in fixed, geometrically
 // spaced buckets: constant memory, mergeable, cheap to record, and
-// percentiles accurate to one bucket (about 10%). Its bucket bounds are
-// what the Prometheus exporter publishes.
+// percentiles accurate to one bucket (about 10%). (The Prometheus
+// histograms of metrics/ use fewer, fixed bounds in seconds.)
 //
 //   LatencyHistogram h;
 //   h.Record(3.2);

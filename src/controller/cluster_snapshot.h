@@ -38,6 +38,7 @@ struct WorkerSnapshot {
   int cores = 1;
   double cpu_utilization = 0;  // 0..1 over all cores
   int64_t free_memory_bytes = 0;
+  int64_t total_memory_bytes = 0;  // 0 when the worker does not report it
   absl::Time last_heartbeat;
   std::vector<LoadedVariant> variants;
   // Being drained before removal: takes no new queries or loads.

@@ -13,6 +13,7 @@ WorkerSnapshot FromHeartbeat(const internal::HeartbeatRequest& beat, absl::Time 
   w.cores = beat.cores() > 0 ? beat.cores() : 1;
   w.cpu_utilization = beat.cpu_utilization();
   w.free_memory_bytes = beat.free_memory_bytes();
+  w.total_memory_bytes = beat.total_memory_bytes();
   w.last_heartbeat = now;
   for (const internal::VariantLoad& v : beat.variants()) {
     LoadedVariant lv;

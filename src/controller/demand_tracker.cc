@@ -48,6 +48,21 @@ void DemandTracker::RecordUnmet() {
   ++CurrentLocked().unmet;
 }
 
+void DemandTracker::OnVariantSelected(const QueryRequirements& requirements,
+                                      const Selection& selection) {
+  RecordDispatch(selection.variant, requirements.latency_slo_ms, !requirements.variant.empty(),
+                 requirements.batch_size);
+}
+
+void DemandTracker::OnQueryDone(const QueryRequirements& /*requirements*/,
+                                const absl::StatusOr<v1::QueryOnlineResponse>& result,
+                                absl::Duration /*elapsed*/) {
+  const absl::Status& s = result.status();
+  if (absl::IsUnavailable(s) || absl::IsResourceExhausted(s) || absl::IsDeadlineExceeded(s)) {
+    RecordUnmet();
+  }
+}
+
 DemandSnapshot DemandTracker::Snapshot() const {
   const absl::Time now = clock_->Now();
   // The window's span: whole past seconds plus the current one so far, but

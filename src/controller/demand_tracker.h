@@ -6,9 +6,13 @@
 // before any worker's heartbeat reports it, and sees demand that never
 // reached a worker at all (queries refused because nothing could serve them).
 //
-//   tracker.RecordDispatch("lenet5_torchscript_cpu1_b8", /*slo_ms=*/20, /*pinned=*/false, 1);
-//   tracker.RecordUnmet();                     // a query refused: no capacity
+//   QueryRouter router({..., .observer = &tracker});   // it watches the queries
 //   DemandSnapshot demand = tracker.Snapshot();
+//
+// As a QueryObserver it records each selection as a dispatch and each answer
+// UNAVAILABLE, RESOURCE_EXHAUSTED or DEADLINE_EXCEEDED as unmet demand (what
+// more capacity would have served; not malformed queries, nor requirements
+// that no variant meets).
 //
 // Time is cut into one-second slots; a snapshot covers the last `window`
 // (the current second partly) and never less than one second. Thread-safe.
@@ -22,6 +26,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
+#include "controller/query_observer.h"
 
 namespace infaas::controller {
 
@@ -48,7 +53,7 @@ struct DemandSnapshot {
   }
 };
 
-class DemandTracker {
+class DemandTracker final : public QueryObserver {
  public:
   // `clock` must outlive the tracker.
   explicit DemandTracker(Clock* clock, absl::Duration window = absl::Seconds(2));
@@ -60,6 +65,13 @@ class DemandTracker {
   void RecordUnmet();
 
   DemandSnapshot Snapshot() const;
+
+  // QueryObserver.
+  void OnVariantSelected(const QueryRequirements& requirements,
+                         const Selection& selection) override;
+  void OnQueryDone(const QueryRequirements& requirements,
+                   const absl::StatusOr<v1::QueryOnlineResponse>& result,
+                   absl::Duration elapsed) override;
 
  private:
   struct VariantSlot {

@@ -44,13 +44,22 @@ QueryRouter::QueryRouter(Dependencies deps, SelectorOptions options)
 
 void QueryRouter::QueryOnline(const v1::QueryOnlineRequest& request, absl::Time deadline,
                               Done done) {
+  QueryRequirements requirements = RequirementsOf(request);
+  if (deps_.observer != nullptr) {
+    done = [observer = deps_.observer, requirements, start = deps_.clock->Now(),
+            clock = deps_.clock,
+            done = std::move(done)](absl::StatusOr<v1::QueryOnlineResponse> result) {
+      observer->OnQueryDone(requirements, result, clock->Now() - start);
+      done(std::move(result));
+    };
+  }
   if (request.inputs_size() == 0) {
     done(absl::InvalidArgumentError("the query has no inputs: give at least one image (-i)"));
     return;
   }
   auto query = std::make_shared<Pending>();
   query->request = request;
-  query->requirements = RequirementsOf(request);
+  query->requirements = std::move(requirements);
   query->start = deps_.clock->Now();
   query->deadline = deadline;
   query->done = std::move(done);
@@ -72,16 +81,12 @@ void QueryRouter::Place(std::shared_ptr<Pending> query) {
     }
   }
   if (!decision.selection.ok()) {
-    NoteIfUnmet(decision.selection.status());
     query->done(decision.selection.status());
     return;
   }
   query->selection = *decision.selection;
-  if (deps_.demand != nullptr && query->attempts == 1) {
-    deps_.demand->RecordDispatch(query->selection.variant, query->requirements.latency_slo_ms,
-                                 !query->requirements.variant.empty(),
-                                 query->requirements.batch_size);
-  }
+  if (deps_.observer != nullptr)
+    deps_.observer->OnVariantSelected(query->requirements, query->selection);
   query->record = query->catalogue->Find(query->selection.variant);
   if (query->record == nullptr) {
     query->done(absl::InternalError(absl::StrCat("selected variant ", query->selection.variant,
@@ -143,7 +148,6 @@ void QueryRouter::OnReply(std::shared_ptr<Pending> query, absl::Status status) {
     return;
   }
   if (!status.ok()) {
-    NoteIfUnmet(status);
     query->done(
         absl::Status(status.code(), absl::StrCat("variant ", chosen.variant, " on worker ",
                                                  chosen.worker_id, ": ", status.message())));
@@ -156,19 +160,11 @@ void QueryRouter::OnReply(std::shared_ptr<Pending> query, absl::Status status) {
   response.set_predicted_latency_ms(chosen.predicted_latency_ms);
   response.set_measured_latency_ms(absl::ToDoubleMilliseconds(deps_.clock->Now() - query->start));
   response.set_queue_time_ms(query->reply.queue_time_ms());
+  response.set_compute_time_ms(query->reply.compute_time_ms());
+  response.set_batch_size(query->reply.batch_size());
   response.set_loaded(query->loaded);
   for (std::string& label : LabelsOf(*query->record)) response.add_labels(std::move(label));
   query->done(std::move(response));
-}
-
-void QueryRouter::NoteIfUnmet(const absl::Status& status) {
-  // Refusals that more capacity would have avoided; not malformed queries
-  // nor requirements that no variant meets.
-  if (deps_.demand != nullptr &&
-      (absl::IsUnavailable(status) || absl::IsResourceExhausted(status) ||
-       absl::IsDeadlineExceeded(status))) {
-    deps_.demand->RecordUnmet();
-  }
 }
 
 std::vector<std::string> QueryRouter::LabelsOf(const v1::VariantRecord& record) {

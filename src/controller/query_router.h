@@ -28,8 +28,8 @@
 #include "common/clock.h"
 #include "controller/catalogue_view.h"
 #include "controller/cluster_view.h"
-#include "controller/demand_tracker.h"
 #include "controller/load_coordinator.h"
+#include "controller/query_observer.h"
 #include "controller/selector.h"
 #include "controller/worker_clients.h"
 #include "infaas/v1/api.pb.h"
@@ -48,9 +48,8 @@ class QueryRouter {
     Clock* clock;
     // Where label files are read from: <root>/<repository_model>/<label_file>.
     std::filesystem::path repository_root;
-    // Told of every query routed and every one refused for lack of capacity,
-    // for the autoscalers; may be null.
-    DemandTracker* demand = nullptr;
+    // Told of each selection and answer; null for none.
+    QueryObserver* observer = nullptr;
   };
 
   explicit QueryRouter(Dependencies deps, SelectorOptions options = {});
@@ -63,7 +62,6 @@ class QueryRouter {
   void Place(std::shared_ptr<Pending> query);
   void Dispatch(std::shared_ptr<Pending> query);
   void OnReply(std::shared_ptr<Pending> query, absl::Status status);
-  void NoteIfUnmet(const absl::Status& status);
   // The variant's class names, read once and cached; empty if it has none.
   std::vector<std::string> LabelsOf(const v1::VariantRecord& record);
 

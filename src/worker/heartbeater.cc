@@ -98,6 +98,7 @@ infaas::internal::HeartbeatRequest Heartbeater::BuildRequest() {
   request.set_cpu_utilization(internal::CpuUtilization(last_cpu_, cpu));
   last_cpu_ = cpu;
   request.set_free_memory_bytes(internal::ReadFreeMemoryBytes().value_or(0));
+  request.set_total_memory_bytes(internal::ReadTotalMemoryBytes().value_or(0));
   for (infaas::internal::VariantLoad& load : variants_->Loads()) {
     *request.add_variants() = std::move(load);
   }

@@ -90,7 +90,8 @@ absl::Status TestCluster::RegisterZoo(const std::vector<std::string>& models) {
 }
 
 absl::Status TestCluster::StartMaster() {
-  std::vector<std::string> args = {(BinaryDir() / "bin/infaas-master").string(),
+  // HTTP and metrics on free ports: tests and clusters run side by side.
+  std::vector<std::string> argv = {(BinaryDir() / "bin/infaas-master").string(),
                                    "--listen",
                                    master_address_,
                                    "--store",
@@ -102,12 +103,24 @@ absl::Status TestCluster::StartMaster() {
                                    "--dead-after-ms",
                                    "1000",
                                    "--log-dir",
-                                   (dir_ / "logs").string()};
-  args.insert(args.end(), options_.master_args.begin(), options_.master_args.end());
-  ASSIGN_OR_RETURN(master_, ChildProcess::Start(args, dir_ / "logs/master.log"));
-  ASSIGN_OR_RETURN(std::string line, master_->ReadLine(absl::Seconds(30)));
-  if (!absl::StartsWith(line, "infaas-master listening on ")) {
-    return absl::InternalError(absl::StrCat("unexpected master output: ", line));
+                                   (dir_ / "logs").string(),
+                                   "--http-port",
+                                   "0",
+                                   "--metrics-port",
+                                   "0"};
+  argv.insert(argv.end(), options_.master_flags.begin(), options_.master_flags.end());
+  ASSIGN_OR_RETURN(master_, ChildProcess::Start(argv, dir_ / "logs/master.log"));
+  for (auto [prefix, address] :
+       {std::pair<std::string, std::string*>("infaas-master listening on ", nullptr),
+        std::pair<std::string, std::string*>("infaas-master http listening on ", &http_address_),
+        std::pair<std::string, std::string*>("infaas-master metrics listening on ",
+                                             &metrics_address_)}) {
+    ASSIGN_OR_RETURN(std::string line, master_->ReadLine(absl::Seconds(30)));
+    if (!absl::StartsWith(line, prefix)) {
+      return absl::InternalError(
+          absl::StrCat("expected \"", prefix, "...\" from the master, got: ", line));
+    }
+    if (address != nullptr) *address = line.substr(prefix.size());
   }
   return absl::OkStatus();
 }

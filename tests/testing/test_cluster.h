@@ -2,7 +2,8 @@
 
 // A real single-machine INFaaS for integration tests: zoo models registered
 // with `infaas profile` into a fresh store (SQLite file or a real Redis),
-// an `infaas-master` on a free loopback port and N `infaas-worker`s, all as
+// an `infaas-master` on free loopback ports (gRPC, HTTP, metrics) and N
+// `infaas-worker`s, all as
 // child processes of the test. Logs go to <dir>/logs/.
 //
 //   ASSIGN_OR_RETURN(auto cluster, TestCluster::Start({.workers = 2}));
@@ -26,8 +27,8 @@ struct TestClusterOptions {
   int workers = 2;
   bool redis = false;  // else SQLite
   std::vector<std::string> zoo_models = {"linear", "lenet5", "vgg_mini"};
-  // Extra infaas-master flags, e.g. {"--max-workers", "3"}.
-  std::vector<std::string> master_args = {};
+  // More infaas-master flags, e.g. {"--http-max-body-bytes", "100000"}.
+  std::vector<std::string> master_flags = {};
   // Each worker's --cores; 0 leaves the default (all of the machine's).
   int worker_cores = 0;
 };
@@ -39,7 +40,10 @@ class TestCluster {
 
   v1::Infaas::Stub* api() { return api_.get(); }
   const std::string& master_address() const { return master_address_; }
-  // The cluster's folder: store, models/, logs/.
+  // HOST:PORT of the master's HTTP and metrics ports (free ports it picked).
+  const std::string& http_address() const { return http_address_; }
+  const std::string& metrics_address() const { return metrics_address_; }
+  // The test's folder: logs/, models/ (the repository), the store.
   const std::filesystem::path& dir() const { return dir_; }
 
   // The master's GetClusterStatus.
@@ -68,6 +72,8 @@ class TestCluster {
   std::string store_url_;
   int master_port_ = 0;
   std::string master_address_;
+  std::string http_address_;
+  std::string metrics_address_;
   std::unique_ptr<store::testing::RedisServer> redis_;
   std::unique_ptr<ChildProcess> master_;
   std::vector<std::unique_ptr<ChildProcess>> workers_;

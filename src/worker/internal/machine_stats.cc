@@ -16,19 +16,24 @@
 
 namespace infaas::worker::internal {
 
-absl::StatusOr<int64_t> ParseMemAvailable(absl::string_view text) {
+absl::StatusOr<int64_t> ParseMeminfoBytes(absl::string_view text, absl::string_view field) {
+  const std::string prefix = absl::StrCat(field, ":");
   for (absl::string_view line : absl::StrSplit(text, '\n')) {
-    if (!absl::ConsumePrefix(&line, "MemAvailable:")) continue;
+    if (!absl::ConsumePrefix(&line, prefix)) continue;
     std::vector<absl::string_view> fields = absl::StrSplit(line, ' ', absl::SkipEmpty());
     int64_t kib = 0;
     if (fields.empty() || !absl::SimpleAtoi(fields[0], &kib) ||
         (fields.size() > 1 && fields[1] != "kB")) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("/proc/meminfo: cannot parse MemAvailable:", line));
+      return absl::InvalidArgumentError(absl::StrCat("/proc/meminfo: cannot parse ", prefix, line));
     }
     return kib * 1024;
   }
-  return absl::NotFoundError("/proc/meminfo has no MemAvailable line (Linux 3.14 or later has)");
+  return absl::NotFoundError(
+      absl::StrCat("/proc/meminfo has no ", field, " line (Linux 3.14 or later has MemAvailable)"));
+}
+
+absl::StatusOr<int64_t> ParseMemAvailable(absl::string_view text) {
+  return ParseMeminfoBytes(text, "MemAvailable");
 }
 
 double CpuUtilization(const CpuTimes& before, const CpuTimes& after) {
@@ -55,6 +60,11 @@ CpuTimes ReadProcessCpuTimes(int cores) {
 absl::StatusOr<int64_t> ReadFreeMemoryBytes() {
   ASSIGN_OR_RETURN(std::string text, ReadFile("/proc/meminfo"));
   return ParseMemAvailable(text);
+}
+
+absl::StatusOr<int64_t> ReadTotalMemoryBytes() {
+  ASSIGN_OR_RETURN(std::string text, ReadFile("/proc/meminfo"));
+  return ParseMeminfoBytes(text, "MemTotal");
 }
 
 }  // namespace infaas::worker::internal

@@ -2,8 +2,8 @@
 
 // What a worker reports about its resources: the CPU time this process used
 // as a share of the cores it offers (several workers may share a machine,
-// each offering some of its cores), and the machine's memory available to new
-// work (MemAvailable in /proc/meminfo).
+// each offering some of its cores), and the machine's memory: available to new
+// work (MemAvailable in /proc/meminfo) and in all (MemTotal).
 //
 //   CpuTimes before = ReadProcessCpuTimes(/*cores=*/2);
 //   ... later ...
@@ -32,6 +32,10 @@ struct CpuTimes {
 // the line is missing; InvalidArgument when it does not parse.
 absl::StatusOr<int64_t> ParseMemAvailable(absl::string_view text);
 
+// Parses the line "<field>: N kB" of /proc/meminfo into bytes; errors as
+// ParseMemAvailable's.
+absl::StatusOr<int64_t> ParseMeminfoBytes(absl::string_view text, absl::string_view field);
+
 // Share of CPU time spent busy between two readings, in [0, 1]; 0 when no
 // time passed between them.
 double CpuUtilization(const CpuTimes& before, const CpuTimes& after);
@@ -42,5 +46,6 @@ CpuTimes ReadProcessCpuTimes(int cores);
 
 // Reads /proc/meminfo.
 absl::StatusOr<int64_t> ReadFreeMemoryBytes();
+absl::StatusOr<int64_t> ReadTotalMemoryBytes();
 
 }  // namespace infaas::worker::internal

@@ -1,5 +1,6 @@
 #include "worker/internal/machine_stats.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 namespace infaas::worker::internal {
@@ -30,6 +31,17 @@ TEST(MachineStatsTest, CountsThisProcessCpuTimeAgainstTheCoresOffered) {
   const double busy = CpuUtilization(before, after);
   EXPECT_GT(busy, 0.0);
   EXPECT_LE(busy, 0.5 + 0.01);  // one thread cannot use more than one of two cores
+}
+
+TEST(MachineStatsTest, ReadsAnyMeminfoFieldAndNamesItWhenMissing) {
+  absl::StatusOr<int64_t> total =
+      ParseMeminfoBytes("MemTotal:  16000 kB\nMemFree: 100 kB\n", "MemTotal");
+  ASSERT_TRUE(total.ok()) << total.status();
+  EXPECT_EQ(*total, 16000 * 1024);
+  absl::StatusOr<int64_t> missing = ParseMeminfoBytes("MemFree: 100 kB\n", "MemTotal");
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(missing.status().message()), ::testing::HasSubstr("MemTotal"));
+  EXPECT_GT(ReadTotalMemoryBytes().value_or(0), 0);
 }
 
 TEST(MachineStatsTest, ReadsThisMachinesFreeMemory) {

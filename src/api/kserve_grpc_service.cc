@@ -1,0 +1,76 @@
+#include "api/kserve_grpc_service.h"
+
+#include "common/grpc_status.h"
+
+namespace infaas::api {
+namespace {
+
+grpc::ServerUnaryReactor* Finish(grpc::CallbackServerContext* context, const absl::Status& s) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(s));
+  return reactor;
+}
+
+absl::Time DeadlineOf(const grpc::CallbackServerContext& context) {
+  if (context.deadline() == std::chrono::system_clock::time_point::max()) {
+    return absl::InfiniteFuture();
+  }
+  return absl::FromChrono(context.deadline());
+}
+
+}  // namespace
+
+KServeGrpcService::KServeGrpcService(kserve::InferenceFrontend* frontend, Clock* clock)
+    : frontend_(frontend), clock_(clock) {}
+
+grpc::ServerUnaryReactor* KServeGrpcService::ServerLive(grpc::CallbackServerContext* context,
+                                                        const inference::ServerLiveRequest*,
+                                                        inference::ServerLiveResponse* response) {
+  response->set_live(true);
+  return Finish(context, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* KServeGrpcService::ServerReady(grpc::CallbackServerContext* context,
+                                                         const inference::ServerReadyRequest*,
+                                                         inference::ServerReadyResponse* response) {
+  response->set_ready(frontend_->ServerReady().ok());
+  return Finish(context, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* KServeGrpcService::ModelReady(grpc::CallbackServerContext* context,
+                                                        const inference::ModelReadyRequest* request,
+                                                        inference::ModelReadyResponse* response) {
+  const absl::Status s = frontend_->ModelReady(request->name(), request->version());
+  response->set_ready(s.ok());
+  return Finish(context, absl::IsUnavailable(s) ? absl::OkStatus() : s);
+}
+
+grpc::ServerUnaryReactor* KServeGrpcService::ServerMetadata(
+    grpc::CallbackServerContext* context, const inference::ServerMetadataRequest*,
+    inference::ServerMetadataResponse* response) {
+  *response = frontend_->ServerMetadata();
+  return Finish(context, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* KServeGrpcService::ModelMetadata(
+    grpc::CallbackServerContext* context, const inference::ModelMetadataRequest* request,
+    inference::ModelMetadataResponse* response) {
+  absl::StatusOr<inference::ModelMetadataResponse> m =
+      frontend_->ModelMetadata(request->name(), request->version());
+  if (m.ok()) *response = *std::move(m);
+  return Finish(context, m.status());
+}
+
+grpc::ServerUnaryReactor* KServeGrpcService::ModelInfer(grpc::CallbackServerContext* context,
+                                                        const inference::ModelInferRequest* request,
+                                                        inference::ModelInferResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  frontend_->Infer(*request, DeadlineOf(*context), request->raw_input_contents_size() > 0,
+                   [reactor, response](absl::StatusOr<inference::ModelInferResponse> r) {
+                     if (r.ok()) *response = *std::move(r);
+                     reactor->Finish(ToGrpcStatus(r.status()));
+                   });
+  return reactor;
+}
+
+}  // namespace infaas::api

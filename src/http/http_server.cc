@@ -1,0 +1,88 @@
+#include "http/http_server.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include "absl/strings/str_cat.h"
+#include "http/http_status.h"
+
+namespace infaas::http {
+namespace {
+
+// What went wrong when a request reached no handler or the transport
+// refused it; handlers set their own bodies.
+std::string DescribeStatus(const httplib::Request& req, int status, size_t max_body_bytes) {
+  switch (status) {
+    case 404:
+      return absl::StrCat("no endpoint ", req.method, " ", req.path,
+                          "; see docs/http-api.md for the endpoints");
+    case 413:
+      return absl::StrCat("the request body exceeds the limit of ", max_body_bytes,
+                          " bytes (infaas-master --http-max-body-bytes); send fewer inputs per "
+                          "request");
+    case 400:
+      return absl::StrCat("the request to ", req.method, " ", req.path,
+                          " could not be read; a POST needs a body with a Content-Length header "
+                          "(an empty one is fine: curl -d '')");
+    default:
+      return absl::StrCat("HTTP ", status, " for ", req.method, " ", req.path);
+  }
+}
+
+}  // namespace
+
+HttpServer::HttpServer(HttpServerOptions options)
+    : options_(options), server_(std::make_unique<httplib::Server>()) {
+  const size_t max_body = options_.max_body_bytes;
+  const int threads = options_.threads;
+  server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  server_->set_payload_max_length(max_body);
+  server_->set_keep_alive_max_count(1 << 20);
+  // httplib's default also sets SO_REUSEPORT, which would let a second
+  // master share this port silently. TCP_NODELAY (inherited by accepted
+  // connections): httplib writes headers and body separately, and Nagle's
+  // algorithm against the client's delayed ACK would add ~40 ms per answer.
+  server_->set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    ::setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof(yes));
+  });
+  server_->set_error_handler(httplib::Server::HandlerWithResponse(
+      [max_body](const httplib::Request& req, httplib::Response& res) {
+        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        res.set_content(ErrorBody(DescribeStatus(req, res.status, max_body)), kJsonType);
+        return httplib::Server::HandlerResponse::Handled;
+      }));
+}
+
+HttpServer::~HttpServer() { Stop(); }
+
+absl::StatusOr<int> HttpServer::Start(const std::string& host, int port) {
+  int bound = port;
+  if (port == 0) {
+    bound = server_->bind_to_any_port(host);
+  } else if (!server_->bind_to_port(host, port)) {
+    bound = -1;
+  }
+  if (bound <= 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen for HTTP on ", host, ":", port, "; is the port taken?"));
+  }
+  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  return bound;
+}
+
+void HttpServer::Stop() {
+  if (!thread_.joinable()) return;
+  server_->stop();
+  thread_.join();
+}
+
+void AddMetricsRoute(httplib::Server* server, metrics::MetricsRegistry* registry) {
+  server->Get("/metrics", [registry](const httplib::Request&, httplib::Response& res) {
+    res.set_content(registry->TextExposition(), "text/plain; version=0.0.4; charset=utf-8");
+  });
+}
+
+}  // namespace infaas::http

@@ -1,0 +1,55 @@
+#pragma once
+
+// HttpServer: one cpp-httplib server on its own port and thread, set up the
+// way INFaaS needs: a port already taken fails to bind (no SO_REUSEPORT
+// sharing), bodies over the size limit are refused with 413, every error
+// carries {"error": "..."}, connections are kept alive, and a fixed pool
+// of threads handles requests (each waits for its own answer).
+//
+//   HttpServer http({.max_body_bytes = 64 << 20, .threads = 16});
+//   AddKServeRoutes(http.routes(), &frontend);
+//   ASSIGN_OR_RETURN(int port, http.Start("127.0.0.1", 8000));   // 0: any free port
+//   ...
+//   http.Stop();   // also on destruction
+//
+// Add routes before Start(). Start/Stop from one thread; handlers run on
+// the pool.
+
+#include <httplib.h>
+
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "metrics/registry.h"
+
+namespace infaas::http {
+
+struct HttpServerOptions {
+  size_t max_body_bytes = 64 << 20;  // larger bodies get 413
+  int threads = 16;                  // requests handled at once
+};
+
+class HttpServer {
+ public:
+  explicit HttpServer(HttpServerOptions options = {});
+  ~HttpServer();
+
+  httplib::Server* routes() { return server_.get(); }
+
+  // Binds host:port (port 0: any free one) and starts serving; returns the
+  // port. UNAVAILABLE when the port cannot be bound.
+  absl::StatusOr<int> Start(const std::string& host, int port);
+  void Stop();
+
+ private:
+  const HttpServerOptions options_;
+  std::unique_ptr<httplib::Server> server_;
+  std::thread thread_;
+};
+
+// GET /metrics: `registry` in the Prometheus text format.
+void AddMetricsRoute(httplib::Server* server, metrics::MetricsRegistry* registry);
+
+}  // namespace infaas::http

@@ -1,0 +1,104 @@
+#include "http/infaas_routes.h"
+
+#include <google/protobuf/util/json_util.h>
+
+#include "absl/strings/str_cat.h"
+#include "common/grpc_status.h"
+#include "http/http_status.h"
+
+namespace infaas::http {
+namespace {
+
+using Stub = v1::Infaas::StubInterface;
+
+void SendError(httplib::Response& res, const absl::Status& status) {
+  res.status = HttpStatusOf(status.code());
+  res.set_content(ErrorBody(status.message()), kJsonType);
+}
+
+void SendMessage(httplib::Response& res, const google::protobuf::Message& message) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  options.always_print_primitive_fields = true;
+  std::string out;
+  if (auto s = google::protobuf::util::MessageToJsonString(message, &out, options); !s.ok()) {
+    return SendError(res, absl::InternalError(absl::StrCat("cannot write JSON: ", s.ToString())));
+  }
+  res.status = 200;
+  res.set_content(out, kJsonType);
+}
+
+// Fills `message` from a JSON body (an empty body leaves it as is).
+absl::Status ParseBody(const httplib::Request& req, google::protobuf::Message* message) {
+  if (req.body.empty()) return absl::OkStatus();
+  auto s = google::protobuf::util::JsonStringToMessage(req.body, message);
+  if (s.ok()) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      "the body is not a valid ", message->GetDescriptor()->name(), " in JSON: ", s.ToString()));
+}
+
+// A unary call: body (or `prepare`) -> request -> stub -> JSON reply.
+template <typename Request, typename Response>
+httplib::Server::Handler Unary(
+    std::shared_ptr<Stub> stub,
+    grpc::Status (Stub::*call)(grpc::ClientContext*, const Request&, Response*),
+    std::function<void(const httplib::Request&, Request*)> prepare = nullptr) {
+  return [stub, call, prepare](const httplib::Request& req, httplib::Response& res) {
+    Request request;
+    if (absl::Status s = ParseBody(req, &request); !s.ok()) return SendError(res, s);
+    if (prepare) prepare(req, &request);
+    grpc::ClientContext context;
+    Response response;
+    const grpc::Status s = ((*stub).*call)(&context, request, &response);
+    if (!s.ok()) return SendError(res, FromGrpcStatus(s));
+    SendMessage(res, response);
+  };
+}
+
+void Register(Stub* stub, const httplib::Request& req, httplib::Response& res) {
+  v1::RegisterModelRequest request;
+  if (absl::Status s = ParseBody(req, &request); !s.ok()) return SendError(res, s);
+  grpc::ClientContext context;
+  std::unique_ptr<grpc::ClientReaderInterface<v1::RegisterModelProgress>> reader =
+      stub->RegisterModel(&context, request);
+  v1::RegisterModelProgress progress, last;
+  while (reader->Read(&progress)) last = progress;
+  const grpc::Status s = reader->Finish();
+  if (!s.ok()) return SendError(res, FromGrpcStatus(s));
+  SendMessage(res, last);
+}
+
+}  // namespace
+
+void AddInfaasRoutes(httplib::Server* server, std::shared_ptr<Stub> stub) {
+  server->Post("/v1/models", [stub](const httplib::Request& req, httplib::Response& res) {
+    Register(stub.get(), req, res);
+  });
+  server->Get("/v1/architectures",
+              Unary(stub, &Stub::ListArchitectures,
+                    std::function<void(const httplib::Request&, v1::ListArchitecturesRequest*)>(
+                        [](const httplib::Request& req, v1::ListArchitecturesRequest* r) {
+                          if (req.has_param("task")) r->set_task(req.get_param_value("task"));
+                          if (req.has_param("dataset")) {
+                            r->set_dataset(req.get_param_value("dataset"));
+                          }
+                        })));
+  server->Get(R"(/v1/architectures/([^/]+))",
+              Unary(stub, &Stub::GetModelInfo,
+                    std::function<void(const httplib::Request&, v1::GetModelInfoRequest*)>(
+                        [](const httplib::Request& req, v1::GetModelInfoRequest* r) {
+                          r->set_architecture(req.matches[1].str());
+                        })));
+  server->Post("/v1/query", Unary(stub, &Stub::QueryOnline));
+  server->Post("/v1/offline-jobs", Unary(stub, &Stub::SubmitOfflineJob));
+  server->Get("/v1/offline-jobs", Unary(stub, &Stub::ListOfflineJobs));
+  const std::function<void(const httplib::Request&, v1::GetOfflineJobRequest*)> job_id =
+      [](const httplib::Request& req, v1::GetOfflineJobRequest* r) {
+        r->set_job_id(req.matches[1].str());
+      };
+  server->Get(R"(/v1/offline-jobs/([^/]+))", Unary(stub, &Stub::GetOfflineJob, job_id));
+  server->Post(R"(/v1/offline-jobs/([^/]+)/cancel)", Unary(stub, &Stub::CancelOfflineJob, job_id));
+  server->Get("/v1/cluster", Unary(stub, &Stub::GetClusterStatus));
+}
+
+}  // namespace infaas::http

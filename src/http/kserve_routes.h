@@ -1,0 +1,35 @@
+#pragma once
+
+// The Open Inference Protocol's HTTP/REST endpoints (KServe v2), with the
+// binary tensor data, model repository and statistics extensions, as routes
+// on an httplib::Server, over kserve::InferenceFrontend:
+//
+//   GET  /v2/health/live                    200
+//   GET  /v2/health/ready                   200, or 400 {"error": why not}
+//   GET  /v2                                server metadata
+//   GET  /v2/models/{name}[/versions/{v}]   model metadata
+//   GET  /v2/models/{name}[/versions/{v}]/ready
+//   POST /v2/models/{name}[/versions/{v}]/infer
+//   GET  /v2/models/{name}[/versions/{v}]/stats
+//   POST /v2/repository/index               body {"ready": bool} optional
+//   POST /v2/repository/models/{name}/load  pins a variant (loads it)
+//   POST /v2/repository/models/{name}/unload
+//
+// {name} is a variant, an architecture or a family "task/dataset" (the
+// slash may be sent as is or as %2F). Errors: the status from
+// http_status.h and {"error": "..."}. docs/http-api.md has the bodies.
+//
+//   httplib::Server server;
+//   AddKServeRoutes(&server, &frontend);
+//
+// Handlers run on the server's threads and wait for their answer there.
+
+#include <httplib.h>
+
+#include "kserve/frontend.h"
+
+namespace infaas::http {
+
+void AddKServeRoutes(httplib::Server* server, kserve::InferenceFrontend* frontend);
+
+}  // namespace infaas::http
