@@ -114,7 +114,9 @@ int Serve(const Flags& flags, sigset_t* stop_signals) {
                   serving_metrics.autoscaler_actions()
                       .With({autoscaler::KindName(action.kind), action.variant})
                       .Increment();
-                }},
+                },
+            .pinned =
+                [&frontend](const std::string& variant) { return frontend.IsPinned(variant); }},
         *std::move(policy),
         autoscaler::Autoscaler::Options{.period = absl::Milliseconds(flags.scale_period_ms),
                                         .max_workers = flags.max_workers});

@@ -179,6 +179,9 @@ void Autoscaler::Execute(const ScalingAction& action, const controller::ClusterS
   }
   const v1::VariantRecord* record = catalogue.Find(action.variant);
   if (worker == nullptr || record == nullptr) return;
+  const std::string& leaving = action.kind == Kind::kReplace ? action.replaces : action.variant;
+  const bool removes = action.kind == Kind::kReplace || action.instances == 0;
+  if (removes && deps_.pinned && deps_.pinned(leaving)) return;
   Record(action, now);
   if (action.kind == Kind::kSetInstances) {
     SetInstances(*worker, *record, action.instances, worker->Find(action.variant));

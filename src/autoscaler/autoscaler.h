@@ -4,6 +4,8 @@
 // snapshot (kept in a short history), reads the demand the router saw, asks
 // the scaling policy what to do, and carries the actions out:
 //
+// Pinned variants (Dependencies::pinned) are never unloaded nor replaced.
+//
 //   kSetInstances  more: LoadVariant with the new count (LoadCoordinator);
 //                  fewer: UnloadVariant keeping the count (the worker drains
 //                  the instances it drops: no query is lost);
@@ -63,6 +65,9 @@ class Autoscaler {
     Clock* clock = Clock::Real();
     // Told of each action taken (e.g. to count it in the metrics); may be empty.
     std::function<void(const ScalingAction&)> on_action{};
+    // Variants a user pinned (the repository extension's load): never
+    // unloaded from a worker nor replaced; may be empty.
+    std::function<bool(const std::string& variant)> pinned{};
   };
   struct Options {
     absl::Duration period = absl::Seconds(1);

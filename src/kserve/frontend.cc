@@ -137,6 +137,11 @@ void InferenceFrontend::Load(const std::string& name, Done done) {
                             decision.selection->worker_address, std::move(done));
 }
 
+bool InferenceFrontend::IsPinned(const std::string& variant) {
+  absl::MutexLock lock(&mu_);
+  return pinned_.contains(variant);
+}
+
 void InferenceFrontend::Unload(const std::string& name, Done done) {
   if (absl::Status s = CheckIsVariant(name, deps_.catalogue->Get()); !s.ok()) return done(s);
   {

@@ -96,6 +96,9 @@ class InferenceFrontend {
   // INVALID_ARGUMENT unless `name` is a variant; the load's error otherwise.
   void Load(const std::string& name, Done done);
   void Unload(const std::string& name, Done done);
+  // Whether `variant` was pinned by Load and not released (the autoscaler
+  // never unloads a pinned variant).
+  bool IsPinned(const std::string& variant);
 
   // The variants `name` covers (one for a variant), each with its figures,
   // plus `name` itself when it is not a variant and failed queries were
