@@ -3,7 +3,8 @@
 # builds, starts a single-machine INFaaS (a master and two workers,
 # SQLite store) that registers and profiles the shipped model zoo, then
 # shows the three model-less query forms and how the choice follows the
-# requirements. INFaaS keeps running afterwards: `build/bin/infaas down`
+# requirements, then plays a load step with infaas-bench while the master
+# autoscales. INFaaS keeps running afterwards: `build/bin/infaas down`
 # stops it.
 #
 # State lives in $INFAAS_HOME (default ./.infaas).
@@ -12,7 +13,7 @@ cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
 cmake --preset release >/dev/null
-cmake --build --preset release --target infaas infaas-master infaas-worker
+cmake --build --preset release --target infaas infaas-master infaas-worker infaas-bench
 
 infaas=build/bin/infaas
 samples=models/zoo/samples
@@ -45,6 +46,15 @@ echo "#    ... a strict accuracy an accurate one ..."
 show query -t classification -D fashion-mnist -A 93 -l 50 -i "$samples/dress_0013.png"
 echo "#    ... and an impossible pair the nearest feasible alternatives"
 show query -t classification -D fashion-mnist -A 93 -l 0.001 -i "$samples/dress_0013.png"
+show status
+echo
+echo "# 4. demand moves: an open-loop step from 20 to 150 queries/s of 8 images and back;"
+echo "#    the master adds instances (and, when they fit nowhere, workers), then removes them"
+images=()
+for f in "$samples"/*.png; do images+=(-i "$f"); done
+echo "\$ infaas-bench -a resnet_mini -l 50 (8 images) --schedule 20qps:10s,150qps:20s,20qps:10s"
+build/bin/infaas-bench -a resnet_mini -l 50 "${images[@]:0:16}" \
+  --schedule 20qps:10s,150qps:20s,20qps:10s --interval 10s || true
 show status
 echo
 echo "INFaaS keeps running (state in ${INFAAS_HOME:-.infaas}); stop it with: $infaas down"
