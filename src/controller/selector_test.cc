@@ -6,49 +6,18 @@
 #include <cmath>
 #include <utility>
 
+#include "controller/testing/variant_records.h"
+
 namespace infaas::controller {
 namespace {
 
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 
-constexpr int64_t kMiB = int64_t{1} << 20;
+using testing::kMiB;
+using testing::VariantSpec;
 
-struct VariantSpec {
-  std::string name;
-  std::string architecture = "lenet5";
-  int threads = 1;
-  int max_batch = 1;
-  std::vector<std::pair<int, double>> latency = {{1, 1.0}};  // batch -> median ms
-  double accuracy = 90;
-  double load_ms = 100;
-  int64_t memory_bytes = 64 * kMiB;
-  std::vector<int64_t> dims = {1, 28, 28};
-};
-
-v1::VariantRecord Variant(const VariantSpec& spec) {
-  v1::VariantRecord r;
-  v1::ModelConfig* c = r.mutable_config();
-  c->set_name(spec.name);
-  c->set_task("classification");
-  c->set_dataset("fashion-mnist");
-  c->set_architecture(spec.architecture);
-  c->set_max_batch_size(spec.max_batch);
-  c->set_cpu_threads(spec.threads);
-  for (int64_t d : spec.dims) c->mutable_input()->add_dims(d);
-  v1::VariantProfile* p = r.mutable_profile();
-  p->set_variant(spec.name);
-  p->set_load_latency_ms(spec.load_ms);
-  p->set_peak_memory_bytes(spec.memory_bytes);
-  p->set_accuracy_percent(spec.accuracy);
-  for (const auto& [batch, ms] : spec.latency) {
-    v1::BatchLatency* l = p->add_latency();
-    l->set_batch_size(batch);
-    l->set_median_ms(ms);
-    l->set_p99_ms(ms * 1.5);
-  }
-  return r;
-}
+v1::VariantRecord Variant(const VariantSpec& spec) { return testing::MakeVariant(spec); }
 
 // Costs (threads x batch-1 latency): mlp 0.5, lenet5 onnx 2, lenet5
 // torchscript 4, resnet_mini 6.2 core-ms.

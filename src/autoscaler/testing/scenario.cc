@@ -4,31 +4,6 @@
 
 namespace infaas::autoscaler::testing {
 
-v1::VariantRecord MakeVariant(const VariantSpec& spec) {
-  v1::VariantRecord r;
-  v1::ModelConfig* c = r.mutable_config();
-  c->set_name(spec.name);
-  c->set_task("classification");
-  c->set_dataset("fashion-mnist");
-  c->set_architecture(spec.architecture);
-  c->set_framework(spec.framework);
-  c->set_max_batch_size(spec.max_batch);
-  c->set_cpu_threads(spec.threads);
-  for (int64_t d : {1, 28, 28}) c->mutable_input()->add_dims(d);
-  v1::VariantProfile* p = r.mutable_profile();
-  p->set_variant(spec.name);
-  p->set_load_latency_ms(spec.load_ms);
-  p->set_peak_memory_bytes(spec.memory_bytes);
-  p->set_accuracy_percent(spec.accuracy);
-  for (const auto& [batch, ms] : spec.latency) {
-    v1::BatchLatency* l = p->add_latency();
-    l->set_batch_size(batch);
-    l->set_median_ms(ms);
-    l->set_p99_ms(ms * 1.5);
-  }
-  return r;
-}
-
 Scenario::Scenario() : now_(absl::FromUnixSeconds(1'000'000)) {}
 
 Scenario& Scenario::AddVariant(const VariantSpec& spec) {

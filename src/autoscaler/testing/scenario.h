@@ -23,24 +23,13 @@
 #include "autoscaler/scaling_policy.h"
 #include "controller/demand_tracker.h"
 #include "controller/selector.h"
+#include "controller/testing/variant_records.h"
 
 namespace infaas::autoscaler::testing {
 
-constexpr int64_t kMiB = int64_t{1} << 20;
-
-struct VariantSpec {
-  std::string name{};
-  std::string architecture = "lenet5";
-  int threads = 1;
-  int max_batch = 1;
-  std::vector<std::pair<int, double>> latency = {{1, 1.0}};  // batch -> median ms
-  double accuracy = 90;
-  double load_ms = 100;
-  int64_t memory_bytes = 64 * kMiB;
-  v1::Framework framework = v1::FRAMEWORK_ONNX;
-};
-
-v1::VariantRecord MakeVariant(const VariantSpec& spec);
+using controller::testing::kMiB;
+using controller::testing::MakeVariant;
+using controller::testing::VariantSpec;
 
 class Scenario {
  public:

@@ -8,22 +8,13 @@
 #include <string>
 
 #include "controller/selector.h"
+#include "controller/testing/variant_records.h"
 
 namespace infaas::kserve {
 
 inline v1::VariantRecord TestVariant(const std::string& name, const std::string& arch) {
-  v1::VariantRecord r;
-  v1::ModelConfig* c = r.mutable_config();
-  c->set_name(name);
-  c->set_architecture(arch);
-  c->set_task("classification");
-  c->set_dataset("fashion-mnist");
-  c->set_framework(v1::FRAMEWORK_TORCHSCRIPT);
-  c->mutable_input()->set_name("input");
-  for (int64_t d : {1, 28, 28}) c->mutable_input()->add_dims(d);
-  c->mutable_output()->set_name("logits");
-  c->mutable_output()->add_dims(10);
-  return r;
+  return controller::testing::MakeVariant(
+      {.name = name, .architecture = arch, .framework = v1::FRAMEWORK_TORCHSCRIPT});
 }
 
 inline std::shared_ptr<const controller::Catalogue> TwoArchitectureCatalogue() {
