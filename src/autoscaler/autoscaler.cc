@@ -214,6 +214,8 @@ void Autoscaler::Unload(const std::string& worker_id, const std::string& address
     absl::MutexLock lock(&mu_);
     if (!unloading_.insert({worker_id, variant}).second) return;  // one at a time
   }
+  // No query should go there from now on.
+  if (keep == 0) deps_.cluster->NoteUnloading(worker_id, variant);
   auto call = std::make_shared<UnloadCall>();
   call->context.set_deadline(absl::ToChronoTime(absl::Now() + kUnloadTimeout));
   call->request.set_variant(variant);
@@ -225,8 +227,7 @@ void Autoscaler::Unload(const std::string& worker_id, const std::string& address
         if (!s.ok()) {
           LogWarning("unload failed",
                      {{"variant", variant}, {"worker", worker_id}, {"error", s.ToString()}});
-        } else if (keep == 0) {
-          deps_.cluster->NoteLoading(worker_id, variant, false);
+          if (keep == 0) deps_.cluster->NoteUnloadFailed(worker_id, variant);
         }
         absl::MutexLock lock(&mu_);
         unloading_.erase({worker_id, variant});

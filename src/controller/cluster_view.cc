@@ -41,8 +41,12 @@ void ClusterView::OnHeartbeat(const internal::HeartbeatRequest& beat, absl::Time
   if (workers_.find(w.id) == workers_.end()) {
     LogInfo("worker joined", {{"worker", w.id}, {"address", w.address}});
   }
-  // A reported variant is no longer "loading".
+  // A reported variant is no longer "loading"; one no longer reported is
+  // done unloading.
   for (const LoadedVariant& v : w.variants) loading_.erase({w.id, v.variant});
+  std::erase_if(unloading_, [&w](const std::pair<std::string, std::string>& u) {
+    return u.first == w.id && w.Find(u.second) == nullptr;
+  });
   workers_[w.id] = std::move(w);
   snapshot_.reset();
 }
@@ -71,10 +75,24 @@ void ClusterView::NoteLoaded(const std::string& worker_id, const std::string& va
 void ClusterView::MarkDead(const std::string& worker_id) {
   absl::MutexLock lock(&mu_);
   draining_.erase(worker_id);
+  std::erase_if(unloading_, [&worker_id](const auto& u) { return u.first == worker_id; });
   if (workers_.erase(worker_id) > 0) {
     LogWarning("worker marked dead", {{"worker", worker_id}, {"reason", "RPC unavailable"}});
     snapshot_.reset();
   }
+}
+
+void ClusterView::NoteUnloading(const std::string& worker_id, const std::string& variant) {
+  absl::MutexLock lock(&mu_);
+  loading_.erase({worker_id, variant});
+  unloading_.insert({worker_id, variant});
+  snapshot_.reset();
+}
+
+void ClusterView::NoteUnloadFailed(const std::string& worker_id, const std::string& variant) {
+  absl::MutexLock lock(&mu_);
+  unloading_.erase({worker_id, variant});
+  snapshot_.reset();
 }
 
 void ClusterView::SetDraining(const std::string& worker_id, bool draining) {
@@ -96,6 +114,7 @@ void ClusterView::ExpireLocked(absl::Time now) {
                   {"silent_ms",
                    absl::StrCat(absl::ToInt64Milliseconds(now - it->second.last_heartbeat))}});
       draining_.erase(it->first);
+      std::erase_if(unloading_, [&it](const auto& u) { return u.first == it->first; });
       it = workers_.erase(it);
       snapshot_.reset();
     } else {
@@ -113,6 +132,10 @@ std::shared_ptr<const ClusterSnapshot> ClusterView::Snapshot(absl::Time now) {
   for (const auto& [id, worker] : workers_) {
     WorkerSnapshot w = worker;
     w.draining = draining_.contains(id);
+    std::erase_if(w.variants, [this, &id](const LoadedVariant& v) {
+      mu_.AssertHeld();
+      return unloading_.contains({id, v.variant});
+    });
     for (const auto& [loading_worker, variant] : loading_) {
       if (loading_worker == id && w.Find(variant) == nullptr) {
         w.variants.push_back(LoadedVariant{.variant = variant, .instances = 0, .loading = true});

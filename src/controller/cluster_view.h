@@ -45,6 +45,13 @@ class ClusterView {
   // reports it, so the selector does not ask for the same load again.
   void NoteLoaded(const std::string& worker_id, const std::string& variant);
 
+  // Hides `variant` on `worker_id` from snapshots from now until a heartbeat
+  // no longer reports it: it is being unloaded (or the worker said it does
+  // not hold it), so no query should go there meanwhile.
+  void NoteUnloading(const std::string& worker_id, const std::string& variant);
+  // The unload failed: the variant shows again.
+  void NoteUnloadFailed(const std::string& worker_id, const std::string& variant);
+
   // Forgets a worker at once (e.g. its RPCs fail with UNAVAILABLE).
   void MarkDead(const std::string& worker_id);
 
@@ -63,6 +70,7 @@ class ClusterView {
   std::map<std::string, WorkerSnapshot> workers_ ABSL_GUARDED_BY(mu_);
   std::set<std::pair<std::string, std::string>> loading_ ABSL_GUARDED_BY(mu_);
   std::set<std::string> draining_ ABSL_GUARDED_BY(mu_);
+  std::set<std::pair<std::string, std::string>> unloading_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<const ClusterSnapshot> snapshot_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -115,5 +115,24 @@ TEST(ClusterViewTest, ADrainingWorkerIsFlaggedUntilItIsReleasedOrGone) {
   EXPECT_FALSE(view.Snapshot(clock.Now())->workers[1].draining);
 }
 
+TEST(ClusterViewTest, AVariantBeingUnloadedIsHiddenUntilAHeartbeatNoLongerReportsIt) {
+  FakeClock clock;
+  ClusterView view(absl::Seconds(2));
+  view.OnHeartbeat(Beat("w1", {"a", "b"}), clock.Now());
+  view.NoteUnloading("w1", "a");
+  EXPECT_EQ(view.Snapshot(clock.Now())->workers[0].Find("a"), nullptr);
+  // Still unloading: the worker reports it, it stays hidden.
+  view.OnHeartbeat(Beat("w1", {"a", "b"}), clock.Now());
+  EXPECT_EQ(view.Snapshot(clock.Now())->workers[0].Find("a"), nullptr);
+  // Gone from the worker; a later load shows again.
+  view.OnHeartbeat(Beat("w1", {"b"}), clock.Now());
+  view.OnHeartbeat(Beat("w1", {"a", "b"}), clock.Now());
+  EXPECT_NE(view.Snapshot(clock.Now())->workers[0].Find("a"), nullptr);
+  // A failed unload shows it again at once.
+  view.NoteUnloading("w1", "b");
+  view.NoteUnloadFailed("w1", "b");
+  EXPECT_NE(view.Snapshot(clock.Now())->workers[0].Find("b"), nullptr);
+}
+
 }  // namespace
 }  // namespace infaas::controller

@@ -142,8 +142,7 @@ void QueryRouter::OnReply(std::shared_ptr<Pending> query, absl::Status status) {
     if (absl::IsUnavailable(status) && !answered_by_worker) {
       deps_.cluster->MarkDead(chosen.worker_id);
     }
-    if (absl::IsNotFound(status))
-      deps_.cluster->NoteLoading(chosen.worker_id, chosen.variant, false);
+    if (absl::IsNotFound(status)) deps_.cluster->NoteUnloading(chosen.worker_id, chosen.variant);
     Place(std::move(query));
     return;
   }
