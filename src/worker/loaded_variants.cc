@@ -215,7 +215,7 @@ void LoadedVariants::UnloadAll() {
 
 void LoadedVariants::Infer(absl::string_view variant,
                            const google::protobuf::RepeatedPtrField<v1::InputTensor>& inputs,
-                           absl::Time deadline, InferDone done) {
+                           absl::Time deadline, InferDone done, Priority priority) {
   std::shared_ptr<const v1::ModelConfig> config;
   std::shared_ptr<VariantInstance> target;
   {
@@ -231,17 +231,24 @@ void LoadedVariants::Infer(absl::string_view variant,
       return;
     }
     config = it->second.config;
-    target =
-        *std::min_element(it->second.instances.begin(), it->second.instances.end(),
-                          [](const auto& a, const auto& b) { return a->pending() < b->pending(); });
+    // Online queries balance online queues; offline ones offline queues,
+    // then prefer the instance with less online work.
+    auto shorter = [priority](const auto& a, const auto& b) {
+      if (priority == Priority::kOnline) return a->pending() < b->pending();
+      return std::pair(a->offline_pending(), a->pending()) <
+             std::pair(b->offline_pending(), b->pending());
+    };
+    target = *std::min_element(it->second.instances.begin(), it->second.instances.end(), shorter);
   }
   absl::StatusOr<backend::Tensor> examples = DecodeInputs(*config, inputs);
   if (!examples.ok()) {
     done(examples.status());
     return;
   }
-  target->Enqueue(
-      {.examples = *std::move(examples), .deadline = deadline, .done = std::move(done)});
+  target->Enqueue({.examples = *std::move(examples),
+                   .deadline = deadline,
+                   .done = std::move(done),
+                   .priority = priority});
 }
 
 absl::StatusOr<InferResult> LoadedVariants::InferAndWait(
@@ -286,15 +293,18 @@ std::vector<infaas::internal::VariantLoad> LoadedVariants::Loads() const {
   for (const Copy& copy : copies) {
     internal::RecentStats::Snapshot recent;
     int pending = 0;
+    int offline_pending = 0;
     for (const auto& instance : copy.instances) {
       recent.Merge(instance->RecentLoad());
       pending += instance->pending();
+      offline_pending += instance->offline_pending();
     }
     infaas::internal::VariantLoad& load = loads.emplace_back();
     load.set_variant(copy.name);
     load.set_instances(static_cast<int32_t>(copy.instances.size()));
     load.set_loading(copy.loading);
     load.set_queue_length(pending);
+    load.set_offline_queue_length(offline_pending);
     load.set_arrival_qps(recent.arrival_qps);
     load.set_served_qps(recent.served_qps);
     load.set_average_batch(recent.AverageBatch());

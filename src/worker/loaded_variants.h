@@ -88,14 +88,14 @@ class LoadedVariants {
   void UnloadAll();
 
   // Decodes `inputs` (an encoded image or raw float32 each) on the calling
-  // thread and queues them as one query on the instance with the fewest
-  // pending queries. `done` runs exactly once: at once for NotFound (variant
-  // not loaded), Unavailable (still loading) or InvalidArgument (an input
-  // that does not decode, naming its index and the variant), else as
-  // VariantInstance::Enqueue describes.
+  // thread and queues them as one query of `priority` on the instance with
+  // the fewest pending queries of that priority. `done` runs exactly once:
+  // at once for NotFound (variant not loaded), Unavailable (still loading)
+  // or InvalidArgument (an input that does not decode, naming its index and
+  // the variant), else as VariantInstance::Enqueue describes.
   void Infer(absl::string_view variant,
              const google::protobuf::RepeatedPtrField<v1::InputTensor>& inputs, absl::Time deadline,
-             InferDone done);
+             InferDone done, Priority priority = Priority::kOnline);
 
   // Infer, waiting for the answer. For tests and tools, not for gRPC threads.
   absl::StatusOr<InferResult> InferAndWait(
@@ -103,8 +103,8 @@ class LoadedVariants {
       absl::Time deadline = absl::InfiniteFuture());
 
   // Per variant loaded or loading (sorted by name): instances, whether a
-  // load is running, pending queries and the recent window's rates, average
-  // batch and latency percentiles.
+  // load is running, pending online and offline queries and the recent
+  // window's online rates, average batch and latency percentiles.
   std::vector<infaas::internal::VariantLoad> Loads() const;
 
   // Names of the variants loaded or loading, sorted.

@@ -71,15 +71,17 @@ grpc::ServerUnaryReactor* WorkerServiceImpl::Infer(grpc::CallbackServerContext* 
                                                    infaas::internal::InferResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   // `request` and `response` live until Finish, which the executor calls.
-  variants_->Infer(request->variant(), request->inputs(), DeadlineOf(*context),
-                   [reactor, response](absl::StatusOr<InferResult> result) {
-                     if (!result.ok()) {
-                       reactor->Finish(ToGrpcStatus(result.status()));
-                       return;
-                     }
-                     FillResponse(*result, response);
-                     reactor->Finish(grpc::Status::OK);
-                   });
+  variants_->Infer(
+      request->variant(), request->inputs(), DeadlineOf(*context),
+      [reactor, response](absl::StatusOr<InferResult> result) {
+        if (!result.ok()) {
+          reactor->Finish(ToGrpcStatus(result.status()));
+          return;
+        }
+        FillResponse(*result, response);
+        reactor->Finish(grpc::Status::OK);
+      },
+      request->offline() ? Priority::kOffline : Priority::kOnline);
   return reactor;
 }
 
