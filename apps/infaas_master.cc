@@ -18,6 +18,7 @@
 #include "cli/local_state.h"
 #include "common/logging.h"
 #include "controller/load_coordinator.h"
+#include "offline/job_runner.h"
 #include "repository/local_model_repository.h"
 
 namespace {
@@ -54,8 +55,11 @@ int Serve(const Flags& flags, sigset_t* stop_signals) {
   controller::LoadCoordinator loads(&clients, &cluster);
   controller::QueryRouter router(
       {&catalogue, &cluster, &clients, &loads, Clock::Real(), (*repo)->root()});
+  auto jobs = offline::JobRunner::Start(
+      {store->get(), &catalogue, &cluster, &clients, &loads, Clock::Real(), (*repo)->root()});
+  if (!jobs.ok()) return Fail(jobs.status());
   api::InfaasService service(
-      {store->get(), repo->get(), &catalogue, &cluster, &router, Clock::Real(), {}});
+      {store->get(), repo->get(), &catalogue, &cluster, &router, Clock::Real(), {}, jobs->get()});
   api::MasterControlService control(&cluster, Clock::Real(),
                                     absl::Milliseconds(flags.heartbeat_ms));
 
@@ -95,6 +99,7 @@ int Serve(const Flags& flags, sigset_t* stop_signals) {
   stopping.Notify();
   reloader.join();
   server->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+  (*jobs)->Stop();  // unfinished jobs resume at the next start
   return 0;
 }
 

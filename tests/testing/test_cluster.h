@@ -43,6 +43,12 @@ class TestCluster {
   // Kills worker `index` with SIGKILL (no goodbye).
   void KillWorker(int index);
 
+  // Starts worker `index` again (after KillWorker), with the same id.
+  absl::Status RestartWorker(int index) { return StartWorker(index); }
+
+  // The cluster's scratch folder (removed with it); tests may add files.
+  const std::filesystem::path& dir() const { return dir_; }
+
   // Waits until the master reports `n` live workers.
   absl::Status AwaitLiveWorkers(int n, absl::Duration timeout);
 
