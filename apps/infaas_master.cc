@@ -55,8 +55,10 @@ int Serve(const Flags& flags, sigset_t* stop_signals) {
   controller::LoadCoordinator loads(&clients, &cluster);
   controller::QueryRouter router(
       {&catalogue, &cluster, &clients, &loads, Clock::Real(), (*repo)->root()});
-  auto jobs = offline::JobRunner::Start(
-      {store->get(), &catalogue, &cluster, &clients, &loads, Clock::Real(), (*repo)->root()});
+  // Offline jobs call workers over their own connections, apart from online queries.
+  controller::WorkerClients offline_clients(/*own_connections=*/true);
+  auto jobs = offline::JobRunner::Start({store->get(), &catalogue, &cluster, &offline_clients,
+                                         &loads, Clock::Real(), (*repo)->root()});
   if (!jobs.ok()) return Fail(jobs.status());
   api::InfaasService service(
       {store->get(), repo->get(), &catalogue, &cluster, &router, Clock::Real(), {}, jobs->get()});

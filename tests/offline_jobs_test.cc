@@ -233,6 +233,7 @@ TEST_F(OfflineJobTest, BadSubmissionsAreRefusedWithTheFix) {
   absl::StatusOr<std::string> same = Submit(in, in, "lenet5");
   EXPECT_EQ(same.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(same.status().message()), HasSubstr("is the input folder"));
+  fs::create_directories(out);
   WriteBytes(out / "old.json", "{}");
   absl::StatusOr<std::string> not_empty = Submit(in, out, "lenet5");
   EXPECT_EQ(not_empty.status().code(), absl::StatusCode::kFailedPrecondition);
@@ -284,7 +285,9 @@ TEST_F(OfflineJobTest, ZZAWorkerKilledMidJobLosesNoInputAndDuplicatesNone) {
   FillWithSamples(in, 100);  // 1200 images
   absl::StatusOr<std::string> id = Submit(in, out, "vgg_mini");
   ASSERT_TRUE(id.ok()) << id.status();
-  AwaitJob(*id, [](const v1::OfflineJob& j) { return j.items_done() >= 100; });
+  const v1::OfflineJob mid =
+      AwaitJob(*id, [](const v1::OfflineJob& j) { return j.items_done() >= 100; });
+  ASSERT_LT(mid.items_done(), 1200) << "the job ended before the worker could be killed";
   cluster_->KillWorker(0);
   const v1::OfflineJob job = AwaitEnd(*id);
   EXPECT_EQ(job.state(), v1::OfflineJob::STATE_DONE) << job.ShortDebugString();
@@ -301,7 +304,9 @@ TEST_F(OfflineJobTest, ZZZAMasterRestartMidJobResumesWithoutRedoingResults) {
   FillWithSamples(in, 100);  // 1200 images
   absl::StatusOr<std::string> id = Submit(in, out, "vgg_mini");
   ASSERT_TRUE(id.ok()) << id.status();
-  AwaitJob(*id, [](const v1::OfflineJob& j) { return j.items_done() >= 100; });
+  const v1::OfflineJob mid =
+      AwaitJob(*id, [](const v1::OfflineJob& j) { return j.items_done() >= 100; });
+  ASSERT_LT(mid.items_done(), 1200) << "the job ended before the master could be restarted";
   ASSERT_TRUE(cluster_->RestartMaster().ok());
   // What the first master wrote, and when.
   std::map<std::string, fs::file_time_type> before;

@@ -30,7 +30,6 @@ std::vector<WorkerSlots> SpareCapacity(const controller::ClusterSnapshot& cluste
     const int running = it == in_flight.end() ? 0 : it->second;
     const double queue = OnlineQueuePerInstance(w);
     if (queue > options.max_online_queue_per_instance) continue;
-    if (running == 0 && w.cpu_utilization > options.max_cpu_utilization) continue;
     const int slots = options.chunks_per_worker - running;
     if (slots <= 0) continue;
     ranked.push_back({&w, queue, slots});

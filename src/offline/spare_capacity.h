@@ -9,18 +9,19 @@
 //     for (int i = 0; i < w.slots; ++i) SendChunk(w.worker_id, w.address);
 //   }
 //
-// A worker has room for offline work unless its online work is heavy:
-//  - more than `max_online_queue_per_instance` online queries wait per
-//    loaded instance (over all its variants), or
-//  - its CPU is busier than `max_cpu_utilization` while none of the job
-//    runner's chunks runs there (the CPU figure includes offline work, so
-//    it only tells online load apart when no offline work is running).
-// A worker with room gets up to `chunks_per_worker` chunks in flight: one
-// running, the next queued behind it so the worker never waits for the
-// master. Offline work yields to online work on the worker itself (see
-// worker/variant_instance.h); this policy keeps chunks away from workers
-// whose online load leaves nothing over. Workers come least loaded first
-// (online queue per instance, then CPU, then id). Thread-safe.
+// A worker has room for offline work unless its online work is heavy: more
+// than `max_online_queue_per_instance` online queries wait per loaded
+// instance (over all its variants). A worker with room gets up to
+// `chunks_per_worker` chunks in flight: one running, the next queued behind
+// it so the worker never waits for the master. Workers come least loaded
+// first (online queue per instance, then CPU, then id).
+//
+// CPU utilisation orders workers but does not gate them: it is machine-wide
+// and includes the offline work itself (and any other process), so it
+// cannot tell online load apart. What keeps offline work from taking CPU
+// that online queries need is the worker itself: offline batches run at
+// the OS's idle priority and yield to online ones (worker/variant_instance.h).
+// Thread-safe.
 
 #include <map>
 #include <string>
@@ -36,8 +37,6 @@ struct SpareCapacityOptions {
   // Online queries waiting or running per loaded instance above which a
   // worker takes no new chunk.
   double max_online_queue_per_instance = 2;
-  // 0..1; see the banner.
-  double max_cpu_utilization = 0.95;
 };
 
 struct WorkerSlots {

@@ -63,6 +63,7 @@ VariantInstance::VariantInstance(std::unique_ptr<backend::Model> model, Options 
       idle_priority_offline_(options.idle_priority_offline),
       queue_(options.queue_capacity),
       offline_queue_(options.queue_capacity),
+      offline_answers_("offline-answers", 1),
       recent_(options.clock) {}
 
 VariantInstance::~VariantInstance() { Close(); }
@@ -125,6 +126,7 @@ void VariantInstance::Close() {
   absl::MutexLock lock(&close_mu_);
   if (executor_.joinable()) executor_.join();
   if (offline_executor_.joinable()) offline_executor_.join();
+  offline_answers_.Shutdown();  // delivers what the offline executor answered
 }
 
 BoundedQueue<VariantInstance::Queued>& VariantInstance::QueueFor(Priority priority) {
@@ -153,6 +155,21 @@ void VariantInstance::EnterModel(Priority priority) {
 void VariantInstance::LeaveModel() {
   absl::MutexLock lock(&gate_mu_);
   offline_running_ = false;
+}
+
+void VariantInstance::Answer(Queued& item, absl::StatusOr<InferResult> result) {
+  if (item.query.priority == Priority::kOnline) {
+    item.query.done(std::move(result));
+    return;
+  }
+  // Not on the idle-priority thread: finishing a call takes locks (gRPC's)
+  // that online calls need, and a low-priority thread preempted while
+  // holding one would stall them.
+  auto done = std::make_shared<InferDone>(std::move(item.query.done));
+  auto answer = std::make_shared<absl::StatusOr<InferResult>>(std::move(result));
+  if (!offline_answers_.Schedule([done, answer] { (*done)(std::move(*answer)); })) {
+    (*done)(std::move(*answer));  // shutting down: answer here
+  }
 }
 
 void VariantInstance::Settle(Priority priority) {
@@ -238,7 +255,7 @@ bool VariantInstance::Admit(Queued& item, std::vector<Queued>* batch, int64_t* e
 
 void VariantInstance::Fail(Queued& item, absl::Status status) {
   Settle(item.query.priority);
-  item.query.done(std::move(status));
+  Answer(item, std::move(status));
 }
 
 void VariantInstance::RunBatch(std::vector<Queued> batch, int64_t examples) {
@@ -290,7 +307,7 @@ void VariantInstance::RunBatch(std::vector<Queued> batch, int64_t examples) {
       offline_served_total_.fetch_add(1);
     }
     Settle(item.query.priority);
-    item.query.done(std::move(result));
+    Answer(item, std::move(result));
   }
 }
 

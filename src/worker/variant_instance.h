@@ -23,9 +23,10 @@
 // and RecentLoad(), which describe the online load the master balances.
 //
 // Owned by LoadedVariants (shared with in-flight Infer calls). Thread-safe:
-// Enqueue from any thread; `done` callbacks run on the executor thread (or
-// on the caller's for errors found at enqueue) and must not block for long,
-// nor call Close() of this instance.
+// Enqueue from any thread; `done` callbacks run on the online executor
+// thread, on a normal-priority thread of the instance for offline queries,
+// or on the caller's for errors found at enqueue; they must not block for
+// long, nor call Close() of this instance.
 
 #include <atomic>
 #include <cstdint>
@@ -44,6 +45,7 @@
 #include "backend/tensor.h"
 #include "common/bounded_queue.h"
 #include "common/clock.h"
+#include "common/thread_pool.h"
 #include "worker/internal/recent_stats.h"
 
 namespace infaas::worker {
@@ -160,6 +162,9 @@ class VariantInstance {
   bool Admit(Queued& item, std::vector<Queued>* batch, int64_t* examples);
   void RunBatch(std::vector<Queued> batch, int64_t examples);
   void Fail(Queued& item, absl::Status status);
+  // Calls the query's `done`: at once for online queries, on the
+  // offline_answers_ thread (normal priority) for offline ones.
+  void Answer(Queued& item, absl::StatusOr<InferResult> result);
   // Counts a query of `priority` as answered (pending counters, the gate).
   void Settle(Priority priority);
   absl::Status UnloadingError() const;
@@ -172,6 +177,7 @@ class VariantInstance {
   const bool idle_priority_offline_;
   BoundedQueue<Queued> queue_;
   BoundedQueue<Queued> offline_queue_;
+  ThreadPool offline_answers_;
   internal::RecentStats recent_;
   std::atomic<bool> closing_{false};
   std::atomic<int> pending_{0};
