@@ -27,14 +27,7 @@ using ::testing::HasSubstr;
 
 constexpr char kSummary[] = "infaas-summary.json";
 
-std::vector<fs::path> Samples() {
-  std::vector<fs::path> samples;
-  for (const auto& e : fs::directory_iterator(TestCluster::SourceDir() / "models/zoo/samples")) {
-    if (e.path().extension() == ".png") samples.push_back(e.path());
-  }
-  std::sort(samples.begin(), samples.end());
-  return samples;
-}
+std::vector<fs::path> Samples() { return SampleImages(); }
 
 // `copies` copies of every sample: <sample stem>_<k>.png.
 void FillWithSamples(const fs::path& folder, int copies) {
@@ -164,6 +157,19 @@ class OfflineJobTest : public ::testing::Test {
 
   v1::OfflineJob AwaitEnd(const std::string& id) { return AwaitJob(id, Ended); }
 
+  // Submits a vgg_mini job over 1200 images and returns its id once 100
+  // are done (and the job is not over).
+  std::string StartLargeJob(const fs::path& in, const fs::path& out) {
+    FillWithSamples(in, 100);
+    absl::StatusOr<std::string> id = Submit(in, out, "vgg_mini");
+    EXPECT_TRUE(id.ok()) << id.status();
+    if (!id.ok()) return "";
+    const v1::OfflineJob mid =
+        AwaitJob(*id, [](const v1::OfflineJob& j) { return j.items_done() >= 100; });
+    EXPECT_LT(mid.items_done(), 1200) << "the job ended before anything could happen to it";
+    return *id;
+  }
+
   static TestCluster* cluster_;
 };
 
@@ -282,14 +288,10 @@ TEST_F(OfflineJobTest, ListsEveryJob) {
 // The last two take a worker and the master down (and bring them back).
 TEST_F(OfflineJobTest, ZZAWorkerKilledMidJobLosesNoInputAndDuplicatesNone) {
   const fs::path in = Folder("kill-in"), out = Folder("kill-out");
-  FillWithSamples(in, 100);  // 1200 images
-  absl::StatusOr<std::string> id = Submit(in, out, "vgg_mini");
-  ASSERT_TRUE(id.ok()) << id.status();
-  const v1::OfflineJob mid =
-      AwaitJob(*id, [](const v1::OfflineJob& j) { return j.items_done() >= 100; });
-  ASSERT_LT(mid.items_done(), 1200) << "the job ended before the worker could be killed";
+  const std::string id = StartLargeJob(in, out);
+  ASSERT_FALSE(id.empty());
   cluster_->KillWorker(0);
-  const v1::OfflineJob job = AwaitEnd(*id);
+  const v1::OfflineJob job = AwaitEnd(id);
   EXPECT_EQ(job.state(), v1::OfflineJob::STATE_DONE) << job.ShortDebugString();
   EXPECT_EQ(job.items_done(), 1200);
   EXPECT_EQ(job.items_failed(), 0);
@@ -301,12 +303,8 @@ TEST_F(OfflineJobTest, ZZAWorkerKilledMidJobLosesNoInputAndDuplicatesNone) {
 
 TEST_F(OfflineJobTest, ZZZAMasterRestartMidJobResumesWithoutRedoingResults) {
   const fs::path in = Folder("restart-in"), out = Folder("restart-out");
-  FillWithSamples(in, 100);  // 1200 images
-  absl::StatusOr<std::string> id = Submit(in, out, "vgg_mini");
-  ASSERT_TRUE(id.ok()) << id.status();
-  const v1::OfflineJob mid =
-      AwaitJob(*id, [](const v1::OfflineJob& j) { return j.items_done() >= 100; });
-  ASSERT_LT(mid.items_done(), 1200) << "the job ended before the master could be restarted";
+  const std::string id = StartLargeJob(in, out);
+  ASSERT_FALSE(id.empty());
   ASSERT_TRUE(cluster_->RestartMaster().ok());
   // What the first master wrote, and when.
   std::map<std::string, fs::file_time_type> before;
@@ -314,7 +312,7 @@ TEST_F(OfflineJobTest, ZZZAMasterRestartMidJobResumesWithoutRedoingResults) {
     before[e.path().filename()] = e.last_write_time();
   ASSERT_FALSE(before.empty());
 
-  const v1::OfflineJob job = AwaitEnd(*id);
+  const v1::OfflineJob job = AwaitEnd(id);
   EXPECT_EQ(job.state(), v1::OfflineJob::STATE_DONE) << job.ShortDebugString();
   EXPECT_EQ(job.items_done(), 1200);
   EXPECT_EQ(ExpectCorrectResultForEveryImage(in, out), 1200);

@@ -87,11 +87,7 @@ struct Pooled {
 
 void FillFolder(const fs::path& folder, int images) {
   fs::create_directories(folder);
-  std::vector<fs::path> samples;
-  for (const auto& e :
-       fs::directory_iterator(testing::TestCluster::SourceDir() / "models/zoo/samples")) {
-    if (e.path().extension() == ".png") samples.push_back(e.path());
-  }
+  const std::vector<fs::path> samples = testing::SampleImages();
   for (int i = 0; i < images; ++i) {
     const fs::path& sample = samples[i % samples.size()];
     fs::create_hard_link(sample,

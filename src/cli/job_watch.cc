@@ -4,6 +4,7 @@
 #include "absl/time/clock.h"
 #include "cli/job_table.h"
 #include "cli/progress_bar.h"
+#include "common/status_macros.h"
 
 namespace infaas::cli {
 namespace {
@@ -18,18 +19,23 @@ bool Ended(v1::OfflineJob::State state) {
 
 }  // namespace
 
+absl::StatusOr<v1::OfflineJob> FetchJob(MasterClient& master, const std::string& job_id) {
+  grpc::ClientContext context;
+  SetDeadline(context, absl::Seconds(10));
+  v1::GetOfflineJobRequest request;
+  request.set_job_id(job_id);
+  v1::OfflineJob job;
+  if (grpc::Status s = master.stub().GetOfflineJob(&context, request, &job); !s.ok()) {
+    return master.CallError(s);
+  }
+  return job;
+}
+
 absl::StatusOr<v1::OfflineJob> FollowJob(MasterClient& master, const std::string& job_id,
                                          absl::Duration poll) {
   ProgressBar bar(job_id);
   while (true) {
-    grpc::ClientContext context;
-    SetDeadline(context, absl::Seconds(10));
-    v1::GetOfflineJobRequest request;
-    request.set_job_id(job_id);
-    v1::OfflineJob job;
-    if (grpc::Status s = master.stub().GetOfflineJob(&context, request, &job); !s.ok()) {
-      return master.CallError(s);
-    }
+    ASSIGN_OR_RETURN(const v1::OfflineJob job, FetchJob(master, job_id));
     const double fraction =
         job.items_total() > 0
             ? static_cast<double>(job.items_done() + job.items_failed()) / job.items_total()

@@ -17,6 +17,9 @@
 
 namespace infaas::cli {
 
+// The job's current record; the call's error as MasterClient::CallError.
+absl::StatusOr<v1::OfflineJob> FetchJob(MasterClient& master, const std::string& job_id);
+
 // The job's record once it is done, failed or cancelled; the call's error
 // (as MasterClient::CallError) if the master cannot be asked.
 absl::StatusOr<v1::OfflineJob> FollowJob(MasterClient& master, const std::string& job_id,

@@ -38,18 +38,8 @@ absl::Status ListJobs(MasterClient& master, const JobsFlags& flags) {
 }
 
 absl::Status ShowJob(MasterClient& master, const JobsFlags& flags, const std::string& id) {
-  v1::OfflineJob job;
-  if (flags.wait) {
-    ASSIGN_OR_RETURN(job, FollowJob(master, id));
-  } else {
-    grpc::ClientContext context;
-    SetDeadline(context, absl::Seconds(10));
-    v1::GetOfflineJobRequest request;
-    request.set_job_id(id);
-    if (grpc::Status s = master.stub().GetOfflineJob(&context, request, &job); !s.ok()) {
-      return master.CallError(s);
-    }
-  }
+  ASSIGN_OR_RETURN(const v1::OfflineJob job,
+                   flags.wait ? FollowJob(master, id) : FetchJob(master, id));
   std::cout << (flags.json ? ToJson(job) : FormatJobDetail(job));
   return absl::OkStatus();
 }

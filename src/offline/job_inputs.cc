@@ -7,6 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 
 namespace infaas::offline {
 namespace {
@@ -46,7 +47,7 @@ std::string OutputNameFor(absl::string_view input_name, bool raw_output) {
                       raw_output ? ".f32" : ".json");
 }
 
-absl::StatusOr<JobInputs> ListJobInputs(const fs::path& folder, bool raw_output) {
+absl::Status CheckInputFolder(const fs::path& folder) {
   std::error_code ec;
   const fs::file_status status = fs::status(folder, ec);
   if (!fs::exists(status)) {
@@ -57,6 +58,12 @@ absl::StatusOr<JobInputs> ListJobInputs(const fs::path& folder, bool raw_output)
     return absl::InvalidArgumentError(absl::StrCat(
         "the input location ", folder.string(), " is not a folder; give a folder of ", kAccepted));
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<JobInputs> ListJobInputs(const fs::path& folder, bool raw_output) {
+  RETURN_IF_ERROR(CheckInputFolder(folder));
+  std::error_code ec;
   std::vector<fs::path> files;
   for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
     const std::string name = it->path().filename().string();

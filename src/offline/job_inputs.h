@@ -55,6 +55,10 @@ absl::StatusOr<InputKind> InputKindOf(absl::string_view file_name);
 // when the job writes raw outputs.
 std::string OutputNameFor(absl::string_view input_name, bool raw_output);
 
+// OK when `folder` exists and is a folder (nothing is listed): NotFound or
+// InvalidArgument naming it otherwise.
+absl::Status CheckInputFolder(const std::filesystem::path& folder);
+
 // Lists `folder` as described above. NotFound when it does not exist,
 // InvalidArgument when it is not a folder, PermissionDenied/Internal when
 // it cannot be read.

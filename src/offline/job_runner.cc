@@ -64,22 +64,6 @@ absl::StatusOr<fs::path> AbsoluteFolder(absl::string_view url, absl::string_view
   return path.lexically_normal();
 }
 
-// Only whether the folder is there: listing a large one is the runner's
-// work, at its low priority, not the submitting RPC's.
-absl::Status CheckInputFolder(const fs::path& input) {
-  std::error_code ec;
-  const fs::file_status status = fs::status(input, ec);
-  if (!fs::exists(status)) {
-    return absl::NotFoundError(absl::StrCat("the input folder ", input.string(),
-                                            " does not exist; give a folder of inputs"));
-  }
-  if (!fs::is_directory(status)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("the input location ", input.string(), " is not a folder; give a folder"));
-  }
-  return absl::OkStatus();
-}
-
 // The output folder must be new or empty: results are never overwritten,
 // and "already there" must mean "done by this job" when a job resumes.
 absl::Status CheckOutputFolder(const fs::path& output, const fs::path& input) {
@@ -153,6 +137,7 @@ void JobRunner::Stop() {
 absl::StatusOr<std::string> JobRunner::Submit(const v1::SubmitOfflineJobRequest& request) {
   ASSIGN_OR_RETURN(const fs::path input, AbsoluteFolder(request.input_url(), "input"));
   ASSIGN_OR_RETURN(const fs::path output, AbsoluteFolder(request.output_url(), "output"));
+  // Listing a large folder is the runner's work, at its low priority.
   RETURN_IF_ERROR(CheckInputFolder(input));
   const absl::Time now = deps_.clock->Now();
   absl::StatusOr<std::string> variant = ChooseOfflineVariant(

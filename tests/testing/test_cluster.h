@@ -74,6 +74,9 @@ class TestCluster {
 // Reads a file's bytes (test helper).
 std::string ReadBytes(const std::filesystem::path& path);
 
+// The zoo's sample images (models/zoo/samples/*.png), sorted.
+std::vector<std::filesystem::path> SampleImages();
+
 // The class index a sample's file name names, from models/zoo/labels.txt.
 int TrueClassOf(const std::filesystem::path& sample);
 
