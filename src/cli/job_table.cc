@@ -87,7 +87,7 @@ std::string FormatJobList(const std::vector<v1::OfflineJob>& jobs) {
                     RateText(job), EtaText(job),
                     job.variants_used().empty() ? "-" : absl::StrJoin(job.variants_used(), ",")});
   }
-  return FormatTextTable(rows, "LL");
+  return FormatTextTable(rows, "LLRRRRRL");
 }
 
 std::string FormatJobDetail(const v1::OfflineJob& job, int max_failures) {
