@@ -10,6 +10,7 @@
 #include "common/logging.h"
 #include "common/model_name.h"
 #include "common/status_macros.h"
+#include "common/thread_priority.h"
 
 namespace infaas::worker {
 namespace {
@@ -105,7 +106,16 @@ absl::StatusOr<std::unique_ptr<LoadedVariants>> LoadedVariants::Create(Options o
   return std::unique_ptr<LoadedVariants>(new LoadedVariants(std::move(options)));
 }
 
-LoadedVariants::LoadedVariants(Options options) : options_(std::move(options)) {}
+LoadedVariants::LoadedVariants(Options options)
+    : options_(std::move(options)), offline_decoder_("offline-decode", 1) {
+  // The pool's one thread runs this first, so all offline decoding is at
+  // idle priority.
+  offline_decoder_.Schedule([] {
+    if (absl::Status s = LowerThisThreadPriority(); !s.ok()) {
+      LogWarning("offline decoding keeps normal priority", {{"error", s.ToString()}});
+    }
+  });
+}
 
 LoadedVariants::~LoadedVariants() { UnloadAll(); }
 
@@ -240,15 +250,33 @@ void LoadedVariants::Infer(absl::string_view variant,
     };
     target = *std::min_element(it->second.instances.begin(), it->second.instances.end(), shorter);
   }
-  absl::StatusOr<backend::Tensor> examples = DecodeInputs(*config, inputs);
+  if (priority == Priority::kOnline) {
+    DecodeAndEnqueue(*config, inputs, deadline, std::move(done), priority, *target);
+    return;
+  }
+  // Offline inputs are decoded at idle priority too, not on the gRPC thread.
+  auto shared_done = std::make_shared<InferDone>(std::move(done));
+  const bool scheduled =
+      offline_decoder_.Schedule([config, target, &inputs, deadline, shared_done] {
+        DecodeAndEnqueue(*config, inputs, deadline, std::move(*shared_done), Priority::kOffline,
+                         *target);
+      });
+  if (!scheduled) (*shared_done)(absl::UnavailableError("the worker is shutting down"));
+}
+
+void LoadedVariants::DecodeAndEnqueue(
+    const v1::ModelConfig& config,
+    const google::protobuf::RepeatedPtrField<v1::InputTensor>& inputs, absl::Time deadline,
+    InferDone done, Priority priority, VariantInstance& target) {
+  absl::StatusOr<backend::Tensor> examples = DecodeInputs(config, inputs);
   if (!examples.ok()) {
     done(examples.status());
     return;
   }
-  target->Enqueue({.examples = *std::move(examples),
-                   .deadline = deadline,
-                   .done = std::move(done),
-                   .priority = priority});
+  target.Enqueue({.examples = *std::move(examples),
+                  .deadline = deadline,
+                  .done = std::move(done),
+                  .priority = priority});
 }
 
 absl::StatusOr<InferResult> LoadedVariants::InferAndWait(

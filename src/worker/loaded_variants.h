@@ -32,6 +32,7 @@
 #include "absl/time/time.h"
 #include "backend/backend.h"
 #include "common/clock.h"
+#include "common/thread_pool.h"
 #include "infaas/internal/worker.pb.h"
 #include "infaas/v1/api.pb.h"
 #include "infaas/v1/catalogue.pb.h"
@@ -92,7 +93,9 @@ class LoadedVariants {
   // the fewest pending queries of that priority. `done` runs exactly once:
   // at once for NotFound (variant not loaded), Unavailable (still loading)
   // or InvalidArgument (an input that does not decode, naming its index and
-  // the variant), else as VariantInstance::Enqueue describes.
+  // the variant), else as VariantInstance::Enqueue describes. Offline
+  // queries are decoded on an idle-priority thread of this object, so
+  // `inputs` must stay valid until `done` runs (a gRPC request does).
   void Infer(absl::string_view variant,
              const google::protobuf::RepeatedPtrField<v1::InputTensor>& inputs, absl::Time deadline,
              InferDone done, Priority priority = Priority::kOnline);
@@ -127,11 +130,17 @@ class LoadedVariants {
   absl::StatusOr<std::vector<std::shared_ptr<VariantInstance>>> LoadInstances(
       const v1::ModelConfig& config, const std::filesystem::path& dir, int count);
   absl::Status NotLoadedError(absl::string_view variant) const;
+  static void DecodeAndEnqueue(const v1::ModelConfig& config,
+                               const google::protobuf::RepeatedPtrField<v1::InputTensor>& inputs,
+                               absl::Time deadline, InferDone done, Priority priority,
+                               VariantInstance& target);
 
   const Options options_;
   mutable absl::Mutex mu_;
   absl::CondVar loaded_cv_;
   absl::flat_hash_map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);
+  // One idle-priority thread that decodes offline queries' inputs.
+  ThreadPool offline_decoder_;
 };
 
 }  // namespace infaas::worker
