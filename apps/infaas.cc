@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
   infaas::cli::AddModinfoCommand(app, &exit_code);
   infaas::cli::AddQueryCommand(app, &exit_code);
   infaas::cli::AddOfflineCommand(app, &exit_code);
+  infaas::cli::AddJobsCommand(app, &exit_code);
   infaas::cli::AddProfileCommand(app, &exit_code);
   infaas::cli::AddCatalogCommand(app, &exit_code);
 

@@ -31,6 +31,7 @@
 #include "http/infaas_routes.h"
 #include "http/kserve_routes.h"
 #include "kserve/frontend.h"
+#include "offline/job_runner.h"
 #include "repository/local_model_repository.h"
 
 namespace {
@@ -121,8 +122,20 @@ int Serve(const Flags& flags, sigset_t* stop_signals) {
         autoscaler::Autoscaler::Options{.period = absl::Milliseconds(flags.scale_period_ms),
                                         .max_workers = flags.max_workers});
   }
-  api::InfaasService service(
-      {store->get(), repo->get(), &catalogue, &cluster, &router, Clock::Real(), {}, scaler.get()});
+  // Offline jobs call workers over their own connections, apart from online queries.
+  controller::WorkerClients offline_clients(/*own_connections=*/true);
+  auto jobs = offline::JobRunner::Start({store->get(), &catalogue, &cluster, &offline_clients,
+                                         &loads, Clock::Real(), (*repo)->root()});
+  if (!jobs.ok()) return Fail(jobs.status());
+  api::InfaasService service({store->get(),
+                              repo->get(),
+                              &catalogue,
+                              &cluster,
+                              &router,
+                              Clock::Real(),
+                              {},
+                              scaler.get(),
+                              jobs->get()});
   api::MasterControlService control(&cluster, Clock::Real(), absl::Milliseconds(flags.heartbeat_ms),
                                     &serving_metrics);
 
@@ -199,6 +212,7 @@ int Serve(const Flags& flags, sigset_t* stop_signals) {
   http_server.Stop();
   metrics_server.Stop();
   server->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+  (*jobs)->Stop();  // unfinished jobs resume at the next start
   // ~LocalProvisioner stops the workers it started; ~Autoscaler first.
   scaler.reset();
   provisioner.reset();

@@ -18,14 +18,7 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-std::vector<fs::path> Samples() {
-  std::vector<fs::path> samples;
-  for (const auto& e : fs::directory_iterator(TestCluster::SourceDir() / "models/zoo/samples")) {
-    if (e.path().extension() == ".png") samples.push_back(e.path());
-  }
-  std::sort(samples.begin(), samples.end());
-  return samples;
-}
+std::vector<fs::path> Samples() { return SampleImages(); }
 
 int ArgMax(const v1::OutputTensor& out) {
   return static_cast<int>(std::max_element(out.values().begin(), out.values().end()) -

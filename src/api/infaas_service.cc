@@ -27,6 +27,16 @@ std::string KnownArchitectures(const controller::Catalogue& catalogue) {
                        : absl::StrCat("registered: ", absl::StrJoin(names, ", "));
 }
 
+grpc::Status NoOfflineJobs() {
+  return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                      "this master runs no offline jobs; use online queries");
+}
+
+grpc::Status Answer(absl::StatusOr<v1::OfflineJob> job, v1::OfflineJob* response) {
+  if (job.ok()) *response = *std::move(job);
+  return ToGrpcStatus(job.status());
+}
+
 }  // namespace
 
 InfaasService::InfaasService(Dependencies deps) : deps_(std::move(deps)) {}
@@ -144,10 +154,36 @@ grpc::Status InfaasService::GetClusterStatus(grpc::ServerContext* /*context*/,
 }
 
 grpc::Status InfaasService::SubmitOfflineJob(grpc::ServerContext* /*context*/,
-                                             const v1::SubmitOfflineJobRequest* /*request*/,
-                                             v1::SubmitOfflineJobResponse* /*response*/) {
-  return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
-                      "offline jobs are not served by this master yet; use online queries");
+                                             const v1::SubmitOfflineJobRequest* request,
+                                             v1::SubmitOfflineJobResponse* response) {
+  if (deps_.jobs == nullptr) return NoOfflineJobs();
+  absl::StatusOr<std::string> id = deps_.jobs->Submit(*request);
+  if (id.ok()) response->set_job_id(*id);
+  return ToGrpcStatus(id.status());
+}
+
+grpc::Status InfaasService::GetOfflineJob(grpc::ServerContext* /*context*/,
+                                          const v1::GetOfflineJobRequest* request,
+                                          v1::OfflineJob* response) {
+  if (deps_.jobs == nullptr) return NoOfflineJobs();
+  return Answer(deps_.jobs->Get(request->job_id()), response);
+}
+
+grpc::Status InfaasService::ListOfflineJobs(grpc::ServerContext* /*context*/,
+                                            const v1::ListOfflineJobsRequest* /*request*/,
+                                            v1::ListOfflineJobsResponse* response) {
+  if (deps_.jobs == nullptr) return NoOfflineJobs();
+  absl::StatusOr<std::vector<v1::OfflineJob>> jobs = deps_.jobs->List();
+  if (!jobs.ok()) return ToGrpcStatus(jobs.status());
+  for (v1::OfflineJob& job : *jobs) *response->add_jobs() = std::move(job);
+  return grpc::Status::OK;
+}
+
+grpc::Status InfaasService::CancelOfflineJob(grpc::ServerContext* /*context*/,
+                                             const v1::GetOfflineJobRequest* request,
+                                             v1::OfflineJob* response) {
+  if (deps_.jobs == nullptr) return NoOfflineJobs();
+  return Answer(deps_.jobs->Cancel(request->job_id()), response);
 }
 
 MasterControlService::MasterControlService(controller::ClusterView* cluster, Clock* clock,

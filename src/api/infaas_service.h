@@ -21,6 +21,7 @@
 #include "controller/serving_metrics.h"
 #include "infaas/internal/worker.grpc.pb.h"
 #include "infaas/v1/api.grpc.pb.h"
+#include "offline/job_runner.h"
 #include "profiler/registrar.h"
 #include "repository/model_repository.h"
 #include "store/metadata_store.h"
@@ -39,6 +40,8 @@ class InfaasService final : public v1::Infaas::WithCallbackMethod_QueryOnline<v1
     profiler::RegistrationOptions registration;
     // Reported by GetClusterStatus; may be null (no autoscaling).
     const autoscaler::Autoscaler* autoscaler = nullptr;
+    // Offline jobs; null answers their RPCs with UNIMPLEMENTED.
+    offline::JobRunner* jobs = nullptr;
   };
 
   explicit InfaasService(Dependencies deps);
@@ -59,6 +62,14 @@ class InfaasService final : public v1::Infaas::WithCallbackMethod_QueryOnline<v1
   grpc::Status SubmitOfflineJob(grpc::ServerContext* context,
                                 const v1::SubmitOfflineJobRequest* request,
                                 v1::SubmitOfflineJobResponse* response) override;
+  grpc::Status GetOfflineJob(grpc::ServerContext* context, const v1::GetOfflineJobRequest* request,
+                             v1::OfflineJob* response) override;
+  grpc::Status ListOfflineJobs(grpc::ServerContext* context,
+                               const v1::ListOfflineJobsRequest* request,
+                               v1::ListOfflineJobsResponse* response) override;
+  grpc::Status CancelOfflineJob(grpc::ServerContext* context,
+                                const v1::GetOfflineJobRequest* request,
+                                v1::OfflineJob* response) override;
 
  private:
   const Dependencies deps_;

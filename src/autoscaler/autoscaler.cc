@@ -179,9 +179,15 @@ void Autoscaler::Execute(const ScalingAction& action, const controller::ClusterS
   }
   const v1::VariantRecord* record = catalogue.Find(action.variant);
   if (worker == nullptr || record == nullptr) return;
+  // Never take away a pinned variant, nor one an offline job is using there
+  // (the job would have to redo its chunks).
   const std::string& leaving = action.kind == Kind::kReplace ? action.replaces : action.variant;
   const bool removes = action.kind == Kind::kReplace || action.instances == 0;
-  if (removes && deps_.pinned && deps_.pinned(leaving)) return;
+  const controller::LoadedVariant* there = worker->Find(leaving);
+  if (removes && ((deps_.pinned && deps_.pinned(leaving)) ||
+                  (there != nullptr && there->offline_queue_length > 0))) {
+    return;
+  }
   Record(action, now);
   if (action.kind == Kind::kSetInstances) {
     SetInstances(*worker, *record, action.instances, worker->Find(action.variant));

@@ -4,7 +4,8 @@
 // snapshot (kept in a short history), reads the demand the router saw, asks
 // the scaling policy what to do, and carries the actions out:
 //
-// Pinned variants (Dependencies::pinned) are never unloaded nor replaced.
+// Pinned variants (Dependencies::pinned), and variants with offline work
+// queued on a worker, are never unloaded from it nor replaced there.
 //
 //   kSetInstances  more: LoadVariant with the new count (LoadCoordinator);
 //                  fewer: UnloadVariant keeping the count (the worker drains

@@ -16,7 +16,8 @@ absl::Time ClusterHistory::LastBusy(const std::string& variant) const {
   for (auto it = snapshots_.rbegin(); it != snapshots_.rend(); ++it) {
     for (const controller::WorkerSnapshot& worker : (*it)->workers) {
       const controller::LoadedVariant* loaded = worker.Find(variant);
-      if (loaded != nullptr && (loaded->arrival_qps > 0 || loaded->queue_length > 0)) {
+      if (loaded != nullptr && (loaded->arrival_qps > 0 || loaded->queue_length > 0 ||
+                                loaded->offline_queue_length > 0)) {
         return (*it)->taken_at;
       }
     }

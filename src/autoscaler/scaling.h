@@ -36,7 +36,7 @@ class ClusterHistory {
   }
 
   // The time of the last snapshot in which `variant` had arrivals or queued
-  // queries on some worker; InfinitePast() if none did.
+  // queries (online or offline) on some worker; InfinitePast() if none did.
   absl::Time LastBusy(const std::string& variant) const;
 
   // The mean CPU utilisation of `worker_id` over the snapshots since `since`

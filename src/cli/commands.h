@@ -38,7 +38,11 @@ void AddModinfoCommand(CLI::App& app, int* exit_code);
 // infaas query -i FILE... (-v V | -a A -l MS | -t T -D D -A ACC -l MS)  (infaas_online_query)
 void AddQueryCommand(CLI::App& app, int* exit_code);
 
-// infaas offline INPUT_URL OUTPUT_URL ARCH                 (infaas_offline_query)
+// infaas offline INPUT_URL OUTPUT_URL [ARCH | -v V | -t T -D D [-A ACC]] [--raw] [--wait]
+//                                                          (infaas_offline_query)
 void AddOfflineCommand(CLI::App& app, int* exit_code);
+
+// infaas jobs [ID [--wait] | cancel ID] [--json]
+void AddJobsCommand(CLI::App& app, int* exit_code);
 
 }  // namespace infaas::cli

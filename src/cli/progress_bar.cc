@@ -24,10 +24,11 @@ std::string ProgressBar::Render(absl::string_view stage, double fraction, int wi
                          static_cast<int>(std::lround(fraction * 100)), stage);
 }
 
-void ProgressBar::Update(absl::string_view stage, double fraction) {
+void ProgressBar::Update(absl::string_view stage, double fraction, absl::string_view detail) {
   if (terminal_) {
     // \r and clear-to-end-of-line redraw in place.
-    absl::FPrintF(out_, "\r\033[K%s %s", title_, Render(stage, fraction));
+    absl::FPrintF(out_, "\r\033[K%s %s%s%s", title_, Render(stage, fraction),
+                  detail.empty() ? "" : "  ", detail);
     line_open_ = true;
   } else if (stage != last_stage_) {
     absl::FPrintF(out_, "%s %3d%% %s\n", title_, static_cast<int>(std::lround(fraction * 100)),

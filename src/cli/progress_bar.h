@@ -17,7 +17,9 @@ class ProgressBar {
   explicit ProgressBar(std::string title, FILE* out = stderr);
   ~ProgressBar();  // ends the line if one is open
 
-  void Update(absl::string_view stage, double fraction);
+  // `detail` (e.g. counts and a rate) is drawn after the stage on a
+  // terminal; elsewhere only a change of stage prints a line.
+  void Update(absl::string_view stage, double fraction, absl::string_view detail = "");
 
   // The bar as drawn for a terminal, without control characters (tests).
   static std::string Render(absl::string_view stage, double fraction, int width = 20);

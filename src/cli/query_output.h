@@ -17,25 +17,16 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "common/top_k.h"
 #include "infaas/v1/api.pb.h"
 
 namespace infaas::cli {
 
 enum class OutputFormat { kTopK, kRaw, kJson };
 
-struct ScoredLabel {
-  int index = 0;      // class index in the output vector
-  std::string label;  // the variant's label, or "class <index>" without one
-  double score = 0;   // softmax probability
-};
-
-// Softmax of `logits`, computed stably (max subtracted first).
-std::vector<double> Softmax(const std::vector<float>& logits);
-
-// The `k` highest-scoring classes of `logits` (fewer if there are fewer
-// classes), best first; ties keep index order.
-std::vector<ScoredLabel> TopK(const std::vector<float>& logits,
-                              const std::vector<std::string>& labels, int k);
+// Scores come from common/top_k.h.
+using ::infaas::ScoredLabel;
+using ::infaas::TopK;
 
 // The whole output: one line per input for kTopK and kRaw, one JSON object
 // and newline for kJson. `inputs` names the inputs in request order; outputs

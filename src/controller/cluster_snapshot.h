@@ -18,8 +18,10 @@ struct LoadedVariant {
   std::string variant;
   // Instances serving; 0 while the first is loading.
   int instances = 1;
-  // Queries waiting or running on this variant on this worker.
+  // Online queries waiting or running on this variant on this worker.
   int queue_length = 0;
+  // Offline (batch job) queries waiting or running; they yield to online ones.
+  int offline_queue_length = 0;
   double arrival_qps = 0;  // recent
   double served_qps = 0;   // recent
   double average_batch = 0;

@@ -20,6 +20,7 @@ WorkerSnapshot FromHeartbeat(const internal::HeartbeatRequest& beat, absl::Time 
     lv.variant = v.variant();
     lv.instances = std::max(v.instances(), 0);
     lv.queue_length = v.queue_length();
+    lv.offline_queue_length = v.offline_queue_length();
     lv.arrival_qps = v.arrival_qps();
     lv.served_qps = v.served_qps();
     lv.average_batch = v.average_batch();

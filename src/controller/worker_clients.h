@@ -20,9 +20,15 @@ namespace infaas::controller {
 
 class WorkerClients {
  public:
+  // `own_connections`: this object's channels do not share TCP connections
+  // (gRPC subchannels) with other channels of this process, so that, e.g.,
+  // offline jobs' calls do not queue behind or lock against online ones.
+  explicit WorkerClients(bool own_connections = false) : own_connections_(own_connections) {}
+
   internal::Worker::Stub* For(const std::string& address);
 
  private:
+  const bool own_connections_;
   absl::Mutex mu_;
   std::map<std::string, std::unique_ptr<internal::Worker::Stub>> stubs_ ABSL_GUARDED_BY(mu_);
 };

@@ -11,6 +11,7 @@
 #include "common/logging.h"
 #include "common/model_name.h"
 #include "common/status_macros.h"
+#include "common/thread_priority.h"
 
 namespace infaas::worker {
 namespace {
@@ -106,7 +107,16 @@ absl::StatusOr<std::unique_ptr<LoadedVariants>> LoadedVariants::Create(Options o
   return std::unique_ptr<LoadedVariants>(new LoadedVariants(std::move(options)));
 }
 
-LoadedVariants::LoadedVariants(Options options) : options_(std::move(options)) {}
+LoadedVariants::LoadedVariants(Options options)
+    : options_(std::move(options)), offline_decoder_("offline-decode", 1) {
+  // The pool's one thread runs this first, so all offline decoding is at
+  // idle priority.
+  offline_decoder_.Schedule([] {
+    if (absl::Status s = LowerThisThreadPriority(); !s.ok()) {
+      LogWarning("offline decoding keeps normal priority", {{"error", s.ToString()}});
+    }
+  });
+}
 
 LoadedVariants::~LoadedVariants() { UnloadAll(); }
 
@@ -231,7 +241,7 @@ void LoadedVariants::UnloadAll() {
 
 void LoadedVariants::Infer(absl::string_view variant,
                            const google::protobuf::RepeatedPtrField<v1::InputTensor>& inputs,
-                           absl::Time deadline, InferDone done) {
+                           absl::Time deadline, InferDone done, Priority priority) {
   std::shared_ptr<const v1::ModelConfig> config;
   {
     absl::MutexLock lock(&mu_);
@@ -242,8 +252,25 @@ void LoadedVariants::Infer(absl::string_view variant,
     }
     config = it->second.config;
   }
-  // Decoding is the costly part: outside the lock.
-  absl::StatusOr<backend::Tensor> examples = DecodeInputs(*config, inputs);
+  if (priority == Priority::kOnline) {
+    // Decoding is the costly part: outside the lock.
+    DecodeAndEnqueue(std::string(variant), *config, inputs, deadline, std::move(done), priority);
+    return;
+  }
+  // Offline inputs are decoded at idle priority too, not on the gRPC thread.
+  auto shared_done = std::make_shared<InferDone>(std::move(done));
+  const bool scheduled = offline_decoder_.Schedule([this, name = std::string(variant), config,
+                                                    &inputs, deadline, shared_done] {
+    DecodeAndEnqueue(name, *config, inputs, deadline, std::move(*shared_done), Priority::kOffline);
+  });
+  if (!scheduled) (*shared_done)(absl::UnavailableError("the worker is shutting down"));
+}
+
+void LoadedVariants::DecodeAndEnqueue(
+    const std::string& variant, const v1::ModelConfig& config,
+    const google::protobuf::RepeatedPtrField<v1::InputTensor>& inputs, absl::Time deadline,
+    InferDone done, Priority priority) {
+  absl::StatusOr<backend::Tensor> examples = DecodeInputs(config, inputs);
   if (!examples.ok()) {
     done(examples.status());
     return;
@@ -261,11 +288,19 @@ void LoadedVariants::Infer(absl::string_view variant,
                                              options_.worker_id, "; retry shortly")));
     return;
   }
+  // Online queries balance online queues; offline ones offline queues,
+  // then prefer the instance with less online work.
+  auto shorter = [priority](const auto& a, const auto& b) {
+    if (priority == Priority::kOnline) return a->pending() < b->pending();
+    return std::pair(a->offline_pending(), a->pending()) <
+           std::pair(b->offline_pending(), b->pending());
+  };
   const std::shared_ptr<VariantInstance>& target =
-      *std::min_element(it->second.instances.begin(), it->second.instances.end(),
-                        [](const auto& a, const auto& b) { return a->pending() < b->pending(); });
-  target->Enqueue(
-      {.examples = *std::move(examples), .deadline = deadline, .done = std::move(done)});
+      *std::min_element(it->second.instances.begin(), it->second.instances.end(), shorter);
+  target->Enqueue({.examples = *std::move(examples),
+                   .deadline = deadline,
+                   .done = std::move(done),
+                   .priority = priority});
 }
 
 absl::StatusOr<InferResult> LoadedVariants::InferAndWait(
@@ -310,15 +345,18 @@ std::vector<infaas::internal::VariantLoad> LoadedVariants::Loads() const {
   for (const Copy& copy : copies) {
     internal::RecentStats::Snapshot recent;
     int pending = 0;
+    int offline_pending = 0;
     for (const auto& instance : copy.instances) {
       recent.Merge(instance->RecentLoad());
       pending += instance->pending();
+      offline_pending += instance->offline_pending();
     }
     infaas::internal::VariantLoad& load = loads.emplace_back();
     load.set_variant(copy.name);
     load.set_instances(static_cast<int32_t>(copy.instances.size()));
     load.set_loading(copy.loading);
     load.set_queue_length(pending);
+    load.set_offline_queue_length(offline_pending);
     load.set_arrival_qps(recent.arrival_qps);
     load.set_served_qps(recent.served_qps);
     load.set_average_batch(recent.AverageBatch());

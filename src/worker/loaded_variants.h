@@ -32,6 +32,7 @@
 #include "absl/time/time.h"
 #include "backend/backend.h"
 #include "common/clock.h"
+#include "common/thread_pool.h"
 #include "infaas/internal/worker.pb.h"
 #include "infaas/v1/api.pb.h"
 #include "infaas/v1/catalogue.pb.h"
@@ -92,14 +93,16 @@ class LoadedVariants {
   void UnloadAll();
 
   // Decodes `inputs` (an encoded image or raw float32 each) on the calling
-  // thread and queues them as one query on the instance with the fewest
-  // pending queries. `done` runs exactly once: at once for NotFound (variant
-  // not loaded), Unavailable (still loading) or InvalidArgument (an input
-  // that does not decode, naming its index and the variant), else as
-  // VariantInstance::Enqueue describes.
+  // thread and queues them as one query of `priority` on the instance with
+  // the fewest pending queries of that priority. `done` runs exactly once:
+  // at once for NotFound (variant not loaded), Unavailable (still loading)
+  // or InvalidArgument (an input that does not decode, naming its index and
+  // the variant), else as VariantInstance::Enqueue describes. Offline
+  // queries are decoded on an idle-priority thread of this object, so
+  // `inputs` must stay valid until `done` runs (a gRPC request does).
   void Infer(absl::string_view variant,
              const google::protobuf::RepeatedPtrField<v1::InputTensor>& inputs, absl::Time deadline,
-             InferDone done);
+             InferDone done, Priority priority = Priority::kOnline);
 
   // Infer, waiting for the answer. For tests and tools, not for gRPC threads.
   absl::StatusOr<InferResult> InferAndWait(
@@ -107,8 +110,8 @@ class LoadedVariants {
       absl::Time deadline = absl::InfiniteFuture());
 
   // Per variant loaded or loading (sorted by name): instances, whether a
-  // load is running, pending queries and the recent window's rates, average
-  // batch and latency percentiles.
+  // load is running, pending online and offline queries and the recent
+  // window's online rates, average batch and latency percentiles.
   std::vector<infaas::internal::VariantLoad> Loads() const;
 
   // Names of the variants loaded or loading, sorted.
@@ -131,11 +134,19 @@ class LoadedVariants {
   absl::StatusOr<std::vector<std::shared_ptr<VariantInstance>>> LoadInstances(
       const v1::ModelConfig& config, const std::filesystem::path& dir, int count);
   absl::Status NotLoadedError(absl::string_view variant) const;
+  // Decodes `inputs` on the calling thread, then queues them on the
+  // instance of `variant` with the shortest queue of `priority`, under the
+  // lock.
+  void DecodeAndEnqueue(const std::string& variant, const v1::ModelConfig& config,
+                        const google::protobuf::RepeatedPtrField<v1::InputTensor>& inputs,
+                        absl::Time deadline, InferDone done, Priority priority);
 
   const Options options_;
   mutable absl::Mutex mu_;
   absl::CondVar loaded_cv_;
   absl::flat_hash_map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);
+  // One idle-priority thread that decodes offline queries' inputs.
+  ThreadPool offline_decoder_;
 };
 
 }  // namespace infaas::worker

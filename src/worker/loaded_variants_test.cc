@@ -60,6 +60,38 @@ TEST_F(LoadedVariantsTest, LoadsAVariantAndAnswersRawInputsInOrder) {
   EXPECT_THAT(variants_->Names(), ElementsAre("fake_b8"));
 }
 
+TEST_F(LoadedVariantsTest, OfflineQueriesAreDecodedAsideAndReportedApartFromOnlineLoad) {
+  ASSERT_TRUE(variants_->Load(FakeVariantRecord("fake_b8"), 1).ok());
+  const Inputs good = RawInputs({{1, 2}, {3, 4}});
+  const Inputs bad = RawInputs({{1, 2, 3}});  // three values for a two-value input
+  absl::Notification good_done, bad_done;
+  absl::StatusOr<InferResult> good_result, bad_result;
+  variants_->Infer(
+      "fake_b8", good, absl::InfiniteFuture(),
+      [&](absl::StatusOr<InferResult> r) {
+        good_result = std::move(r);
+        good_done.Notify();
+      },
+      Priority::kOffline);
+  variants_->Infer(
+      "fake_b8", bad, absl::InfiniteFuture(),
+      [&](absl::StatusOr<InferResult> r) {
+        bad_result = std::move(r);
+        bad_done.Notify();
+      },
+      Priority::kOffline);
+  good_done.WaitForNotification();
+  bad_done.WaitForNotification();
+  ASSERT_TRUE(good_result.ok()) << good_result.status();
+  EXPECT_THAT(good_result->outputs.data, ElementsAre(2, 3, 4, 5));
+  EXPECT_EQ(bad_result.status().code(), absl::StatusCode::kInvalidArgument);
+  const std::vector<infaas::internal::VariantLoad> loads = variants_->Loads();
+  ASSERT_EQ(loads.size(), 1u);
+  EXPECT_EQ(loads[0].queue_length(), 0);
+  EXPECT_EQ(loads[0].offline_queue_length(), 0);
+  EXPECT_EQ(loads[0].served_qps(), 0);  // offline work is not online load
+}
+
 TEST_F(LoadedVariantsTest, AnswersNotFoundForAVariantThatIsNotLoaded) {
   absl::StatusOr<InferResult> result = variants_->InferAndWait("nope", RawInputs({{1, 2}}));
   EXPECT_EQ(result.status().code(), absl::StatusCode::kNotFound);

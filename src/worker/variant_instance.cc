@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/types/span.h"
 #include "common/logging.h"
+#include "common/thread_priority.h"
 
 namespace infaas::worker {
 namespace {
@@ -39,7 +40,17 @@ absl::StatusOr<std::unique_ptr<VariantInstance>> VariantInstance::Create(
   std::unique_ptr<VariantInstance> instance(
       new VariantInstance(std::move(model), std::move(options)));
   absl::MutexLock lock(&instance->close_mu_);
-  instance->executor_ = std::thread([raw = instance.get()] { raw->ExecutorLoop(); });
+  VariantInstance* raw = instance.get();
+  instance->executor_ = std::thread([raw] { raw->ExecutorLoop(Priority::kOnline); });
+  instance->offline_executor_ = std::thread([raw] {
+    if (raw->idle_priority_offline_) {
+      if (absl::Status s = LowerThisThreadPriority(); !s.ok()) {
+        LogWarning("offline executor keeps normal priority",
+                   {{"variant", raw->variant_}, {"error", s.ToString()}});
+      }
+    }
+    raw->ExecutorLoop(Priority::kOffline);
+  });
   return instance;
 }
 
@@ -49,7 +60,10 @@ VariantInstance::VariantInstance(std::unique_ptr<backend::Model> model, Options 
       max_batch_size_(std::max(1, model->options().max_batch_size)),
       clock_(options.clock),
       model_(std::move(model)),
+      idle_priority_offline_(options.idle_priority_offline),
       queue_(options.queue_capacity),
+      offline_queue_(options.queue_capacity),
+      offline_answers_("offline-answers", 1),
       recent_(options.clock) {}
 
 VariantInstance::~VariantInstance() { Close(); }
@@ -70,19 +84,25 @@ void VariantInstance::Enqueue(Query query) {
     query.done(UnloadingError());
     return;
   }
-  recent_.RecordArrival();
-  pending_.fetch_add(1);
+  const Priority priority = query.priority;
+  BoundedQueue<Queued>& queue = QueueFor(priority);
+  if (priority == Priority::kOnline) {
+    recent_.RecordArrival();
+    absl::MutexLock lock(&gate_mu_);
+    ++online_active_;
+  }
+  PendingFor(priority).fetch_add(1);
   // TryPush consumes its argument even when it refuses, so keep the callback
   // apart to answer a refused query.
   InferDone done = std::move(query.done);
   auto callback = std::make_shared<InferDone>(std::move(done));
   query.done = [callback](absl::StatusOr<InferResult> result) { (*callback)(std::move(result)); };
-  if (queue_.TryPush(Queued{std::move(query), clock_->Now()})) {
-    arrivals_total_.fetch_add(1);
+  if (queue.TryPush(Queued{std::move(query), clock_->Now()})) {
+    if (priority == Priority::kOnline) arrivals_total_.fetch_add(1);
     return;
   }
-  pending_.fetch_sub(1);
-  if (queue_.closed()) {
+  Settle(priority);
+  if (queue.closed()) {
     (*callback)(UnloadingError());
     return;
   }
@@ -93,21 +113,83 @@ void VariantInstance::Enqueue(Query query) {
 
 void VariantInstance::BeginClose() {
   closing_.store(true);
+  {
+    absl::MutexLock lock(&gate_mu_);
+    gate_closing_ = true;  // an offline batch waiting at the gate goes on to fail
+  }
   queue_.Close();
+  offline_queue_.Close();
 }
 
 void VariantInstance::Close() {
   BeginClose();
   absl::MutexLock lock(&close_mu_);
   if (executor_.joinable()) executor_.join();
+  if (offline_executor_.joinable()) offline_executor_.join();
+  offline_answers_.Shutdown();  // delivers what the offline executor answered
+}
+
+BoundedQueue<VariantInstance::Queued>& VariantInstance::QueueFor(Priority priority) {
+  return priority == Priority::kOnline ? queue_ : offline_queue_;
+}
+
+std::atomic<int>& VariantInstance::PendingFor(Priority priority) {
+  return priority == Priority::kOnline ? pending_ : offline_pending_;
+}
+
+void VariantInstance::EnterModel(Priority priority) {
+  absl::MutexLock lock(&gate_mu_);
+  if (priority == Priority::kOnline) {
+    // At most one offline batch runs at a time: the wait is one batch.
+    gate_mu_.Await(absl::Condition(
+        +[](bool* running) { return !*running; }, &offline_running_));
+    return;
+  }
+  auto online_idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(gate_mu_) {
+    return online_active_ == 0 || gate_closing_;
+  };
+  gate_mu_.Await(absl::Condition(&online_idle));
+  offline_running_ = true;
+}
+
+void VariantInstance::LeaveModel() {
+  absl::MutexLock lock(&gate_mu_);
+  offline_running_ = false;
+}
+
+void VariantInstance::Answer(Queued& item, absl::StatusOr<InferResult> result) {
+  if (item.query.priority == Priority::kOnline) {
+    item.query.done(std::move(result));
+    return;
+  }
+  // Not on the idle-priority thread: finishing a call takes locks (gRPC's)
+  // that online calls need, and a low-priority thread preempted while
+  // holding one would stall them.
+  auto done = std::make_shared<InferDone>(std::move(item.query.done));
+  auto answer = std::make_shared<absl::StatusOr<InferResult>>(std::move(result));
+  if (!offline_answers_.Schedule([done, answer] { (*done)(std::move(*answer)); })) {
+    (*done)(std::move(*answer));  // shutting down: answer here
+  }
+}
+
+void VariantInstance::Settle(Priority priority) {
+  PendingFor(priority).fetch_sub(1);
+  if (priority == Priority::kOnline) {
+    absl::MutexLock lock(&gate_mu_);
+    --online_active_;
+  }
 }
 
 void VariantInstance::Drain() {
-  // With the queue closed but closing_ unset, the executor pops and runs what
-  // is left, then sees the closed, empty queue and returns.
+  // With the queues closed but closing_ unset, each executor pops and runs
+  // what is left (offline work still after online work), then sees its
+  // closed, empty queue and returns.
   queue_.Close();
+  offline_queue_.Close();
   absl::MutexLock lock(&close_mu_);
   if (executor_.joinable()) executor_.join();
+  if (offline_executor_.joinable()) offline_executor_.join();
+  offline_answers_.Shutdown();  // delivers what the offline executor answered
 }
 
 absl::Status VariantInstance::UnloadingError() const {
@@ -115,7 +197,8 @@ absl::Status VariantInstance::UnloadingError() const {
       absl::StrCat("variant ", variant_, " on worker ", worker_id_, " is unloading"));
 }
 
-void VariantInstance::ExecutorLoop() {
+void VariantInstance::ExecutorLoop(Priority priority) {
+  BoundedQueue<Queued>& queue = QueueFor(priority);
   std::optional<Queued> carry;
   while (true) {
     std::optional<Queued> first;
@@ -123,24 +206,32 @@ void VariantInstance::ExecutorLoop() {
       first = std::move(carry);
       carry.reset();
     } else {
-      first = queue_.Pop();
+      first = queue.Pop();
     }
     if (!first.has_value()) return;  // closed and drained
-    std::vector<Queued> batch = GatherBatch(std::move(*first), &carry);
-    if (batch.empty()) continue;
-    int64_t examples = 0;
-    for (const Queued& item : batch) examples += item.query.examples.shape[0];
-    RunBatch(std::move(batch), examples);
+    // Offline work waits at the gate before forming its batch, so that the
+    // batch takes in what queued meanwhile; online work forms its batch at
+    // once and then waits for a running offline batch, if any.
+    if (priority == Priority::kOffline) EnterModel(priority);
+    std::vector<Queued> batch = GatherBatch(std::move(*first), queue, &carry);
+    if (!batch.empty()) {
+      if (priority == Priority::kOnline) EnterModel(priority);
+      int64_t examples = 0;
+      for (const Queued& item : batch) examples += item.query.examples.shape[0];
+      RunBatch(std::move(batch), examples);
+    }
+    if (priority == Priority::kOffline) LeaveModel();
   }
 }
 
 std::vector<VariantInstance::Queued> VariantInstance::GatherBatch(Queued first,
+                                                                  BoundedQueue<Queued>& queue,
                                                                   std::optional<Queued>* carry) {
   std::vector<Queued> batch;
   int64_t examples = 0;
   Admit(first, &batch, &examples);  // always admitted or answered: it is alone
   while (examples < max_batch_size_) {
-    std::optional<Queued> next = queue_.TryPop();
+    std::optional<Queued> next = queue.TryPop();
     if (!next.has_value()) break;
     if (!Admit(*next, &batch, &examples)) {
       *carry = std::move(next);
@@ -175,8 +266,8 @@ bool VariantInstance::Admit(Queued& item, std::vector<Queued>* batch, int64_t* e
 }
 
 void VariantInstance::Fail(Queued& item, absl::Status status) {
-  pending_.fetch_sub(1);
-  item.query.done(std::move(status));
+  Settle(item.query.priority);
+  Answer(item, std::move(status));
 }
 
 void VariantInstance::RunBatch(std::vector<Queued> batch, int64_t examples) {
@@ -192,7 +283,8 @@ void VariantInstance::RunBatch(std::vector<Queued> batch, int64_t examples) {
   const absl::Time start = clock_->Now();
   absl::StatusOr<backend::Tensor> output = model_->Run(input);
   const absl::Time end = clock_->Now();
-  recent_.RecordBatch(examples);
+  const bool online = batch.front().query.priority == Priority::kOnline;
+  if (online) recent_.RecordBatch(examples);
   batches_total_.fetch_add(1);
   if (output.ok() &&
       (output->shape.empty() || output->shape[0] != examples || !output->IsConsistent())) {
@@ -220,10 +312,14 @@ void VariantInstance::RunBatch(std::vector<Queued> batch, int64_t examples) {
     result.queue_time = start - item.enqueued;
     result.compute_time = end - start;
     result.batch_size = static_cast<int>(examples);
-    recent_.RecordServed(Ms(end - item.enqueued));
-    served_total_.fetch_add(1);
-    pending_.fetch_sub(1);
-    item.query.done(std::move(result));
+    if (online) {
+      recent_.RecordServed(Ms(end - item.enqueued));
+      served_total_.fetch_add(1);
+    } else {
+      offline_served_total_.fetch_add(1);
+    }
+    Settle(item.query.priority);
+    Answer(item, std::move(result));
   }
 }
 

@@ -14,10 +14,19 @@
 // query its own rows of the output. A query whose deadline has passed when
 // its batch is formed is dropped with DeadlineExceeded, costing no compute.
 //
+// Priorities: online queries (the default) and offline ones (batch jobs)
+// wait in separate queues, each with its own executor thread. The offline
+// thread runs at the OS's idle priority (common/thread_priority.h) and
+// starts a batch only when no online query is waiting or running, so an
+// online query waits behind at most one offline batch and never competes
+// with offline work for the CPU. Offline queries are left out of pending()
+// and RecentLoad(), which describe the online load the master balances.
+//
 // Owned by LoadedVariants (shared with in-flight Infer calls). Thread-safe:
-// Enqueue from any thread; `done` callbacks run on the executor thread (or
-// on the caller's for errors found at enqueue) and must not block for long,
-// nor call Close() of this instance.
+// Enqueue from any thread; `done` callbacks run on the online executor
+// thread, on a normal-priority thread of the instance for offline queries,
+// or on the caller's for errors found at enqueue; they must not block for
+// long, nor call Close() of this instance.
 
 #include <atomic>
 #include <cstdint>
@@ -36,6 +45,7 @@
 #include "backend/tensor.h"
 #include "common/bounded_queue.h"
 #include "common/clock.h"
+#include "common/thread_pool.h"
 #include "worker/internal/recent_stats.h"
 
 namespace infaas::worker {
@@ -55,6 +65,9 @@ struct InferResult {
 // Called exactly once with the query's result or error.
 using InferDone = absl::AnyInvocable<void(absl::StatusOr<InferResult>)>;
 
+// Online queries are answered first; offline ones use what is left.
+enum class Priority { kOnline, kOffline };
+
 // One query: n >= 1 examples of one variant's input, stacked.
 struct Query {
   // [n, input dims...].
@@ -62,6 +75,7 @@ struct Query {
   // Dropped with DeadlineExceeded if its batch would start after this.
   absl::Time deadline = absl::InfiniteFuture();
   InferDone done{};
+  Priority priority = Priority::kOnline;
 };
 
 class VariantInstance {
@@ -73,9 +87,11 @@ class VariantInstance {
     size_t queue_capacity = 1024;
     // Times queues, runs and deadlines; must outlive the instance.
     Clock* clock = Clock::Real();
+    // Run the offline executor at the OS's idle priority (see above).
+    bool idle_priority_offline = true;
   };
 
-  // Takes ownership of `model` and starts the executor thread.
+  // Takes ownership of `model` and starts the executor threads.
   // InvalidArgument for a null model.
   static absl::StatusOr<std::unique_ptr<VariantInstance>> Create(
       std::unique_ptr<backend::Model> model, Options options);
@@ -104,21 +120,27 @@ class VariantInstance {
   void Close();
 
   // Stops taking queries (Enqueue answers Unavailable from now on), runs
-  // every query already queued, then joins the executor: nothing accepted is
-  // lost. For scaling down. Blocks until the queue is empty; a later Close()
-  // returns at once.
+  // every query already queued, online and offline, then joins the
+  // executors: nothing accepted is lost. For scaling down. Blocks until the queue is empty; a later
+  // Close() returns at once.
   void Drain();
 
-  // Queries accepted and not yet answered (waiting or running).
+  // Online queries accepted and not yet answered (waiting or running).
   int pending() const { return pending_.load(std::memory_order_relaxed); }
+  // The same for offline queries.
+  int offline_pending() const { return offline_pending_.load(std::memory_order_relaxed); }
   int max_batch_size() const { return max_batch_size_; }
   const std::string& variant() const { return variant_; }
-  // Since Create: queries accepted into the queue, queries answered with a
-  // result, and batches run.
+  // Since Create: online queries accepted into the queue, online queries
+  // answered with a result, and batches run (online and offline).
   int64_t arrivals_total() const { return arrivals_total_.load(std::memory_order_relaxed); }
   int64_t served_total() const { return served_total_.load(std::memory_order_relaxed); }
   int64_t batches_total() const { return batches_total_.load(std::memory_order_relaxed); }
-  // The last few seconds' rates, batch sizes and latency.
+  // Offline queries answered with a result since Create (not in served_total).
+  int64_t offline_served_total() const {
+    return offline_served_total_.load(std::memory_order_relaxed);
+  }
+  // The last few seconds' rates, batch sizes and latency of online queries.
   internal::RecentStats::Snapshot RecentLoad() const { return recent_.Take(); }
 
  private:
@@ -129,14 +151,28 @@ class VariantInstance {
 
   VariantInstance(std::unique_ptr<backend::Model> model, Options options);
 
-  void ExecutorLoop();
+  BoundedQueue<Queued>& QueueFor(Priority priority);
+  std::atomic<int>& PendingFor(Priority priority);
+  // One executor: takes batches from QueueFor(priority) until closed.
+  void ExecutorLoop(Priority priority);
+  // The model gate: an online batch waits for a running offline batch; an
+  // offline batch waits until no online query is waiting or running, and
+  // LeaveModel() ends it.
+  void EnterModel(Priority priority);
+  void LeaveModel();
   // The batch led by `first`; a query that does not fit is left in *carry.
-  std::vector<Queued> GatherBatch(Queued first, std::optional<Queued>* carry);
+  std::vector<Queued> GatherBatch(Queued first, BoundedQueue<Queued>& queue,
+                                  std::optional<Queued>* carry);
   // Adds `item` to `batch` if it fits (returns true), or answers it if it
   // must not run (returns true); false leaves `item` untouched.
   bool Admit(Queued& item, std::vector<Queued>* batch, int64_t* examples);
   void RunBatch(std::vector<Queued> batch, int64_t examples);
   void Fail(Queued& item, absl::Status status);
+  // Calls the query's `done`: at once for online queries, on the
+  // offline_answers_ thread (normal priority) for offline ones.
+  void Answer(Queued& item, absl::StatusOr<InferResult> result);
+  // Counts a query of `priority` as answered (pending counters, the gate).
+  void Settle(Priority priority);
   absl::Status UnloadingError() const;
 
   const std::string variant_;
@@ -144,16 +180,26 @@ class VariantInstance {
   const int max_batch_size_;
   Clock* const clock_;
   std::unique_ptr<backend::Model> model_;
+  const bool idle_priority_offline_;
   BoundedQueue<Queued> queue_;
+  BoundedQueue<Queued> offline_queue_;
+  ThreadPool offline_answers_;
   internal::RecentStats recent_;
   std::atomic<bool> closing_{false};
   std::atomic<int> pending_{0};
+  std::atomic<int> offline_pending_{0};
+  std::atomic<int64_t> offline_served_total_{0};
   std::atomic<int64_t> arrivals_total_{0};
   std::atomic<int64_t> served_total_{0};
   std::atomic<int64_t> batches_total_{0};
-  // Serialises Close() so that exactly one caller joins the executor.
+  absl::Mutex gate_mu_;
+  int online_active_ ABSL_GUARDED_BY(gate_mu_) = 0;  // online queries pending
+  bool offline_running_ ABSL_GUARDED_BY(gate_mu_) = false;
+  bool gate_closing_ ABSL_GUARDED_BY(gate_mu_) = false;
+  // Serialises Close() so that exactly one caller joins the executors.
   absl::Mutex close_mu_;
   std::thread executor_ ABSL_GUARDED_BY(close_mu_);
+  std::thread offline_executor_ ABSL_GUARDED_BY(close_mu_);
 };
 
 }  // namespace infaas::worker

@@ -10,6 +10,7 @@
 
 #include "absl/synchronization/notification.h"
 #include "common/clock.h"
+#include "common/thread_priority.h"
 #include "worker/testing/fake_model.h"
 
 namespace infaas::worker {
@@ -47,6 +48,12 @@ Query MakeQuery(int rows, float base, Answer* answer,
   }
   query.deadline = deadline;
   query.done = answer->Callback();
+  return query;
+}
+
+Query MakeOfflineQuery(int rows, float base, Answer* answer) {
+  Query query = MakeQuery(rows, base, answer);
+  query.priority = Priority::kOffline;
   return query;
 }
 
@@ -266,6 +273,102 @@ TEST_F(VariantInstanceTest, RefusesAQueryWhenTheQueueIsFull) {
   fake->ReleaseRuns();
   EXPECT_TRUE(running.Wait().ok());
   EXPECT_TRUE(queued.Wait().ok());
+}
+
+TEST_F(VariantInstanceTest, OnlineQueriesRunBeforeOfflineQueriesThatQueuedEarlier) {
+  Start({.max_batch_size = 8, .hold_runs = true});
+  Answer running, offline1, offline2, offline3, online1, online2;
+  instance_->Enqueue(MakeQuery(1, 0, &running));
+  model_->AwaitRunsStarted(1);
+  instance_->Enqueue(MakeOfflineQuery(1, 10, &offline1));
+  instance_->Enqueue(MakeOfflineQuery(1, 20, &offline2));
+  instance_->Enqueue(MakeOfflineQuery(1, 30, &offline3));
+  instance_->Enqueue(MakeQuery(1, 40, &online1));
+  instance_->Enqueue(MakeQuery(1, 50, &online2));
+  model_->ReleaseRuns();
+
+  ASSERT_TRUE(offline3.Wait().ok()) << offline3.result.status();
+  ASSERT_TRUE(online2.Wait().ok()) << online2.result.status();
+  // The two online queries form the second batch; the three offline ones the last.
+  EXPECT_THAT(model_->batch_sizes(), ElementsAre(1, 2, 3));
+  EXPECT_EQ(online1.Wait()->batch_size, 2);
+  EXPECT_EQ(offline1.Wait()->batch_size, 3);
+  EXPECT_EQ(offline2.result->outputs.data, ExpectedOutput(1, 20));
+  EXPECT_EQ(online2.result->outputs.data, ExpectedOutput(1, 50));
+}
+
+TEST_F(VariantInstanceTest, AnOnlineQueryWaitsForAtMostTheOneRunningOfflineBatch) {
+  Start({.max_batch_size = 8, .hold_runs = true});
+  Answer offline_running, offline_queued1, offline_queued2, online;
+  instance_->Enqueue(MakeOfflineQuery(1, 0, &offline_running));
+  model_->AwaitRunsStarted(1);
+  instance_->Enqueue(MakeOfflineQuery(1, 10, &offline_queued1));
+  instance_->Enqueue(MakeOfflineQuery(1, 20, &offline_queued2));
+  instance_->Enqueue(MakeQuery(1, 30, &online));
+  model_->ReleaseRuns();
+
+  ASSERT_TRUE(offline_queued2.Wait().ok()) << offline_queued2.result.status();
+  ASSERT_TRUE(online.Wait().ok()) << online.result.status();
+  EXPECT_THAT(model_->batch_sizes(), ElementsAre(1, 1, 2));
+  EXPECT_EQ(online.result->batch_size, 1);
+  EXPECT_EQ(offline_queued1.Wait()->batch_size, 2);
+}
+
+TEST_F(VariantInstanceTest, OfflineQueriesAreLeftOutOfTheOnlineLoad) {
+  Start({.max_batch_size = 8, .hold_runs = true});
+  Answer first, second;
+  instance_->Enqueue(MakeOfflineQuery(2, 0, &first));
+  model_->AwaitRunsStarted(1);
+  instance_->Enqueue(MakeOfflineQuery(1, 10, &second));
+  EXPECT_EQ(instance_->pending(), 0);
+  EXPECT_EQ(instance_->offline_pending(), 2);
+  model_->ReleaseRuns();
+
+  ASSERT_TRUE(first.Wait().ok());
+  ASSERT_TRUE(second.Wait().ok());
+  EXPECT_EQ(first.result->outputs.data, ExpectedOutput(2, 0));
+  EXPECT_EQ(instance_->offline_pending(), 0);
+  EXPECT_EQ(instance_->offline_served_total(), 2);
+  EXPECT_EQ(instance_->served_total(), 0);
+  EXPECT_EQ(instance_->arrivals_total(), 0);
+  EXPECT_EQ(instance_->RecentLoad().served_qps, 0);
+}
+
+TEST_F(VariantInstanceTest, OfflineBatchesRunAtLowPriorityButAreAnsweredAtNormalPriority) {
+  Start({.max_batch_size = 8});
+  absl::Notification offline_done, online_done;
+  bool offline_answered_low = true;
+  Answer unused;  // its callbacks are replaced below
+  Query offline = MakeOfflineQuery(1, 0, &unused);
+  offline.done = [&](absl::StatusOr<InferResult>) {
+    offline_answered_low = ThisThreadHasLowPriority();
+    offline_done.Notify();
+  };
+  instance_->Enqueue(std::move(offline));
+  offline_done.WaitForNotification();
+  Query online = MakeQuery(1, 0, &unused);
+  online.done = [&](absl::StatusOr<InferResult>) { online_done.Notify(); };
+  instance_->Enqueue(std::move(online));
+  online_done.WaitForNotification();
+  // Answering takes gRPC's locks, which a preempted idle thread must not hold.
+  EXPECT_FALSE(offline_answered_low);
+  EXPECT_THAT(model_->low_priority_runs(), ElementsAre(true, false));
+}
+
+TEST_F(VariantInstanceTest, CloseFailsQueuedOfflineQueriesWithUnavailable) {
+  Start({.max_batch_size = 8, .hold_runs = true});
+  Answer running, offline;
+  instance_->Enqueue(MakeQuery(1, 0, &running));
+  model_->AwaitRunsStarted(1);
+  instance_->Enqueue(MakeOfflineQuery(1, 10, &offline));  // waits for the online batch
+  instance_->BeginClose();
+  model_->ReleaseRuns();
+  instance_->Close();
+
+  ASSERT_TRUE(running.Wait().ok());
+  EXPECT_EQ(offline.Wait().status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(model_->batch_sizes(), ElementsAre(1));
+  EXPECT_EQ(instance_->offline_pending(), 0);
 }
 
 }  // namespace

@@ -74,15 +74,17 @@ grpc::ServerUnaryReactor* WorkerServiceImpl::Infer(grpc::CallbackServerContext* 
   // error this live worker returned from one of a dead connection.
   context->AddTrailingMetadata(std::string(kAnsweredByWorkerKey), variants_->worker_id());
   // `request` and `response` live until Finish, which the executor calls.
-  variants_->Infer(request->variant(), request->inputs(), DeadlineOf(*context),
-                   [reactor, response](absl::StatusOr<InferResult> result) {
-                     if (!result.ok()) {
-                       reactor->Finish(ToGrpcStatus(result.status()));
-                       return;
-                     }
-                     FillResponse(*result, response);
-                     reactor->Finish(grpc::Status::OK);
-                   });
+  variants_->Infer(
+      request->variant(), request->inputs(), DeadlineOf(*context),
+      [reactor, response](absl::StatusOr<InferResult> result) {
+        if (!result.ok()) {
+          reactor->Finish(ToGrpcStatus(result.status()));
+          return;
+        }
+        FillResponse(*result, response);
+        reactor->Finish(grpc::Status::OK);
+      },
+      request->offline() ? Priority::kOffline : Priority::kOnline);
   return reactor;
 }
 

@@ -44,7 +44,8 @@ class WorkerServiceImpl final : public infaas::internal::Worker::CallbackService
       infaas::internal::UnloadVariantResponse* response) override;
 
   // One output per input, in order, with the queue time, the batch's
-  // compute time and its size. NOT_FOUND (variant not loaded), UNAVAILABLE
+  // compute time and its size. `request.offline` queries yield to online
+  // ones (see VariantInstance). NOT_FOUND (variant not loaded), UNAVAILABLE
   // (loading, or unloading before the query ran), INVALID_ARGUMENT (an input
   // that does not decode, too many inputs), RESOURCE_EXHAUSTED (queue full),
   // DEADLINE_EXCEEDED (the deadline passed in the queue), INTERNAL (the

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -31,6 +32,15 @@ std::string ReadBytes(const fs::path& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+std::vector<fs::path> SampleImages() {
+  std::vector<fs::path> samples;
+  for (const auto& e : fs::directory_iterator(TestCluster::SourceDir() / "models/zoo/samples")) {
+    if (e.path().extension() == ".png") samples.push_back(e.path());
+  }
+  std::sort(samples.begin(), samples.end());
+  return samples;
 }
 
 int TrueClassOf(const fs::path& sample) {

@@ -43,7 +43,8 @@ class TestCluster {
   // HOST:PORT of the master's HTTP and metrics ports (free ports it picked).
   const std::string& http_address() const { return http_address_; }
   const std::string& metrics_address() const { return metrics_address_; }
-  // The test's folder: logs/, models/ (the repository), the store.
+  // The test's folder: logs/, models/ (the repository), the store; removed
+  // with the cluster; tests may add files.
   const std::filesystem::path& dir() const { return dir_; }
 
   // The master's GetClusterStatus.
@@ -55,6 +56,9 @@ class TestCluster {
 
   // Kills worker `index` with SIGKILL (no goodbye).
   void KillWorker(int index);
+
+  // Starts worker `index` again (after KillWorker), with the same id.
+  absl::Status RestartWorker(int index) { return StartWorker(index); }
 
   // Waits until the master reports `n` live workers.
   absl::Status AwaitLiveWorkers(int n, absl::Duration timeout);
@@ -83,6 +87,9 @@ class TestCluster {
 
 // Reads a file's bytes (test helper).
 std::string ReadBytes(const std::filesystem::path& path);
+
+// The zoo's sample images (models/zoo/samples/*.png), sorted.
+std::vector<std::filesystem::path> SampleImages();
 
 // The class index a sample's file name names, from models/zoo/labels.txt.
 int TrueClassOf(const std::filesystem::path& sample);

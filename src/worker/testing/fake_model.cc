@@ -1,6 +1,7 @@
 #include "worker/testing/fake_model.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/thread_priority.h"
 
 namespace infaas::worker::testing {
 
@@ -18,6 +19,7 @@ absl::StatusOr<backend::Tensor> FakeModel::Run(const backend::Tensor& batch) {
   {
     absl::MutexLock lock(&mu_);
     batch_sizes_.push_back(batch.shape.empty() ? 0 : batch.shape[0]);
+    low_priority_runs_.push_back(ThisThreadHasLowPriority());
   }
   released_.WaitForNotification();
   if (!fake_options_.run_error.ok()) return fake_options_.run_error;
@@ -46,6 +48,11 @@ void FakeModel::AwaitRunsStarted(int n) const {
 std::vector<int64_t> FakeModel::batch_sizes() const {
   absl::MutexLock lock(&mu_);
   return batch_sizes_;
+}
+
+std::vector<bool> FakeModel::low_priority_runs() const {
+  absl::MutexLock lock(&mu_);
+  return low_priority_runs_;
 }
 
 v1::VariantRecord FakeVariantRecord(const std::string& name, int max_batch_size) {

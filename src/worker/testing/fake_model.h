@@ -58,6 +58,8 @@ class FakeModel final : public backend::Model {
   void AwaitRunsStarted(int n) const;
   // N of every run so far, in order.
   std::vector<int64_t> batch_sizes() const;
+  // Whether each run so far ran on a low-priority thread, in order.
+  std::vector<bool> low_priority_runs() const;
 
  private:
   const Options fake_options_;
@@ -67,6 +69,7 @@ class FakeModel final : public backend::Model {
   absl::Notification released_;
   mutable absl::Mutex mu_;
   std::vector<int64_t> batch_sizes_ ABSL_GUARDED_BY(mu_);
+  std::vector<bool> low_priority_runs_ ABSL_GUARDED_BY(mu_);
 };
 
 // A ModelConfig for a raw-input variant of the given name, as FakeModel and

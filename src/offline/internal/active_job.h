@@ -1,0 +1,106 @@
+#pragma once
+
+// ActiveJob: one unfinished offline job as the job runner works on it —
+// its inputs, the variant it runs on, the ledger of its items and its
+// record (counters, failures, state). Turns chunks into Infer requests and
+// their answers into result files.
+//
+//   ActiveJob job(record);
+//   RETURN_IF_ERROR(job.Start(*catalogue, *cluster, repository_root, now));
+//   while (auto chunk = job.NextChunk("worker-1")) Send(chunk->request);
+//   ... answer arrives ...
+//   job.OnChunkDone(chunk_id, status, response, now);
+//   if (job.Finished()) job.Finish(now);
+//
+// Start also resumes: inputs whose result file exists count as done, and
+// inputs the record lists as failed stay failed. Owned and used by the job
+// runner's thread only; not thread-safe.
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "controller/cluster_snapshot.h"
+#include "controller/selector.h"
+#include "infaas/internal/worker.pb.h"
+#include "infaas/v1/catalogue.pb.h"
+#include "offline/job_inputs.h"
+#include "offline/job_ledger.h"
+#include "offline/result_files.h"
+
+namespace infaas::offline::internal {
+
+class ActiveJob {
+ public:
+  struct ChunkRequest {
+    int64_t chunk_id = 0;
+    infaas::internal::InferRequest request;
+  };
+
+  ActiveJob(v1::OfflineJob record, int top_k);
+
+  const v1::OfflineJob& record() const { return record_; }
+  const std::string& id() const { return record_.id(); }
+  bool started() const { return ledger_.has_value(); }
+  // The chosen variant's record; valid once started.
+  const v1::VariantRecord& variant() const { return variant_; }
+
+  // Lists the inputs, chooses the variant, reads its labels and counts what
+  // a previous run finished; the job is then running. UNAVAILABLE or
+  // RESOURCE_EXHAUSTED: try again later (no worker can take it yet); any
+  // other error: the job cannot run (the caller fails it).
+  absl::Status Start(const controller::Catalogue& catalogue,
+                     const controller::ClusterSnapshot& cluster,
+                     const std::filesystem::path& repository_root, absl::Time now);
+
+  // The next chunk for `worker_id` as an offline Infer request, or nullopt
+  // when no input waits. Inputs that cannot be read are recorded as failed
+  // on the way.
+  std::optional<ChunkRequest> NextChunk(const std::string& worker_id);
+
+  // A chunk's answer. Writes one result file per input on success; puts the
+  // inputs back for another worker when the worker or the call failed;
+  // retries a chunk that the worker rejected as a whole (a bad input) one
+  // input at a time, and records a lone input's rejection as its failure.
+  // OK, or an error when a result file cannot be written (the caller fails
+  // the job). Answers for unknown chunks are ignored.
+  absl::Status OnChunkDone(int64_t chunk_id, const absl::Status& status,
+                           const infaas::internal::InferResponse& response);
+
+  std::map<std::string, int> InFlightByWorker() const;
+  std::vector<int64_t> ChunksOn(const std::string& worker_id) const;
+  // Some input waits to be handed out.
+  bool HasWaitingInputs() const { return started() && ledger_->waiting() > 0; }
+
+  // Every input is done or failed.
+  bool Finished() const { return started() && ledger_->Finished(); }
+
+  // Counters, rate and updated time into the record.
+  void Refresh(absl::Time now);
+  // Ends the job in `state` (done, failed with `error`, cancelled) and
+  // writes the summary file; a summary that cannot be written is returned
+  // as an error after the state is set.
+  absl::Status Finish(v1::OfflineJob::State state, absl::Time now, std::string error = "");
+
+ private:
+  void RecordFailure(const std::string& input, std::string reason);
+  absl::Status WriteResult(size_t item, const infaas::internal::InferResponse& response, int row);
+
+  v1::OfflineJob record_;
+  const ResultFormat format_;
+  std::filesystem::path output_;
+  JobInputs inputs_;
+  std::optional<JobLedger> ledger_;
+  v1::VariantRecord variant_;
+  std::vector<std::string> labels_;
+  int chunk_size_ = 1;
+  int64_t finished_at_start_ = 0;
+  absl::Time run_start_;
+};
+
+}  // namespace infaas::offline::internal

@@ -1,0 +1,67 @@
+#pragma once
+
+// What an offline job reads and writes: the inputs found in its input
+// folder and the result file each one gets.
+//
+//   ASSIGN_OR_RETURN(JobInputs inputs, ListJobInputs("/data/in", /*raw_output=*/false));
+//   for (const JobInput& in : inputs.items) Process(in.path, output / in.output_name);
+//   for (const v1::OfflineItemFailure& f : inputs.rejected) Record(f);
+//
+// Inputs are the regular files directly in the folder (not in subfolders;
+// hidden files, whose names start with '.', are skipped), sorted by name:
+//   *.png, *.jpg, *.jpeg (any case)  an encoded image;
+//   *.f32, *.raw                      little-endian float32 values of one
+//                                     example, shaped like the variant's input.
+// Anything else is rejected with the reason, and so is an input whose result
+// name another input (sorted earlier) or the job's summary file already
+// takes. Result names: <stem>.json, or <stem>.f32 for raw output.
+//
+// Functions of the file system; thread-safe.
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "infaas/v1/catalogue.pb.h"
+
+namespace infaas::offline {
+
+// Written into the output folder when a job ends: the job record as JSON.
+inline constexpr absl::string_view kSummaryFileName = "infaas-summary.json";
+
+enum class InputKind { kImage, kRawTensor };
+
+struct JobInput {
+  std::string name;  // file name inside the input folder
+  std::filesystem::path path;
+  InputKind kind = InputKind::kImage;
+  std::string output_name;  // file name inside the output folder
+};
+
+struct JobInputs {
+  std::vector<JobInput> items;                   // sorted by name
+  std::vector<v1::OfflineItemFailure> rejected;  // not inputs, or clashing names
+  int64_t total() const { return static_cast<int64_t>(items.size() + rejected.size()); }
+};
+
+// The kind a file name's extension stands for; InvalidArgument, naming the
+// accepted extensions, for any other name.
+absl::StatusOr<InputKind> InputKindOf(absl::string_view file_name);
+
+// The result file's name for an input: its stem plus ".json", or ".f32"
+// when the job writes raw outputs.
+std::string OutputNameFor(absl::string_view input_name, bool raw_output);
+
+// OK when `folder` exists and is a folder (nothing is listed): NotFound or
+// InvalidArgument naming it otherwise.
+absl::Status CheckInputFolder(const std::filesystem::path& folder);
+
+// Lists `folder` as described above. NotFound when it does not exist,
+// InvalidArgument when it is not a folder, PermissionDenied/Internal when
+// it cannot be read.
+absl::StatusOr<JobInputs> ListJobInputs(const std::filesystem::path& folder, bool raw_output);
+
+}  // namespace infaas::offline

@@ -1,0 +1,490 @@
+#include "offline/job_runner.h"
+
+#include <grpcpp/client_context.h>
+
+#include <algorithm>
+#include <random>
+#include <system_error>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
+#include "common/files.h"
+#include "common/grpc_status.h"
+#include "common/logging.h"
+#include "common/status_macros.h"
+#include "common/thread_priority.h"
+#include "offline/internal/active_job.h"
+#include "offline/job_inputs.h"
+#include "offline/variant_choice.h"
+
+namespace infaas::offline {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A chunk stuck longer than this (a hung worker that still heartbeats) is
+// cancelled and redone.
+constexpr absl::Duration kChunkDeadline = absl::Minutes(10);
+
+bool IsFinal(v1::OfflineJob::State state) {
+  return state == v1::OfflineJob::STATE_DONE || state == v1::OfflineJob::STATE_FAILED ||
+         state == v1::OfflineJob::STATE_CANCELLED;
+}
+
+// "running", "done", ... for messages.
+std::string StateName(v1::OfflineJob::State state) {
+  return absl::AsciiStrToLower(absl::StripPrefix(v1::OfflineJob::State_Name(state), "STATE_"));
+}
+
+std::string NewJobId(absl::Time now) {
+  static std::mt19937_64 random{std::random_device{}()};
+  static absl::Mutex random_mu;
+  uint32_t suffix = 0;
+  {
+    absl::MutexLock lock(&random_mu);
+    suffix = static_cast<uint32_t>(random());
+  }
+  return absl::StrCat("job-", absl::FormatTime("%Y%m%d-%H%M%S", now, absl::UTCTimeZone()), "-",
+                      absl::StrFormat("%06x", suffix & 0xffffff));
+}
+
+absl::StatusOr<fs::path> AbsoluteFolder(absl::string_view url, absl::string_view what) {
+  ASSIGN_OR_RETURN(fs::path path, PathFromFileUrl(url));
+  if (path.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the ", what, " location is empty; give a folder (file:// URL or path)"));
+  }
+  if (!path.is_absolute()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the ", what, " path \"", path.string(),
+                     "\" is relative; give an absolute path or file:// URL (the master reads it)"));
+  }
+  return path.lexically_normal();
+}
+
+// The output folder must be new or empty: results are never overwritten,
+// and "already there" must mean "done by this job" when a job resumes.
+absl::Status CheckOutputFolder(const fs::path& output, const fs::path& input) {
+  if (output == input) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the output folder is the input folder (", input.string(),
+                     "); give a separate, new or empty folder for the results"));
+  }
+  std::error_code ec;
+  if (!fs::exists(output, ec)) return absl::OkStatus();
+  if (!fs::is_directory(output, ec)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the output location ", output.string(), " is a file; give a folder"));
+  }
+  if (!fs::is_empty(output, ec)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the output folder ", output.string(),
+                     " is not empty; give a new or empty folder (results are never overwritten)"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+struct JobRunner::ChunkCall {
+  std::string job_id;
+  int64_t chunk_id = 0;
+  std::string worker_id;
+  grpc::ClientContext context;
+  infaas::internal::InferRequest request;
+  infaas::internal::InferResponse response;
+  absl::Status status;
+};
+
+absl::StatusOr<std::unique_ptr<JobRunner>> JobRunner::Start(Dependencies deps, Options options) {
+  if (deps.store == nullptr || deps.catalogue == nullptr || deps.cluster == nullptr ||
+      deps.clients == nullptr || deps.loads == nullptr || deps.clock == nullptr) {
+    return absl::InvalidArgumentError("JobRunner needs a store, views, clients, loads and a clock");
+  }
+  ASSIGN_OR_RETURN(std::vector<v1::OfflineJob> stored, deps.store->ListJobs());
+  std::unique_ptr<JobRunner> runner(new JobRunner(std::move(deps), options));
+  for (v1::OfflineJob& job : stored) {
+    if (IsFinal(job.state())) continue;
+    LogInfo("offline job resumes", {{"job", job.id()}, {"state", StateName(job.state())}});
+    {
+      absl::MutexLock lock(&runner->mu_);
+      runner->published_[job.id()] = job;
+    }
+    runner->jobs_.push_back(
+        std::make_unique<internal::ActiveJob>(std::move(job), runner->options_.top_k));
+  }
+  absl::MutexLock lock(&runner->thread_mu_);
+  runner->thread_ = std::thread([raw = runner.get()] { raw->Run(); });
+  return runner;
+}
+
+JobRunner::JobRunner(Dependencies deps, Options options)
+    : deps_(std::move(deps)), options_(options) {}
+
+JobRunner::~JobRunner() { Stop(); }
+
+void JobRunner::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  absl::MutexLock lock(&thread_mu_);
+  if (thread_.joinable()) thread_.join();
+}
+
+absl::StatusOr<std::string> JobRunner::Submit(const v1::SubmitOfflineJobRequest& request) {
+  ASSIGN_OR_RETURN(const fs::path input, AbsoluteFolder(request.input_url(), "input"));
+  ASSIGN_OR_RETURN(const fs::path output, AbsoluteFolder(request.output_url(), "output"));
+  // Listing a large folder is the runner's work, at its low priority.
+  RETURN_IF_ERROR(CheckInputFolder(input));
+  const absl::Time now = deps_.clock->Now();
+  absl::StatusOr<std::string> variant = ChooseOfflineVariant(
+      request.requirements(), *deps_.catalogue->Get(), *deps_.cluster->Snapshot(now));
+  if (!variant.ok() && !IsTransientChoiceError(variant.status())) return variant.status();
+
+  // One submission at a time: two jobs must not claim one output folder.
+  absl::MutexLock save(&save_mu_);
+  RETURN_IF_ERROR(CheckOutputFolder(output, input));
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [id, job] : published_) {
+      absl::StatusOr<fs::path> other = PathFromFileUrl(job.output_url());
+      if (other.ok() && other->lexically_normal() == output) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "job ", id, " is still writing to ", output.string(), "; give another folder"));
+      }
+    }
+  }
+  std::error_code ec;
+  fs::create_directories(output, ec);
+  if (ec) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot create the output folder ", output.string(), ": ", ec.message()));
+  }
+  v1::OfflineJob job;
+  job.set_id(NewJobId(now));
+  job.set_state(v1::OfflineJob::STATE_QUEUED);
+  job.set_input_url(input.string());
+  job.set_output_url(output.string());
+  *job.mutable_requirements() = request.requirements();
+  job.set_raw_output(request.raw_output());
+  job.set_submitter(request.submitter());
+  job.set_created_at_unix_ms(absl::ToUnixMillis(now));
+  job.set_updated_at_unix_ms(absl::ToUnixMillis(now));
+  RETURN_IF_ERROR(deps_.store->PutJob(job));
+  LogInfo("offline job submitted", {{"job", job.id()},
+                                    {"input", job.input_url()},
+                                    {"output", job.output_url()},
+                                    {"variant", variant.ok() ? *variant : "(chosen later)"}});
+  absl::MutexLock lock(&mu_);
+  published_[job.id()] = job;
+  submitted_.push_back(job);
+  return job.id();
+}
+
+absl::StatusOr<v1::OfflineJob> JobRunner::Get(absl::string_view id) {
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = published_.find(std::string(id));
+    if (it != published_.end()) return it->second;
+  }
+  absl::StatusOr<v1::OfflineJob> job = deps_.store->GetJob(id);
+  if (absl::IsNotFound(job.status())) {
+    return absl::NotFoundError(
+        absl::StrCat("no offline job \"", id, "\"; `infaas jobs` lists the jobs"));
+  }
+  return job;
+}
+
+absl::StatusOr<std::vector<v1::OfflineJob>> JobRunner::List() {
+  ASSIGN_OR_RETURN(std::vector<v1::OfflineJob> jobs, deps_.store->ListJobs());
+  absl::MutexLock lock(&mu_);
+  for (v1::OfflineJob& job : jobs) {
+    auto it = published_.find(job.id());
+    if (it != published_.end()) job = it->second;
+  }
+  return jobs;
+}
+
+absl::StatusOr<v1::OfflineJob> JobRunner::Cancel(absl::string_view id) {
+  absl::MutexLock save(&save_mu_);
+  v1::OfflineJob record;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = published_.find(std::string(id));
+    if (it != published_.end()) {
+      const int64_t now_ms = absl::ToUnixMillis(deps_.clock->Now());
+      it->second.set_state(v1::OfflineJob::STATE_CANCELLED);
+      it->second.set_finished_at_unix_ms(now_ms);
+      it->second.set_updated_at_unix_ms(now_ms);
+      cancelled_.insert(std::string(id));
+      record = it->second;
+    }
+  }
+  if (record.id().empty()) {
+    ASSIGN_OR_RETURN(v1::OfflineJob job, Get(id));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "job ", id, " already ended (", StateName(job.state()), "); there is nothing to cancel"));
+  }
+  RETURN_IF_ERROR(deps_.store->PutJob(record));
+  LogInfo("offline job cancelled", {{"job", record.id()}});
+  return record;
+}
+
+void JobRunner::Run() {
+  if (options_.idle_priority) {
+    if (absl::Status s = LowerThisThreadPriority(); !s.ok()) {
+      LogWarning("offline job runner keeps normal priority", {{"error", s.ToString()}});
+    }
+  }
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      auto has_arrivals = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return stopping_ || !submitted_.empty() || !answered_.empty();
+      };
+      mu_.AwaitWithTimeout(absl::Condition(&has_arrivals), options_.poll);
+      if (stopping_) break;
+    }
+    Step(deps_.clock->Now());
+  }
+  ShutDown();
+}
+
+void JobRunner::Step(absl::Time now) {
+  std::vector<std::shared_ptr<ChunkCall>> answers;
+  TakeArrivals(&answers);
+  for (const auto& call : answers) HandleAnswer(*call, now);
+  StartJobs(now);
+  std::shared_ptr<const controller::ClusterSnapshot> cluster = deps_.cluster->Snapshot(now);
+  CancelChunksOnLostWorkers(*cluster);
+  HandOutChunks(*cluster, now);
+  EndFinishedJobs(now);
+  for (auto& job : jobs_) {
+    job->Refresh(now);
+    Publish(job->record());
+    absl::Time& saved = last_saved_[job->id()];
+    if (now - saved >= options_.save_every) {
+      Save(job->record());
+      saved = now;
+    }
+  }
+}
+
+void JobRunner::TakeArrivals(std::vector<std::shared_ptr<ChunkCall>>* answers) {
+  std::vector<v1::OfflineJob> submitted;
+  std::set<std::string> cancelled;
+  {
+    absl::MutexLock lock(&mu_);
+    submitted.swap(submitted_);
+    answers->swap(answered_);
+    cancelled = cancelled_;
+  }
+  for (v1::OfflineJob& job : submitted) {
+    jobs_.push_back(std::make_unique<internal::ActiveJob>(std::move(job), options_.top_k));
+  }
+  const absl::Time now = deps_.clock->Now();
+  for (auto& job : jobs_) {
+    if (cancelled.contains(job->id())) EndJob(*job, v1::OfflineJob::STATE_CANCELLED, now);
+  }
+  std::erase_if(jobs_, [](const auto& job) { return IsFinal(job->record().state()); });
+}
+
+void JobRunner::StartJobs(absl::Time now) {
+  std::shared_ptr<const controller::Catalogue> catalogue;
+  std::shared_ptr<const controller::ClusterSnapshot> cluster;
+  for (auto& job : jobs_) {
+    if (job->started()) continue;
+    if (catalogue == nullptr) {
+      catalogue = deps_.catalogue->Get();
+      cluster = deps_.cluster->Snapshot(now);
+    }
+    absl::Status started = job->Start(*catalogue, *cluster, deps_.repository_root, now);
+    if (started.ok()) {
+      Save(job->record());
+      last_saved_[job->id()] = now;
+    } else if (!IsTransientChoiceError(started)) {
+      EndJob(*job, v1::OfflineJob::STATE_FAILED, now, started.ToString());
+    }
+  }
+  std::erase_if(jobs_, [](const auto& job) { return IsFinal(job->record().state()); });
+}
+
+void JobRunner::HandleAnswer(const ChunkCall& call, absl::Time now) {
+  auto it = std::find_if(jobs_.begin(), jobs_.end(),
+                         [&call](const auto& job) { return job->id() == call.job_id; });
+  if (it == jobs_.end()) return;  // the job ended meanwhile
+  internal::ActiveJob& job = **it;
+  const absl::Status& s = call.status;
+  if (absl::IsUnavailable(s) || absl::IsNotFound(s) || absl::IsResourceExhausted(s)) {
+    // Gone, restarted without the variant, or full: leave it alone a while.
+    LogWarning("offline chunk returned",
+               {{"job", job.id()}, {"worker", call.worker_id}, {"error", s.ToString()}});
+    worker_backoff_until_[call.worker_id] = now + options_.worker_backoff;
+  }
+  if (absl::Status written = job.OnChunkDone(call.chunk_id, s, call.response); !written.ok()) {
+    EndJob(job, v1::OfflineJob::STATE_FAILED, now, written.ToString());
+    jobs_.erase(it);
+  }
+}
+
+void JobRunner::CancelChunksOnLostWorkers(const controller::ClusterSnapshot& cluster) {
+  std::set<std::string> live;
+  for (const controller::WorkerSnapshot& w : cluster.workers) live.insert(w.id);
+  for (auto& job : jobs_) {
+    for (const auto& [worker, count] : job->InFlightByWorker()) {
+      if (!live.contains(worker)) CancelCalls(job->id(), job->ChunksOn(worker));
+    }
+  }
+}
+
+void JobRunner::HandOutChunks(const controller::ClusterSnapshot& cluster, absl::Time now) {
+  std::map<std::string, int> in_flight;
+  for (const auto& job : jobs_) {
+    for (const auto& [worker, count] : job->InFlightByWorker()) in_flight[worker] += count;
+  }
+  for (const WorkerSlots& slots : SpareCapacity(cluster, in_flight, options_.capacity)) {
+    auto backoff = worker_backoff_until_.find(slots.worker_id);
+    if (backoff != worker_backoff_until_.end() && backoff->second > now) continue;
+    const auto worker = std::find_if(
+        cluster.workers.begin(), cluster.workers.end(),
+        [&slots](const controller::WorkerSnapshot& w) { return w.id == slots.worker_id; });
+    int left = slots.slots;
+    for (auto& job : jobs_) {
+      if (left == 0) break;
+      if (!job->HasWaitingInputs() || !VariantReady(*job, *worker, now)) continue;
+      while (left > 0) {
+        std::optional<internal::ActiveJob::ChunkRequest> chunk = job->NextChunk(slots.worker_id);
+        if (!chunk.has_value()) break;
+        Send(*job, slots.worker_id, slots.address, chunk->chunk_id, std::move(chunk->request));
+        --left;
+      }
+    }
+  }
+}
+
+bool JobRunner::VariantReady(internal::ActiveJob& job, const controller::WorkerSnapshot& worker,
+                             absl::Time now) {
+  const v1::VariantRecord& record = job.variant();
+  const std::string& name = record.config().name();
+  if (const controller::LoadedVariant* loaded = worker.Find(name)) return !loaded->loading;
+  const auto key = std::make_pair(worker.id, name);
+  auto asked = load_asked_.find(key);
+  if (asked != load_asked_.end() && now - asked->second < options_.load_retry) return false;
+  if (worker.free_memory_bytes < record.profile().peak_memory_bytes()) return false;
+  load_asked_[key] = now;
+  LogInfo("offline job loads its variant",
+          {{"job", job.id()}, {"variant", name}, {"worker", worker.id}});
+  deps_.loads->EnsureLoaded(record, worker.id, worker.address, nullptr);
+  return false;
+}
+
+void JobRunner::Send(internal::ActiveJob& job, const std::string& worker_id,
+                     const std::string& address, int64_t chunk_id,
+                     infaas::internal::InferRequest request) {
+  auto call = std::make_shared<ChunkCall>();
+  call->job_id = job.id();
+  call->chunk_id = chunk_id;
+  call->worker_id = worker_id;
+  call->request = std::move(request);
+  call->context.set_deadline(absl::ToChronoTime(deps_.clock->Now() + kChunkDeadline));
+  {
+    absl::MutexLock lock(&mu_);
+    calls_[{call->job_id, chunk_id}] = call;
+  }
+  deps_.clients->For(address)->async()->Infer(&call->context, &call->request, &call->response,
+                                              [this, call](grpc::Status s) {
+                                                absl::MutexLock lock(&mu_);
+                                                call->status = FromGrpcStatus(s);
+                                                calls_.erase({call->job_id, call->chunk_id});
+                                                answered_.push_back(call);
+                                              });
+}
+
+void JobRunner::CancelCalls(const std::string& job_id, const std::vector<int64_t>& chunk_ids) {
+  std::vector<std::shared_ptr<ChunkCall>> calls;
+  {
+    absl::MutexLock lock(&mu_);
+    for (int64_t id : chunk_ids) {
+      auto it = calls_.find({job_id, id});
+      if (it != calls_.end()) calls.push_back(it->second);
+    }
+  }
+  // The answers come back CANCELLED and the chunks are redone (or dropped,
+  // for an ended job).
+  for (const auto& call : calls) call->context.TryCancel();
+}
+
+void JobRunner::EndJob(internal::ActiveJob& job, v1::OfflineJob::State state, absl::Time now,
+                       std::string error) {
+  absl::MutexLock save(&save_mu_);
+  {
+    absl::MutexLock lock(&mu_);
+    if (cancelled_.contains(job.id())) state = v1::OfflineJob::STATE_CANCELLED;
+  }
+  std::vector<int64_t> chunks;
+  for (const auto& [worker, count] : job.InFlightByWorker()) {
+    for (int64_t id : job.ChunksOn(worker)) chunks.push_back(id);
+  }
+  CancelCalls(job.id(), chunks);
+  if (absl::Status s = job.Finish(state, now, std::move(error)); !s.ok()) {
+    LogWarning("offline job summary not written", {{"job", job.id()}, {"error", s.ToString()}});
+  }
+  if (absl::Status s = deps_.store->PutJob(job.record()); !s.ok()) {
+    LogError("offline job record not saved", {{"job", job.id()}, {"error", s.ToString()}});
+  }
+  absl::MutexLock lock(&mu_);
+  published_.erase(job.id());
+  cancelled_.erase(job.id());
+  last_saved_.erase(job.id());
+}
+
+void JobRunner::EndFinishedJobs(absl::Time now) {
+  for (auto& job : jobs_) {
+    if (job->Finished()) EndJob(*job, v1::OfflineJob::STATE_DONE, now);
+  }
+  std::erase_if(jobs_, [](const auto& job) { return IsFinal(job->record().state()); });
+}
+
+void JobRunner::Save(const v1::OfflineJob& record) {
+  absl::MutexLock save(&save_mu_);
+  {
+    absl::MutexLock lock(&mu_);
+    if (cancelled_.contains(record.id())) return;  // Cancel wrote the final record
+  }
+  if (absl::Status s = deps_.store->PutJob(record); !s.ok()) {
+    LogWarning("offline job progress not saved", {{"job", record.id()}, {"error", s.ToString()}});
+  }
+}
+
+void JobRunner::Publish(const v1::OfflineJob& record) {
+  absl::MutexLock lock(&mu_);
+  auto it = published_.find(record.id());
+  if (it == published_.end() || cancelled_.contains(record.id())) return;
+  it->second = record;
+}
+
+void JobRunner::ShutDown() {
+  std::vector<std::shared_ptr<ChunkCall>> calls;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [key, call] : calls_) calls.push_back(call);
+  }
+  for (const auto& call : calls) call->context.TryCancel();
+  {
+    absl::MutexLock lock(&mu_);
+    auto all_answered = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return calls_.empty(); };
+    mu_.Await(absl::Condition(&all_answered));
+  }
+  // Unfinished jobs stay queued or running in the store: a restart resumes them.
+  const absl::Time now = deps_.clock->Now();
+  for (auto& job : jobs_) {
+    job->Refresh(now);
+    Save(job->record());
+  }
+  LogInfo("offline job runner stopped", {{"unfinished_jobs", absl::StrCat(jobs_.size())}});
+}
+
+}  // namespace infaas::offline
