@@ -1,0 +1,195 @@
+#include "master/master_server.h"
+
+#include <grpcpp/server_builder.h>
+
+#include "absl/strings/str_cat.h"
+#include "common/logging.h"
+#include "common/status_macros.h"
+#include "http/infaas_routes.h"
+#include "http/kserve_routes.h"
+
+namespace infaas::master {
+namespace {
+
+std::string HostOf(const std::string& listen) { return listen.substr(0, listen.rfind(':')); }
+
+// The master's own address as workers on this machine should dial it.
+std::string DialAddress(const std::string& listen, int port) {
+  std::string host = HostOf(listen);
+  if (host.empty() || host == "0.0.0.0" || host == "[::]") host = "127.0.0.1";
+  return absl::StrCat(host, ":", port);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<MasterServer>> MasterServer::Start(MasterOptions options) {
+  std::unique_ptr<MasterServer> master(new MasterServer(std::move(options)));
+  RETURN_IF_ERROR(master->Init());
+  return master;
+}
+
+absl::Status MasterServer::Init() {
+  RETURN_IF_ERROR(BuildControl());
+  RETURN_IF_ERROR(BuildAutoscaler());
+  ASSIGN_OR_RETURN(jobs_, offline::JobRunner::Start({store_.get(), catalogue_.get(), cluster_.get(),
+                                                     offline_clients_.get(), loads_.get(),
+                                                     Clock::Real(), repository_->root()}));
+  service_ =
+      std::make_unique<api::InfaasService>(api::InfaasService::Dependencies{store_.get(),
+                                                                            repository_.get(),
+                                                                            catalogue_.get(),
+                                                                            cluster_.get(),
+                                                                            router_.get(),
+                                                                            Clock::Real(),
+                                                                            {},
+                                                                            autoscaler_.get(),
+                                                                            jobs_.get()});
+  control_ = std::make_unique<api::MasterControlService>(
+      cluster_.get(), Clock::Real(), options_.heartbeat_interval, serving_metrics_.get());
+  RETURN_IF_ERROR(Serve());
+  StartBackground();
+  return absl::OkStatus();
+}
+
+absl::Status MasterServer::BuildControl() {
+  ASSIGN_OR_RETURN(store_, store::OpenMetadataStore(options_.store_url));
+  ASSIGN_OR_RETURN(repository_, repository::LocalModelRepository::Open(options_.repository));
+  catalogue_ = std::make_unique<controller::CatalogueView>(store_.get());
+  RETURN_IF_ERROR(catalogue_->Reload());
+  cluster_ = std::make_unique<controller::ClusterView>(options_.dead_after);
+  clients_ = std::make_unique<controller::WorkerClients>();
+  // Offline jobs call workers over their own connections, apart from online queries.
+  offline_clients_ = std::make_unique<controller::WorkerClients>(/*own_connections=*/true);
+  loads_ = std::make_unique<controller::LoadCoordinator>(clients_.get(), cluster_.get());
+  registry_ = std::make_unique<metrics::MetricsRegistry>();
+  serving_metrics_ = std::make_unique<controller::ServingMetrics>(registry_.get(), cluster_.get(),
+                                                                  catalogue_.get(), Clock::Real());
+  demand_ = std::make_unique<controller::DemandTracker>(Clock::Real());
+  observers_ = std::make_unique<controller::QueryObservers>(
+      std::vector<controller::QueryObserver*>{serving_metrics_.get(), demand_.get()});
+  router_ = std::make_unique<controller::QueryRouter>(controller::QueryRouter::Dependencies{
+      catalogue_.get(), cluster_.get(), clients_.get(), loads_.get(), Clock::Real(),
+      repository_->root(), observers_.get()});
+  frontend_ = std::make_unique<kserve::InferenceFrontend>(kserve::InferenceFrontend::Dependencies{
+      catalogue_.get(), cluster_.get(), router_.get(), loads_.get(), clients_.get(),
+      serving_metrics_.get(), Clock::Real()});
+  kserve_service_ = std::make_unique<api::KServeGrpcService>(frontend_.get(), Clock::Real());
+  return absl::OkStatus();
+}
+
+absl::Status MasterServer::BuildAutoscaler() {
+  ASSIGN_OR_RETURN(std::unique_ptr<autoscaler::ScalingPolicy> policy,
+                   autoscaler::MakeScalingPolicy(options_.autoscaler,
+                                                 {.time_scale = options_.scale_time_scale}));
+  if (options_.autoscaler == "static") return absl::OkStatus();
+  controller::ServingMetrics* metrics = serving_metrics_.get();
+  kserve::InferenceFrontend* frontend = frontend_.get();
+  autoscaler_ = std::make_unique<autoscaler::Autoscaler>(
+      autoscaler::Autoscaler::Dependencies{
+          .catalogue = catalogue_.get(),
+          .cluster = cluster_.get(),
+          .demand = demand_.get(),
+          .clients = clients_.get(),
+          .loads = loads_.get(),
+          .provisioner = nullptr,  // once the port is known
+          .clock = Clock::Real(),
+          .on_action =
+              [metrics](const autoscaler::ScalingAction& action) {
+                metrics->autoscaler_actions()
+                    .With({autoscaler::KindName(action.kind), action.variant})
+                    .Increment();
+              },
+          .pinned = [frontend](const std::string& variant) { return frontend->IsPinned(variant); }},
+      std::move(policy),
+      autoscaler::Autoscaler::Options{.period = options_.scale_period,
+                                      .max_workers = options_.max_workers});
+  return absl::OkStatus();
+}
+
+absl::Status MasterServer::Serve() {
+  int port = 0;
+  grpc::ServerBuilder builder;
+  // gRPC sets SO_REUSEPORT by default: a second server on a taken port would
+  // silently share its traffic. Fail to bind instead.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  builder.AddListeningPort(options_.listen, grpc::InsecureServerCredentials(), &port);
+  builder.SetMaxReceiveMessageSize(64 << 20);
+  builder.RegisterService(service_.get());
+  builder.RegisterService(control_.get());
+  builder.RegisterService(kserve_service_.get());
+  server_ = builder.BuildAndStart();
+  if (server_ == nullptr || port == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", options_.listen, "; is another master running there?"));
+  }
+  const std::string host = HostOf(options_.listen);
+  grpc_address_ = absl::StrCat(host, ":", port);
+  http_server_ = std::make_unique<http::HttpServer>(
+      http::HttpServerOptions{options_.http_max_body_bytes, options_.http_threads});
+  http::AddKServeRoutes(http_server_->routes(), frontend_.get());
+  http::AddInfaasRoutes(http_server_->routes(),
+                        v1::Infaas::NewStub(server_->InProcessChannel(grpc::ChannelArguments())));
+  metrics_server_ = std::make_unique<http::HttpServer>(
+      http::HttpServerOptions{.max_body_bytes = 1 << 20, .threads = 2});
+  http::AddMetricsRoute(metrics_server_->routes(), registry_.get());
+  for (auto [listener, wanted, address] :
+       {std::tuple(http_server_.get(), options_.http_port, &http_address_),
+        std::tuple(metrics_server_.get(), options_.metrics_port, &metrics_address_)}) {
+    if (wanted < 0) continue;
+    ASSIGN_OR_RETURN(int bound, listener->Start(host, wanted));
+    *address = absl::StrCat(host, ":", bound);
+  }
+  if (autoscaler_ != nullptr && options_.max_workers > 0) {
+    provisioner_ =
+        std::make_unique<autoscaler::LocalProvisioner>(autoscaler::LocalProvisionerOptions{
+            .worker_binary = options_.worker_binary,
+            .master_address = DialAddress(options_.listen, port),
+            .repository = repository_->root().string(),
+            .log_dir = options_.log_dir,
+            .cores_per_worker = options_.worker_cores,
+            .heartbeat_ms =
+                static_cast<int>(absl::ToInt64Milliseconds(options_.heartbeat_interval)),
+            .max_workers = options_.max_workers});
+    autoscaler_->SetProvisioner(provisioner_.get());
+  }
+  return absl::OkStatus();
+}
+
+void MasterServer::StartBackground() {
+  if (autoscaler_ != nullptr) autoscaler_->Start();
+  // Reload the catalogue now and then: other masters may share the store.
+  reloader_ = std::thread([this] {
+    while (!stopping_.WaitForNotificationWithTimeout(options_.catalogue_reload)) {
+      if (absl::Status s = catalogue_->Reload(); !s.ok()) {
+        LogWarning("catalogue reload failed", {{"error", s.ToString()}});
+      }
+    }
+  });
+}
+
+std::string MasterServer::Describe() const {
+  return absl::StrCat("store=", store_->Describe(), " repository=", repository_->Describe(),
+                      " variants=", catalogue_->Get()->variants.size());
+}
+
+MasterServer::~MasterServer() { Shutdown(); }
+
+void MasterServer::Shutdown() {
+  {
+    absl::MutexLock lock(&shutdown_mu_);
+    if (shut_down_) return;
+    shut_down_ = true;
+  }
+  stopping_.Notify();
+  if (reloader_.joinable()) reloader_.join();
+  if (autoscaler_ != nullptr) autoscaler_->Stop();
+  if (http_server_ != nullptr) http_server_->Stop();
+  if (metrics_server_ != nullptr) metrics_server_->Stop();
+  if (server_ != nullptr) server_->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+  if (jobs_ != nullptr) jobs_->Stop();  // unfinished jobs resume at the next start
+  // The autoscaler before the workers the provisioner started.
+  autoscaler_.reset();
+  provisioner_.reset();
+}
+
+}  // namespace infaas::master

@@ -1,0 +1,131 @@
+#pragma once
+
+// MasterServer: the infaas-master process's parts wired together — the
+// store, repository and catalogue; the cluster view, router and selector;
+// metrics and demand tracking; the autoscaler and its local provisioner;
+// the offline job runner; and the servers: gRPC (infaas.v1, KServe v2,
+// heartbeats), HTTP (KServe v2 REST, /v1 REST) and /metrics.
+//
+//   ASSIGN_OR_RETURN(auto master, MasterServer::Start(options));
+//   std::cout << "infaas-master listening on " << master->grpc_address();
+//   ... wait for SIGTERM ...
+//   master->Shutdown();
+//
+// Start returns once every port serves. Shutdown stops, in order: the
+// catalogue reloader, the autoscaler, HTTP, gRPC (calls in flight get 5 s),
+// the offline jobs (they resume at the next start), then the workers the
+// provisioner started. Thread-safe; owned by main.
+
+#include <grpcpp/server.h>
+
+#include <cstddef>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "api/infaas_service.h"
+#include "api/kserve_grpc_service.h"
+#include "autoscaler/autoscaler.h"
+#include "autoscaler/local_provisioner.h"
+#include "controller/demand_tracker.h"
+#include "controller/load_coordinator.h"
+#include "controller/query_router.h"
+#include "controller/serving_metrics.h"
+#include "http/http_server.h"
+#include "kserve/frontend.h"
+#include "metrics/registry.h"
+#include "offline/job_runner.h"
+#include "repository/local_model_repository.h"
+#include "store/metadata_store.h"
+
+namespace infaas::master {
+
+struct MasterOptions {
+  // gRPC HOST:PORT; port 0 picks a free one.
+  std::string listen = "127.0.0.1:50052";
+  std::string store_url{};
+  std::string repository{};
+  absl::Duration heartbeat_interval = absl::Milliseconds(500);
+  absl::Duration dead_after = absl::Seconds(2);
+  absl::Duration catalogue_reload = absl::Seconds(5);
+  // On the --listen host; 0 picks a free port, -1 turns it off.
+  int http_port = 8000;
+  int metrics_port = 8002;
+  size_t http_max_body_bytes = size_t{64} << 20;
+  int http_threads = 16;
+  // Autoscaling: a policy name ("static" turns it off), the most live
+  // workers (0: never start or stop one), what a started worker offers.
+  std::string autoscaler = "infaas";
+  int max_workers = 0;
+  int worker_cores = 1;
+  absl::Duration scale_period = absl::Seconds(1);
+  double scale_time_scale = 1.0;
+  // The infaas-worker binary the provisioner starts, and its logs' folder.
+  std::filesystem::path worker_binary{};
+  std::filesystem::path log_dir{};
+};
+
+class MasterServer {
+ public:
+  // InvalidArgument for an unknown policy; the store's, repository's or
+  // catalogue's error; Unavailable when a port is taken.
+  static absl::StatusOr<std::unique_ptr<MasterServer>> Start(MasterOptions options);
+
+  ~MasterServer();  // Shutdown()s
+  MasterServer(const MasterServer&) = delete;
+  MasterServer& operator=(const MasterServer&) = delete;
+
+  // Idempotent.
+  void Shutdown();
+
+  // HOST:PORT each listens on; empty for HTTP or metrics when off.
+  const std::string& grpc_address() const { return grpc_address_; }
+  const std::string& http_address() const { return http_address_; }
+  const std::string& metrics_address() const { return metrics_address_; }
+  // "sqlite:…", "file://…" and the variants registered, for the start log.
+  std::string Describe() const;
+
+ private:
+  explicit MasterServer(MasterOptions options) : options_(std::move(options)) {}
+  absl::Status Init();
+  absl::Status BuildControl();
+  absl::Status BuildAutoscaler();
+  absl::Status Serve();
+  void StartBackground();
+
+  const MasterOptions options_;
+  // Declared in the order they are built; destroyed in reverse.
+  std::unique_ptr<store::MetadataStore> store_;
+  std::unique_ptr<repository::LocalModelRepository> repository_;
+  std::unique_ptr<controller::CatalogueView> catalogue_;
+  std::unique_ptr<controller::ClusterView> cluster_;
+  std::unique_ptr<controller::WorkerClients> clients_;
+  std::unique_ptr<controller::WorkerClients> offline_clients_;
+  std::unique_ptr<controller::LoadCoordinator> loads_;
+  std::unique_ptr<metrics::MetricsRegistry> registry_;
+  std::unique_ptr<controller::ServingMetrics> serving_metrics_;
+  std::unique_ptr<controller::DemandTracker> demand_;
+  std::unique_ptr<controller::QueryObservers> observers_;
+  std::unique_ptr<controller::QueryRouter> router_;
+  std::unique_ptr<kserve::InferenceFrontend> frontend_;
+  std::unique_ptr<api::KServeGrpcService> kserve_service_;
+  std::unique_ptr<autoscaler::LocalProvisioner> provisioner_;  // outlives the autoscaler
+  std::unique_ptr<autoscaler::Autoscaler> autoscaler_;
+  std::unique_ptr<offline::JobRunner> jobs_;
+  std::unique_ptr<api::InfaasService> service_;
+  std::unique_ptr<api::MasterControlService> control_;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<http::HttpServer> http_server_;
+  std::unique_ptr<http::HttpServer> metrics_server_;
+  std::string grpc_address_, http_address_, metrics_address_;
+  absl::Notification stopping_;
+  std::thread reloader_;
+  absl::Mutex shutdown_mu_;
+  bool shut_down_ ABSL_GUARDED_BY(shutdown_mu_) = false;
+};
+
+}  // namespace infaas::master
