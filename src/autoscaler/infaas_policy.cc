@@ -42,7 +42,9 @@ bool SameInput(const v1::VariantRecord& a, const v1::VariantRecord& b) {
 std::optional<Plan> CheapestSibling(const v1::VariantRecord& current, const Plan& current_plan,
                                     const controller::Catalogue& catalogue,
                                     const std::map<std::string, Footprint>& footprints,
-                                    double items_per_s, double slo_ms, double utilisation) {
+                                    const controller::VariantDemand& demand, double utilisation) {
+  const double items_per_s = demand.items_per_s;
+  const double slo_ms = demand.tightest_slo_ms;
   std::optional<Plan> best;
   for (const v1::VariantRecord& other : catalogue.variants) {
     if (&other == &current || other.config().name() == current.config().name()) continue;
@@ -51,7 +53,12 @@ std::optional<Plan> CheapestSibling(const v1::VariantRecord& current, const Plan
       continue;
     if (other.profile().accuracy_percent() < current.profile().accuracy_percent() - 0.1) continue;
     if (footprints.contains(other.config().name())) continue;
-    if (slo_ms > 0 && controller::PredictLatencyMs(other.profile(), 1) > slo_ms) continue;
+    // It must take the largest query seen, within the SLO.
+    if (MaxBatchOf(other) < demand.largest_batch) continue;
+    if (slo_ms > 0 &&
+        controller::PredictLatencyMs(other.profile(), std::max(1, demand.largest_batch)) > slo_ms) {
+      continue;
+    }
     Plan plan = PlanFor(other, items_per_s, slo_ms, utilisation);
     if (plan.cores >= current_plan.cores) continue;
     if (!best.has_value() || plan.cores < best->cores) best = plan;
@@ -104,7 +111,7 @@ std::vector<ScalingAction> InfaasPolicy::Decide(const ScalingInput& input) {
     const Plan plan = PlanFor(*record, items_per_s, slo_ms, options_.target_utilisation);
     std::optional<Plan> sibling;
     if (!pinned && items_per_s > 0 && footprint.per_worker.size() == 1) {
-      sibling = CheapestSibling(*record, plan, catalogue, footprints, items_per_s, slo_ms,
+      sibling = CheapestSibling(*record, plan, catalogue, footprints, *demand,
                                 options_.target_utilisation);
       if (sibling.has_value() && sibling->cores > (1 - options_.replace_min_saving) * plan.cores) {
         sibling.reset();

@@ -154,6 +154,17 @@ TEST_F(InfaasPolicyTest, ATightSloLimitsTheBatchAnUpgradeCounts) {
   EXPECT_EQ(actions[0].variant, kB1);
 }
 
+TEST_F(InfaasPolicyTest, NeverReplacesAVariantByOneThatCannotTakeTheLargestQuery) {
+  // Serving 8-input queries on a b8 variant: the b1 sibling is cheaper per
+  // input but cannot take them.
+  s_.AddVariant({.name = kB8, .max_batch = 8, .latency = {{1, 2.0}, {8, 16.0}}});
+  s_.AddWorker("w1", 8).Holds("w1", kB8, 1).SetDemand(kB8, 900, 40, false, /*largest_batch=*/8);
+  std::vector<ScalingAction> actions = policy_.Decide(s_.Tick());
+  ASSERT_EQ(actions.size(), 1u);
+  EXPECT_EQ(actions[0].kind, Kind::kSetInstances);
+  EXPECT_EQ(actions[0].variant, kB8);
+}
+
 TEST_F(InfaasPolicyTest, NeverReplacesAVariantThatQueriesNamed) {
   s_.AddVariant({.name = kB8, .max_batch = 8, .latency = {{1, 2.0}, {8, 4.0}}});
   s_.AddWorker("w1", 8).Holds("w1", kB1, 1).SetDemand(kB1, 900, 20, /*pinned=*/true);

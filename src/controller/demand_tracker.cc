@@ -39,6 +39,7 @@ void DemandTracker::RecordDispatch(const std::string& variant, double slo_ms, bo
   VariantSlot& slot = CurrentLocked().variants[variant];
   ++slot.queries;
   slot.items += std::max(1, batch);
+  slot.largest_batch = std::max(slot.largest_batch, batch);
   slot.tightest_slo_ms = MinSlo(slot.tightest_slo_ms, slo_ms);
   slot.pinned = slot.pinned || pinned;
 }
@@ -86,6 +87,7 @@ DemandSnapshot DemandTracker::Snapshot() const {
         total.queries += v.queries;
         total.items += v.items;
         total.tightest_slo_ms = MinSlo(total.tightest_slo_ms, v.tightest_slo_ms);
+        total.largest_batch = std::max(total.largest_batch, v.largest_batch);
         total.pinned = total.pinned || v.pinned;
       }
     }
@@ -94,6 +96,7 @@ DemandSnapshot DemandTracker::Snapshot() const {
     demand.variants[name] = {.qps = static_cast<double>(total.queries) / span,
                              .items_per_s = static_cast<double>(total.items) / span,
                              .tightest_slo_ms = total.tightest_slo_ms,
+                             .largest_batch = total.largest_batch,
                              .pinned = total.pinned};
   }
   demand.unmet_qps = static_cast<double>(unmet) / span;

@@ -35,6 +35,7 @@ struct VariantDemand {
   double qps = 0;              // queries routed to it per second
   double items_per_s = 0;      // examples (inputs) per second
   double tightest_slo_ms = 0;  // the smallest SLO among them; 0 when none had one
+  int largest_batch = 0;       // the most inputs one query carried
   // Some of its queries named it (form 1): they cannot move to another
   // variant, so it must keep serving.
   bool pinned = false;
@@ -78,6 +79,7 @@ class DemandTracker final : public QueryObserver {
     int64_t queries = 0;
     int64_t items = 0;
     double tightest_slo_ms = 0;
+    int largest_batch = 0;
     bool pinned = false;
   };
   struct Slot {

@@ -26,6 +26,7 @@ TEST_F(DemandTrackerTest, ReportsRatesTightestSloAndPinningPerVariant) {
   EXPECT_DOUBLE_EQ(demand.Find("a")->qps, 11 / 1.0);
   EXPECT_DOUBLE_EQ(demand.Find("a")->items_per_s, 13 / 1.0);
   EXPECT_DOUBLE_EQ(demand.Find("a")->tightest_slo_ms, 20);
+  EXPECT_EQ(demand.Find("a")->largest_batch, 3);
   EXPECT_FALSE(demand.Find("a")->pinned);
   EXPECT_TRUE(demand.Find("b")->pinned);
   EXPECT_EQ(demand.Find("b")->tightest_slo_ms, 0);  // none given

@@ -371,5 +371,24 @@ TEST_F(VariantInstanceTest, CloseFailsQueuedOfflineQueriesWithUnavailable) {
   EXPECT_EQ(instance_->offline_pending(), 0);
 }
 
+TEST_F(VariantInstanceTest, DrainRunsQueuedOfflineQueriesTooAfterTheOnlineOnes) {
+  Start({.max_batch_size = 8, .hold_runs = true});
+  Answer running, offline, online;
+  instance_->Enqueue(MakeQuery(1, 0, &running));
+  model_->AwaitRunsStarted(1);
+  instance_->Enqueue(MakeOfflineQuery(1, 10, &offline));
+  instance_->Enqueue(MakeQuery(1, 20, &online));
+  std::thread drain([&] { instance_->Drain(); });
+  model_->ReleaseRuns();
+  drain.join();
+
+  ASSERT_TRUE(online.Wait().ok()) << online.result.status();
+  ASSERT_TRUE(offline.Wait().ok()) << offline.result.status();
+  EXPECT_EQ(offline.result->outputs.data, ExpectedOutput(1, 10));
+  EXPECT_THAT(model_->batch_sizes(), ElementsAre(1, 1, 1));
+  EXPECT_EQ(instance_->offline_pending(), 0);
+  EXPECT_EQ(instance_->pending(), 0);
+}
+
 }  // namespace
 }  // namespace infaas::worker

@@ -62,13 +62,14 @@ Scenario& Scenario::SetDraining(const std::string& worker, bool draining) {
 }
 
 Scenario& Scenario::SetDemand(const std::string& variant, double items_per_s, double slo_ms,
-                              bool pinned) {
+                              bool pinned, int largest_batch) {
   if (items_per_s <= 0) {
     demand_.variants.erase(variant);
   } else {
     demand_.variants[variant] = {.qps = items_per_s,
                                  .items_per_s = items_per_s,
                                  .tightest_slo_ms = slo_ms,
+                                 .largest_batch = largest_batch,
                                  .pinned = pinned};
   }
   return *this;

@@ -46,8 +46,9 @@ class Scenario {
   Scenario& SetCpu(const std::string& worker, double utilisation);
   Scenario& SetDraining(const std::string& worker, bool draining);
   // What the master routed to `variant` lately (0 forgets it).
+  // `largest_batch`: the most inputs one of its queries carried.
   Scenario& SetDemand(const std::string& variant, double items_per_s, double slo_ms = 0,
-                      bool pinned = false);
+                      bool pinned = false, int largest_batch = 1);
   Scenario& SetUnmet(double qps);
   Scenario& SetPool(int max_workers, int starting = 0);
 
