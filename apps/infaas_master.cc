@@ -38,6 +38,7 @@ struct Flags {
   std::string autoscaler = "infaas";
   int max_workers = 0;
   int worker_cores = 1;
+  bool pin_workers = false;
   int scale_period_ms = 1000;
   double scale_time_scale = 1.0;
   std::string log_dir = infaas::cli::LogFolder().string();
@@ -68,6 +69,7 @@ int Serve(const Flags& flags, sigset_t* stop_signals) {
                                    .autoscaler = flags.autoscaler,
                                    .max_workers = flags.max_workers,
                                    .worker_cores = flags.worker_cores,
+                                   .pin_workers = flags.pin_workers,
                                    .scale_period = absl::Milliseconds(flags.scale_period_ms),
                                    .scale_time_scale = flags.scale_time_scale,
                                    .worker_binary = cli::ExecutableFolder() / "infaas-worker",
@@ -133,6 +135,9 @@ int main(int argc, char** argv) {
   app.add_option("--worker-cores", flags.worker_cores, "--cores of each worker it starts")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  app.add_flag("--pin-workers", flags.pin_workers,
+               "pin each worker it starts to its own --worker-cores CPUs (the n-th gets CPUs "
+               "n*cores onwards, modulo the machine's)");
   app.add_option("--scale-period-ms", flags.scale_period_ms, "how often the autoscaler decides")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();

@@ -20,6 +20,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "common/cpu_affinity.h"
 #include "common/logging.h"
 #include "worker/worker_server.h"
 
@@ -60,6 +61,7 @@ int main(int argc, char** argv) {
   std::string repo = DefaultRepository();
   int heartbeat_ms = 500;
   int cores = 0;
+  std::string cpus;
   std::string log_level = "info";
   app.add_option("--master", master, "HOST:PORT of the master (env INFAAS_MASTER)")
       ->capture_default_str();
@@ -76,10 +78,23 @@ int main(int argc, char** argv) {
                  "them); 0 = all of the machine's")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
+  app.add_option("--cpus", cpus,
+                 "pin the worker to these CPUs, e.g. 0-1,4 (default: not pinned); with "
+                 "--cores, workers sharing a machine then share no core");
   app.add_option("--log-level", log_level, "debug, info, warning or error")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   infaas::InitLogging(absl::StrCat("worker ", id), infaas::ParseLogLevel(log_level));
+  if (!cpus.empty()) {
+    // Before any thread starts: they all inherit the mask.
+    absl::StatusOr<std::vector<int>> list = infaas::ParseCpuList(cpus);
+    absl::Status pinned = list.ok() ? infaas::PinProcessToCpus(*list) : list.status();
+    if (!pinned.ok()) {
+      infaas::LogError("worker failed to start", {{"worker", id}, {"error", pinned.message()}});
+      std::cerr << "infaas-worker: --cpus " << cpus << ": " << pinned.message() << "\n";
+      return 1;
+    }
+  }
   const sigset_t stop_signals = BlockStopSignals();
   auto server =
       infaas::worker::WorkerServer::Create({.worker_id = id,

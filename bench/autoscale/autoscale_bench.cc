@@ -95,9 +95,12 @@ absl::StatusOr<Outcome> RunPolicy(const std::string& policy, const Flags& flags,
       {.workers = 1,
        .zoo_models = {flags.model},
        .master_flags = {"--autoscaler", policy, "--max-workers", absl::StrCat(flags.max_workers),
-                        "--worker-cores", "1", "--scale-time-scale",
+                        "--worker-cores", "1", "--pin-workers", "--scale-time-scale",
                         absl::StrCat(flags.time_scale)},
-       .worker_cores = 1});
+       .worker_cores = 1,
+       // One core is one core: the first worker on CPU 0, started ones on
+       // CPU 1, 2, ... (modulo the machine's).
+       .worker_cpus = "0"});
   if (!cluster.ok()) return cluster.status();
   const v1::QueryOnlineRequest request = Query(flags);
   // Warm up until queries are answered: every policy starts with the variant loaded.
@@ -164,7 +167,7 @@ int main(int argc, char** argv) {
 
   std::cout << absl::StrFormat(
       "\nschedule %s; %d x %s image(s) per query within %g ms; workers of 1 core, at most %d; "
-      "delays x%g\n\n",
+      "delays x%g; each worker pinned to its own CPU\n\n",
       flags.schedule, flags.images, flags.model, flags.slo_ms, flags.max_workers, flags.time_scale);
   std::cout << absl::StrFormat("%-11s %8s %9s %9s %8s %9s %9s %9s  %s\n", "policy", "in SLO",
                                "achieved", "p99 ms", "failed", "workers", "peak", "instances",

@@ -3,7 +3,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include "absl/strings/str_cat.h"
+
+#include "common/cpu_affinity.h"
 #include "common/logging.h"
 #include "common/process_control.h"
 
@@ -44,13 +47,24 @@ absl::StatusOr<std::string> LocalProvisioner::AddWorker() {
         absl::StrCat("the local provisioner already runs ", workers_.size(),
                      " workers, its limit; raise --max-workers to allow more"));
   }
-  const std::string id = absl::StrCat("auto-", getpid(), "-", ++started_);
-  const std::vector<std::string> args = {"--master",       options_.master_address,
-                                         "--listen",       "127.0.0.1:0",
-                                         "--id",           id,
-                                         "--repo",         options_.repository,
-                                         "--cores",        absl::StrCat(options_.cores_per_worker),
-                                         "--heartbeat-ms", absl::StrCat(options_.heartbeat_ms)};
+  const int n = ++started_;
+  const std::string id = absl::StrCat("auto-", getpid(), "-", n);
+  std::vector<std::string> args = {"--master",       options_.master_address,
+                                   "--listen",       "127.0.0.1:0",
+                                   "--id",           id,
+                                   "--repo",         options_.repository,
+                                   "--cores",        absl::StrCat(options_.cores_per_worker),
+                                   "--heartbeat-ms", absl::StrCat(options_.heartbeat_ms)};
+  if (options_.pin_cpus) {
+    const int machine = std::max(1, static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)));
+    std::vector<int> cpus;
+    for (int i = 0; i < options_.cores_per_worker; ++i) {
+      cpus.push_back((n * options_.cores_per_worker + i) % machine);
+    }
+    std::sort(cpus.begin(), cpus.end());
+    cpus.erase(std::unique(cpus.begin(), cpus.end()), cpus.end());
+    args.insert(args.end(), {"--cpus", FormatCpuList(cpus)});
+  }
   const std::filesystem::path log = options_.log_dir / (id + ".log");
   absl::StatusOr<pid_t> pid = SpawnDetached(options_.worker_binary, args, log);
   if (!pid.ok()) return pid.status();

@@ -34,6 +34,10 @@ struct LocalProvisionerOptions {
   std::string repository{};
   std::filesystem::path log_dir{};
   int cores_per_worker = 1;
+  // Pin each worker to its own `cores_per_worker` CPUs: the n-th worker
+  // started gets CPUs n * cores_per_worker onwards, modulo this machine's
+  // (CPUs below are left to the workers started by hand).
+  bool pin_cpus = false;
   int heartbeat_ms = 500;
   // Workers alive at once, at most.
   int max_workers = 8;

@@ -147,6 +147,7 @@ absl::Status MasterServer::Serve() {
             .repository = repository_->root().string(),
             .log_dir = options_.log_dir,
             .cores_per_worker = options_.worker_cores,
+            .pin_cpus = options_.pin_workers,
             .heartbeat_ms =
                 static_cast<int>(absl::ToInt64Milliseconds(options_.heartbeat_interval)),
             .max_workers = options_.max_workers});

@@ -62,6 +62,8 @@ struct MasterOptions {
   std::string autoscaler = "infaas";
   int max_workers = 0;
   int worker_cores = 1;
+  // Pin each started worker to its own CPUs (LocalProvisionerOptions::pin_cpus).
+  bool pin_workers = false;
   absl::Duration scale_period = absl::Seconds(1);
   double scale_time_scale = 1.0;
   // The infaas-worker binary the provisioner starts, and its logs' folder.

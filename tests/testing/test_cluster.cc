@@ -151,6 +151,7 @@ absl::Status TestCluster::StartWorker(int index) {
   if (options_.worker_cores > 0) {
     args.insert(args.end(), {"--cores", absl::StrCat(options_.worker_cores)});
   }
+  if (!options_.worker_cpus.empty()) args.insert(args.end(), {"--cpus", options_.worker_cpus});
   ASSIGN_OR_RETURN(auto worker, ChildProcess::Start(args, dir_ / "logs" / (id + ".log")));
   ASSIGN_OR_RETURN(std::string line, worker->ReadLine(absl::Seconds(30)));
   if (!absl::StartsWith(line, absl::StrCat("infaas-worker ", id, " listening on "))) {

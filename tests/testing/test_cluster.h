@@ -31,6 +31,8 @@ struct TestClusterOptions {
   std::vector<std::string> master_flags = {};
   // Each worker's --cores; 0 leaves the default (all of the machine's).
   int worker_cores = 0;
+  // Each worker's --cpus (e.g. "0"); empty leaves them unpinned.
+  std::string worker_cpus = {};
 };
 
 class TestCluster {
