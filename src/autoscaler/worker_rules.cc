@@ -43,7 +43,15 @@ std::vector<ScalingAction> DemandWorkerRule::Decide(const ScalingInput& input,
   const bool wants_more = unplaced_instances > 0 || unmet > options_.unmet_qps_to_add_worker;
   if (wants_more) {
     empty_since_.clear();
-    if (RoomForAnother(input) &&
+    // Refusals alone while a live worker holds nothing: that worker is spare
+    // capacity already (instances that fit nowhere are another matter: the
+    // model level found no room even there).
+    const bool idle_worker_exists =
+        unplaced_instances == 0 &&
+        std::any_of(
+            input.cluster->workers.begin(), input.cluster->workers.end(),
+            [](const controller::WorkerSnapshot& w) { return !w.draining && w.variants.empty(); });
+    if (!idle_worker_exists && RoomForAnother(input) &&
         input.now - last_add_ >= options_.Scaled(options_.worker_add_cooldown)) {
       last_add_ = input.now;
       return {AddWorker(unplaced_instances > 0

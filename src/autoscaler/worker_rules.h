@@ -18,7 +18,8 @@ namespace infaas::autoscaler {
 
 // Ours. Adds a worker as soon as instances the model level wants fit
 // nowhere, or queries are refused for lack of capacity — one at a time (none
-// while one is starting) and at most one per cool-down. Removes a removable
+// while one is starting, nor while a live worker holds nothing: that one is
+// spare capacity already) and at most one per cool-down. Removes a removable
 // worker once it has held nothing (no instance, no load) for a while, one at
 // a time and never while more capacity is wanted.
 class DemandWorkerRule {

@@ -50,6 +50,13 @@ TEST_F(DemandWorkerRuleTest, AddsForRefusedQueriesButNotWhileOneIsStartingNorPas
   EXPECT_TRUE(rule_.Decide(s_.Tick(absl::Seconds(10)), 0).empty());
 }
 
+TEST_F(DemandWorkerRuleTest, RefusalsAddNoWorkerWhileAnotherLiveOneHoldsNothing) {
+  s_.AddWorker("w2", 1, /*removable=*/true).SetUnmet(20);
+  EXPECT_TRUE(rule_.Decide(s_.Tick(), /*unplaced_instances=*/0).empty());
+  s_.Holds("w2", kB1, 1);  // now it serves, and queries are still refused
+  EXPECT_EQ(rule_.Decide(s_.Tick(), 0).size(), 1u);
+}
+
 TEST_F(DemandWorkerRuleTest, RemovesOnlyARemovableWorkerThatStayedEmpty) {
   s_.AddWorker("w2", 1, /*removable=*/true).AddWorker("w3", 1);  // w3 was started by hand
   s_.AddWorker("w4", 1, /*removable=*/true).Holds("w4", kB1, 1);
