@@ -148,7 +148,6 @@ void Autoscaler::Record(const ScalingAction& action, absl::Time now) {
   absl::MutexLock lock(&mu_);
   events_.push_back({now, action});
   while (events_.size() > kEventsKept) events_.pop_front();
-  ++counts_[action.kind];
 }
 
 void Autoscaler::Execute(const ScalingAction& action, const controller::ClusterSnapshot& cluster,
@@ -243,11 +242,6 @@ void Autoscaler::Unload(const std::string& worker_id, const std::string& address
 std::vector<Autoscaler::Event> Autoscaler::RecentEvents() const {
   absl::MutexLock lock(&mu_);
   return {events_.begin(), events_.end()};
-}
-
-std::map<ScalingAction::Kind, int64_t> Autoscaler::ActionCounts() const {
-  absl::MutexLock lock(&mu_);
-  return counts_;
 }
 
 }  // namespace infaas::autoscaler

@@ -102,8 +102,6 @@ class Autoscaler {
 
   // The last actions taken, oldest first (at most 50).
   std::vector<Event> RecentEvents() const;
-  // Actions taken since start, by kind.
-  std::map<ScalingAction::Kind, int64_t> ActionCounts() const;
 
  private:
   void Execute(const ScalingAction& action, const controller::ClusterSnapshot& cluster,
@@ -125,7 +123,6 @@ class Autoscaler {
 
   mutable absl::Mutex mu_;
   std::deque<Event> events_ ABSL_GUARDED_BY(mu_);
-  std::map<ScalingAction::Kind, int64_t> counts_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, absl::Time> starting_ ABSL_GUARDED_BY(mu_);  // id -> when asked
   std::map<std::string, absl::Time> draining_ ABSL_GUARDED_BY(mu_);  // id -> since
   std::set<std::pair<std::string, std::string>> unloading_ ABSL_GUARDED_BY(mu_);

@@ -25,20 +25,6 @@ absl::Time ClusterHistory::LastBusy(const std::string& variant) const {
   return absl::InfinitePast();
 }
 
-double ClusterHistory::MeanCpuSince(const std::string& worker_id, absl::Time since) const {
-  double sum = 0;
-  int count = 0;
-  for (const auto& snapshot : snapshots_) {
-    if (snapshot->taken_at < since) continue;
-    for (const controller::WorkerSnapshot& worker : snapshot->workers) {
-      if (worker.id != worker_id) continue;
-      sum += worker.cpu_utilization;
-      ++count;
-    }
-  }
-  return count == 0 ? -1 : sum / count;
-}
-
 absl::Time ClusterHistory::Oldest() const {
   return snapshots_.empty() ? absl::InfiniteFuture() : snapshots_.front()->taken_at;
 }

@@ -39,10 +39,6 @@ class ClusterHistory {
   // queries (online or offline) on some worker; InfinitePast() if none did.
   absl::Time LastBusy(const std::string& variant) const;
 
-  // The mean CPU utilisation of `worker_id` over the snapshots since `since`
-  // that list it; -1 when none does.
-  double MeanCpuSince(const std::string& worker_id, absl::Time since) const;
-
   // The time of the oldest snapshot kept; InfiniteFuture() when empty.
   absl::Time Oldest() const;
 
