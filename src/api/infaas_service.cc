@@ -7,6 +7,8 @@
 #include "common/files.h"
 #include "common/grpc_status.h"
 #include "common/logging.h"
+#include "common/retry_after.h"
+#include "latency/latency_model.h"
 
 namespace infaas::api {
 namespace {
@@ -45,11 +47,17 @@ grpc::ServerUnaryReactor* InfaasService::QueryOnline(grpc::CallbackServerContext
                                                      const v1::QueryOnlineRequest* request,
                                                      v1::QueryOnlineResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  deps_.router->QueryOnline(*request, DeadlineOf(*context, deps_.clock->Now()),
-                            [reactor, response](absl::StatusOr<v1::QueryOnlineResponse> result) {
-                              if (result.ok()) *response = *std::move(result);
-                              reactor->Finish(ToGrpcStatus(result.status()));
-                            });
+  deps_.router->QueryOnline(
+      *request, DeadlineOf(*context, deps_.clock->Now()),
+      [context, reactor, response](absl::StatusOr<v1::QueryOnlineResponse> result) {
+        if (result.ok()) *response = *std::move(result);
+        if (std::optional<absl::Duration> after = RetryAfter(result.status())) {
+          context->AddTrailingMetadata(
+              std::string(kRetryAfterMetadataKey),
+              absl::StrCat(absl::ToInt64Milliseconds(absl::Ceil(*after, absl::Milliseconds(1)))));
+        }
+        reactor->Finish(ToGrpcStatus(result.status()));
+      });
   return reactor;
 }
 
@@ -122,6 +130,7 @@ grpc::Status InfaasService::GetModelInfo(grpc::ServerContext* /*context*/,
 grpc::Status InfaasService::GetClusterStatus(grpc::ServerContext* /*context*/,
                                              const v1::GetClusterStatusRequest* /*request*/,
                                              v1::ClusterStatus* response) {
+  std::shared_ptr<const controller::Catalogue> catalogue = deps_.catalogue->Get();
   for (const auto& w : deps_.cluster->Snapshot(deps_.clock->Now())->workers) {
     v1::WorkerStatus* status = response->add_workers();
     status->set_id(w.id);
@@ -140,6 +149,15 @@ grpc::Status InfaasService::GetClusterStatus(grpc::ServerContext* /*context*/,
       lv->set_qps(v.served_qps);
       lv->set_p50_latency_ms(v.p50_latency_ms);
       lv->set_p99_latency_ms(v.p99_latency_ms);
+      if (const v1::VariantRecord* record = catalogue->Find(v.variant); record != nullptr) {
+        lv->set_execution_ms(
+            latency::EstimateExecution(record->profile(), v.execution, 1).median_ms);
+      }
+      if (deps_.metrics != nullptr) {
+        const controller::VariantStatistics stats = deps_.metrics->StatisticsOf(v.variant);
+        lv->set_prediction_error_p50(stats.PredictionErrorPercentile(50) / 100);
+        lv->set_prediction_error_p90(stats.PredictionErrorPercentile(90) / 100);
+      }
     }
   }
   if (deps_.autoscaler != nullptr) {

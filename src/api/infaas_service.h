@@ -42,6 +42,8 @@ class InfaasService final : public v1::Infaas::WithCallbackMethod_QueryOnline<v1
     const autoscaler::Autoscaler* autoscaler = nullptr;
     // Offline jobs; null answers their RPCs with UNIMPLEMENTED.
     offline::JobRunner* jobs = nullptr;
+    // The latency model's error per variant in GetClusterStatus; may be null.
+    const controller::ServingMetrics* metrics = nullptr;
   };
 
   explicit InfaasService(Dependencies deps);

@@ -23,14 +23,17 @@ std::string WorkersTable(const v1::ClusterStatus& status) {
 }
 
 std::string VariantsTable(const v1::ClusterStatus& status) {
-  std::vector<std::vector<std::string>> rows = {
-      {"WORKER", "VARIANT", "INSTANCES", "QUEUE", "QPS", "P50 MS", "P99 MS"}};
+  std::vector<std::vector<std::string>> rows = {{"WORKER", "VARIANT", "INSTANCES", "QUEUE", "QPS",
+                                                 "EXEC MS", "P50 MS", "P99 MS",
+                                                 "PRED ERR P50/P90"}};
   for (const v1::WorkerStatus& w : status.workers()) {
     for (const v1::LoadedVariantStatus& v : w.variants()) {
-      rows.push_back({w.id(), v.variant(), absl::StrCat(v.instances()),
-                      absl::StrCat(v.queue_length()), absl::StrFormat("%.1f", v.qps()),
-                      absl::StrFormat("%.3f", v.p50_latency_ms()),
-                      absl::StrFormat("%.3f", v.p99_latency_ms())});
+      rows.push_back(
+          {w.id(), v.variant(), absl::StrCat(v.instances()), absl::StrCat(v.queue_length()),
+           absl::StrFormat("%.1f", v.qps()), absl::StrFormat("%.3f", v.execution_ms()),
+           absl::StrFormat("%.3f", v.p50_latency_ms()), absl::StrFormat("%.3f", v.p99_latency_ms()),
+           absl::StrFormat("%.0f%%/%.0f%%", v.prediction_error_p50() * 100,
+                           v.prediction_error_p90() * 100)});
     }
   }
   if (rows.size() == 1) return "no variants loaded (a query loads what it needs)\n";

@@ -25,6 +25,9 @@ v1::ClusterStatus TwoWorkersOneLoaded() {
   v->set_qps(12.04);
   v->set_p50_latency_ms(0.41);
   v->set_p99_latency_ms(0.9021);
+  v->set_execution_ms(0.25);
+  v->set_prediction_error_p50(0.08);
+  v->set_prediction_error_p90(0.31);
   v1::WorkerStatus* w2 = status.add_workers();
   w2->set_id("worker-2");
   w2->set_address("127.0.0.1:40322");
@@ -43,7 +46,8 @@ TEST(ClusterTableTest, ShowsOneRowPerWorkerAndPerLoadedVariant) {
   EXPECT_TRUE(absl::StrContains(lines[1], "12034")) << text;  // free MB
   EXPECT_TRUE(absl::StartsWith(lines[3], "WORKER    VARIANT")) << text;
   EXPECT_TRUE(absl::StartsWith(lines[4], "worker-1  lenet5_torchscript_cpu1_b8")) << text;
-  EXPECT_TRUE(absl::StrContains(lines[4], "12.0   0.410   0.902")) << text;
+  EXPECT_TRUE(absl::StrContains(lines[4], "12.0    0.250   0.410   0.902")) << text;
+  EXPECT_TRUE(absl::StrContains(lines[4], "8%/31%")) << text;  // the latency model's error
   EXPECT_EQ(lines[5], "autoscaler: off") << text;
 }
 

@@ -71,6 +71,8 @@ std::string JsonResponse(const v1::QueryOnlineResponse& response,
                       ",\"predicted_ms\":", JsonNumber(response.predicted_latency_ms()),
                       ",\"measured_ms\":", JsonNumber(response.measured_latency_ms()),
                       ",\"queue_ms\":", JsonNumber(response.queue_time_ms()),
+                      ",\"slo_ms\":", JsonNumber(response.latency_slo_ms()),
+                      ",\"slo_missed\":", response.slo_missed() ? "true" : "false",
                       ",\"loaded\":", response.loaded() ? "true" : "false", ",\"outputs\":[",
                       absl::StrJoin(outputs, ","), "]}\n");
 }
@@ -93,10 +95,16 @@ std::string FormatQueryOutput(const v1::QueryOnlineResponse& response,
 }
 
 std::string FormatQuerySummary(const v1::QueryOnlineResponse& response) {
-  return absl::StrFormat(
+  std::string summary = absl::StrFormat(
       "variant %s on %s: %.2f ms (predicted %.2f ms, queue %.2f ms, cold load: %s)",
       response.variant(), response.worker(), response.measured_latency_ms(),
       response.predicted_latency_ms(), response.queue_time_ms(), response.loaded() ? "yes" : "no");
+  if (response.latency_slo_ms() > 0) {
+    absl::StrAppendFormat(
+        &summary, response.slo_missed() ? "; MISSED the %g ms target" : "; within the %g ms target",
+        response.latency_slo_ms());
+  }
+  return summary;
 }
 
 std::string JsonString(absl::string_view text) {

@@ -38,7 +38,8 @@ TEST(QueryOutputTest, JsonHoldsTimingsLabelsAndValues) {
   r.mutable_outputs()->RemoveLast();
   EXPECT_EQ(FormatQueryOutput(r, {"x.png"}, OutputFormat::kJson, 1),
             "{\"variant\":\"lenet5_torchscript_cpu1_b8\",\"worker\":\"worker-1\","
-            "\"predicted_ms\":0.41,\"measured_ms\":0.623,\"queue_ms\":0.05,\"loaded\":false,"
+            "\"predicted_ms\":0.41,\"measured_ms\":0.623,\"queue_ms\":0.05,\"slo_ms\":0,"
+            "\"slo_missed\":false,\"loaded\":false,"
             "\"outputs\":[{\"input\":\"x.png\",\"top\":[{\"label\":\"Ankle \\\"boot\\\"\","
             "\"index\":2,\"score\":0.975559}],\"values\":[0,1,5]}]}\n");
 }
@@ -50,6 +51,14 @@ TEST(QueryOutputTest, SummaryNamesVariantWorkerAndTimings) {
             "queue 0.05 ms, cold load: no)");
   r.set_loaded(true);
   EXPECT_NE(FormatQuerySummary(r).find("cold load: yes"), std::string::npos);
+}
+
+TEST(QueryOutputTest, SummarySaysWhetherTheTargetWasMet) {
+  v1::QueryOnlineResponse r = ResponseWithTwoOutputs();
+  r.set_latency_slo_ms(20);
+  EXPECT_NE(FormatQuerySummary(r).find("; within the 20 ms target"), std::string::npos);
+  r.set_slo_missed(true);
+  EXPECT_NE(FormatQuerySummary(r).find("; MISSED the 20 ms target"), std::string::npos);
 }
 
 TEST(QueryOutputTest, JsonStringEscapes) {

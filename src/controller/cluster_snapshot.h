@@ -6,10 +6,12 @@
 // std::shared_ptr<const ClusterSnapshot>.
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "absl/time/time.h"
+#include "latency/execution_times.h"
 
 namespace infaas::controller {
 
@@ -30,6 +32,13 @@ struct LoadedVariant {
   // A load is in flight: of the first instance (instances == 0: not serving
   // yet) or of more.
   bool loading = false;
+  // Recent execution times per batch size there (the latency model's
+  // evidence), ascending by batch size.
+  std::vector<latency::BatchTiming> execution{};
+  // Queries (and their inputs) this master sent there and has not yet seen
+  // answered: known at once, unlike queue_length, which is a heartbeat old.
+  int in_flight = 0;
+  int64_t in_flight_examples = 0;
 
   bool serving() const { return instances > 0; }
 };
@@ -45,6 +54,9 @@ struct WorkerSnapshot {
   std::vector<LoadedVariant> variants;
   // Being drained before removal: takes no new queries or loads.
   bool draining = false;
+  // What a call to this worker adds to its queue and compute time (network,
+  // decoding, the master's own work), learned from answers; 0 until known.
+  double call_overhead_ms = 0;
 
   // The loaded entry for `variant`, or nullptr.
   const LoadedVariant* Find(const std::string& variant) const {
@@ -58,6 +70,9 @@ struct WorkerSnapshot {
 struct ClusterSnapshot {
   absl::Time taken_at;
   std::vector<WorkerSnapshot> workers;  // live workers only
+  // Variant -> how long loading one instance took when last measured on
+  // any worker (ms); the selector prefers it to the profile's figure.
+  std::map<std::string, double> measured_load_ms;
 };
 
 }  // namespace infaas::controller

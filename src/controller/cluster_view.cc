@@ -1,5 +1,8 @@
 #include "controller/cluster_view.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
 
@@ -27,6 +30,13 @@ WorkerSnapshot FromHeartbeat(const internal::HeartbeatRequest& beat, absl::Time 
     lv.p50_latency_ms = v.p50_latency_ms();
     lv.p99_latency_ms = v.p99_latency_ms();
     lv.loading = v.loading();
+    for (const internal::BatchTiming& t : v.execution()) {
+      if (t.batch_size() < 1 || t.samples() < 1) continue;
+      lv.execution.push_back({.batch_size = t.batch_size(),
+                              .median_ms = t.median_ms(),
+                              .p99_ms = t.p99_ms(),
+                              .samples = t.samples()});
+    }
     w.variants.push_back(std::move(lv));
   }
   return w;
@@ -45,6 +55,11 @@ void ClusterView::OnHeartbeat(const internal::HeartbeatRequest& beat, absl::Time
   // A reported variant is no longer "loading"; one no longer reported is
   // done unloading.
   for (const LoadedVariant& v : w.variants) loading_.erase({w.id, v.variant});
+  for (const internal::VariantLoad& v : beat.variants()) {
+    if (v.load_latency_ms() > 0 && std::isfinite(v.load_latency_ms())) {
+      load_ms_[v.variant()] = v.load_latency_ms();
+    }
+  }
   std::erase_if(unloading_, [&w](const std::pair<std::string, std::string>& u) {
     return u.first == w.id && w.Find(u.second) == nullptr;
   });
@@ -142,10 +157,47 @@ std::shared_ptr<const ClusterSnapshot> ClusterView::Snapshot(absl::Time now) {
         w.variants.push_back(LoadedVariant{.variant = variant, .instances = 0, .loading = true});
       }
     }
+    for (LoadedVariant& v : w.variants) {
+      auto f = in_flight_.find({id, v.variant});
+      if (f == in_flight_.end()) continue;
+      v.in_flight = f->second.queries;
+      v.in_flight_examples = f->second.examples;
+    }
+    if (auto o = call_overhead_ms_.find(id); o != call_overhead_ms_.end()) {
+      w.call_overhead_ms = o->second;
+    }
     snapshot->workers.push_back(std::move(w));
   }
+  snapshot->measured_load_ms = load_ms_;
   snapshot_ = std::move(snapshot);
   return snapshot_;
+}
+
+void ClusterView::NoteDispatched(const std::string& worker_id, const std::string& variant,
+                                 int examples) {
+  absl::MutexLock lock(&mu_);
+  InFlight& f = in_flight_[{worker_id, variant}];
+  ++f.queries;
+  f.examples += std::max(examples, 0);
+  snapshot_.reset();
+}
+
+void ClusterView::NoteAnswered(const std::string& worker_id, const std::string& variant,
+                               int examples, double overhead_ms) {
+  // A moving average that follows a change within a few dozen answers.
+  constexpr double kWeight = 0.05;
+  absl::MutexLock lock(&mu_);
+  auto it = in_flight_.find({worker_id, variant});
+  if (it != in_flight_.end()) {
+    it->second.queries = std::max(it->second.queries - 1, 0);
+    it->second.examples = std::max<int64_t>(it->second.examples - std::max(examples, 0), 0);
+    if (it->second.queries == 0) in_flight_.erase(it);
+  }
+  if (overhead_ms >= 0 && std::isfinite(overhead_ms)) {
+    auto [average, first] = call_overhead_ms_.try_emplace(worker_id, overhead_ms);
+    if (!first) average->second += kWeight * (overhead_ms - average->second);
+  }
+  snapshot_.reset();
 }
 
 int ClusterView::LiveWorkers(absl::Time now) {

@@ -11,6 +11,12 @@
 // loading = true}, so
 // the selector does not start a second load of the same variant.
 //
+// The view also keeps what the heartbeats cannot know yet: the queries the
+// router has sent and not seen answered (per worker and variant), what a
+// call adds to the worker's own times (per worker, a moving average), and
+// each variant's last measured load time (from heartbeats). These go into every snapshot,
+// for the latency model.
+//
 // Thread-safe. Snapshot() returns an immutable value, rebuilt only when
 // something changed.
 
@@ -62,7 +68,22 @@ class ClusterView {
   // Number of workers heard from within dead_after of `now`.
   int LiveWorkers(absl::Time now);
 
+  // The router sent a query of `examples` inputs to `variant` on
+  // `worker_id`; snapshots count it in LoadedVariant::in_flight until
+  // NoteAnswered.
+  void NoteDispatched(const std::string& worker_id, const std::string& variant, int examples);
+  // Its answer came back. `overhead_ms` is how much longer the call took
+  // than the worker's queue and compute time; it feeds the worker's
+  // call_overhead_ms (a negative value: unknown, e.g. an error).
+  void NoteAnswered(const std::string& worker_id, const std::string& variant, int examples,
+                    double overhead_ms);
+
  private:
+  struct InFlight {
+    int queries = 0;
+    int64_t examples = 0;
+  };
+
   void ExpireLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const absl::Duration dead_after_;
@@ -71,6 +92,9 @@ class ClusterView {
   std::set<std::pair<std::string, std::string>> loading_ ABSL_GUARDED_BY(mu_);
   std::set<std::string> draining_ ABSL_GUARDED_BY(mu_);
   std::set<std::pair<std::string, std::string>> unloading_ ABSL_GUARDED_BY(mu_);
+  std::map<std::pair<std::string, std::string>, InFlight> in_flight_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, double> call_overhead_ms_ ABSL_GUARDED_BY(mu_);  // per worker
+  std::map<std::string, double> load_ms_ ABSL_GUARDED_BY(mu_);           // per variant
   std::shared_ptr<const ClusterSnapshot> snapshot_ ABSL_GUARDED_BY(mu_);
 };
 

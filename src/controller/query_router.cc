@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/grpc_status.h"
 #include "common/logging.h"
+#include "common/retry_after.h"
 #include "profiler/validation_set.h"
 
 namespace infaas::controller {
@@ -15,6 +16,7 @@ struct QueryRouter::Pending {
   QueryRequirements requirements;
   absl::Time start;
   absl::Time deadline;
+  absl::Time dispatched;  // the last Infer call's start
   Done done;
   int attempts = 0;
   bool loaded = false;  // a cold load happened for this query
@@ -81,7 +83,11 @@ void QueryRouter::Place(std::shared_ptr<Pending> query) {
     }
   }
   if (!decision.selection.ok()) {
-    query->done(decision.selection.status());
+    absl::Status refusal = decision.selection.status();
+    if (decision.retry_after_ms > 0) {
+      SetRetryAfter(refusal, absl::Microseconds(decision.retry_after_ms * 1000));
+    }
+    query->done(std::move(refusal));
     return;
   }
   query->selection = *decision.selection;
@@ -113,12 +119,30 @@ void QueryRouter::Place(std::shared_ptr<Pending> query) {
 }
 
 void QueryRouter::Dispatch(std::shared_ptr<Pending> query) {
+  const absl::Time now = deps_.clock->Now();
+  query->infer.Clear();
+  const double slo_ms = query->requirements.latency_slo_ms;
+  if (slo_ms > 0) {
+    // What is left of the target when the worker gets it, less the way back.
+    const double budget_ms =
+        slo_ms - absl::ToDoubleMilliseconds(now - query->start) - query->selection.call_overhead_ms;
+    if (budget_ms <= 0) {
+      query->done(absl::DeadlineExceededError(absl::StrCat(
+          "variant ", query->selection.variant, " on worker ", query->selection.worker_id,
+          ": the latency target of ", slo_ms, " ms passed before the query could be sent",
+          query->loaded ? " (it waited for a load)" : "", "; not run")));
+      return;
+    }
+    query->infer.set_slo_budget_ms(budget_ms);
+  }
   query->context = std::make_unique<grpc::ClientContext>();
   query->context->set_deadline(absl::ToChronoTime(query->deadline));
-  query->infer.Clear();
   query->infer.set_variant(query->selection.variant);
   *query->infer.mutable_inputs() = query->request.inputs();
   query->reply.Clear();
+  query->dispatched = now;
+  deps_.cluster->NoteDispatched(query->selection.worker_id, query->selection.variant,
+                                query->requirements.batch_size);
   deps_.clients->For(query->selection.worker_address)
       ->async()
       ->Infer(query->context.get(), &query->infer, &query->reply,
@@ -127,6 +151,12 @@ void QueryRouter::Dispatch(std::shared_ptr<Pending> query) {
 
 void QueryRouter::OnReply(std::shared_ptr<Pending> query, absl::Status status) {
   const Selection& chosen = query->selection;
+  const absl::Time now = deps_.clock->Now();
+  const double call_ms = absl::ToDoubleMilliseconds(now - query->dispatched);
+  const double overhead_ms =
+      status.ok() ? call_ms - query->reply.queue_time_ms() - query->reply.compute_time_ms() : -1;
+  deps_.cluster->NoteAnswered(chosen.worker_id, chosen.variant, query->requirements.batch_size,
+                              overhead_ms);
   const bool retryable = absl::IsUnavailable(status) || absl::IsNotFound(status);
   if (!status.ok() && retryable && query->attempts < 2 && deps_.clock->Now() < query->deadline) {
     // UNAVAILABLE: the worker is gone, or loads or unloads the variant.
@@ -157,7 +187,11 @@ void QueryRouter::OnReply(std::shared_ptr<Pending> query, absl::Status status) {
   response.set_variant(chosen.variant);
   response.set_worker(chosen.worker_id);
   response.set_predicted_latency_ms(chosen.predicted_latency_ms);
-  response.set_measured_latency_ms(absl::ToDoubleMilliseconds(deps_.clock->Now() - query->start));
+  const double measured_ms = absl::ToDoubleMilliseconds(now - query->start);
+  response.set_measured_latency_ms(measured_ms);
+  response.set_latency_slo_ms(query->requirements.latency_slo_ms);
+  response.set_slo_missed(query->requirements.latency_slo_ms > 0 &&
+                          measured_ms > query->requirements.latency_slo_ms);
   response.set_queue_time_ms(query->reply.queue_time_ms());
   response.set_compute_time_ms(query->reply.compute_time_ms());
   response.set_batch_size(query->reply.batch_size());

@@ -13,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "controller/internal/selector_candidates.h"
 #include "controller/internal/selector_messages.h"
+#include "latency/latency_model.h"
 
 namespace infaas::controller {
 namespace {
@@ -185,6 +186,7 @@ Selection MakeSelection(const Candidate& c, std::string reason) {
   s.wait_for_load = c.readiness == Readiness::kLoading;
   s.predicted_latency_ms = c.predicted_ms;
   s.accuracy_percent = c.record->profile().accuracy_percent();
+  s.call_overhead_ms = c.worker->call_overhead_ms;
   s.reason = std::move(reason);
   return s;
 }
@@ -277,6 +279,14 @@ SelectorDecision SelectByRequirements(const QueryRequirements& q, const Catalogu
     decision.background_load =
         MakeRecommendation(*to_load, internal::BackgroundReason(nullptr, *to_load, q));
   }
+  // Admission control: the capacity exists but is busy. Refused at once,
+  // never queued behind work that would make it late.
+  if (const Candidate* busy = internal::BestBusy(candidates, q); busy != nullptr) {
+    decision.retry_after_ms = std::max(busy->predicted_ms - q.latency_slo_ms, 1.0);
+    decision.selection = absl::ResourceExhaustedError(internal::OverloadMessage(
+        scope->description, candidates, *busy, decision.retry_after_ms, q));
+    return decision;
+  }
   decision.selection = absl::UnavailableError(
       internal::NotNowMessage(scope->description, *records, candidates, to_load, cluster, q));
   return decision;
@@ -301,24 +311,7 @@ SelectorDecision SelectVariant(const QueryRequirements& requirements, const Cata
 }
 
 double PredictLatencyMs(const v1::VariantProfile& profile, int batch) {
-  // Measured points by batch size; a repeated size keeps its last figure.
-  std::map<int, double> points;
-  for (const v1::BatchLatency& l : profile.latency()) {
-    if (l.batch_size() > 0) points[l.batch_size()] = l.median_ms();
-  }
-  if (points.empty()) return std::numeric_limits<double>::infinity();
-  const double b = std::max(batch, 1);
-  const auto& [first_batch, first_ms] = *points.begin();
-  // Below the smallest measured size: no faster than measured (a smaller
-  // batch is not slower, so this is an upper bound).
-  if (b <= first_batch) return first_ms;
-  if (points.size() == 1) return first_ms * b / first_batch;  // no batching gain assumed
-  auto upper = points.lower_bound(static_cast<int>(std::ceil(b)));
-  if (upper == points.end()) --upper;  // beyond the largest: extend the last segment
-  auto lower = std::prev(upper);
-  const double slope = (upper->second - lower->second) / (upper->first - lower->first);
-  if (b > upper->first) return upper->second + std::max(slope, 0.0) * (b - upper->first);
-  return lower->second + slope * (b - lower->first);
+  return latency::ProfileMedianMs(profile, batch);
 }
 
 }  // namespace infaas::controller

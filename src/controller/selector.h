@@ -17,14 +17,20 @@
 //   if (!decision.selection.ok()) return decision.selection.status();
 //   Dispatch(*decision.selection);
 //
-// The latency model. For a variant at the query's batch size b:
-//   service(b)  = PredictLatencyMs(profile, b), the measured median;
-//   on an instance that serves it:  predicted = service(b) + queued work, where
-//               queued work = queue_length * service(1) / instances (each
-//               queued query taken as one batch-1 request, spread evenly);
-//   on an instance still loading:   predicted += load_latency_ms (an upper
+// The latency model. For a variant at the query's batch size b on a worker:
+//   service(b)  = the median from latency/latency_model.h: the profile's,
+//               blended with the execution times that worker reported for
+//               the variant (none for a cold option: the profile alone);
+//   on an instance that serves it:  predicted = service(b) + queued work +
+//               the worker's call overhead, where queued work runs the inputs
+//               ahead — max(the heartbeat's queue, what this master has sent
+//               and not seen answered) — in batches of the max batch, spread
+//               evenly over the instances;
+//   on an instance still loading:   predicted += load time (an upper
 //               bound: the load began earlier);
-//   cold (loaded nowhere suitable): predicted = load_latency_ms + service(b).
+//   cold (loaded nowhere suitable): predicted = load time + service(b) +
+//               call overhead, the load time as last measured on the
+//               cluster, else the profile's.
 //   cost = cpu_threads * service(b): the core-milliseconds the query occupies.
 //
 // Forms 2 and 3. Candidates are the architecture's (family's) variants whose
@@ -128,7 +134,9 @@ struct Selection {
   // variant has no measured latency (form 1 only).
   double predicted_latency_ms = 0;
   double accuracy_percent = 0;  // the variant's, from its profile
-  std::string reason;           // why this choice, for logs and the reply
+  // What a call to the worker adds to its queue and compute time (learned).
+  double call_overhead_ms = 0;
+  std::string reason;  // why this choice, for logs and the reply
 };
 
 // The outcome of one selection.
@@ -144,14 +152,21 @@ struct Selection {
 //                       fit the SLO). Retrying shortly may succeed.
 //   FAILED_PRECONDITION no variant meets the requirements even warm and idle;
 //                       the message lists the nearest feasible trade-offs.
-//   RESOURCE_EXHAUSTED  form 1: the variant is loaded nowhere and no worker
-//                       has the memory to load it.
+//   RESOURCE_EXHAUSTED  forms 2 and 3: overload — a serving variant would
+//                       meet them with an empty queue, but none does behind
+//                       its queue now (admission control: refused at once);
+//                       `retry_after_ms` says when to retry, the message the
+//                       nearest alternatives met now. Form 1: the variant is
+//                       loaded nowhere and no worker has the memory to load it.
 // `background_load`, set with a selection or with UNAVAILABLE, is a load the
 // caller should start whatever the outcome (the UNAVAILABLE text tells the
 // client that it is loading).
 struct SelectorDecision {
   absl::StatusOr<Selection> selection;
   std::optional<LoadRecommendation> background_load;
+  // With RESOURCE_EXHAUSTED for overload: about when the queue will have
+  // drained enough to meet the target (ms); 0 otherwise.
+  double retry_after_ms = 0;
 };
 
 // Chooses the variant and worker for one query; see the banner above for
@@ -159,12 +174,8 @@ struct SelectorDecision {
 SelectorDecision SelectVariant(const QueryRequirements& requirements, const Catalogue& catalogue,
                                const ClusterSnapshot& cluster, const SelectorOptions& options = {});
 
-// The median latency in ms of one call at `batch` (values below 1 count as
-// 1), from the profile's measured batch sizes: interpolated linearly between
-// the two nearest; the smallest measured figure below the smallest size;
-// beyond the largest, extended along the last segment's slope (never
-// decreasing). With one measurement, latency grows in proportion to the batch
-// above it. +inf when nothing was measured.
+// The profile's median latency in ms of one call at `batch`:
+// latency::ProfileMedianMs (see latency/latency_model.h).
 double PredictLatencyMs(const v1::VariantProfile& profile, int batch);
 
 }  // namespace infaas::controller

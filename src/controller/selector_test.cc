@@ -319,15 +319,17 @@ TEST(SelectorTest, QueuedWorkPushesThePredictionOverTheSloOntoAnotherVariant) {
   EXPECT_EQ(d.selection->variant, "lenet5_torchscript_cpu4_b8");  // ONNX predicts 2 + 3 x 2 ms
 }
 
-TEST(SelectorTest, BusyInstancesWithNoRoomToLoadAreUnavailable) {
+TEST(SelectorTest, BusyInstancesWithNoRoomToLoadAreRefusedAtOnceForOverload) {
   ClusterSnapshot cluster = Cluster(
       {Worker("w1", {Loaded("lenet5_onnx_cpu1_b1", 3), Loaded("lenet5_torchscript_cpu4_b8", 8)},
               /*free_memory=*/0)});
   SelectorDecision d = SelectVariant(ByArchitecture("lenet5", 5), Zoo(), cluster);
-  EXPECT_EQ(d.selection.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(d.selection.status().code(), absl::StatusCode::kResourceExhausted);
+  // The torchscript variant predicts 4.5 (eight inputs in one batch) + 1 ms.
   EXPECT_THAT(d.selection.status().message(),
-              HasSubstr("lenet5_onnx_cpu1_b1 on w1 would take 2 ms but has 3 queued ahead "
-                        "(predicts 8 ms); retry shortly"));
+              HasSubstr("lenet5_torchscript_cpu4_b8 on w1 takes 1 ms there now with 8 inputs "
+                        "queued ahead (predicts 5.5 ms); refused at once, retry in about 1 ms"));
+  EXPECT_DOUBLE_EQ(d.retry_after_ms, 1);
   EXPECT_FALSE(d.background_load.has_value());
 }
 
@@ -440,6 +442,83 @@ TEST(SelectorTest, UnknownFamilyIsNotFoundNamingTheRegisteredFamilies) {
   EXPECT_EQ(d.selection.status().message(),
             "no models registered for task \"classification\" and dataset \"imagenet\"; "
             "registered families (task/dataset): classification/fashion-mnist");
+}
+
+// --- The latency model and admission control ---------------------------------
+
+TEST(SelectorTest, ExecutionTimesTheWorkerMeasuredOutweighTheProfile) {
+  // resnet_mini was profiled at 3.1 ms; on w1 it runs at 30 ms now (a busy
+  // neighbour): a 20 ms target is refused at once, not queued there.
+  LoadedVariant slow = Loaded("resnet_mini_torchscript_cpu2_b1");
+  slow.execution = {{.batch_size = 1, .median_ms = 30, .p99_ms = 35, .samples = 40}};
+  SelectorDecision d =
+      SelectVariant(ByArchitecture("resnet_mini", 20), Zoo(), Cluster({Worker("w1", {slow})}));
+  EXPECT_EQ(d.selection.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(d.selection.status().message(),
+              AllOf(HasSubstr("resnet_mini_torchscript_cpu2_b1 on w1 takes"),
+                    HasSubstr("refused at once, retry in about")));
+  EXPECT_GT(d.retry_after_ms, 0);
+}
+
+TEST(SelectorTest, QueriesInFlightCountBeforeAHeartbeatReportsThem) {
+  LoadedVariant busy = Loaded("resnet_mini_torchscript_cpu2_b1");
+  busy.in_flight = 10;
+  busy.in_flight_examples = 10;  // 10 x 3.1 ms ahead
+  SelectorDecision d =
+      SelectVariant(ByArchitecture("resnet_mini", 20), Zoo(), Cluster({Worker("w1", {busy})}));
+  EXPECT_EQ(d.selection.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_NEAR(d.retry_after_ms, 31 + 3.1 - 20, 1e-9);
+  EXPECT_THAT(
+      d.selection.status().message(),
+      HasSubstr("met now with a latency target of 35 ms (resnet_mini_torchscript_cpu2_b1)"));
+}
+
+TEST(SelectorTest, AnOverloadedVariantsQueriesGoToASiblingThatStillMeetsTheAccuracy) {
+  // The cheap lenet5 variant has 40 ms of work queued; the 4-thread one is idle.
+  LoadedVariant cheap = Loaded("lenet5_onnx_cpu1_b1");
+  cheap.in_flight_examples = 20;
+  ClusterSnapshot cluster =
+      Cluster({Worker("w1", {cheap, Loaded("lenet5_torchscript_cpu4_b8")}, 0)});
+  SelectorDecision d = SelectVariant(ByArchitecture("lenet5", 10), Zoo(), cluster);
+  ASSERT_TRUE(d.selection.ok()) << d.selection.status();
+  EXPECT_EQ(d.selection->variant, "lenet5_torchscript_cpu4_b8");
+}
+
+TEST(SelectorTest, ARefusalForOverloadNamesAFasterLessAccurateAlternative) {
+  LoadedVariant busy = Loaded("resnet_mini_torchscript_cpu2_b1");
+  busy.in_flight_examples = 10;
+  ClusterSnapshot cluster = Cluster({Worker("w1", {busy, Loaded("mlp_onnx_cpu1_b1")}, 0)});
+  SelectorDecision d = SelectVariant(ByFamily(92, 20), Zoo(), cluster);
+  EXPECT_EQ(d.selection.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(d.selection.status().message(),
+              HasSubstr("met now with less accuracy: mlp_onnx_cpu1_b1 (84%)"));
+}
+
+TEST(SelectorTest, TheLearnedCallOverheadCountsInThePrediction) {
+  WorkerSnapshot w = Worker("w1", {Loaded("lenet5_onnx_cpu1_b1")});
+  w.call_overhead_ms = 0.5;
+  SelectorDecision d = SelectVariant(ByVariant("lenet5_onnx_cpu1_b1"), Zoo(), Cluster({w}));
+  ASSERT_TRUE(d.selection.ok());
+  EXPECT_DOUBLE_EQ(d.selection->predicted_latency_ms, 2.5);
+  EXPECT_DOUBLE_EQ(d.selection->call_overhead_ms, 0.5);
+}
+
+TEST(SelectorTest, AColdLoadFitsOnlyWithTheLoadTimeMeasuredOnTheCluster) {
+  // Profiled: a 50 ms load; measured on this cluster: 400 ms. A 150 ms target
+  // is not met by loading it now.
+  ClusterSnapshot cluster = Cluster({Worker("w1")});
+  QueryRequirements q = ByArchitecture("lenet5", 150);
+  q.min_accuracy_percent = 0;
+  Catalogue zoo;
+  zoo.variants.push_back(Zoo().variants[1]);  // lenet5_torchscript_cpu4_b8, 50 ms load
+  SelectorDecision fits = SelectVariant(q, zoo, cluster);
+  ASSERT_TRUE(fits.selection.ok()) << fits.selection.status();
+  EXPECT_TRUE(fits.selection->needs_load);
+  cluster.measured_load_ms["lenet5_torchscript_cpu4_b8"] = 400;
+  SelectorDecision measured = SelectVariant(q, zoo, cluster);
+  EXPECT_EQ(measured.selection.status().code(), absl::StatusCode::kUnavailable);
+  ASSERT_TRUE(measured.background_load.has_value());
+  EXPECT_EQ(measured.background_load->variant, "lenet5_torchscript_cpu4_b8");
 }
 
 TEST(SelectorTest, NoLiveWorkerIsUnavailable) {

@@ -1,10 +1,12 @@
 #include "controller/serving_metrics.h"
 
 #include <algorithm>
+#include <cmath>
 #include <iterator>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "common/latency_histogram.h"
 
 namespace infaas::controller {
 namespace {
@@ -95,7 +97,12 @@ struct ServingMetrics::Families {
         p50(r.AddGauge("infaas_variant_latency_p50_seconds", "Recent median latency at the worker.",
                        {"variant", "worker"})),
         p99(r.AddGauge("infaas_variant_latency_p99_seconds", "Recent p99 latency at the worker.",
-                       {"variant", "worker"})) {}
+                       {"variant", "worker"})),
+        prediction_error(r.AddHistogram(
+            "infaas_prediction_error_ratio",
+            "The latency model's error per answered query: |predicted - measured| / measured "
+            "of the latency at the master, by the variant that served.",
+            {"variant"}, {0.05, 0.1, 0.2, 0.5, 1, 2, 5})) {}
 
   metrics::CounterFamily& success;
   metrics::CounterFamily& failure;
@@ -122,7 +129,12 @@ struct ServingMetrics::Families {
   metrics::GaugeFamily& served_rate;
   metrics::GaugeFamily& p50;
   metrics::GaugeFamily& p99;
+  metrics::HistogramFamily& prediction_error;
 };
+
+double VariantStatistics::PredictionErrorPercentile(double p) const {
+  return PercentileOf({prediction_error_percent.begin(), prediction_error_percent.end()}, p);
+}
 
 ServingMetrics::ServingMetrics(metrics::MetricsRegistry* registry, ClusterView* cluster,
                                CatalogueView* catalogue, Clock* clock)
@@ -169,6 +181,13 @@ void ServingMetrics::OnQueryDone(const QueryRequirements& requirements,
   families_->request_latency.With(model).Observe(seconds);
   families_->queue_latency.With(model).Observe(queue);
   families_->compute_latency.With(model).Observe(compute);
+  const double measured_ms = result->measured_latency_ms();
+  const double predicted_ms = result->predicted_latency_ms();
+  double error_ratio = -1;
+  if (measured_ms > 0 && std::isfinite(predicted_ms)) {
+    error_ratio = std::abs(predicted_ms - measured_ms) / measured_ms;
+    families_->prediction_error.With({result->variant()}).Observe(error_ratio);
+  }
   if (requirements.latency_slo_ms > 0) {
     const bool attained = seconds * 1000 <= requirements.latency_slo_ms;
     (attained ? families_->slo_attained : families_->slo_missed)
@@ -186,6 +205,11 @@ void ServingMetrics::OnQueryDone(const QueryRequirements& requirements,
   s.queue.seconds += queue;
   ++s.compute_infer.count;
   s.compute_infer.seconds += compute;
+  if (error_ratio >= 0) {
+    constexpr size_t kErrorsKept = 256;
+    s.prediction_error_percent.push_back(error_ratio * 100);
+    if (s.prediction_error_percent.size() > kErrorsKept) s.prediction_error_percent.pop_front();
+  }
   VariantStatistics::Duration& b = s.batches[batch];
   ++b.count;
   b.seconds += compute;

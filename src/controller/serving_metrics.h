@@ -15,7 +15,9 @@
 //     nv_inference_compute_infer_duration_seconds_total, the same three
 //     durations as histograms (…_duration_seconds), and per worker
 //     nv_cpu_utilization, nv_cpu_memory_used_bytes, nv_cpu_memory_total_bytes;
-//   INFaaS's own: infaas_slo_attained_total / infaas_slo_missed_total and
+//   INFaaS's own: infaas_prediction_error_ratio (histogram of |predicted -
+//     measured| / measured per variant, the latency model's accuracy),
+//     infaas_slo_attained_total / infaas_slo_missed_total and
 //     infaas_selections_total per variant, infaas_variant_loads_total /
 //     infaas_variant_unloads_total per variant and worker, infaas_workers_alive,
 //     infaas_variants_registered, and per loaded variant and worker its
@@ -27,6 +29,7 @@
 //
 // Thread-safe. Outlives the router and the services that report to it.
 
+#include <deque>
 #include <map>
 #include <memory>
 #include <set>
@@ -59,6 +62,12 @@ struct VariantStatistics {
   Duration compute_infer;  // the batch's inference
   // Per batch size the query ran in: how many queries, their compute time.
   std::map<int, Duration> batches;
+  // The latency model's error on the last answers: |predicted - measured| /
+  // measured, in percent (a window of the most recent kept).
+  std::deque<double> prediction_error_percent;
+
+  // The p-th percentile (0..100) of prediction_error_percent; 0 when empty.
+  double PredictionErrorPercentile(double p) const;
 };
 
 class ServingMetrics final : public QueryObserver {

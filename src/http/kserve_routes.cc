@@ -2,7 +2,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <optional>
+#include <string>
+
 #include "absl/synchronization/notification.h"
+#include "common/retry_after.h"
 #include "http/http_status.h"
 #include "http/infer_json.h"
 
@@ -21,6 +26,12 @@ void SendJson(httplib::Response& res, const json& body, int status = 200) {
 
 void SendError(httplib::Response& res, const absl::Status& status) {
   res.status = HttpStatusOf(status.code());
+  if (std::optional<absl::Duration> after = RetryAfter(status)) {
+    // Whole seconds, at least one (RFC 9110).
+    res.set_header("Retry-After",
+                   std::to_string(std::max<int64_t>(
+                       1, absl::ToInt64Seconds(absl::Ceil(*after, absl::Seconds(1))))));
+  }
   res.set_content(ErrorBody(status.message()), kJsonType);
 }
 

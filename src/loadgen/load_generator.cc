@@ -73,9 +73,11 @@ absl::Status RunOpenLoopLoad(v1::Infaas::Stub* stub, const v1::QueryOnlineReques
     stub->async()->QueryOnline(&call->context, &request, &call->response,
                                [call, recorder, outstanding](grpc::Status status) {
                                  std::unique_ptr<Call> owned(call);
-                                 recorder->RecordDone(owned->offset, absl::Now() - owned->sent,
-                                                      FromGrpcStatus(status),
-                                                      owned->response.variant());
+                                 recorder->RecordDone(
+                                     owned->offset, absl::Now() - owned->sent,
+                                     FromGrpcStatus(status), owned->response.variant(),
+                                     {.predicted_ms = owned->response.predicted_latency_ms(),
+                                      .measured_ms = owned->response.measured_latency_ms()});
                                  outstanding->Done();
                                });
   }

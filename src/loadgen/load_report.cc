@@ -1,6 +1,7 @@
 #include "loadgen/load_report.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -25,17 +26,23 @@ void LoadRecorder::RecordSent(absl::Duration offset) {
 }
 
 void LoadRecorder::RecordDone(absl::Duration sent_offset, absl::Duration latency,
-                              const absl::Status& status, const std::string& variant) {
+                              const absl::Status& status, const std::string& variant,
+                              AnswerTimes times) {
   const double ms = absl::ToDoubleMilliseconds(latency);
   absl::MutexLock lock(&mu_);
   ++done_;
   Bucket& b = BucketLocked(sent_offset);
   if (!status.ok()) {
     ++b.errors[absl::StatusCodeToString(status.code())];
+    if (absl::IsResourceExhausted(status)) b.refusal_ms.push_back(ms);
     return;
   }
   ++b.ok;
   b.latencies_ms.push_back(ms);
+  if (times.measured_ms > 0 && times.predicted_ms >= 0 && std::isfinite(times.predicted_ms)) {
+    b.prediction_errors.push_back(std::abs(times.predicted_ms - times.measured_ms) /
+                                  times.measured_ms);
+  }
   ++b.variants[variant];
   if (slo_ms_ <= 0 || ms <= slo_ms_) ++b.attained;
 }
@@ -57,6 +64,14 @@ IntervalStats LoadRecorder::Summarise(const Bucket& b, absl::Duration start,
     s.p99_ms = PercentileOf(b.latencies_ms, 99);
   }
   s.slo_attainment = b.sent > 0 ? static_cast<double>(b.attained) / static_cast<double>(b.sent) : 0;
+  s.goodput_qps = static_cast<double>(b.attained) / seconds;
+  s.answered_in_slo = b.ok > 0 ? static_cast<double>(b.attained) / static_cast<double>(b.ok) : 1;
+  s.refused = static_cast<int64_t>(b.refusal_ms.size());
+  if (!b.refusal_ms.empty()) s.refusal_p99_ms = PercentileOf(b.refusal_ms, 99);
+  if (!b.prediction_errors.empty()) {
+    s.prediction_error_p50 = PercentileOf(b.prediction_errors, 50);
+    s.prediction_error_p90 = PercentileOf(b.prediction_errors, 90);
+  }
   s.errors = b.errors;
   s.variants = b.variants;
   return s;
@@ -75,6 +90,9 @@ LoadReport LoadRecorder::Report() const {
     all.ok += b.ok;
     all.attained += b.attained;
     all.latencies_ms.insert(all.latencies_ms.end(), b.latencies_ms.begin(), b.latencies_ms.end());
+    all.refusal_ms.insert(all.refusal_ms.end(), b.refusal_ms.begin(), b.refusal_ms.end());
+    all.prediction_errors.insert(all.prediction_errors.end(), b.prediction_errors.begin(),
+                                 b.prediction_errors.end());
     for (const auto& [k, v] : b.errors) all.errors[k] += v;
     for (const auto& [k, v] : b.variants) all.variants[k] += v;
     sent += b.sent;
@@ -120,10 +138,14 @@ std::string JsonStats(const IntervalStats& s) {
   return absl::StrFormat(
       "{\"start_s\":%.3f,\"length_s\":%.3f,\"sent\":%d,\"ok\":%d,\"attained\":%d,"
       "\"offered_qps\":%.3f,\"achieved_qps\":%.3f,\"p50_ms\":%.4f,\"p90_ms\":%.4f,"
-      "\"p99_ms\":%.4f,\"slo_attainment\":%.5f,\"errors\":%s,\"variants\":%s}",
+      "\"p99_ms\":%.4f,\"slo_attainment\":%.5f,\"goodput_qps\":%.3f,"
+      "\"answered_in_slo\":%.5f,\"refused\":%d,\"refusal_p99_ms\":%.4f,"
+      "\"prediction_error_p50\":%.4f,\"prediction_error_p90\":%.4f,\"errors\":%s,"
+      "\"variants\":%s}",
       absl::ToDoubleSeconds(s.start), absl::ToDoubleSeconds(s.length), s.sent, s.ok, s.attained,
-      s.offered_qps, s.achieved_qps, s.p50_ms, s.p90_ms, s.p99_ms, s.slo_attainment,
-      JsonCounts(s.errors), JsonCounts(s.variants));
+      s.offered_qps, s.achieved_qps, s.p50_ms, s.p90_ms, s.p99_ms, s.slo_attainment, s.goodput_qps,
+      s.answered_in_slo, s.refused, s.refusal_p99_ms, s.prediction_error_p50,
+      s.prediction_error_p90, JsonCounts(s.errors), JsonCounts(s.variants));
 }
 
 }  // namespace

@@ -11,7 +11,11 @@
 //   std::cout << FormatReportText(report);     // or FormatReportJson(report)
 //
 // A query belongs to the interval in which it was sent. Attained: answered
-// OK within the SLO (with no SLO, answered OK). Thread-safe.
+// OK within the SLO (with no SLO, answered OK). Goodput: attained per
+// second. A refusal is a RESOURCE_EXHAUSTED answer (admission control); its
+// time is how long the refusal took to arrive. The prediction error of an
+// answer is |predicted - measured| / measured of the latency the master
+// predicted and measured (AnswerTimes). Thread-safe.
 
 #include <cstdint>
 #include <map>
@@ -35,8 +39,14 @@ struct IntervalStats {
   double achieved_qps = 0;                    // answered OK per second
   double p50_ms = 0, p90_ms = 0, p99_ms = 0;  // of OK answers
   double slo_attainment = 0;                  // attained / sent, 0..1
-  std::map<std::string, int64_t> errors;      // by status code name
-  std::map<std::string, int64_t> variants;    // OK answers by variant
+  double goodput_qps = 0;                     // attained per second
+  double answered_in_slo = 0;                 // attained / ok, 0..1 (1 when none)
+  int64_t refused = 0;                        // RESOURCE_EXHAUSTED answers
+  double refusal_p99_ms = 0;                  // time to a refusal
+  double prediction_error_p50 = 0;            // of OK answers, 0.1 = 10%
+  double prediction_error_p90 = 0;
+  std::map<std::string, int64_t> errors;    // by status code name
+  std::map<std::string, int64_t> variants;  // OK answers by variant
 };
 
 struct LoadReport {
@@ -46,6 +56,13 @@ struct LoadReport {
   int64_t unanswered = 0;  // sent but not answered when the report was taken
 };
 
+// What the master said of an answered query's latency (ms; negative when
+// unknown).
+struct AnswerTimes {
+  double predicted_ms = -1;
+  double measured_ms = -1;
+};
+
 class LoadRecorder {
  public:
   // `slo_ms` 0: no SLO (attained = answered OK).
@@ -53,7 +70,7 @@ class LoadRecorder {
 
   void RecordSent(absl::Duration offset);
   void RecordDone(absl::Duration sent_offset, absl::Duration latency, const absl::Status& status,
-                  const std::string& variant);
+                  const std::string& variant, AnswerTimes times = {});
 
   // Everything so far; intervals up to the last query sent.
   LoadReport Report() const;
@@ -66,6 +83,8 @@ class LoadRecorder {
     int64_t ok = 0;
     int64_t attained = 0;
     std::vector<double> latencies_ms;
+    std::vector<double> refusal_ms;
+    std::vector<double> prediction_errors;
     std::map<std::string, int64_t> errors;
     std::map<std::string, int64_t> variants;
   };

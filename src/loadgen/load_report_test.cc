@@ -47,6 +47,26 @@ TEST(LoadRecorderTest, SummarisesEachIntervalAndTheTotal) {
   EXPECT_THAT(json, HasSubstr("\"unanswered\":1}"));
 }
 
+TEST(LoadRecorderTest, CountsGoodputRefusalsAndPredictionError) {
+  LoadRecorder recorder(absl::Seconds(1), /*slo_ms=*/10);
+  for (int i = 0; i < 4; ++i) recorder.RecordSent(absl::Milliseconds(10 * i));
+  recorder.RecordDone(absl::ZeroDuration(), absl::Milliseconds(5), absl::OkStatus(), "a",
+                      {.predicted_ms = 4, .measured_ms = 5});
+  recorder.RecordDone(absl::Milliseconds(10), absl::Milliseconds(12), absl::OkStatus(), "a",
+                      {.predicted_ms = 6, .measured_ms = 12});
+  recorder.RecordDone(absl::Milliseconds(20), absl::Microseconds(700),
+                      absl::ResourceExhaustedError("overloaded"), "");
+  recorder.RecordDone(absl::Milliseconds(30), absl::Milliseconds(9),
+                      absl::DeadlineExceededError("dropped"), "");
+  const IntervalStats total = recorder.Report().total;
+  EXPECT_DOUBLE_EQ(total.goodput_qps, 1);
+  EXPECT_DOUBLE_EQ(total.answered_in_slo, 0.5);
+  EXPECT_EQ(total.refused, 1);
+  EXPECT_NEAR(total.refusal_p99_ms, 0.7, 1e-9);
+  EXPECT_NEAR(total.prediction_error_p50, 0.35, 1e-9);  // 0.2 and 0.5
+  EXPECT_THAT(FormatReportJson(recorder.Report()), HasSubstr("\"refused\":1"));
+}
+
 TEST(LoadRecorderTest, WithoutAnSloEveryAnswerCounts) {
   LoadRecorder recorder(absl::Seconds(1), 0);
   recorder.RecordSent(absl::ZeroDuration());

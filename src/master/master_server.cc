@@ -34,16 +34,17 @@ absl::Status MasterServer::Init() {
   ASSIGN_OR_RETURN(jobs_, offline::JobRunner::Start({store_.get(), catalogue_.get(), cluster_.get(),
                                                      offline_clients_.get(), loads_.get(),
                                                      Clock::Real(), repository_->root()}));
-  service_ =
-      std::make_unique<api::InfaasService>(api::InfaasService::Dependencies{store_.get(),
-                                                                            repository_.get(),
-                                                                            catalogue_.get(),
-                                                                            cluster_.get(),
-                                                                            router_.get(),
-                                                                            Clock::Real(),
-                                                                            {},
-                                                                            autoscaler_.get(),
-                                                                            jobs_.get()});
+  service_ = std::make_unique<api::InfaasService>(
+      api::InfaasService::Dependencies{store_.get(),
+                                       repository_.get(),
+                                       catalogue_.get(),
+                                       cluster_.get(),
+                                       router_.get(),
+                                       Clock::Real(),
+                                       {},
+                                       autoscaler_.get(),
+                                       jobs_.get(),
+                                       serving_metrics_.get()});
   control_ = std::make_unique<api::MasterControlService>(
       cluster_.get(), Clock::Real(), options_.heartbeat_interval, serving_metrics_.get());
   RETURN_IF_ERROR(Serve());

@@ -125,7 +125,7 @@ absl::StatusOr<absl::Duration> LoadedVariants::Load(const v1::VariantRecord& rec
   RETURN_IF_ERROR(CheckRecord(record, instances));
   const std::string& name = record.config().name();
   const int wanted = std::max(1, instances);
-  std::shared_ptr<const v1::ModelConfig> config;
+  std::shared_ptr<latency::ExecutionTimes> times;
   int have = 0;
   {
     absl::MutexLock lock(&mu_);
@@ -137,16 +137,16 @@ absl::StatusOr<absl::Duration> LoadedVariants::Load(const v1::VariantRecord& rec
     if (it == entries_.end()) {
       Entry entry;
       entry.config = std::make_shared<const v1::ModelConfig>(record.config());
+      entry.execution_times = std::make_shared<latency::ExecutionTimes>(options_.clock);
       it = entries_.emplace(name, std::move(entry)).first;
     }
     have = static_cast<int>(it->second.instances.size());
     if (have >= wanted) return absl::ZeroDuration();
     it->second.loading = true;
-    config = it->second.config;
+    times = it->second.execution_times;
   }
   const absl::Time start = options_.clock->Now();
-  auto loaded =
-      LoadInstances(*config, options_.repository_root / record.repository_model(), wanted - have);
+  auto loaded = LoadInstances(record, times, wanted - have);
   const absl::Duration took = options_.clock->Now() - start;
   {
     absl::MutexLock lock(&mu_);
@@ -155,6 +155,7 @@ absl::StatusOr<absl::Duration> LoadedVariants::Load(const v1::VariantRecord& rec
     entry.loading = false;
     if (loaded.ok()) {
       for (auto& instance : *loaded) entry.instances.push_back(std::move(instance));
+      entry.load_ms_per_instance = absl::ToDoubleMilliseconds(took) / (wanted - have);
     } else if (entry.instances.empty()) {
       entries_.erase(name);
     }
@@ -174,7 +175,9 @@ absl::StatusOr<absl::Duration> LoadedVariants::Load(const v1::VariantRecord& rec
 }
 
 absl::StatusOr<std::vector<std::shared_ptr<VariantInstance>>> LoadedVariants::LoadInstances(
-    const v1::ModelConfig& config, const std::filesystem::path& dir, int count) {
+    const v1::VariantRecord& record, std::shared_ptr<latency::ExecutionTimes> times, int count) {
+  const v1::ModelConfig& config = record.config();
+  const std::filesystem::path dir = options_.repository_root / record.repository_model();
   const backend::LoadOptions load_options{.cpu_threads = backend::EffectiveCpuThreads(config),
                                           .max_batch_size = backend::EffectiveMaxBatchSize(config)};
   std::vector<std::shared_ptr<VariantInstance>> instances;
@@ -185,6 +188,8 @@ absl::StatusOr<std::vector<std::shared_ptr<VariantInstance>>> LoadedVariants::Lo
         std::unique_ptr<VariantInstance> instance,
         VariantInstance::Create(std::move(model), {.worker_id = options_.worker_id,
                                                    .queue_capacity = options_.queue_capacity,
+                                                   .profile = record.profile(),
+                                                   .execution_times = times,
                                                    .clock = options_.clock}));
     instances.push_back(std::move(instance));
   }
@@ -331,12 +336,15 @@ std::vector<infaas::internal::VariantLoad> LoadedVariants::Loads() const {
     std::string name;
     bool loading = false;
     std::vector<std::shared_ptr<VariantInstance>> instances;
+    std::shared_ptr<latency::ExecutionTimes> execution_times;
+    double load_ms = 0;
   };
   std::vector<Copy> copies;
   {
     absl::MutexLock lock(&mu_);
     for (const auto& [name, entry] : entries_) {
-      copies.push_back({name, entry.loading, entry.instances});
+      copies.push_back({name, entry.loading, entry.instances, entry.execution_times,
+                        entry.load_ms_per_instance});
     }
   }
   std::sort(copies.begin(), copies.end(),
@@ -362,6 +370,15 @@ std::vector<infaas::internal::VariantLoad> LoadedVariants::Loads() const {
     load.set_average_batch(recent.AverageBatch());
     load.set_p50_latency_ms(recent.latency.Percentile(50));
     load.set_p99_latency_ms(recent.latency.Percentile(99));
+    load.set_load_latency_ms(copy.load_ms);
+    if (copy.execution_times == nullptr) continue;
+    for (const latency::BatchTiming& t : copy.execution_times->Take()) {
+      infaas::internal::BatchTiming* timing = load.add_execution();
+      timing->set_batch_size(t.batch_size);
+      timing->set_median_ms(t.median_ms);
+      timing->set_p99_ms(t.p99_ms);
+      timing->set_samples(t.samples);
+    }
   }
   return loads;
 }

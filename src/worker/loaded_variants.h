@@ -36,6 +36,7 @@
 #include "infaas/internal/worker.pb.h"
 #include "infaas/v1/api.pb.h"
 #include "infaas/v1/catalogue.pb.h"
+#include "latency/execution_times.h"
 #include "worker/variant_instance.h"
 
 namespace infaas::worker {
@@ -110,8 +111,9 @@ class LoadedVariants {
       absl::Time deadline = absl::InfiniteFuture());
 
   // Per variant loaded or loading (sorted by name): instances, whether a
-  // load is running, pending online and offline queries and the recent
-  // window's online rates, average batch and latency percentiles.
+  // load is running, pending online and offline queries, the recent
+  // window's online rates, average batch and latency percentiles, the
+  // execution times per batch size and the last load's time.
   std::vector<infaas::internal::VariantLoad> Loads() const;
 
   // Names of the variants loaded or loading, sorted.
@@ -126,13 +128,18 @@ class LoadedVariants {
     std::vector<std::shared_ptr<VariantInstance>> instances;
     // A Load of this variant is running; others wait on loaded_cv_.
     bool loading = true;
+    // Every instance's batch times, for the heartbeat and the instances'
+    // own predictions.
+    std::shared_ptr<latency::ExecutionTimes> execution_times;
+    // The last load's time per instance, measured; 0 before the first.
+    double load_ms_per_instance = 0;
   };
 
   explicit LoadedVariants(Options options);
 
-  // Loads `count` instances of `config` without the lock.
+  // Loads `count` instances of `record`'s variant without the lock.
   absl::StatusOr<std::vector<std::shared_ptr<VariantInstance>>> LoadInstances(
-      const v1::ModelConfig& config, const std::filesystem::path& dir, int count);
+      const v1::VariantRecord& record, std::shared_ptr<latency::ExecutionTimes> times, int count);
   absl::Status NotLoadedError(absl::string_view variant) const;
   // Decodes `inputs` on the calling thread, then queues them on the
   // instance of `variant` with the shortest queue of `priority`, under the

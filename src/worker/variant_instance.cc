@@ -1,6 +1,7 @@
 #include "worker/variant_instance.h"
 
 #include <algorithm>
+#include <cmath>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -29,6 +30,14 @@ absl::Status CheckQueryTensor(const backend::Tensor& t, absl::string_view varian
 }
 
 double Ms(absl::Duration d) { return absl::ToDoubleMilliseconds(d); }
+
+// A prediction the admission rules may act on (an unknown one is not).
+absl::Duration Predicted(double ms) {
+  return std::isfinite(ms) ? absl::Milliseconds(ms) : absl::ZeroDuration();
+}
+
+// How often the executor recomputes its estimates at most.
+constexpr absl::Duration kEstimateRefresh = absl::Milliseconds(50);
 
 }  // namespace
 
@@ -64,7 +73,13 @@ VariantInstance::VariantInstance(std::unique_ptr<backend::Model> model, Options 
       queue_(options.queue_capacity),
       offline_queue_(options.queue_capacity),
       offline_answers_("offline-answers", 1),
-      recent_(options.clock) {}
+      recent_(options.clock),
+      profile_(std::move(options.profile)),
+      execution_times_(std::move(options.execution_times)),
+      warmup_batches_(std::max(0, options.warmup_batches)),
+      queue_bytes_capacity_(options.queue_bytes_capacity) {
+  RefreshEstimates(/*force=*/true);
+}
 
 VariantInstance::~VariantInstance() { Close(); }
 
@@ -84,6 +99,21 @@ void VariantInstance::Enqueue(Query query) {
     query.done(UnloadingError());
     return;
   }
+  const absl::Time now = clock_->Now();
+  if (query.priority == Priority::kOnline) {
+    if (absl::Status in_time = CheckFinishInTime(query, now); !in_time.ok()) {
+      query.done(std::move(in_time));
+      return;
+    }
+  }
+  const size_t bytes = query.examples.data.size() * sizeof(float);
+  if (queued_bytes_.fetch_add(bytes) + bytes > queue_bytes_capacity_) {
+    queued_bytes_.fetch_sub(bytes);
+    query.done(absl::ResourceExhaustedError(absl::StrCat(
+        "variant ", variant_, " on worker ", worker_id_, ": the queue holds its limit of ",
+        queue_bytes_capacity_ >> 20, " MiB of input; retry later or load more instances")));
+    return;
+  }
   const Priority priority = query.priority;
   BoundedQueue<Queued>& queue = QueueFor(priority);
   if (priority == Priority::kOnline) {
@@ -97,10 +127,13 @@ void VariantInstance::Enqueue(Query query) {
   InferDone done = std::move(query.done);
   auto callback = std::make_shared<InferDone>(std::move(done));
   query.done = [callback](absl::StatusOr<InferResult> result) { (*callback)(std::move(result)); };
-  if (queue.TryPush(Queued{std::move(query), clock_->Now()})) {
+  if (priority == Priority::kOnline) queued_examples_.fetch_add(n);
+  if (queue.TryPush(Queued{std::move(query), now, bytes})) {
     if (priority == Priority::kOnline) arrivals_total_.fetch_add(1);
     return;
   }
+  if (priority == Priority::kOnline) queued_examples_.fetch_sub(n);
+  queued_bytes_.fetch_sub(bytes);
   Settle(priority);
   if (queue.closed()) {
     (*callback)(UnloadingError());
@@ -109,6 +142,65 @@ void VariantInstance::Enqueue(Query query) {
   (*callback)(absl::ResourceExhaustedError(
       absl::StrCat("variant ", variant_, " on worker ", worker_id_, ": the queue is full (",
                    queue_.capacity(), " queries); retry later or load more instances")));
+}
+
+latency::ExecutionEstimate VariantInstance::Estimate(int examples) const {
+  absl::MutexLock lock(&estimate_mu_);
+  const size_t b = static_cast<size_t>(std::clamp(examples, 1, max_batch_size_));
+  return estimates_[b];
+}
+
+void VariantInstance::RefreshEstimates(bool force) {
+  const absl::Time now = clock_->Now();
+  {
+    absl::MutexLock lock(&estimate_mu_);
+    if (!force && now - estimates_at_ < kEstimateRefresh) return;
+  }
+  std::vector<latency::BatchTiming> measured;
+  if (execution_times_ != nullptr) measured = execution_times_->Take();
+  std::vector<latency::ExecutionEstimate> estimates(static_cast<size_t>(max_batch_size_) + 1);
+  for (int b = 1; b <= max_batch_size_; ++b) {
+    estimates[static_cast<size_t>(b)] = latency::EstimateExecution(profile_, measured, b);
+  }
+  absl::MutexLock lock(&estimate_mu_);
+  estimates_ = std::move(estimates);
+  estimates_at_ = now;
+}
+
+absl::Status VariantInstance::CheckFinishInTime(const Query& query, absl::Time now) const {
+  if (query.deadline == absl::InfiniteFuture()) return absl::OkStatus();
+  const int64_t ahead = queued_examples_.load();
+  absl::Time start;
+  double backlog_ms = 0;
+  double own_ms = 0;
+  {
+    absl::MutexLock lock(&estimate_mu_);
+    start = std::max(now, busy_until_);
+    const int64_t full = ahead / max_batch_size_;
+    const size_t rest = static_cast<size_t>(ahead % max_batch_size_);
+    const double full_ms = estimates_[static_cast<size_t>(max_batch_size_)].median_ms;
+    if (full > 0 && std::isfinite(full_ms)) backlog_ms += static_cast<double>(full) * full_ms;
+    if (rest > 0 && std::isfinite(estimates_[rest].median_ms)) {
+      backlog_ms += estimates_[rest].median_ms;
+    }
+    const size_t own =
+        static_cast<size_t>(std::clamp<int64_t>(query.examples.shape[0], 1, max_batch_size_));
+    own_ms = estimates_[own].median_ms;
+  }
+  const absl::Time finish = start + Predicted(backlog_ms) + Predicted(own_ms);
+  if (finish <= query.deadline) return absl::OkStatus();
+  return absl::ResourceExhaustedError(absl::StrCat(
+      "variant ", variant_, " on worker ", worker_id_, ": refused at once, predicted to finish ",
+      absl::FormatDuration(absl::Trunc(finish - query.deadline, absl::Microseconds(10))),
+      " after its deadline behind ", ahead,
+      " queued inputs; retry later, relax the latency target or add capacity"));
+}
+
+void VariantInstance::Dequeued(const Queued& item) {
+  queued_bytes_.fetch_sub(item.bytes);
+  if (item.query.priority == Priority::kOnline) {
+    queued_examples_.fetch_sub(item.query.examples.shape[0]);
+  }
 }
 
 void VariantInstance::BeginClose() {
@@ -243,11 +335,14 @@ std::vector<VariantInstance::Queued> VariantInstance::GatherBatch(Queued first,
 
 bool VariantInstance::Admit(Queued& item, std::vector<Queued>* batch, int64_t* examples) {
   if (closing_.load()) {
+    Dequeued(item);
     Fail(item, UnloadingError());
     return true;
   }
   const absl::Time now = clock_->Now();
-  if (now > item.query.deadline) {
+  const absl::Time deadline = item.query.deadline;
+  if (now > deadline) {
+    Dequeued(item);
     Fail(item, absl::DeadlineExceededError(
                    absl::StrCat("variant ", variant_, " on worker ", worker_id_,
                                 ": the query's deadline passed after ", Ms(now - item.enqueued),
@@ -255,11 +350,33 @@ bool VariantInstance::Admit(Queued& item, std::vector<Queued>* batch, int64_t* e
     return true;
   }
   const int64_t n = item.query.examples.shape[0];
+  const bool online = item.query.priority == Priority::kOnline;
+  if (online && deadline != absl::InfiniteFuture()) {
+    const absl::Time finish = now + Predicted(Estimate(static_cast<int>(n)).p99_ms);
+    if (finish > deadline) {
+      Dequeued(item);
+      Fail(item, absl::DeadlineExceededError(absl::StrCat(
+                     "variant ", variant_, " on worker ", worker_id_,
+                     ": dropped before running: predicted finish ", Ms(finish - deadline),
+                     " ms after its deadline (", Ms(now - item.enqueued), " ms in the queue)")));
+      return true;
+    }
+  }
   // Examples of a variable-shaped input batch together only when equal.
   const bool same_shape =
       batch->empty() || std::ranges::equal(ExampleDims(item.query.examples),
                                            ExampleDims(batch->front().query.examples));
   if (*examples + n > max_batch_size_ || !same_shape) return false;
+  if (online && !batch->empty()) {
+    // The larger batch must still end before the earliest deadline in it.
+    absl::Time earliest = deadline;
+    for (const Queued& member : *batch) earliest = std::min(earliest, member.query.deadline);
+    const int larger = static_cast<int>(*examples + n);
+    if (earliest != absl::InfiniteFuture() && now + Predicted(Estimate(larger).p99_ms) > earliest) {
+      return false;
+    }
+  }
+  Dequeued(item);
   *examples += n;
   batch->push_back(std::move(item));
   return true;
@@ -280,12 +397,26 @@ void VariantInstance::RunBatch(std::vector<Queued> batch, int64_t examples) {
     input.data.insert(input.data.end(), item.query.examples.data.begin(),
                       item.query.examples.data.end());
   }
+  const bool online = batch.front().query.priority == Priority::kOnline;
   const absl::Time start = clock_->Now();
+  if (online) {
+    const double predicted = Estimate(static_cast<int>(examples)).median_ms;
+    absl::MutexLock lock(&estimate_mu_);
+    busy_until_ = start + Predicted(predicted);
+  }
   absl::StatusOr<backend::Tensor> output = model_->Run(input);
   const absl::Time end = clock_->Now();
-  const bool online = batch.front().query.priority == Priority::kOnline;
+  if (online) {
+    absl::MutexLock lock(&estimate_mu_);
+    busy_until_ = absl::InfinitePast();
+  }
   if (online) recent_.RecordBatch(examples);
   batches_total_.fetch_add(1);
+  // The first batches after a load warm caches and allocators: not steady state.
+  if (batches_run_.fetch_add(1) >= warmup_batches_ && output.ok() && execution_times_ != nullptr) {
+    execution_times_->Record(static_cast<int>(examples), Ms(end - start));
+  }
+  RefreshEstimates(/*force=*/false);
   if (output.ok() &&
       (output->shape.empty() || output->shape[0] != examples || !output->IsConsistent())) {
     output = absl::InternalError(absl::StrCat("variant ", variant_, ": the model returned shape ",

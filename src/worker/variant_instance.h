@@ -11,8 +11,20 @@
 // Dynamic batching: the executor takes the oldest query, then keeps taking
 // queued ones (without waiting) while the examples still fit the variant's
 // max batch size, runs Model::Run once on the combined tensor and hands each
-// query its own rows of the output. A query whose deadline has passed when
-// its batch is formed is dropped with DeadlineExceeded, costing no compute.
+// query its own rows of the output.
+//
+// Deadlines. Each batch's execution time is predicted by the latency model
+// (latency/latency_model.h): the variant's profile blended with the times
+// this worker measured (Options::execution_times, recorded after each
+// instance's first `warmup_batches`). An online query is refused at once
+// (ResourceExhausted) when the work queued ahead of it plus its own run is
+// predicted to end after its deadline; when a batch is formed, a query that
+// cannot finish in time even alone (predicted p99) is dropped before running
+// (DeadlineExceeded, "dropped before running: predicted finish X ms after
+// its deadline"), and a query joins the batch only if the larger batch still
+// ends before the earliest deadline in it — else it leads the next batch.
+// A query with no finite deadline is never refused for time, nor is any
+// query while nothing predicts the variant (no profile, no runs yet).
 //
 // Priorities: online queries (the default) and offline ones (batch jobs)
 // wait in separate queues, each with its own executor thread. The offline
@@ -46,6 +58,9 @@
 #include "common/bounded_queue.h"
 #include "common/clock.h"
 #include "common/thread_pool.h"
+#include "infaas/v1/profile.pb.h"
+#include "latency/execution_times.h"
+#include "latency/latency_model.h"
 #include "worker/internal/recent_stats.h"
 
 namespace infaas::worker {
@@ -85,6 +100,16 @@ class VariantInstance {
     std::string worker_id{};
     // Queries that may wait; more are refused with ResourceExhausted.
     size_t queue_capacity = 1024;
+    // Bytes of input that may wait (online and offline together); a query
+    // that would pass it is refused with ResourceExhausted.
+    size_t queue_bytes_capacity = size_t{256} << 20;
+    // The variant's registration profile: the latency model's prior.
+    v1::VariantProfile profile{};
+    // Where each batch's execution time is recorded, shared by the
+    // variant's instances (the heartbeat reports it); null records nothing.
+    std::shared_ptr<latency::ExecutionTimes> execution_times{};
+    // Batches after the load that are warm-up: run, but not recorded.
+    int warmup_batches = 2;
     // Times queues, runs and deadlines; must outlive the instance.
     Clock* clock = Clock::Real();
     // Run the offline executor at the OS's idle priority (see above).
@@ -103,9 +128,11 @@ class VariantInstance {
 
   // Queues `query`; its `done` runs exactly once. Errors given to `done` at
   // once: InvalidArgument for a malformed tensor or more examples than the
-  // max batch size; ResourceExhausted when the queue is full; Unavailable
-  // once Close() has begun. Later, from the executor: the result, Unavailable
-  // if the instance closed before its batch started, DeadlineExceeded, or
+  // max batch size; ResourceExhausted when the queue is full (queries or
+  // bytes) or when the query is predicted to finish after its deadline;
+  // Unavailable once Close() has begun. Later, from the executor: the
+  // result, Unavailable if the instance closed before its batch started,
+  // DeadlineExceeded (the deadline passed, or it cannot finish in time), or
   // Model::Run's error.
   void Enqueue(Query query);
 
@@ -142,11 +169,15 @@ class VariantInstance {
   }
   // The last few seconds' rates, batch sizes and latency of online queries.
   internal::RecentStats::Snapshot RecentLoad() const { return recent_.Take(); }
+  // What one batch of `examples` (1..max batch) is predicted to take now;
+  // +inf figures while nothing predicts the variant.
+  latency::ExecutionEstimate Estimate(int examples) const;
 
  private:
   struct Queued {
     Query query;
     absl::Time enqueued;
+    size_t bytes = 0;  // of its input
   };
 
   VariantInstance(std::unique_ptr<backend::Model> model, Options options);
@@ -166,6 +197,14 @@ class VariantInstance {
   // Adds `item` to `batch` if it fits (returns true), or answers it if it
   // must not run (returns true); false leaves `item` untouched.
   bool Admit(Queued& item, std::vector<Queued>* batch, int64_t* examples);
+  // The refusal for an online query predicted to end after its deadline if
+  // queued now; OK when it may wait.
+  absl::Status CheckFinishInTime(const Query& query, absl::Time now) const;
+  // Recomputes the estimates from the profile and the recorded times (at
+  // most every few milliseconds unless `force`).
+  void RefreshEstimates(bool force);
+  // `item` left the queue (into a batch, or answered).
+  void Dequeued(const Queued& item);
   void RunBatch(std::vector<Queued> batch, int64_t examples);
   void Fail(Queued& item, absl::Status status);
   // Calls the query's `done`: at once for online queries, on the
@@ -192,6 +231,20 @@ class VariantInstance {
   std::atomic<int64_t> arrivals_total_{0};
   std::atomic<int64_t> served_total_{0};
   std::atomic<int64_t> batches_total_{0};
+  const v1::VariantProfile profile_;
+  const std::shared_ptr<latency::ExecutionTimes> execution_times_;
+  const int warmup_batches_;
+  const size_t queue_bytes_capacity_;
+  // Online examples waiting (not running), and input bytes waiting.
+  std::atomic<int64_t> queued_examples_{0};
+  std::atomic<size_t> queued_bytes_{0};
+  std::atomic<int64_t> batches_run_{0};  // online and offline, warm-up included
+  mutable absl::Mutex estimate_mu_;
+  // Index b: a batch of b examples (1..max batch).
+  std::vector<latency::ExecutionEstimate> estimates_ ABSL_GUARDED_BY(estimate_mu_);
+  absl::Time estimates_at_ ABSL_GUARDED_BY(estimate_mu_) = absl::InfinitePast();
+  // When the running online batch is predicted to end; past when idle.
+  absl::Time busy_until_ ABSL_GUARDED_BY(estimate_mu_) = absl::InfinitePast();
   absl::Mutex gate_mu_;
   int online_active_ ABSL_GUARDED_BY(gate_mu_) = 0;  // online queries pending
   bool offline_running_ ABSL_GUARDED_BY(gate_mu_) = false;

@@ -78,9 +78,35 @@ class VariantInstanceTest : public ::testing::Test {
     instance_ = *std::move(instance);
   }
 
+  // With the latency model's inputs: a profile, where runs are recorded.
+  void StartPredicted(FakeModel::Options options, Clock* clock, v1::VariantProfile profile,
+                      std::shared_ptr<latency::ExecutionTimes> times = nullptr) {
+    options.name = "fake_b8";
+    auto model = std::make_unique<FakeModel>(std::move(options));
+    model_ = model.get();
+    auto instance = VariantInstance::Create(std::move(model), {.worker_id = "w1",
+                                                               .profile = std::move(profile),
+                                                               .execution_times = std::move(times),
+                                                               .clock = clock});
+    ASSERT_TRUE(instance.ok()) << instance.status();
+    instance_ = *std::move(instance);
+  }
+
   FakeModel* model_ = nullptr;
   std::unique_ptr<VariantInstance> instance_;
 };
+
+// A profile of median = p99 = `ms_per_example` x batch, for batches 1, 2, 4, 8.
+v1::VariantProfile LinearProfile(double ms_per_example) {
+  v1::VariantProfile profile;
+  for (int b : {1, 2, 4, 8}) {
+    v1::BatchLatency* l = profile.add_latency();
+    l->set_batch_size(b);
+    l->set_median_ms(ms_per_example * b);
+    l->set_p99_ms(ms_per_example * b);
+  }
+  return profile;
+}
 
 TEST_F(VariantInstanceTest, CombinesQueuedQueriesIntoOneBatchAndSplitsTheOutputInOrder) {
   Start({.max_batch_size = 8, .hold_runs = true});
@@ -219,6 +245,105 @@ TEST_F(VariantInstanceTest, DropsAQueryWhoseDeadlinePassedWhileItWaited) {
   ASSERT_TRUE(patient.Wait().ok()) << patient.result.status();
   EXPECT_EQ(patient.result->batch_size, 1);
   EXPECT_THAT(model_->batch_sizes(), ElementsAre(1, 1));  // the expired one never ran
+}
+
+TEST_F(VariantInstanceTest, RefusesAtOnceAQueryPredictedToFinishAfterItsDeadline) {
+  FakeClock clock;
+  StartPredicted({.max_batch_size = 8, .hold_runs = true}, &clock, LinearProfile(10));
+  Answer running, tight, loose;
+  std::vector<std::unique_ptr<Answer>> queued;
+  instance_->Enqueue(MakeQuery(1, 0, &running));
+  model_->AwaitRunsStarted(1);
+  for (int i = 0; i < 4; ++i) {
+    queued.push_back(std::make_unique<Answer>());
+    instance_->Enqueue(MakeQuery(1, 10, queued.back().get()));
+  }
+  // Ahead of it: the running batch (10 ms) and four inputs (one batch, 40 ms);
+  // its own run 10 ms: 60 ms in all.
+  instance_->Enqueue(MakeQuery(1, 20, &tight, clock.Now() + absl::Milliseconds(50)));
+  ASSERT_TRUE(tight.done.HasBeenNotified()) << "refused before anything else ran";
+  EXPECT_EQ(tight.result.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(tight.result.status().message(), HasSubstr("predicted to finish"));
+  instance_->Enqueue(MakeQuery(1, 30, &loose, clock.Now() + absl::Milliseconds(70)));
+  model_->ReleaseRuns();
+  EXPECT_TRUE(loose.Wait().ok()) << loose.result.status();
+  for (const auto& q : queued) EXPECT_TRUE(q->Wait().ok());
+}
+
+TEST_F(VariantInstanceTest, DropsBeforeRunningAQueryThatCanNoLongerFinishInTime) {
+  FakeClock clock;
+  StartPredicted({.max_batch_size = 8, .hold_runs = true}, &clock, LinearProfile(10));
+  Answer running, late;
+  instance_->Enqueue(MakeQuery(1, 0, &running));
+  model_->AwaitRunsStarted(1);
+  instance_->Enqueue(MakeQuery(1, 10, &late, clock.Now() + absl::Milliseconds(50)));
+  // The running batch takes 45 ms: 5 ms are left, and a run takes 10.
+  clock.Advance(absl::Milliseconds(45));
+  model_->ReleaseRuns();
+  EXPECT_EQ(late.Wait().status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_THAT(late.result.status().message(), HasSubstr("dropped before running"));
+  EXPECT_THAT(model_->batch_sizes(), ElementsAre(1));  // it never ran
+}
+
+TEST_F(VariantInstanceTest, ABatchGrowsOnlyWhileItStillMeetsTheEarliestDeadlineInIt) {
+  FakeClock clock;
+  StartPredicted({.max_batch_size = 8, .hold_runs = true}, &clock, LinearProfile(10));
+  Answer running, urgent, second, third;
+  instance_->Enqueue(MakeQuery(1, 0, &running));
+  model_->AwaitRunsStarted(1);
+  // Two inputs take 20 ms, three 30: the third would make `urgent` late.
+  instance_->Enqueue(MakeQuery(1, 10, &urgent, clock.Now() + absl::Milliseconds(45)));
+  instance_->Enqueue(MakeQuery(1, 20, &second));
+  instance_->Enqueue(MakeQuery(1, 30, &third));
+  clock.Advance(absl::Milliseconds(20));
+  model_->ReleaseRuns();
+  ASSERT_TRUE(urgent.Wait().ok()) << urgent.result.status();
+  ASSERT_TRUE(third.Wait().ok()) << third.result.status();
+  EXPECT_THAT(model_->batch_sizes(), ElementsAre(1, 2, 1));
+  EXPECT_EQ(urgent.result->batch_size, 2);
+}
+
+TEST_F(VariantInstanceTest, RecordsBatchTimesAfterTheWarmUpAndPredictsFromThem) {
+  FakeClock clock;
+  auto times = std::make_shared<latency::ExecutionTimes>(&clock);
+  StartPredicted({.max_batch_size = 8}, &clock, LinearProfile(10), times);
+  EXPECT_DOUBLE_EQ(instance_->Estimate(1).median_ms, 10);  // the profile alone
+  for (int i = 0; i < 4; ++i) {
+    Answer answer;
+    instance_->Enqueue(MakeQuery(1, 0, &answer));
+    ASSERT_TRUE(answer.Wait().ok());
+    clock.Advance(absl::Milliseconds(100));  // the fake runs take no time at all
+  }
+  const std::vector<latency::BatchTiming> recorded = times->Take();
+  ASSERT_EQ(recorded.size(), 1u);
+  EXPECT_EQ(recorded[0].batch_size, 1);
+  EXPECT_EQ(recorded[0].samples, 2);  // four runs, the first two warm-up
+  EXPECT_DOUBLE_EQ(recorded[0].median_ms, 0);
+  // One more run refreshes the estimates from what was recorded.
+  Answer last;
+  instance_->Enqueue(MakeQuery(1, 0, &last));
+  ASSERT_TRUE(last.Wait().ok());
+  EXPECT_LT(instance_->Estimate(1).median_ms, 10);
+}
+
+TEST_F(VariantInstanceTest, RefusesAQueryWhenTheQueuedBytesWouldPassTheLimit) {
+  auto model = std::make_unique<FakeModel>(FakeModel::Options{.hold_runs = true});
+  FakeModel* fake = model.get();
+  // A query of one row is two floats: 8 bytes.
+  auto instance = VariantInstance::Create(
+      std::move(model), {.worker_id = "w1", .queue_capacity = 100, .queue_bytes_capacity = 16});
+  ASSERT_TRUE(instance.ok());
+  Answer running, queued1, queued2, refused;
+  (*instance)->Enqueue(MakeQuery(1, 0, &running));
+  fake->AwaitRunsStarted(1);
+  (*instance)->Enqueue(MakeQuery(1, 10, &queued1));
+  (*instance)->Enqueue(MakeQuery(1, 20, &queued2));
+  (*instance)->Enqueue(MakeQuery(1, 30, &refused));
+  EXPECT_EQ(refused.Wait().status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(refused.result.status().message(), HasSubstr("MiB of input"));
+  fake->ReleaseRuns();
+  EXPECT_TRUE(queued1.Wait().ok());
+  EXPECT_TRUE(queued2.Wait().ok());
 }
 
 TEST_F(VariantInstanceTest, ReportsEachQuerysQueueTimeAndItsBatchsComputeTime) {

@@ -1,6 +1,8 @@
 #include "worker/worker_service.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -15,6 +17,16 @@ absl::Time DeadlineOf(const grpc::CallbackServerContext& context) {
   // gRPC reports "no deadline" as the largest time point.
   if (deadline == std::chrono::system_clock::time_point::max()) return absl::InfiniteFuture();
   return absl::FromChrono(deadline);
+}
+
+// The call's deadline, tightened to the query's latency target when the
+// master sent one (a budget that is not a positive finite number is none).
+absl::Time QueryDeadline(const grpc::CallbackServerContext& context,
+                         const infaas::internal::InferRequest& request) {
+  const absl::Time deadline = DeadlineOf(context);
+  const double budget_ms = request.slo_budget_ms();
+  if (!(budget_ms > 0) || !std::isfinite(budget_ms)) return deadline;
+  return std::min(deadline, absl::Now() + absl::Microseconds(budget_ms * 1000));
 }
 
 void FillResponse(const InferResult& result, infaas::internal::InferResponse* response) {
@@ -75,7 +87,7 @@ grpc::ServerUnaryReactor* WorkerServiceImpl::Infer(grpc::CallbackServerContext* 
   context->AddTrailingMetadata(std::string(kAnsweredByWorkerKey), variants_->worker_id());
   // `request` and `response` live until Finish, which the executor calls.
   variants_->Infer(
-      request->variant(), request->inputs(), DeadlineOf(*context),
+      request->variant(), request->inputs(), QueryDeadline(*context, *request),
       [reactor, response](absl::StatusOr<InferResult> result) {
         if (!result.ok()) {
           reactor->Finish(ToGrpcStatus(result.status()));

@@ -4,6 +4,7 @@
 #include <tuple>
 
 #include "absl/strings/string_view.h"
+#include "latency/latency_model.h"
 
 namespace infaas::controller::internal {
 namespace {
@@ -32,27 +33,43 @@ auto RequirementsKey(const Candidate& c) {
                          absl::string_view(c.worker->id));
 }
 
+// The load time to expect: measured on this cluster if it has been, else
+// the profile's.
+double LoadMs(const v1::VariantRecord& record, const ClusterSnapshot& cluster) {
+  auto it = cluster.measured_load_ms.find(record.config().name());
+  if (it != cluster.measured_load_ms.end() && it->second > 0) return it->second;
+  return record.profile().load_latency_ms();
+}
+
 Candidate MakeCandidate(const v1::VariantRecord& record, const WorkerSnapshot& worker,
-                        const LoadedVariant* loaded, int batch, const SelectorOptions& options) {
+                        const LoadedVariant* loaded, int batch, const ClusterSnapshot& cluster,
+                        const SelectorOptions& options) {
+  static const std::vector<latency::BatchTiming> kNoRuns;
+  const std::vector<latency::BatchTiming>& runs = loaded != nullptr ? loaded->execution : kNoRuns;
   Candidate c;
   c.record = &record;
   c.worker = &worker;
-  c.service_ms = PredictLatencyMs(record.profile(), batch);
+  c.service_ms = latency::EstimateExecution(record.profile(), runs, batch).median_ms;
   c.cost = CpuThreads(record) * c.service_ms;
   if (loaded == nullptr) {
     c.readiness = Readiness::kCold;
-    c.wait_ms = record.profile().load_latency_ms();
+    c.wait_ms = LoadMs(record, cluster);
   } else {
     // Loading more instances of a variant that serves does not hold it up.
     c.readiness = loaded->serving() ? Readiness::kServing : Readiness::kLoading;
-    c.queue_length = std::max(loaded->queue_length, 0);
-    c.queue_per_instance = static_cast<double>(c.queue_length) / std::max(loaded->instances, 1);
-    // Each queued query is taken as one batch-1 request; the instances share
-    // the queue evenly.
-    c.wait_ms = c.queue_per_instance * PredictLatencyMs(record.profile(), 1);
-    if (!loaded->serving()) c.wait_ms += record.profile().load_latency_ms();
+    // What the worker reported queued, or what this master has sent there
+    // since, whichever is more; the instances share it evenly and run it in
+    // batches of up to the max batch.
+    const int64_t ahead =
+        std::max<int64_t>(std::max(loaded->queue_length, 0), loaded->in_flight_examples);
+    const int instances = std::max(loaded->instances, 1);
+    c.queue_length = static_cast<int>(std::min<int64_t>(ahead, 1 << 30));
+    c.queue_per_instance = static_cast<double>(ahead) / instances;
+    c.wait_ms = latency::BacklogMs(record.profile(), runs, ahead, MaxBatch(record)) / instances;
+    if (!loaded->serving()) c.wait_ms += LoadMs(record, cluster);
     c.overloaded = loaded->serving() && c.queue_per_instance > options.overload_queue_per_instance;
   }
+  c.wait_ms += worker.call_overhead_ms;
   c.predicted_ms = c.wait_ms + c.service_ms;
   return c;
 }
@@ -94,11 +111,11 @@ std::vector<Candidate> BuildCandidates(const std::vector<const v1::VariantRecord
     for (const WorkerSnapshot& worker : cluster.workers) {
       const LoadedVariant* loaded = worker.Find(record->config().name());
       if (loaded != nullptr && !worker.draining) {
-        candidates.push_back(MakeCandidate(*record, worker, loaded, batch, options));
+        candidates.push_back(MakeCandidate(*record, worker, loaded, batch, cluster, options));
       }
     }
     if (const WorkerSnapshot* target = ChooseLoadWorker(*record, cluster); target != nullptr) {
-      candidates.push_back(MakeCandidate(*record, *target, nullptr, batch, options));
+      candidates.push_back(MakeCandidate(*record, *target, nullptr, batch, cluster, options));
     }
   }
   return candidates;
@@ -135,6 +152,16 @@ const Candidate* BestToLoad(const std::vector<Candidate>& candidates,
     if (c.readiness != Readiness::kCold || !MeetsAccuracy(*c.record, requirements)) continue;
     if (!(c.service_ms <= requirements.latency_slo_ms) || loading_somewhere(c.record)) continue;
     if (best == nullptr || RequirementsKey(c) < RequirementsKey(*best)) best = &c;
+  }
+  return best;
+}
+
+const Candidate* BestBusy(const std::vector<Candidate>& candidates,
+                          const QueryRequirements& requirements) {
+  const Candidate* best = nullptr;
+  for (const Candidate& c : candidates) {
+    if (c.readiness != Readiness::kServing || !QualifiesWhenIdle(*c.record, requirements)) continue;
+    if (best == nullptr || c.predicted_ms < best->predicted_ms) best = &c;
   }
   return best;
 }

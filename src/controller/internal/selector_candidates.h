@@ -24,10 +24,10 @@ struct Candidate {
   const v1::VariantRecord* record = nullptr;
   const WorkerSnapshot* worker = nullptr;
   Readiness readiness = Readiness::kCold;
-  int queue_length = 0;
+  int queue_length = 0;  // inputs ahead of the query there
   double queue_per_instance = 0;
-  double service_ms = 0;    // inference at the query's batch, warm and idle
-  double wait_ms = 0;       // load still to come + queued work ahead
+  double service_ms = 0;    // inference at the query's batch, warm and idle (latency model)
+  double wait_ms = 0;       // load still to come + queued work ahead + call overhead
   double predicted_ms = 0;  // wait_ms + service_ms
   double cost = 0;          // cpu_threads * service_ms, core-ms
   bool overloaded = false;  // serving with too long a queue per instance
@@ -60,6 +60,13 @@ const Candidate* BestQualifying(const std::vector<Candidate>& candidates,
 // would qualify warm is loading already (one load at a time).
 const Candidate* BestToLoad(const std::vector<Candidate>& candidates,
                             const QueryRequirements& requirements);
+
+// Forms 2 and 3, when nothing qualifies: among the serving candidates that
+// would qualify warm and idle by their profile (so only their queue, or
+// interference on their worker, keeps them from the SLO now), the one
+// predicting least; nullptr if none.
+const Candidate* BestBusy(const std::vector<Candidate>& candidates,
+                          const QueryRequirements& requirements);
 
 // Form 1: a serving instance (least queue per instance, then least CPU),
 // else one loading, else the cold candidate; nullptr if `candidates` is empty.

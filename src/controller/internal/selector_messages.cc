@@ -337,6 +337,44 @@ std::string NotNowMessage(absl::string_view scope,
                          NoRoomText(*cheapest, cluster));
 }
 
+std::string OverloadMessage(absl::string_view scope, const std::vector<Candidate>& candidates,
+                            const Candidate& busy, double retry_after_ms,
+                            const QueryRequirements& requirements) {
+  std::string message = absl::StrFormat(
+      "no %s meets %s right now: %s on %s takes %s ms there now with %d inputs queued ahead "
+      "(predicts %s ms); refused at once, retry in about %s ms",
+      scope, RequirementText(requirements), NameOf(busy), busy.worker->id,
+      FormatMs(busy.service_ms), busy.queue_length, FormatMs(busy.predicted_ms),
+      FormatMs(retry_after_ms));
+  // Met now with less accuracy: the most accurate such option.
+  const Candidate* less_accurate = nullptr;
+  // Meeting the accuracy now, with a looser target: the fastest such option.
+  const Candidate* slower = nullptr;
+  for (const Candidate& c : candidates) {
+    if (c.readiness != Readiness::kServing) continue;
+    const double accuracy = c.record->profile().accuracy_percent();
+    if (accuracy >= requirements.min_accuracy_percent) {
+      if (slower == nullptr || c.predicted_ms < slower->predicted_ms) slower = &c;
+    } else if (c.predicted_ms <= requirements.latency_slo_ms) {
+      if (less_accurate == nullptr ||
+          accuracy > less_accurate->record->profile().accuracy_percent()) {
+        less_accurate = &c;
+      }
+    }
+  }
+  if (less_accurate != nullptr) {
+    absl::StrAppendFormat(&message, "; met now with less accuracy: %s (%s) in %s ms",
+                          NameOf(*less_accurate),
+                          FormatPercent(less_accurate->record->profile().accuracy_percent()),
+                          FormatMs(less_accurate->predicted_ms));
+  }
+  if (slower != nullptr) {
+    absl::StrAppendFormat(&message, "; met now with a latency target of %s ms (%s)",
+                          FormatMs(std::ceil(slower->predicted_ms)), NameOf(*slower));
+  }
+  return message;
+}
+
 std::string ChoiceReason(absl::string_view scope, const Candidate& chosen,
                          const QueryRequirements& requirements) {
   std::string why;

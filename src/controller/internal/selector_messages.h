@@ -63,6 +63,14 @@ std::string NotNowMessage(absl::string_view scope,
                           const std::vector<Candidate>& candidates, const Candidate* to_load,
                           const ClusterSnapshot& cluster, const QueryRequirements& requirements);
 
+// RESOURCE_EXHAUSTED text when the capacity exists but is busy: `busy`
+// (serving, idle it would qualify) predicts too long behind its queue. Says
+// when to retry and the nearest alternatives met now: a less accurate
+// variant within the target, or the target the accurate ones meet now.
+std::string OverloadMessage(absl::string_view scope, const std::vector<Candidate>& candidates,
+                            const Candidate& busy, double retry_after_ms,
+                            const QueryRequirements& requirements);
+
 // Why forms 2 and 3 chose `chosen`.
 std::string ChoiceReason(absl::string_view scope, const Candidate& chosen,
                          const QueryRequirements& requirements);

@@ -1,0 +1,126 @@
+#include "latency/latency_model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+
+namespace infaas::latency {
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+// Runs that weigh as much as the (scaled) profile in the blend.
+constexpr double kPriorWeight = 2;
+
+// Interpolates `points` (batch size -> ms) at `batch`; see ProfileMedianMs.
+double Interpolate(const std::map<int, double>& points, int batch) {
+  if (points.empty()) return kInf;
+  const double b = std::max(batch, 1);
+  const auto& [first_batch, first_ms] = *points.begin();
+  // Below the smallest measured size: no faster than measured (a smaller
+  // batch is not slower, so this is an upper bound).
+  if (b <= first_batch) return first_ms;
+  if (points.size() == 1) return first_ms * b / first_batch;  // no batching gain assumed
+  auto upper = points.lower_bound(static_cast<int>(std::ceil(b)));
+  if (upper == points.end()) --upper;  // beyond the largest: extend the last segment
+  auto lower = std::prev(upper);
+  const double slope = (upper->second - lower->second) / (upper->first - lower->first);
+  if (b > upper->first) return upper->second + std::max(slope, 0.0) * (b - upper->first);
+  return lower->second + slope * (b - lower->first);
+}
+
+template <typename Field>
+double ProfileMs(const v1::VariantProfile& profile, int batch, Field field) {
+  // A repeated size keeps its last figure.
+  std::map<int, double> points;
+  for (const v1::BatchLatency& l : profile.latency()) {
+    if (l.batch_size() > 0) points[l.batch_size()] = field(l);
+  }
+  return Interpolate(points, batch);
+}
+
+// Without a profile: the smallest measured batch size >= batch (an upper
+// bound), else the largest scaled up in proportion.
+ExecutionEstimate FromMeasurementsOnly(absl::Span<const BatchTiming> measured, int batch,
+                                       int64_t runs) {
+  if (measured.empty()) return {.median_ms = kInf, .p99_ms = kInf, .measured_runs = 0};
+  for (const BatchTiming& t : measured) {
+    if (t.batch_size >= batch) {
+      return {.median_ms = t.median_ms, .p99_ms = t.p99_ms, .measured_runs = runs};
+    }
+  }
+  const BatchTiming& largest = measured.back();
+  const double scale = static_cast<double>(batch) / largest.batch_size;
+  return {.median_ms = largest.median_ms * scale,
+          .p99_ms = largest.p99_ms * scale,
+          .measured_runs = runs};
+}
+
+}  // namespace
+
+double ProfileMedianMs(const v1::VariantProfile& profile, int batch) {
+  return ProfileMs(profile, batch, [](const v1::BatchLatency& l) { return l.median_ms(); });
+}
+
+double ProfileP99Ms(const v1::VariantProfile& profile, int batch) {
+  return ProfileMs(profile, batch, [](const v1::BatchLatency& l) {
+    return l.p99_ms() > 0 ? std::max(l.p99_ms(), l.median_ms()) : l.median_ms();
+  });
+}
+
+ExecutionEstimate EstimateExecution(const v1::VariantProfile& profile,
+                                    absl::Span<const BatchTiming> measured, int batch) {
+  batch = std::max(batch, 1);
+  const double prior_median = ProfileMedianMs(profile, batch);
+  const double prior_p99 = ProfileP99Ms(profile, batch);
+  // The slowdown against the profile, over every measured batch size.
+  double weighted_ratio = 0;
+  int64_t runs = 0;
+  const BatchTiming* exact = nullptr;
+  for (const BatchTiming& t : measured) {
+    if (t.samples <= 0 || !(t.median_ms >= 0)) continue;
+    if (t.batch_size == batch) exact = &t;
+    const double profiled = ProfileMedianMs(profile, t.batch_size);
+    if (!(profiled > 0) || std::isinf(profiled)) continue;
+    weighted_ratio += static_cast<double>(t.samples) * (t.median_ms / profiled);
+    runs += t.samples;
+  }
+  if (std::isinf(prior_median)) {
+    int64_t all_runs = 0;
+    for (const BatchTiming& t : measured) all_runs += std::max<int64_t>(t.samples, 0);
+    return FromMeasurementsOnly(measured, batch, all_runs);
+  }
+  double slowdown = 1;
+  if (runs > 0) {
+    const double mean_ratio = weighted_ratio / static_cast<double>(runs);
+    const double confidence =
+        static_cast<double>(runs) / (static_cast<double>(runs) + kPriorWeight);
+    slowdown = 1 + confidence * (mean_ratio - 1);
+  }
+  ExecutionEstimate e{
+      .median_ms = slowdown * prior_median, .p99_ms = slowdown * prior_p99, .measured_runs = runs};
+  if (exact != nullptr) {
+    const double n = static_cast<double>(exact->samples);
+    e.median_ms = (n * exact->median_ms + kPriorWeight * e.median_ms) / (n + kPriorWeight);
+    const double exact_p99 = std::max(exact->p99_ms, exact->median_ms);
+    e.p99_ms = (n * exact_p99 + kPriorWeight * e.p99_ms) / (n + kPriorWeight);
+  }
+  e.p99_ms = std::max(e.p99_ms, e.median_ms);
+  return e;
+}
+
+double BacklogMs(const v1::VariantProfile& profile, absl::Span<const BatchTiming> measured,
+                 int64_t examples, int max_batch) {
+  if (examples <= 0) return 0;
+  max_batch = std::max(max_batch, 1);
+  const int64_t full = examples / max_batch;
+  const int rest = static_cast<int>(examples % max_batch);
+  double ms = 0;
+  if (full > 0) {
+    ms += static_cast<double>(full) * EstimateExecution(profile, measured, max_batch).median_ms;
+  }
+  if (rest > 0) ms += EstimateExecution(profile, measured, rest).median_ms;
+  return ms;
+}
+
+}  // namespace infaas::latency
