@@ -112,9 +112,13 @@ TEST_F(AutoscalingTest, AddsInstancesAndAWorkerUnderLoadAndRemovesThemWhenItDrop
   EXPECT_GE(peak.workers.load(), 2);
   EXPECT_GT(report.total.ok, 0);
   EXPECT_EQ(report.unanswered, 0);
-  // Nothing failed but explicit overload refusals.
+  // Nothing failed but explicit overload refusals: refused by admission
+  // control, or dropped before running because it could no longer finish
+  // within its 50 ms target.
   for (const auto& [code, count] : report.total.errors) {
-    EXPECT_TRUE(code == "UNAVAILABLE" || code == "RESOURCE_EXHAUSTED") << code << ": " << count;
+    EXPECT_TRUE(code == "UNAVAILABLE" || code == "RESOURCE_EXHAUSTED" ||
+                code == "DEADLINE_EXCEEDED")
+        << code << ": " << count;
   }
 
   // The load stops: idle instances unload, the started worker drains and goes.

@@ -43,7 +43,7 @@ class ExecutionTimes {
     // Runs kept per batch size (the newest).
     size_t samples_per_batch = 32;
     // Runs older than this are left out of Take().
-    absl::Duration max_age = absl::Seconds(30);
+    absl::Duration max_age = absl::Seconds(10);
   };
 
   // `clock` must outlive this object.

@@ -70,16 +70,18 @@ absl::Status RunOpenLoopLoad(v1::Infaas::Stub* stub, const v1::QueryOnlineReques
     call->context.set_deadline(absl::ToChronoTime(now + options.timeout));
     recorder->RecordSent(offset);
     outstanding->Add();
-    stub->async()->QueryOnline(&call->context, &request, &call->response,
-                               [call, recorder, outstanding](grpc::Status status) {
-                                 std::unique_ptr<Call> owned(call);
-                                 recorder->RecordDone(
-                                     owned->offset, absl::Now() - owned->sent,
-                                     FromGrpcStatus(status), owned->response.variant(),
-                                     {.predicted_ms = owned->response.predicted_latency_ms(),
-                                      .measured_ms = owned->response.measured_latency_ms()});
-                                 outstanding->Done();
-                               });
+    stub->async()->QueryOnline(
+        &call->context, &request, &call->response,
+        [call, recorder, outstanding, on_answer = &options.on_answer](grpc::Status status) {
+          std::unique_ptr<Call> owned(call);
+          const absl::Duration latency = absl::Now() - owned->sent;
+          const absl::Status result = FromGrpcStatus(status);
+          recorder->RecordDone(owned->offset, latency, result, owned->response.variant(),
+                               {.predicted_ms = owned->response.predicted_latency_ms(),
+                                .measured_ms = owned->response.measured_latency_ms()});
+          if (*on_answer) (*on_answer)(result, owned->response, latency);
+          outstanding->Done();
+        });
   }
   // Never stop waiting before every deadline has passed: callbacks use
   // `recorder`, which the caller frees once we return.

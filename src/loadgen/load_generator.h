@@ -33,6 +33,12 @@ struct LoadOptions {
   // Called about once a second from the sending thread with the time since
   // the start (for a progress line); may be empty.
   std::function<void(absl::Duration elapsed)> on_second{};
+  // Called with each answer (on a gRPC callback thread, concurrently): its
+  // status, the response (empty on errors) and the latency the client saw;
+  // may be empty.
+  std::function<void(const absl::Status& status, const v1::QueryOnlineResponse& response,
+                     absl::Duration latency)>
+      on_answer{};
 };
 
 // InvalidArgument without arrivals; otherwise OK once done (errors of

@@ -352,7 +352,7 @@ bool VariantInstance::Admit(Queued& item, std::vector<Queued>* batch, int64_t* e
   const int64_t n = item.query.examples.shape[0];
   const bool online = item.query.priority == Priority::kOnline;
   if (online && deadline != absl::InfiniteFuture()) {
-    const absl::Time finish = now + Predicted(Estimate(static_cast<int>(n)).p99_ms);
+    const absl::Time finish = now + Predicted(Estimate(static_cast<int>(n)).median_ms);
     if (finish > deadline) {
       Dequeued(item);
       Fail(item, absl::DeadlineExceededError(absl::StrCat(
@@ -372,7 +372,8 @@ bool VariantInstance::Admit(Queued& item, std::vector<Queued>* batch, int64_t* e
     absl::Time earliest = deadline;
     for (const Queued& member : *batch) earliest = std::min(earliest, member.query.deadline);
     const int larger = static_cast<int>(*examples + n);
-    if (earliest != absl::InfiniteFuture() && now + Predicted(Estimate(larger).p99_ms) > earliest) {
+    if (earliest != absl::InfiniteFuture() &&
+        now + Predicted(Estimate(larger).median_ms) > earliest) {
       return false;
     }
   }

@@ -19,7 +19,7 @@
 // instance's first `warmup_batches`). An online query is refused at once
 // (ResourceExhausted) when the work queued ahead of it plus its own run is
 // predicted to end after its deadline; when a batch is formed, a query that
-// cannot finish in time even alone (predicted p99) is dropped before running
+// cannot finish in time even alone (predicted median) is dropped before running
 // (DeadlineExceeded, "dropped before running: predicted finish X ms after
 // its deadline"), and a query joins the batch only if the larger batch still
 // ends before the earliest deadline in it — else it leads the next batch.
