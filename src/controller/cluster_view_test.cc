@@ -37,6 +37,48 @@ TEST(ClusterViewTest, AHeartbeatMakesAWorkerLiveWithWhatItReported) {
   EXPECT_EQ(w.Find("lenet5_onnx_cpu1_b1")->queue_length, 3);
 }
 
+TEST(ClusterViewTest, HeartbeatsCarryExecutionTimesAndMeasuredLoadTimes) {
+  FakeClock clock;
+  ClusterView view(absl::Seconds(2));
+  internal::HeartbeatRequest beat = Beat("w1", {"lenet5_onnx_cpu1_b1"});
+  internal::BatchTiming* timing = beat.mutable_variants(0)->add_execution();
+  timing->set_batch_size(4);
+  timing->set_median_ms(3.5);
+  timing->set_p99_ms(5);
+  timing->set_samples(20);
+  beat.mutable_variants(0)->set_load_latency_ms(120);
+  view.OnHeartbeat(beat, clock.Now());
+  auto snapshot = view.Snapshot(clock.Now());
+  const LoadedVariant* v = snapshot->workers[0].Find("lenet5_onnx_cpu1_b1");
+  ASSERT_NE(v, nullptr);
+  ASSERT_EQ(v->execution.size(), 1u);
+  EXPECT_EQ(v->execution[0].batch_size, 4);
+  EXPECT_DOUBLE_EQ(v->execution[0].median_ms, 3.5);
+  EXPECT_EQ(v->execution[0].samples, 20);
+  EXPECT_DOUBLE_EQ(snapshot->measured_load_ms.at("lenet5_onnx_cpu1_b1"), 120);
+}
+
+TEST(ClusterViewTest, QueriesSentAndNotYetAnsweredShowInSnapshotsAtOnce) {
+  FakeClock clock;
+  ClusterView view(absl::Seconds(2));
+  view.OnHeartbeat(Beat("w1", {"lenet5_onnx_cpu1_b1"}), clock.Now());
+  view.NoteDispatched("w1", "lenet5_onnx_cpu1_b1", 8);
+  view.NoteDispatched("w1", "lenet5_onnx_cpu1_b1", 2);
+  const LoadedVariant* v = view.Snapshot(clock.Now())->workers[0].Find("lenet5_onnx_cpu1_b1");
+  EXPECT_EQ(v->in_flight, 2);
+  EXPECT_EQ(v->in_flight_examples, 10);
+  view.NoteAnswered("w1", "lenet5_onnx_cpu1_b1", 8, /*overhead_ms=*/0.4);
+  view.NoteAnswered("w1", "lenet5_onnx_cpu1_b1", 2, /*overhead_ms=*/-1);  // an error
+  auto snapshot = view.Snapshot(clock.Now());
+  EXPECT_EQ(snapshot->workers[0].Find("lenet5_onnx_cpu1_b1")->in_flight, 0);
+  EXPECT_DOUBLE_EQ(snapshot->workers[0].call_overhead_ms, 0.4);  // the first answer sets it
+  view.NoteDispatched("w1", "lenet5_onnx_cpu1_b1", 1);
+  view.NoteAnswered("w1", "lenet5_onnx_cpu1_b1", 1, 2.4);  // then a moving average
+  const double overhead = view.Snapshot(clock.Now())->workers[0].call_overhead_ms;
+  EXPECT_GT(overhead, 0.4);
+  EXPECT_LT(overhead, 2.4);
+}
+
 TEST(ClusterViewTest, AWorkerSilentPastTheLimitIsDroppedAndComesBackOnItsNextBeat) {
   FakeClock clock;
   ClusterView view(absl::Seconds(2));

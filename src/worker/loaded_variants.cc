@@ -275,6 +275,27 @@ void LoadedVariants::DecodeAndEnqueue(
     const std::string& variant, const v1::ModelConfig& config,
     const google::protobuf::RepeatedPtrField<v1::InputTensor>& inputs, absl::Time deadline,
     InferDone done, Priority priority) {
+  if (priority == Priority::kOnline) {
+    // A query that would be refused for time is refused before its inputs
+    // are decoded: a refusal costs next to nothing.
+    std::shared_ptr<VariantInstance> target;
+    {
+      absl::MutexLock lock(&mu_);
+      auto it = entries_.find(variant);
+      if (it != entries_.end() && !it->second.instances.empty()) {
+        target = *std::min_element(
+            it->second.instances.begin(), it->second.instances.end(),
+            [](const auto& a, const auto& b) { return a->pending() < b->pending(); });
+      }
+    }
+    if (target != nullptr) {
+      if (absl::Status in_time = target->CheckFinishInTime(inputs.size(), deadline);
+          !in_time.ok()) {
+        done(std::move(in_time));
+        return;
+      }
+    }
+  }
   absl::StatusOr<backend::Tensor> examples = DecodeInputs(config, inputs);
   if (!examples.ok()) {
     done(examples.status());

@@ -101,7 +101,7 @@ void VariantInstance::Enqueue(Query query) {
   }
   const absl::Time now = clock_->Now();
   if (query.priority == Priority::kOnline) {
-    if (absl::Status in_time = CheckFinishInTime(query, now); !in_time.ok()) {
+    if (absl::Status in_time = CheckFinishInTime(n, query.deadline); !in_time.ok()) {
       query.done(std::move(in_time));
       return;
     }
@@ -167,8 +167,9 @@ void VariantInstance::RefreshEstimates(bool force) {
   estimates_at_ = now;
 }
 
-absl::Status VariantInstance::CheckFinishInTime(const Query& query, absl::Time now) const {
-  if (query.deadline == absl::InfiniteFuture()) return absl::OkStatus();
+absl::Status VariantInstance::CheckFinishInTime(int64_t examples, absl::Time deadline) const {
+  if (deadline == absl::InfiniteFuture()) return absl::OkStatus();
+  const absl::Time now = clock_->Now();
   const int64_t ahead = queued_examples_.load();
   absl::Time start;
   double backlog_ms = 0;
@@ -183,15 +184,14 @@ absl::Status VariantInstance::CheckFinishInTime(const Query& query, absl::Time n
     if (rest > 0 && std::isfinite(estimates_[rest].median_ms)) {
       backlog_ms += estimates_[rest].median_ms;
     }
-    const size_t own =
-        static_cast<size_t>(std::clamp<int64_t>(query.examples.shape[0], 1, max_batch_size_));
+    const size_t own = static_cast<size_t>(std::clamp<int64_t>(examples, 1, max_batch_size_));
     own_ms = estimates_[own].median_ms;
   }
   const absl::Time finish = start + Predicted(backlog_ms) + Predicted(own_ms);
-  if (finish <= query.deadline) return absl::OkStatus();
+  if (finish <= deadline) return absl::OkStatus();
   return absl::ResourceExhaustedError(absl::StrCat(
       "variant ", variant_, " on worker ", worker_id_, ": refused at once, predicted to finish ",
-      absl::FormatDuration(absl::Trunc(finish - query.deadline, absl::Microseconds(10))),
+      absl::FormatDuration(absl::Trunc(finish - deadline, absl::Microseconds(10))),
       " after its deadline behind ", ahead,
       " queued inputs; retry later, relax the latency target or add capacity"));
 }

@@ -172,6 +172,11 @@ class VariantInstance {
   // What one batch of `examples` (1..max batch) is predicted to take now;
   // +inf figures while nothing predicts the variant.
   latency::ExecutionEstimate Estimate(int examples) const;
+  // The refusal (ResourceExhausted) Enqueue would give an online query of
+  // `examples` inputs with `deadline` now: predicted to finish after it
+  // behind the running batch and the queued inputs. OK when it may wait.
+  // Lets a caller refuse before decoding the inputs.
+  absl::Status CheckFinishInTime(int64_t examples, absl::Time deadline) const;
 
  private:
   struct Queued {
@@ -197,9 +202,6 @@ class VariantInstance {
   // Adds `item` to `batch` if it fits (returns true), or answers it if it
   // must not run (returns true); false leaves `item` untouched.
   bool Admit(Queued& item, std::vector<Queued>* batch, int64_t* examples);
-  // The refusal for an online query predicted to end after its deadline if
-  // queued now; OK when it may wait.
-  absl::Status CheckFinishInTime(const Query& query, absl::Time now) const;
   // Recomputes the estimates from the profile and the recorded times (at
   // most every few milliseconds unless `force`).
   void RefreshEstimates(bool force);
