@@ -289,6 +289,10 @@ inference::ModelInferResponse ToInferResponse(const inference::ModelInferRequest
   p["compute_time_ms"] = DoubleParameter(answer.compute_time_ms());
   p["batch_size"] = Int64Parameter(answer.batch_size());
   p["loaded"] = BoolParameter(answer.loaded());
+  if (answer.latency_slo_ms() > 0) {
+    p["latency_slo_ms"] = DoubleParameter(answer.latency_slo_ms());
+    p["slo_missed"] = BoolParameter(answer.slo_missed());
+  }
 
   auto* out = r.add_outputs();
   out->set_name(served.config().output().name());
