@@ -91,7 +91,7 @@ std::vector<RepositoryEntry> InferenceFrontend::RepositoryIndex(bool ready_only)
   std::shared_ptr<const controller::Catalogue> catalogue = deps_.catalogue->Get();
   std::shared_ptr<const controller::ClusterSnapshot> cluster =
       deps_.cluster->Snapshot(deps_.clock->Now());
-  absl::MutexLock lock(&mu_);
+  const absl::StatusOr<std::set<std::string>> pins = Pins();
   std::vector<RepositoryEntry> entries;
   for (const v1::VariantRecord& v : catalogue->variants) {
     RepositoryEntry e;
@@ -104,7 +104,7 @@ std::vector<RepositoryEntry> InferenceFrontend::RepositoryIndex(bool ready_only)
       e.state = loaded->loading ? (e.state == "READY" ? "READY" : "LOADING") : "READY";
       e.reason.clear();
     }
-    e.pinned = pinned_.count(e.name) > 0;
+    e.pinned = pins.ok() && pins->contains(e.name);
     if (!ready_only || e.state == "READY") entries.push_back(std::move(e));
   }
   return entries;
@@ -127,10 +127,7 @@ void InferenceFrontend::Load(const std::string& name, Done done) {
   const controller::SelectorDecision decision =
       controller::SelectVariant(form1, *catalogue, *deps_.cluster->Snapshot(deps_.clock->Now()));
   if (!decision.selection.ok()) return done(decision.selection.status());
-  {
-    absl::MutexLock lock(&mu_);
-    pinned_.insert(name);
-  }
+  if (absl::Status pinned = SetPinned(name, true); !pinned.ok()) return done(pinned);
   LogInfo("pin variant", {{"variant", name}, {"worker", decision.selection->worker_id}});
   if (!decision.selection->needs_load) return done(absl::OkStatus());
   deps_.loads->EnsureLoaded(*catalogue->Find(name), decision.selection->worker_id,
@@ -138,16 +135,38 @@ void InferenceFrontend::Load(const std::string& name, Done done) {
 }
 
 bool InferenceFrontend::IsPinned(const std::string& variant) {
+  const absl::StatusOr<std::set<std::string>> pins = Pins();
+  if (!pins.ok()) {
+    LogWarning("pins unreadable; treating the variant as pinned",
+               {{"variant", variant}, {"error", pins.status().ToString()}});
+    return true;
+  }
+  return pins->contains(variant);
+}
+
+absl::StatusOr<std::set<std::string>> InferenceFrontend::Pins() {
+  if (deps_.pins == nullptr) {
+    absl::MutexLock lock(&mu_);
+    return pinned_;
+  }
+  ASSIGN_OR_RETURN(std::vector<std::string> names, deps_.pins->ListPinned());
+  return std::set<std::string>(names.begin(), names.end());
+}
+
+absl::Status InferenceFrontend::SetPinned(const std::string& variant, bool pinned) {
+  if (deps_.pins != nullptr) return deps_.pins->SetPinned(variant, pinned);
   absl::MutexLock lock(&mu_);
-  return pinned_.contains(variant);
+  if (pinned) {
+    pinned_.insert(variant);
+  } else {
+    pinned_.erase(variant);
+  }
+  return absl::OkStatus();
 }
 
 void InferenceFrontend::Unload(const std::string& name, Done done) {
   if (absl::Status s = CheckIsVariant(name, deps_.catalogue->Get()); !s.ok()) return done(s);
-  {
-    absl::MutexLock lock(&mu_);
-    pinned_.erase(name);
-  }
+  if (absl::Status released = SetPinned(name, false); !released.ok()) return done(released);
   std::vector<controller::WorkerSnapshot> holders;
   for (const auto& w : deps_.cluster->Snapshot(deps_.clock->Now())->workers) {
     if (w.Find(name) != nullptr) holders.push_back(w);

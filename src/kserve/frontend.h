@@ -16,8 +16,9 @@
 // with room; an architecture or family: some variant meets the default
 // time budget, a cold load included).
 //
-// Repository extension. Load pins a variant: it is loaded on a worker (the
-// one the selector picks) unless already serving, and stays listed as
+// Repository extension. Load pins a variant (in the metadata store): it is
+// loaded on a worker (the one the selector picks) unless already serving,
+// and stays listed as
 // pinned; Unload releases the pin and unloads the variant from every worker.
 //
 // Thread-safe. Infer, Load and Unload are asynchronous: `done` runs once,
@@ -40,6 +41,7 @@
 #include "controller/worker_clients.h"
 #include "inference/grpc_service.pb.h"
 #include "kserve/model_resolver.h"
+#include "store/metadata_store.h"
 
 namespace infaas::kserve {
 
@@ -68,6 +70,9 @@ class InferenceFrontend {
     controller::WorkerClients* clients = nullptr;
     controller::ServingMetrics* metrics = nullptr;
     Clock* clock = nullptr;
+    // Where pins are kept (they survive restarts and are shared by the
+    // masters of one store); null keeps them in this object only (tests).
+    store::MetadataStore* pins = nullptr;
   };
   using InferDone = std::function<void(absl::StatusOr<inference::ModelInferResponse>)>;
   using Done = std::function<void(absl::Status)>;
@@ -97,7 +102,8 @@ class InferenceFrontend {
   void Load(const std::string& name, Done done);
   void Unload(const std::string& name, Done done);
   // Whether `variant` was pinned by Load and not released (the autoscaler
-  // never unloads a pinned variant).
+  // never unloads a pinned variant). True when the pins cannot be read:
+  // nothing is unloaded while the store is unreachable.
   bool IsPinned(const std::string& variant);
 
   // The variants `name` covers (one for a variant), each with its figures,
@@ -111,10 +117,13 @@ class InferenceFrontend {
   // INVALID_ARGUMENT for an architecture or family, NOT_FOUND for neither.
   static absl::Status CheckIsVariant(const std::string& name,
                                      std::shared_ptr<const controller::Catalogue> catalogue);
+  // The pins, from the store (or this object's set without one).
+  absl::StatusOr<std::set<std::string>> Pins();
+  absl::Status SetPinned(const std::string& variant, bool pinned);
 
   const Dependencies deps_;
   absl::Mutex mu_;
-  std::set<std::string> pinned_ ABSL_GUARDED_BY(mu_);
+  std::set<std::string> pinned_ ABSL_GUARDED_BY(mu_);  // without a store only
 };
 
 }  // namespace infaas::kserve

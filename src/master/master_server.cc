@@ -73,7 +73,7 @@ absl::Status MasterServer::BuildControl() {
       repository_->root(), observers_.get()});
   frontend_ = std::make_unique<kserve::InferenceFrontend>(kserve::InferenceFrontend::Dependencies{
       catalogue_.get(), cluster_.get(), router_.get(), loads_.get(), clients_.get(),
-      serving_metrics_.get(), Clock::Real()});
+      serving_metrics_.get(), Clock::Real(), store_.get()});
   kserve_service_ = std::make_unique<api::KServeGrpcService>(frontend_.get(), Clock::Real());
   return absl::OkStatus();
 }

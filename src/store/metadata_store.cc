@@ -48,6 +48,14 @@ absl::Status ValidateJob(const v1::OfflineJob& job) {
   return absl::OkStatus();
 }
 
+absl::Status ValidatePinnedName(absl::string_view variant) {
+  if (absl::Status name = ValidateModelName(variant); !name.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot pin \"", variant, "\": ", name.message()));
+  }
+  return absl::OkStatus();
+}
+
 namespace {
 
 absl::StatusOr<std::unique_ptr<MetadataStore>> OpenRedisUrl(absl::string_view rest,

@@ -4,7 +4,8 @@
 //
 //  * the catalogue: model families (task, dataset) -> architectures ->
 //    variants, each variant with its config and measured profile;
-//  * offline jobs and their progress.
+//  * offline jobs and their progress;
+//  * pins: variants a user asked to keep serving.
 //
 // Two implementations share this interface and one contract test suite:
 // SqliteMetadataStore (embedded default, one file) and RedisMetadataStore
@@ -64,6 +65,14 @@ class MetadataStore {
   // All jobs, oldest first (by created_at_unix_ms, then id).
   virtual absl::StatusOr<std::vector<v1::OfflineJob>> ListJobs() = 0;
 
+  // Pins: variants a user asked to keep serving (the repository extension's
+  // `load`). The autoscaler never unloads nor replaces a pinned variant;
+  // kept here so that pins survive a restart and every master sharing the
+  // store sees them. Idempotent; InvalidArgument for a bad variant name.
+  virtual absl::Status SetPinned(absl::string_view variant, bool pinned) = 0;
+  // Pinned variant names, sorted.
+  virtual absl::StatusOr<std::vector<std::string>> ListPinned() = 0;
+
   // Where the data lives, e.g. "sqlite:/tmp/infaas.db" or "redis://127.0.0.1:6379/0".
   virtual std::string Describe() const = 0;
 };
@@ -77,5 +86,7 @@ absl::StatusOr<std::unique_ptr<MetadataStore>> OpenMetadataStore(absl::string_vi
 // Checks a record before it is written (shared by the implementations).
 absl::Status ValidateVariantRecord(const v1::VariantRecord& record);
 absl::Status ValidateJob(const v1::OfflineJob& job);
+// A pin names a variant by a valid model name.
+absl::Status ValidatePinnedName(absl::string_view variant);
 
 }  // namespace infaas::store

@@ -197,14 +197,29 @@ TEST_P(MetadataStoreContractTest, UnknownJobIsNotFoundAndEmptyIdIsRejected) {
   EXPECT_EQ(store_->PutJob(v1::OfflineJob()).code(), absl::StatusCode::kInvalidArgument);
 }
 
+TEST_P(MetadataStoreContractTest, PinsAreIdempotentSortedAndRemovable) {
+  EXPECT_TRUE(store_->ListPinned()->empty());
+  ASSERT_TRUE(store_->SetPinned("vgg_mini_onnx_cpu1_b8", true).ok());
+  ASSERT_TRUE(store_->SetPinned("lenet5_onnx_cpu1_b1", true).ok());
+  ASSERT_TRUE(store_->SetPinned("lenet5_onnx_cpu1_b1", true).ok());
+  EXPECT_THAT(*store_->ListPinned(),
+              ::testing::ElementsAre("lenet5_onnx_cpu1_b1", "vgg_mini_onnx_cpu1_b8"));
+  ASSERT_TRUE(store_->SetPinned("lenet5_onnx_cpu1_b1", false).ok());
+  ASSERT_TRUE(store_->SetPinned("never_pinned", false).ok());
+  EXPECT_THAT(*store_->ListPinned(), ::testing::ElementsAre("vgg_mini_onnx_cpu1_b8"));
+  EXPECT_EQ(store_->SetPinned("../escape", true).code(), absl::StatusCode::kInvalidArgument);
+}
+
 TEST_P(MetadataStoreContractTest, DataSurvivesReopening) {
   ASSERT_TRUE(store_->PutVariants({SampleVariant("kept", "lenet5")}).ok());
   ASSERT_TRUE(store_->PutJob(SampleJob("job-1", 5)).ok());
+  ASSERT_TRUE(store_->SetPinned("kept", true).ok());
   store_.reset();
   auto reopened = env_->Open();
   ASSERT_TRUE(reopened.ok()) << reopened.status();
   EXPECT_TRUE((*reopened)->GetVariant("kept").ok());
   EXPECT_TRUE((*reopened)->GetJob("job-1").ok());
+  EXPECT_THAT(*(*reopened)->ListPinned(), ::testing::ElementsAre("kept"));
 }
 
 TEST_P(MetadataStoreContractTest, ConcurrentWritersLoseNothing) {

@@ -200,4 +200,22 @@ absl::StatusOr<std::vector<v1::OfflineJob>> RedisMetadataStore::ListJobs() {
   return out;
 }
 
+absl::Status RedisMetadataStore::SetPinned(absl::string_view variant, bool pinned) {
+  RETURN_IF_ERROR(ValidatePinnedName(variant));
+  absl::MutexLock lock(&mu_);
+  return connection_.Run({pinned ? "SADD" : "SREM", Key("pins", ""), std::string(variant)})
+      .status();
+}
+
+absl::StatusOr<std::vector<std::string>> RedisMetadataStore::ListPinned() {
+  std::vector<std::string> out;
+  {
+    absl::MutexLock lock(&mu_);
+    ASSIGN_OR_RETURN(RedisReply names, connection_.Run({"SMEMBERS", Key("pins", "")}));
+    for (size_t i = 0; i < names->elements; ++i) out.push_back(ReplyString(names->element[i]));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 }  // namespace infaas::store

@@ -56,6 +56,8 @@ class RedisMetadataStore final : public MetadataStore {
   absl::Status PutJob(const v1::OfflineJob& job) override;
   absl::StatusOr<v1::OfflineJob> GetJob(absl::string_view id) override;
   absl::StatusOr<std::vector<v1::OfflineJob>> ListJobs() override;
+  absl::Status SetPinned(absl::string_view variant, bool pinned) override;
+  absl::StatusOr<std::vector<std::string>> ListPinned() override;
   std::string Describe() const override;
 
  private:

@@ -29,6 +29,10 @@ constexpr absl::string_view kMigrations[] = {
         record     BLOB NOT NULL        -- serialized infaas.v1.OfflineJob
       );
     )sql",
+    // 1 -> 2: pinned variants.
+    R"sql(
+      CREATE TABLE pins (variant TEXT PRIMARY KEY);
+    )sql",
 };
 static_assert(std::size(kMigrations) == SqliteMetadataStore::kSchemaVersion);
 
@@ -70,6 +74,12 @@ class SqliteMetadataStore::Statement {
     sqlite3_clear_bindings(stmt_);
   }
   const void* ColumnBlob(int i) { return sqlite3_column_blob(stmt_, i); }
+  std::string ColumnText(int i) {
+    const unsigned char* text = sqlite3_column_text(stmt_, i);
+    return text == nullptr ? std::string()
+                           : std::string(reinterpret_cast<const char*>(text),
+                                         static_cast<size_t>(sqlite3_column_bytes(stmt_, i)));
+  }
   int ColumnBytes(int i) { return sqlite3_column_bytes(stmt_, i); }
   int64_t ColumnInt64(int i) { return sqlite3_column_int64(stmt_, i); }
 
@@ -307,6 +317,28 @@ absl::StatusOr<std::vector<v1::OfflineJob>> SqliteMetadataStore::ListJobs() {
     out.push_back(std::move(job));
   }
   if (rc != SQLITE_DONE) return Error("cannot list jobs");
+  return out;
+}
+
+absl::Status SqliteMetadataStore::SetPinned(absl::string_view variant, bool pinned) {
+  RETURN_IF_ERROR(ValidatePinnedName(variant));
+  absl::MutexLock lock(&mu_);
+  Statement write(db_, pinned ? "INSERT OR IGNORE INTO pins (variant) VALUES (?)"
+                              : "DELETE FROM pins WHERE variant = ?");
+  if (!write.ok()) return Error("cannot prepare pin write");
+  write.BindText(1, variant);
+  if (write.Step() != SQLITE_DONE) return Error(absl::StrCat("cannot write pin of ", variant));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::string>> SqliteMetadataStore::ListPinned() {
+  absl::MutexLock lock(&mu_);
+  Statement list(db_, "SELECT variant FROM pins ORDER BY variant");
+  if (!list.ok()) return Error("cannot prepare pin listing");
+  std::vector<std::string> out;
+  int rc;
+  while ((rc = list.Step()) == SQLITE_ROW) out.push_back(list.ColumnText(0));
+  if (rc != SQLITE_DONE) return Error("cannot list pins");
   return out;
 }
 

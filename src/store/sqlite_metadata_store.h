@@ -26,7 +26,7 @@ namespace infaas::store {
 class SqliteMetadataStore final : public MetadataStore {
  public:
   // The newest schema this build reads and writes.
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
   // Opens (creating if absent) the store file at `path`. Errors name the
   // file and the remedy: NotFound (its folder is missing), PermissionDenied,
@@ -45,6 +45,8 @@ class SqliteMetadataStore final : public MetadataStore {
   absl::Status PutJob(const v1::OfflineJob& job) override;
   absl::StatusOr<v1::OfflineJob> GetJob(absl::string_view id) override;
   absl::StatusOr<std::vector<v1::OfflineJob>> ListJobs() override;
+  absl::Status SetPinned(absl::string_view variant, bool pinned) override;
+  absl::StatusOr<std::vector<std::string>> ListPinned() override;
   std::string Describe() const override;
 
  private:
