@@ -48,13 +48,36 @@ void Autoscaler::Start() {
            {"provisioner",
             deps_.provisioner != nullptr ? deps_.provisioner->Describe() : std::string("none")}});
   thread_ = std::thread([this] {
-    while (!stop_.WaitForNotificationWithTimeout(options_.period)) Tick();
+    while (true) {
+      {
+        absl::MutexLock lock(&requests_mu_);
+        requests_mu_.AwaitWithTimeout(absl::Condition(&wake_), options_.period);
+        wake_ = false;
+      }
+      if (stop_.HasBeenNotified()) return;
+      Tick();
+    }
   });
 }
 
 void Autoscaler::Stop() {
   if (!stop_.HasBeenNotified()) stop_.Notify();
+  {
+    absl::MutexLock lock(&requests_mu_);
+    wake_ = true;
+  }
   if (thread_.joinable()) thread_.join();
+}
+
+void Autoscaler::RequestLoad(const controller::LoadRecommendation& load) {
+  constexpr size_t kMaxPending = 256;  // a flood of queries asks for the same few loads
+  absl::MutexLock lock(&requests_mu_);
+  for (const controller::LoadRecommendation& r : requests_) {
+    if (r.variant == load.variant && r.worker_id == load.worker_id) return;
+  }
+  if (requests_.size() >= kMaxPending) return;
+  requests_.push_back(load);
+  wake_ = true;
 }
 
 void Autoscaler::Tick() {
@@ -67,12 +90,18 @@ void Autoscaler::Tick() {
   std::shared_ptr<const controller::Catalogue> catalogue = deps_.catalogue->Get();
   const controller::DemandSnapshot demand = deps_.demand->Snapshot();
   FollowUp(*cluster, now);
+  std::vector<controller::LoadRecommendation> requests;
+  {
+    absl::MutexLock lock(&requests_mu_);
+    requests.swap(requests_);
+  }
   const ScalingInput input{.catalogue = catalogue.get(),
                            .cluster = cluster.get(),
                            .history = &history_,
                            .demand = &demand,
                            .pool = PoolOf(*cluster),
-                           .now = now};
+                           .now = now,
+                           .load_requests = std::move(requests)};
   for (const ScalingAction& action : policy_->Decide(input)) {
     Execute(action, *cluster, *catalogue);
   }

@@ -5,7 +5,10 @@
 // the scaling policy what to do, and carries the actions out:
 //
 // Pinned variants (Dependencies::pinned), and variants with offline work
-// queued on a worker, are never unloaded from it nor replaced there.
+// queued on a worker, are never unloaded from it nor replaced there. The
+// loads the selector recommends reach the policy as requests
+// (RequestLoad → ScalingInput::load_requests), which start a round at once:
+// the policy is the one owner of what gets loaded.
 //
 //   kSetInstances  more: LoadVariant with the new count (LoadCoordinator);
 //                  fewer: UnloadVariant keeping the count (the worker drains
@@ -49,11 +52,12 @@
 #include "controller/cluster_view.h"
 #include "controller/demand_tracker.h"
 #include "controller/load_coordinator.h"
+#include "controller/load_requests.h"
 #include "controller/worker_clients.h"
 
 namespace infaas::autoscaler {
 
-class Autoscaler {
+class Autoscaler final : public controller::LoadRequests {
  public:
   struct Dependencies {
     controller::CatalogueView* catalogue = nullptr;
@@ -86,7 +90,7 @@ class Autoscaler {
   };
 
   Autoscaler(Dependencies deps, std::unique_ptr<ScalingPolicy> policy, Options options);
-  ~Autoscaler();  // Stop()s
+  ~Autoscaler() override;  // Stop()s
 
   // Sets the provisioner before Start(), once the master's address is known.
   void SetProvisioner(Provisioner* provisioner) { deps_.provisioner = provisioner; }
@@ -102,6 +106,11 @@ class Autoscaler {
 
   // The last actions taken, oldest first (at most 50).
   std::vector<Event> RecentEvents() const;
+
+  // LoadRequests: a load the selector recommends. Kept for the next round's
+  // policy input (ScalingInput::load_requests), which starts at once rather
+  // than at the end of the period. Thread-safe; never blocks on I/O.
+  void RequestLoad(const controller::LoadRecommendation& load) override;
 
  private:
   void Execute(const ScalingAction& action, const controller::ClusterSnapshot& cluster,
@@ -128,6 +137,10 @@ class Autoscaler {
   std::set<std::pair<std::string, std::string>> unloading_ ABSL_GUARDED_BY(mu_);
 
   absl::Mutex tick_mu_;  // one Tick at a time
+  // Loads requested since the last round, and whether a round is due now.
+  absl::Mutex requests_mu_;
+  std::vector<controller::LoadRecommendation> requests_ ABSL_GUARDED_BY(requests_mu_);
+  bool wake_ ABSL_GUARDED_BY(requests_mu_) = false;
   absl::Notification stop_;
   std::thread thread_;
 };

@@ -43,7 +43,7 @@ void Append(std::vector<ScalingAction>* to, std::vector<ScalingAction> from) {
 std::vector<ScalingAction> Infaas2021Policy::Decide(const ScalingInput& input) {
   const controller::Catalogue& catalogue = *input.catalogue;
   CoreLedger ledger(*input.cluster, catalogue);
-  std::vector<ScalingAction> actions;
+  std::vector<ScalingAction> actions = RequestedLoads(input);
   std::map<Key, int> low_readings;
   for (const controller::WorkerSnapshot& worker : input.cluster->workers) {
     for (const controller::LoadedVariant& v : worker.variants) {
@@ -104,7 +104,7 @@ std::vector<ScalingAction> Infaas2021Policy::Decide(const ScalingInput& input) {
 std::vector<ScalingAction> IndividualPolicy::Decide(const ScalingInput& input) {
   const controller::Catalogue& catalogue = *input.catalogue;
   CoreLedger ledger(*input.cluster, catalogue);
-  std::vector<ScalingAction> actions;
+  std::vector<ScalingAction> actions = RequestedLoads(input);
   std::map<std::string, absl::Time> low_since;
   for (const auto& [name, footprint] : FootprintsOf(*input.cluster)) {
     const v1::VariantRecord* record = catalogue.Find(name);

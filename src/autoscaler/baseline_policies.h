@@ -17,7 +17,10 @@ namespace infaas::autoscaler {
 class StaticPolicy final : public ScalingPolicy {
  public:
   const std::string& name() const override { return name_; }
-  std::vector<ScalingAction> Decide(const ScalingInput&) override { return {}; }
+  // Only the loads the selector requested: nothing is scaled.
+  std::vector<ScalingAction> Decide(const ScalingInput& input) override {
+    return RequestedLoads(input);
+  }
 
  private:
   const std::string name_ = "static";

@@ -107,5 +107,40 @@ TEST(MakeScalingPolicyTest, KnowsFourPoliciesAndNamesThemWhenAskedForAnother) {
                         "infaas2021, individual, static"));
 }
 
+// --- Requested loads: every policy weighs what the selector asks for -----------
+
+TEST(RequestedLoadsTest, EveryPolicyLoadsWhatTheSelectorRequestedWhereThereIsRoom) {
+  for (const std::string& name : ScalingPolicyNames()) {
+    SCOPED_TRACE(name);
+    Scenario s;
+    s.AddVariant({.name = kB1, .latency = {{1, 2.0}}});
+    s.AddWorker("w1", 2);
+    auto policy = MakeScalingPolicy(name, {});
+    ASSERT_TRUE(policy.ok());
+    s.RequestLoad(kB1, "w1").RequestLoad(kB1, "w1");  // asked twice, loaded once
+    std::vector<ScalingAction> actions = (*policy)->Decide(s.Tick());
+    ASSERT_EQ(actions.size(), 1u);
+    EXPECT_EQ(actions[0].kind, Kind::kSetInstances);
+    EXPECT_EQ(actions[0].variant, kB1);
+    EXPECT_EQ(actions[0].worker_id, "w1");
+    EXPECT_EQ(actions[0].instances, 1);
+    EXPECT_THAT(actions[0].reason, HasSubstr("requested by the selector"));
+    // A request is an input of one round, not a standing order.
+    EXPECT_TRUE((*policy)->Decide(s.Tick()).empty());
+  }
+}
+
+TEST(RequestedLoadsTest, ARequestForAWorkerThatHoldsItIsDrainingOrIsGoneIsDropped) {
+  Scenario s;
+  s.AddVariant({.name = kB1, .latency = {{1, 2.0}}});
+  s.AddVariant({.name = kB8, .max_batch = 8, .latency = {{1, 2.0}, {8, 4.0}}});
+  s.AddWorker("w1", 2).Holds("w1", kB1, 1).AddWorker("w2", 2).SetDraining("w2", true);
+  s.RequestLoad(kB1, "w1").RequestLoad(kB8, "w2").RequestLoad(kB8, "gone");
+  s.RequestLoad("unregistered_variant", "w1");
+  StaticPolicy policy;
+  EXPECT_TRUE(policy.Decide(s.Tick()).empty());
+}
+
 }  // namespace
 }  // namespace infaas::autoscaler
+

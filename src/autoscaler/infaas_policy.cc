@@ -74,7 +74,7 @@ std::vector<ScalingAction> InfaasPolicy::Decide(const ScalingInput& input) {
   const controller::Catalogue& catalogue = *input.catalogue;
   const std::map<std::string, Footprint> footprints = FootprintsOf(*input.cluster);
   CoreLedger ledger(*input.cluster, catalogue);
-  std::vector<ScalingAction> actions;
+  std::vector<ScalingAction> actions = RequestedLoads(input);
   int unplaced_total = 0;
   std::map<std::string, absl::Time> low_since;
 

@@ -1,5 +1,8 @@
 #include "autoscaler/scaling.h"
 
+#include <set>
+#include <utility>
+
 #include "absl/strings/str_cat.h"
 
 namespace infaas::autoscaler {
@@ -27,6 +30,30 @@ absl::Time ClusterHistory::LastBusy(const std::string& variant) const {
 
 absl::Time ClusterHistory::Oldest() const {
   return snapshots_.empty() ? absl::InfiniteFuture() : snapshots_.front()->taken_at;
+}
+
+std::vector<ScalingAction> RequestedLoads(const ScalingInput& input) {
+  std::vector<ScalingAction> actions;
+  std::set<std::pair<std::string, std::string>> seen;
+  for (const controller::LoadRecommendation& request : input.load_requests) {
+    if (!seen.insert({request.worker_id, request.variant}).second) continue;
+    const v1::VariantRecord* record = input.catalogue->Find(request.variant);
+    if (record == nullptr) continue;
+    const controller::WorkerSnapshot* worker = nullptr;
+    for (const controller::WorkerSnapshot& w : input.cluster->workers) {
+      if (w.id == request.worker_id) worker = &w;
+    }
+    if (worker == nullptr || worker->draining || worker->Find(request.variant) != nullptr ||
+        worker->free_memory_bytes < record->profile().peak_memory_bytes()) {
+      continue;
+    }
+    actions.push_back({.kind = ScalingAction::Kind::kSetInstances,
+                       .variant = request.variant,
+                       .worker_id = request.worker_id,
+                       .instances = 1,
+                       .reason = absl::StrCat("requested by the selector: ", request.reason)});
+  }
+  return actions;
 }
 
 std::string KindName(ScalingAction::Kind kind) {

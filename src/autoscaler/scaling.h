@@ -67,6 +67,10 @@ struct ScalingInput {
   const controller::DemandSnapshot* demand = nullptr;
   WorkerPool pool{};
   absl::Time now{};
+  // Loads the selector asked for since the last call (a cheaper or less
+  // loaded variant for queries it serves now, or one that would serve
+  // queries it could not): inputs the policy weighs, not loads done.
+  std::vector<controller::LoadRecommendation> load_requests{};
 };
 
 struct ScalingAction {
@@ -89,6 +93,13 @@ struct ScalingAction {
   int instances = 0;
   std::string reason{};  // for logs and `infaas status`
 };
+
+// The requested loads (input.load_requests) worth carrying out, as
+// kSetInstances actions of one instance: the worker named is live, not
+// draining, neither holds nor loads the variant and has its memory free,
+// and the variant is still registered. Every policy starts from these —
+// they are demand the selector saw, which no scaling rule has to guess.
+std::vector<ScalingAction> RequestedLoads(const ScalingInput& input);
 
 // "set lenet5_onnx_cpu1_b8 on worker-1 to 2 instances (reason)", for logs.
 std::string Describe(const ScalingAction& action);

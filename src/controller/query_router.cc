@@ -76,7 +76,9 @@ void QueryRouter::Place(std::shared_ptr<Pending> query) {
       SelectVariant(query->requirements, *query->catalogue, *cluster, options_);
   if (decision.background_load.has_value()) {
     const LoadRecommendation& load = *decision.background_load;
-    if (const v1::VariantRecord* r = query->catalogue->Find(load.variant)) {
+    if (LoadRequests* owner = load_requests_.load(); owner != nullptr) {
+      owner->RequestLoad(load);
+    } else if (const v1::VariantRecord* r = query->catalogue->Find(load.variant)) {
       LogInfo("background load",
               {{"variant", load.variant}, {"worker", load.worker_id}, {"reason", load.reason}});
       deps_.loads->EnsureLoaded(*r, load.worker_id, load.worker_address, nullptr);

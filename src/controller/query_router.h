@@ -3,8 +3,9 @@
 // QueryRouter: answers online queries — the model-less part of the master.
 //
 // For each query it reads the current catalogue and cluster snapshots, asks
-// the selector (a pure policy) for a variant and worker, starts any load the
-// selector recommends in the background, loads the chosen variant first if
+// the selector (a pure policy) for a variant and worker, hands any load the
+// selector recommends to the owner of placement (LoadRequests: the
+// autoscaler's policy weighs it), loads the chosen variant first if
 // the selector decided a cold load fits the SLO, and sends the inputs to the
 // worker with the caller's deadline. If the worker turns out to be gone
 // (UNAVAILABLE) it is marked dead and the query is placed once more.
@@ -15,6 +16,7 @@
 // inference; `done` runs exactly once, on the calling thread (for errors
 // found before dispatch) or on a gRPC callback thread. Thread-safe.
 
+#include <atomic>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -29,6 +31,7 @@
 #include "controller/catalogue_view.h"
 #include "controller/cluster_view.h"
 #include "controller/load_coordinator.h"
+#include "controller/load_requests.h"
 #include "controller/query_observer.h"
 #include "controller/selector.h"
 #include "controller/worker_clients.h"
@@ -54,6 +57,11 @@ class QueryRouter {
 
   explicit QueryRouter(Dependencies deps, SelectorOptions options = {});
 
+  // Where recommended loads go; set once, before the first query. Without
+  // one (tools, tests) the router starts them itself.
+  // Null again before the owner goes away.
+  void SetLoadRequests(LoadRequests* requests) { load_requests_.store(requests); }
+
   void QueryOnline(const v1::QueryOnlineRequest& request, absl::Time deadline, Done done);
 
  private:
@@ -67,6 +75,7 @@ class QueryRouter {
 
   const Dependencies deps_;
   const SelectorOptions options_;
+  std::atomic<LoadRequests*> load_requests_{nullptr};
   absl::Mutex mu_;
   std::map<std::string, std::vector<std::string>> labels_ ABSL_GUARDED_BY(mu_);
 };

@@ -82,7 +82,6 @@ absl::Status MasterServer::BuildAutoscaler() {
   ASSIGN_OR_RETURN(std::unique_ptr<autoscaler::ScalingPolicy> policy,
                    autoscaler::MakeScalingPolicy(options_.autoscaler,
                                                  {.time_scale = options_.scale_time_scale}));
-  if (options_.autoscaler == "static") return absl::OkStatus();
   controller::ServingMetrics* metrics = serving_metrics_.get();
   kserve::InferenceFrontend* frontend = frontend_.get();
   autoscaler_ = std::make_unique<autoscaler::Autoscaler>(
@@ -104,6 +103,8 @@ absl::Status MasterServer::BuildAutoscaler() {
       std::move(policy),
       autoscaler::Autoscaler::Options{.period = options_.scale_period,
                                       .max_workers = options_.max_workers});
+  // The policy owns placement: the selector's recommended loads go to it.
+  router_->SetLoadRequests(autoscaler_.get());
   return absl::OkStatus();
 }
 
@@ -190,6 +191,7 @@ void MasterServer::Shutdown() {
   if (server_ != nullptr) server_->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
   if (jobs_ != nullptr) jobs_->Stop();  // unfinished jobs resume at the next start
   // The autoscaler before the workers the provisioner started.
+  if (router_ != nullptr) router_->SetLoadRequests(nullptr);
   autoscaler_.reset();
   provisioner_.reset();
 }

@@ -99,8 +99,18 @@ const ScalingInput& Scenario::Tick(absl::Duration step) {
                         .history = &history_,
                         .demand = &demand_,
                         .pool = pool_,
-                        .now = now_};
+                        .now = now_,
+                        .load_requests = std::move(requests_)};
+  requests_.clear();
   return input_;
+}
+
+Scenario& Scenario::RequestLoad(const std::string& variant, const std::string& worker) {
+  requests_.push_back({.variant = variant,
+                       .worker_id = worker,
+                       .worker_address = worker + ":1",
+                       .reason = "a cheaper variant"});
+  return *this;
 }
 
 void Scenario::Apply(const std::vector<ScalingAction>& actions) {

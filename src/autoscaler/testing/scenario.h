@@ -50,6 +50,9 @@ class Scenario {
   Scenario& SetDemand(const std::string& variant, double items_per_s, double slo_ms = 0,
                       bool pinned = false, int largest_batch = 1);
   Scenario& SetUnmet(double qps);
+  // The selector asks for `variant` on `worker` (a background load); the
+  // request is in the next Tick's input only.
+  Scenario& RequestLoad(const std::string& variant, const std::string& worker);
   Scenario& SetPool(int max_workers, int starting = 0);
 
   // Advances the timeline by `step`, records the cluster in the history and
@@ -79,6 +82,7 @@ class Scenario {
   ClusterHistory history_{absl::Seconds(120)};
   std::shared_ptr<const controller::ClusterSnapshot> snapshot_;
   ScalingInput input_;
+  std::vector<controller::LoadRecommendation> requests_;
   absl::Time now_;
 };
 
