@@ -13,7 +13,7 @@
 //
 //   QueryRequirements query{.architecture = "lenet5", .latency_slo_ms = 5};
 //   SelectorDecision decision = SelectVariant(query, *catalogue, *cluster);
-//   if (decision.background_load) StartLoad(*decision.background_load);
+//   if (decision.background_load) owner->RequestLoad(*decision.background_load);
 //   if (!decision.selection.ok()) return decision.selection.status();
 //   Dispatch(*decision.selection);
 //
