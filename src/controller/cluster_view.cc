@@ -72,6 +72,8 @@ void ClusterView::NoteLoading(const std::string& worker_id, const std::string& v
   absl::MutexLock lock(&mu_);
   if (loading) {
     loading_.insert({worker_id, variant});
+    // A new load supersedes an unload or a NOT_FOUND seen before it.
+    unloading_.erase({worker_id, variant});
   } else {
     loading_.erase({worker_id, variant});
   }
@@ -81,6 +83,7 @@ void ClusterView::NoteLoading(const std::string& worker_id, const std::string& v
 void ClusterView::NoteLoaded(const std::string& worker_id, const std::string& variant) {
   absl::MutexLock lock(&mu_);
   loading_.erase({worker_id, variant});
+  unloading_.erase({worker_id, variant});
   auto it = workers_.find(worker_id);
   if (it != workers_.end() && it->second.Find(variant) == nullptr) {
     it->second.variants.push_back(LoadedVariant{.variant = variant});

@@ -52,8 +52,9 @@ class ClusterView {
   void NoteLoaded(const std::string& worker_id, const std::string& variant);
 
   // Hides `variant` on `worker_id` from snapshots from now until a heartbeat
-  // no longer reports it: it is being unloaded (or the worker said it does
-  // not hold it), so no query should go there meanwhile.
+  // no longer reports it, or a load of it there starts or finishes: it is
+  // being unloaded (or the worker said it does not hold it), so no query
+  // should go there meanwhile.
   void NoteUnloading(const std::string& worker_id, const std::string& variant);
   // The unload failed: the variant shows again.
   void NoteUnloadFailed(const std::string& worker_id, const std::string& variant);

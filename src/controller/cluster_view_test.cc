@@ -37,6 +37,20 @@ TEST(ClusterViewTest, AHeartbeatMakesAWorkerLiveWithWhatItReported) {
   EXPECT_EQ(w.Find("lenet5_onnx_cpu1_b1")->queue_length, 3);
 }
 
+TEST(ClusterViewTest, ALoadAfterAnUnloadShowsTheVariantAgain) {
+  FakeClock clock;
+  ClusterView view(absl::Seconds(2));
+  view.OnHeartbeat(Beat("w1", {"lenet5_onnx_cpu1_b1"}), clock.Now());
+  // A query found it missing (NOT_FOUND while it was loading) ...
+  view.NoteUnloading("w1", "lenet5_onnx_cpu1_b1");
+  EXPECT_EQ(view.Snapshot(clock.Now())->workers[0].Find("lenet5_onnx_cpu1_b1"), nullptr);
+  // ... then its load finished: heartbeats keep reporting it, and it shows.
+  view.NoteLoading("w1", "lenet5_onnx_cpu1_b1", true);
+  view.NoteLoaded("w1", "lenet5_onnx_cpu1_b1");
+  view.OnHeartbeat(Beat("w1", {"lenet5_onnx_cpu1_b1"}), clock.Now());
+  EXPECT_NE(view.Snapshot(clock.Now())->workers[0].Find("lenet5_onnx_cpu1_b1"), nullptr);
+}
+
 TEST(ClusterViewTest, HeartbeatsCarryExecutionTimesAndMeasuredLoadTimes) {
   FakeClock clock;
   ClusterView view(absl::Seconds(2));

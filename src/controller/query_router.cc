@@ -2,6 +2,7 @@
 
 #include <grpcpp/client_context.h>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/grpc_status.h"
 #include "common/logging.h"
@@ -179,9 +180,12 @@ void QueryRouter::OnReply(std::shared_ptr<Pending> query, absl::Status status) {
     return;
   }
   if (!status.ok()) {
-    query->done(
-        absl::Status(status.code(), absl::StrCat("variant ", chosen.variant, " on worker ",
-                                                 chosen.worker_id, ": ", status.message())));
+    // The worker's own errors name the variant and itself already.
+    const std::string where =
+        absl::StrCat("variant ", chosen.variant, " on worker ", chosen.worker_id);
+    query->done(absl::StartsWith(status.message(), where)
+                    ? status
+                    : absl::Status(status.code(), absl::StrCat(where, ": ", status.message())));
     return;
   }
   v1::QueryOnlineResponse response;

@@ -205,10 +205,17 @@ LoadRecommendation MakeRecommendation(const Candidate& c, std::string reason) {
 // without a load (one load per query at most), and it relieves an
 // overloaded instance or saves enough core time to be worth the churn.
 bool WorthLoadingInBackground(const Candidate& chosen, const Candidate& to_load,
-                              const SelectorOptions& options) {
+                              const SelectorOptions& options, int batch) {
   if (chosen.readiness != Readiness::kServing) return false;
   if (chosen.overloaded) return true;
-  return chosen.cost >= options.background_load_min_cost_ratio * to_load.cost;
+  // The same variant elsewhere saves no core time. Costs compare on the
+  // profiles: a measured slowdown on a busy machine would make any cold
+  // option look cheaper than the loaded one.
+  if (to_load.record == chosen.record) return false;
+  auto profile_cost = [batch](const Candidate& c) {
+    return internal::CpuThreads(*c.record) * PredictLatencyMs(c.record->profile(), batch);
+  };
+  return profile_cost(chosen) >= options.background_load_min_cost_ratio * profile_cost(to_load);
 }
 
 SelectorDecision SelectNamedVariant(const QueryRequirements& q, const Catalogue& catalogue,
@@ -258,7 +265,7 @@ SelectorDecision SelectByRequirements(const QueryRequirements& q, const Catalogu
   if (chosen != nullptr) {
     decision.selection =
         MakeSelection(*chosen, internal::ChoiceReason(scope->description, *chosen, q));
-    if (to_load != nullptr && WorthLoadingInBackground(*chosen, *to_load, options)) {
+    if (to_load != nullptr && WorthLoadingInBackground(*chosen, *to_load, options, q.batch_size)) {
       decision.background_load =
           MakeRecommendation(*to_load, internal::BackgroundReason(chosen, *to_load, q));
     }

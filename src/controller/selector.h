@@ -46,8 +46,10 @@
 //
 // Background loads. When a query is served without a load, the cheapest
 // cold option that would qualify warm and idle (its variant loading nowhere)
-// is recommended if the chosen instance is overloaded or costs at least
-// `background_load_min_cost_ratio` times as much. When nothing qualifies now
+// is recommended if the chosen instance is overloaded, or if it is another
+// variant whose profile costs at least `background_load_min_cost_ratio`
+// times as much (profiles, not measurements: a slowdown measured on a busy
+// machine would make every cold option look cheaper). When nothing qualifies now
 // but something would warm, the error is UNAVAILABLE and carries that load.
 // While a variant that would qualify warm is loading, none other is
 // recommended: queries wait for that load rather than each start a sibling.

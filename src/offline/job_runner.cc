@@ -377,7 +377,16 @@ bool JobRunner::VariantReady(internal::ActiveJob& job, const controller::WorkerS
   load_asked_[key] = now;
   LogInfo("offline job loads its variant",
           {{"job", job.id()}, {"variant", name}, {"worker", worker.id}});
-  deps_.loads->EnsureLoaded(record, worker.id, worker.address, nullptr);
+  if (deps_.load_requests != nullptr) {
+    deps_.load_requests->RequestLoad(
+        {.variant = name,
+         .worker_id = worker.id,
+         .worker_address = worker.address,
+         .load_latency_ms = record.profile().load_latency_ms(),
+         .reason = absl::StrCat("offline job ", job.id(), " needs it")});
+  } else {
+    deps_.loads->EnsureLoaded(record, worker.id, worker.address, nullptr);
+  }
   return false;
 }
 

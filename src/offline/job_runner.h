@@ -49,6 +49,7 @@
 #include "controller/catalogue_view.h"
 #include "controller/cluster_view.h"
 #include "controller/load_coordinator.h"
+#include "controller/load_requests.h"
 #include "controller/worker_clients.h"
 #include "infaas/v1/api.pb.h"
 #include "offline/spare_capacity.h"
@@ -71,6 +72,9 @@ class JobRunner {
     Clock* clock = Clock::Real();
     // Where label files are read: <root>/<repository_model>/<label_file>.
     std::filesystem::path repository_root{};
+    // The owner of placement (the autoscaler): a job's variant is requested
+    // from it; null loads it through `loads` directly.
+    controller::LoadRequests* load_requests = nullptr;
   };
   struct Options {
     SpareCapacityOptions capacity{};
