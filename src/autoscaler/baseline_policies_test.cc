@@ -143,4 +143,3 @@ TEST(RequestedLoadsTest, ARequestForAWorkerThatHoldsItIsDrainingOrIsGoneIsDroppe
 
 }  // namespace
 }  // namespace infaas::autoscaler
-

@@ -31,10 +31,10 @@ absl::StatusOr<std::unique_ptr<MasterServer>> MasterServer::Start(MasterOptions 
 absl::Status MasterServer::Init() {
   RETURN_IF_ERROR(BuildControl());
   RETURN_IF_ERROR(BuildAutoscaler());
-  ASSIGN_OR_RETURN(jobs_, offline::JobRunner::Start({store_.get(), catalogue_.get(), cluster_.get(),
-                                                     offline_clients_.get(), loads_.get(),
-                                                     Clock::Real(), repository_->root(),
-                                                     autoscaler_.get()}));
+  ASSIGN_OR_RETURN(jobs_,
+                   offline::JobRunner::Start({store_.get(), catalogue_.get(), cluster_.get(),
+                                              offline_clients_.get(), loads_.get(), Clock::Real(),
+                                              repository_->root(), autoscaler_.get()}));
   service_ = std::make_unique<api::InfaasService>(
       api::InfaasService::Dependencies{store_.get(),
                                        repository_.get(),
