@@ -113,10 +113,8 @@ std::vector<ScalingAction> IndividualPolicy::Decide(const ScalingInput& input) {
     if (per_instance <= 0) continue;
     const double w = footprint.arrival_qps;
     if (w == 0) {
-      const absl::Time last_busy = input.history->LastBusy(name);
-      const absl::Time quiet_since =
-          last_busy == absl::InfinitePast() ? input.history->Oldest() : last_busy;
-      if (input.now - quiet_since >= options_.Scaled(options_.min_idle_before_unload)) {
+      if (input.now - input.history->QuietSince(name) >=
+          options_.Scaled(options_.min_idle_before_unload)) {
         Append(&actions,
                PlanRemoval(name, footprint, footprint.instances, 0, input.pool.removable, "idle"));
         continue;

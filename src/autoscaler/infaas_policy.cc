@@ -90,10 +90,7 @@ std::vector<ScalingAction> InfaasPolicy::Decide(const ScalingInput& input) {
       const absl::Duration idle_limit = std::max(
           options_.Scaled(options_.min_idle_before_unload),
           options_.idle_load_multiple * absl::Milliseconds(record->profile().load_latency_ms()));
-      const absl::Time last_busy = input.history->LastBusy(name);
-      const absl::Time quiet_since =
-          last_busy == absl::InfinitePast() ? input.history->Oldest() : last_busy;
-      if (input.now - quiet_since >= idle_limit) {
+      if (input.now - input.history->QuietSince(name) >= idle_limit) {
         for (const auto& [worker, n] : footprint.per_worker) {
           actions.push_back(
               {.kind = ScalingAction::Kind::kSetInstances,

@@ -126,6 +126,19 @@ TEST_F(InfaasPolicyTest, UnloadsAnIdleVariantAfterATimeItsLoadLatencyJustifies) 
   EXPECT_EQ(actions[0].variant, "slow_to_load");
 }
 
+TEST_F(InfaasPolicyTest, AVariantLoadedAMomentAgoIsIdleOnlySinceItsLoad) {
+  s_.AddWorker("w1", 8);
+  EXPECT_TRUE(Run(60).empty());  // a minute of history without it
+  s_.RequestLoad(kB1, "w1");
+  std::vector<ScalingAction> actions = Run(1);  // loaded, as the selector asked
+  ASSERT_EQ(actions.size(), 1u);
+  EXPECT_EQ(actions[0].instances, 1);
+  EXPECT_TRUE(Run(19).empty()) << "unloaded before it could serve";
+  actions = Run(2);
+  ASSERT_EQ(actions.size(), 1u);
+  EXPECT_EQ(actions[0].instances, 0);  // 20 s idle after its load
+}
+
 TEST_F(InfaasPolicyTest, ArrivalsOnAWorkerKeepAVariantLoaded) {
   s_.AddWorker("w1", 8).Holds("w1", kB1, 1, /*arrival_qps=*/2);
   EXPECT_TRUE(Run(60).empty());

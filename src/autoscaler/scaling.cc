@@ -1,5 +1,6 @@
 #include "autoscaler/scaling.h"
 
+#include <algorithm>
 #include <set>
 #include <utility>
 
@@ -26,6 +27,18 @@ absl::Time ClusterHistory::LastBusy(const std::string& variant) const {
     }
   }
   return absl::InfinitePast();
+}
+
+absl::Time ClusterHistory::QuietSince(const std::string& variant) const {
+  absl::Time appeared = Oldest();
+  for (auto it = snapshots_.rbegin(); it != snapshots_.rend(); ++it) {
+    const bool present = std::any_of(
+        (*it)->workers.begin(), (*it)->workers.end(),
+        [&variant](const controller::WorkerSnapshot& w) { return w.Find(variant) != nullptr; });
+    if (!present) break;
+    appeared = (*it)->taken_at;
+  }
+  return std::max(LastBusy(variant), appeared);
 }
 
 absl::Time ClusterHistory::Oldest() const {

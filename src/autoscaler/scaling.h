@@ -42,6 +42,13 @@ class ClusterHistory {
   // The time of the oldest snapshot kept; InfiniteFuture() when empty.
   absl::Time Oldest() const;
 
+  // Since when `variant` has been idle: its last busy snapshot (LastBusy),
+  // but never before it was last loaded — the first snapshot of the latest
+  // unbroken run of snapshots that show it on some worker — nor before the
+  // oldest snapshot kept. A variant loaded a moment ago is idle since then,
+  // not since the history began.
+  absl::Time QuietSince(const std::string& variant) const;
+
  private:
   absl::Duration keep_;
   std::deque<std::shared_ptr<const controller::ClusterSnapshot>> snapshots_;

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "common/latency_histogram.h"
 #include "common/logging.h"
 
 namespace infaas::controller {
@@ -167,7 +168,7 @@ std::shared_ptr<const ClusterSnapshot> ClusterView::Snapshot(absl::Time now) {
       v.in_flight_examples = f->second.examples;
     }
     if (auto o = call_overhead_ms_.find(id); o != call_overhead_ms_.end()) {
-      w.call_overhead_ms = o->second;
+      w.call_overhead_ms = PercentileOf({o->second.begin(), o->second.end()}, 50);
     }
     snapshot->workers.push_back(std::move(w));
   }
@@ -187,8 +188,7 @@ void ClusterView::NoteDispatched(const std::string& worker_id, const std::string
 
 void ClusterView::NoteAnswered(const std::string& worker_id, const std::string& variant,
                                int examples, double overhead_ms) {
-  // A moving average that follows a change within a few dozen answers.
-  constexpr double kWeight = 0.05;
+  constexpr size_t kOverheadsKept = 16;
   absl::MutexLock lock(&mu_);
   auto it = in_flight_.find({worker_id, variant});
   if (it != in_flight_.end()) {
@@ -197,8 +197,9 @@ void ClusterView::NoteAnswered(const std::string& worker_id, const std::string& 
     if (it->second.queries == 0) in_flight_.erase(it);
   }
   if (overhead_ms >= 0 && std::isfinite(overhead_ms)) {
-    auto [average, first] = call_overhead_ms_.try_emplace(worker_id, overhead_ms);
-    if (!first) average->second += kWeight * (overhead_ms - average->second);
+    std::deque<double>& recent = call_overhead_ms_[worker_id];
+    recent.push_back(overhead_ms);
+    while (recent.size() > kOverheadsKept) recent.pop_front();
   }
   snapshot_.reset();
 }

@@ -13,13 +13,15 @@
 //
 // The view also keeps what the heartbeats cannot know yet: the queries the
 // router has sent and not seen answered (per worker and variant), what a
-// call adds to the worker's own times (per worker, a moving average), and
+// call adds to the worker's own times (per worker, the median of the last
+// 16 answers, so one slow connection set-up does not linger), and
 // each variant's last measured load time (from heartbeats). These go into every snapshot,
 // for the latency model.
 //
 // Thread-safe. Snapshot() returns an immutable value, rebuilt only when
 // something changed.
 
+#include <deque>
 #include <map>
 #include <memory>
 #include <set>
@@ -94,8 +96,9 @@ class ClusterView {
   std::set<std::string> draining_ ABSL_GUARDED_BY(mu_);
   std::set<std::pair<std::string, std::string>> unloading_ ABSL_GUARDED_BY(mu_);
   std::map<std::pair<std::string, std::string>, InFlight> in_flight_ ABSL_GUARDED_BY(mu_);
-  std::map<std::string, double> call_overhead_ms_ ABSL_GUARDED_BY(mu_);  // per worker
-  std::map<std::string, double> load_ms_ ABSL_GUARDED_BY(mu_);           // per variant
+  // Per worker, the last few answers' overheads (their median is the figure).
+  std::map<std::string, std::deque<double>> call_overhead_ms_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, double> load_ms_ ABSL_GUARDED_BY(mu_);  // per variant
   std::shared_ptr<const ClusterSnapshot> snapshot_ ABSL_GUARDED_BY(mu_);
 };
 

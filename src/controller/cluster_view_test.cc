@@ -87,7 +87,7 @@ TEST(ClusterViewTest, QueriesSentAndNotYetAnsweredShowInSnapshotsAtOnce) {
   EXPECT_EQ(snapshot->workers[0].Find("lenet5_onnx_cpu1_b1")->in_flight, 0);
   EXPECT_DOUBLE_EQ(snapshot->workers[0].call_overhead_ms, 0.4);  // the first answer sets it
   view.NoteDispatched("w1", "lenet5_onnx_cpu1_b1", 1);
-  view.NoteAnswered("w1", "lenet5_onnx_cpu1_b1", 1, 2.4);  // then a moving average
+  view.NoteAnswered("w1", "lenet5_onnx_cpu1_b1", 1, 2.4);  // then the median of the last few
   const double overhead = view.Snapshot(clock.Now())->workers[0].call_overhead_ms;
   EXPECT_GT(overhead, 0.4);
   EXPECT_LT(overhead, 2.4);

@@ -196,7 +196,7 @@ LoadRecommendation MakeRecommendation(const Candidate& c, std::string reason) {
   r.variant = c.record->config().name();
   r.worker_id = c.worker->id;
   r.worker_address = c.worker->address;
-  r.load_latency_ms = c.record->profile().load_latency_ms();
+  r.load_latency_ms = c.load_ms;
   r.reason = std::move(reason);
   return r;
 }

@@ -30,7 +30,8 @@
 //               bound: the load began earlier);
 //   cold (loaded nowhere suitable): predicted = load time + service(b) +
 //               call overhead, the load time as last measured on the
-//               cluster, else the profile's.
+//               cluster, else three times the profile's (a worker's first
+//               load also sets the engine up; the profiler's was warm).
 //   cost = cpu_threads * service(b): the core-milliseconds the query occupies.
 //
 // Forms 2 and 3. Candidates are the architecture's (family's) variants whose

@@ -135,7 +135,11 @@ TEST(SelectorTest, NamedVariantLoadedNowhereLoadsOnTheWorkerWithTheMostFreeMemor
   ASSERT_TRUE(d.selection.ok()) << d.selection.status();
   EXPECT_EQ(d.selection->worker_id, "w2");
   EXPECT_TRUE(d.selection->needs_load);
-  EXPECT_DOUBLE_EQ(d.selection->predicted_latency_ms, 102.0);  // load + inference
+  // Never loaded on this cluster: three times the profile's 100 ms load.
+  EXPECT_DOUBLE_EQ(d.selection->predicted_latency_ms, 302.0);  // load + inference
+  cluster.measured_load_ms["lenet5_onnx_cpu1_b1"] = 80;
+  d = SelectVariant(ByVariant("lenet5_onnx_cpu1_b1"), Zoo(), cluster);
+  EXPECT_DOUBLE_EQ(d.selection->predicted_latency_ms, 82.0);  // the measured load
 }
 
 TEST(SelectorTest, OverloadedNamedVariantServesAndRecommendsAnotherInstance) {
@@ -238,6 +242,7 @@ TEST(SelectorTest, TightSloPicksTheFasterLoadedVariant) {
 
 TEST(SelectorTest, ColdVariantWhoseLoadFitsTheSloIsSelectedWithALoad) {
   ClusterSnapshot cluster = Cluster({Worker("w1")});
+  cluster.measured_load_ms = {{"lenet5_onnx_cpu1_b1", 100}, {"lenet5_torchscript_cpu4_b8", 50}};
   SelectorDecision d = SelectVariant(ByArchitecture("lenet5", 200), Zoo(), cluster);
   ASSERT_TRUE(d.selection.ok()) << d.selection.status();
   EXPECT_EQ(d.selection->variant, "lenet5_onnx_cpu1_b1");
@@ -257,12 +262,14 @@ TEST(SelectorTest, TightSloServesTheLoadedVariantAndLoadsTheCheaperOneInTheBackg
   EXPECT_FALSE(d.selection->needs_load);
   ASSERT_TRUE(d.background_load.has_value());
   EXPECT_EQ(d.background_load->variant, "lenet5_onnx_cpu1_b1");
-  EXPECT_EQ(d.background_load->worker_id, "w2");  // w1 is busier
-  EXPECT_DOUBLE_EQ(d.background_load->load_latency_ms, 100);
+  EXPECT_EQ(d.background_load->worker_id, "w2");              // w1 is busier
+  EXPECT_DOUBLE_EQ(d.background_load->load_latency_ms, 300);  // 3 x the unmeasured 100 ms
 }
 
 TEST(SelectorTest, ColdVariantThatOnlyFitsWarmIsUnavailableAndLoadsInTheBackground) {
-  SelectorDecision d = SelectVariant(ByArchitecture("lenet5", 5), Zoo(), Cluster({Worker("w1")}));
+  ClusterSnapshot cluster = Cluster({Worker("w1")});
+  cluster.measured_load_ms["lenet5_onnx_cpu1_b1"] = 100;
+  SelectorDecision d = SelectVariant(ByArchitecture("lenet5", 5), Zoo(), cluster);
   EXPECT_EQ(d.selection.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_THAT(d.selection.status().message(),
               AllOf(HasSubstr("no variant of lenet5 meets 5 ms at batch 1 right now"),
@@ -504,13 +511,17 @@ TEST(SelectorTest, TheLearnedCallOverheadCountsInThePrediction) {
 }
 
 TEST(SelectorTest, AColdLoadFitsOnlyWithTheLoadTimeMeasuredOnTheCluster) {
-  // Profiled: a 50 ms load; measured on this cluster: 400 ms. A 150 ms target
-  // is not met by loading it now.
+  // Profiled: a 50 ms load. Measured on this cluster at 50 ms it fits a
+  // 150 ms target; measured at 400 ms it does not.
   ClusterSnapshot cluster = Cluster({Worker("w1")});
   QueryRequirements q = ByArchitecture("lenet5", 150);
   q.min_accuracy_percent = 0;
   Catalogue zoo;
   zoo.variants.push_back(Zoo().variants[1]);  // lenet5_torchscript_cpu4_b8, 50 ms load
+  // Never loaded here: three times the profile's 50 ms, which does not fit.
+  EXPECT_EQ(SelectVariant(q, zoo, cluster).selection.status().code(),
+            absl::StatusCode::kUnavailable);
+  cluster.measured_load_ms["lenet5_torchscript_cpu4_b8"] = 50;
   SelectorDecision fits = SelectVariant(q, zoo, cluster);
   ASSERT_TRUE(fits.selection.ok()) << fits.selection.status();
   EXPECT_TRUE(fits.selection->needs_load);

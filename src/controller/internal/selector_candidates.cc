@@ -33,12 +33,17 @@ auto RequirementsKey(const Candidate& c) {
                          absl::string_view(c.worker->id));
 }
 
+// A first load in a worker process also sets the engine up, and the
+// profile's figure comes from a warm profiler: until a worker has measured
+// a variant's load, expect it to take this many times the profile's.
+constexpr double kUnmeasuredLoadFactor = 3;
+
 // The load time to expect: measured on this cluster if it has been, else
-// the profile's.
+// the profile's, scaled as above.
 double LoadMs(const v1::VariantRecord& record, const ClusterSnapshot& cluster) {
   auto it = cluster.measured_load_ms.find(record.config().name());
   if (it != cluster.measured_load_ms.end() && it->second > 0) return it->second;
-  return record.profile().load_latency_ms();
+  return kUnmeasuredLoadFactor * record.profile().load_latency_ms();
 }
 
 Candidate MakeCandidate(const v1::VariantRecord& record, const WorkerSnapshot& worker,
@@ -53,7 +58,8 @@ Candidate MakeCandidate(const v1::VariantRecord& record, const WorkerSnapshot& w
   c.cost = CpuThreads(record) * c.service_ms;
   if (loaded == nullptr) {
     c.readiness = Readiness::kCold;
-    c.wait_ms = LoadMs(record, cluster);
+    c.load_ms = LoadMs(record, cluster);
+    c.wait_ms = c.load_ms;
   } else {
     // Loading more instances of a variant that serves does not hold it up.
     c.readiness = loaded->serving() ? Readiness::kServing : Readiness::kLoading;
@@ -66,7 +72,10 @@ Candidate MakeCandidate(const v1::VariantRecord& record, const WorkerSnapshot& w
     c.queue_length = static_cast<int>(std::min<int64_t>(ahead, 1 << 30));
     c.queue_per_instance = static_cast<double>(ahead) / instances;
     c.wait_ms = latency::BacklogMs(record.profile(), runs, ahead, MaxBatch(record)) / instances;
-    if (!loaded->serving()) c.wait_ms += LoadMs(record, cluster);
+    if (!loaded->serving()) {
+      c.load_ms = LoadMs(record, cluster);
+      c.wait_ms += c.load_ms;
+    }
     c.overloaded = loaded->serving() && c.queue_per_instance > options.overload_queue_per_instance;
   }
   c.wait_ms += worker.call_overhead_ms;

@@ -28,6 +28,7 @@ struct Candidate {
   double queue_per_instance = 0;
   double service_ms = 0;    // inference at the query's batch, warm and idle (latency model)
   double wait_ms = 0;       // load still to come + queued work ahead + call overhead
+  double load_ms = 0;       // the load part of wait_ms (cold or loading), as expected
   double predicted_ms = 0;  // wait_ms + service_ms
   double cost = 0;          // cpu_threads * service_ms, core-ms
   bool overloaded = false;  // serving with too long a queue per instance

@@ -42,15 +42,16 @@ const std::string& NameOf(const Candidate& c) { return c.record->config().name()
 // The breakdown of a prediction: "load 120 ms + queued 0.4 ms + inference 1.2 ms".
 std::string Breakdown(const Candidate& c) {
   std::vector<std::string> parts;
-  double queued_ms = c.wait_ms;
+  const double call_ms = c.worker->call_overhead_ms;
+  double queued_ms = c.wait_ms - call_ms;
   if (c.readiness != Readiness::kServing) {
-    double load_ms = c.record->profile().load_latency_ms();
     parts.push_back(absl::StrCat(c.readiness == Readiness::kLoading ? "load up to " : "load ",
-                                 FormatMs(load_ms), " ms"));
-    queued_ms -= load_ms;
+                                 FormatMs(c.load_ms), " ms"));
+    queued_ms -= c.load_ms;
   }
-  if (queued_ms > 0) parts.push_back(absl::StrCat("queued ", FormatMs(queued_ms), " ms"));
+  if (queued_ms > 1e-9) parts.push_back(absl::StrCat("queued ", FormatMs(queued_ms), " ms"));
   parts.push_back(absl::StrCat("inference ", FormatMs(c.service_ms), " ms"));
+  if (call_ms > 0) parts.push_back(absl::StrCat("call ", FormatMs(call_ms), " ms"));
   return absl::StrJoin(parts, " + ");
 }
 
@@ -298,7 +299,7 @@ std::string NotNowMessage(absl::string_view scope,
   std::string message =
       absl::StrFormat("no %s meets %s right now: ", scope, RequirementText(requirements));
   if (to_load != nullptr) {
-    double load_ms = to_load->record->profile().load_latency_ms();
+    double load_ms = to_load->load_ms;
     return absl::StrFormat(
         "%s%s would take %s ms warm but needs a %s ms load on %s, which does not fit; it is "
         "loading in the background: retry in about %s ms",
@@ -427,7 +428,7 @@ std::string NamedVariantReason(const Candidate& chosen, const std::vector<Candid
 std::string BackgroundReason(const Candidate* chosen, const Candidate& to_load,
                              const QueryRequirements& requirements) {
   const std::string& name = NameOf(to_load);
-  double load_ms = to_load.record->profile().load_latency_ms();
+  double load_ms = to_load.load_ms;
   if (chosen == nullptr) {
     return absl::StrFormat(
         "%s would meet %s ms warm (%s ms) but its %s ms load does not fit this query; loading "
