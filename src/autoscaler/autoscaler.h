@@ -86,7 +86,10 @@ class Autoscaler {
   };
 
   Autoscaler(Dependencies deps, std::unique_ptr<ScalingPolicy> policy, Options options);
-  ~Autoscaler();  // Stop()s
+  // Stop()s, then waits for the provisioner calls and for every load and
+  // unload callback it started (they capture `this`): the dependencies must
+  // outlive it, and their RPCs carry deadlines, so the wait ends.
+  ~Autoscaler();
 
   // Sets the provisioner before Start(), once the master's address is known.
   void SetProvisioner(Provisioner* provisioner) { deps_.provisioner = provisioner; }
@@ -114,6 +117,10 @@ class Autoscaler {
   void FollowUp(const controller::ClusterSnapshot& cluster, absl::Time now);
   WorkerPool PoolOf(const controller::ClusterSnapshot& cluster);
   void Record(const ScalingAction& action, absl::Time now);
+  // Brackets a callback that captures `this`: the destructor waits until
+  // every one begun has ended.
+  void CallbackBegins();
+  void CallbackEnds();
 
   Dependencies deps_;  // the provisioner is set once, before Start
   const std::unique_ptr<ScalingPolicy> policy_;
@@ -126,6 +133,7 @@ class Autoscaler {
   std::map<std::string, absl::Time> starting_ ABSL_GUARDED_BY(mu_);  // id -> when asked
   std::map<std::string, absl::Time> draining_ ABSL_GUARDED_BY(mu_);  // id -> since
   std::set<std::pair<std::string, std::string>> unloading_ ABSL_GUARDED_BY(mu_);
+  int callbacks_pending_ ABSL_GUARDED_BY(mu_) = 0;
 
   absl::Mutex tick_mu_;  // one Tick at a time
   absl::Notification stop_;
