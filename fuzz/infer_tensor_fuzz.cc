@@ -1,0 +1,34 @@
+// Fuzzes the KServe v2 tensor translation (src/kserve/infer_translation):
+// an inference.ModelInferRequest in protobuf's binary form, as gRPC hands it
+// over (raw_input_contents included), resolved against a small catalogue and
+// turned into an online query, then into a response.
+#include <cstddef>
+#include <cstdint>
+
+#include "kserve/infer_translation.h"
+#include "kserve/model_resolver.h"
+#include "kserve/testing/test_catalogue.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static const auto* const catalogue =
+      new std::shared_ptr<const infaas::controller::Catalogue>(
+          infaas::kserve::TwoArchitectureCatalogue());
+  inference::ModelInferRequest request;
+  if (!request.ParseFromArray(data, static_cast<int>(size))) return 0;
+  absl::StatusOr<infaas::kserve::ResolvedModel> model =
+      infaas::kserve::ResolveModel(request.model_name(), *catalogue);
+  if (!model.ok()) model = infaas::kserve::ResolveModel("lenet5", *catalogue);
+  if (!model.ok()) __builtin_trap();  // the catalogue holds lenet5
+  absl::StatusOr<infaas::kserve::InferOptions> options =
+      infaas::kserve::ParseInferOptions(request.parameters());
+  if (!options.ok()) return 0;
+  absl::StatusOr<infaas::v1::QueryOnlineRequest> query =
+      infaas::kserve::ToQuery(request, *model, *options);
+  if (!query.ok()) return 0;
+  infaas::v1::QueryOnlineResponse answer;
+  for (int i = 0; i < query->inputs_size(); ++i) {
+    answer.add_outputs()->set_raw_fp32(std::string(40, '\0'));  // 10 logits each
+  }
+  infaas::kserve::ToInferResponse(request, answer, *model->variants.front(), size % 2 == 0);
+  return 0;
+}
