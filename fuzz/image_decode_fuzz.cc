@@ -17,7 +17,8 @@ infaas::v1::ModelConfig Config(bool rgb) {
   input->set_dtype(infaas::v1::DTYPE_FP32);
   for (int d : {rgb ? 3 : 1, rgb ? 32 : 28, rgb ? 32 : 28}) input->add_dims(d);
   auto* pre = config.mutable_preprocessing();
-  pre->set_color(rgb ? infaas::v1::Preprocessing::COLOR_RGB : infaas::v1::Preprocessing::COLOR_GRAY);
+  pre->set_color(rgb ? infaas::v1::Preprocessing::COLOR_RGB
+                     : infaas::v1::Preprocessing::COLOR_GRAY);
   pre->set_width(rgb ? 32 : 28);
   pre->set_height(rgb ? 32 : 28);
   for (int c = 0; c < (rgb ? 3 : 1); ++c) {

@@ -10,9 +10,8 @@
 #include "kserve/testing/test_catalogue.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static const auto* const catalogue =
-      new std::shared_ptr<const infaas::controller::Catalogue>(
-          infaas::kserve::TwoArchitectureCatalogue());
+  static const auto* const catalogue = new std::shared_ptr<const infaas::controller::Catalogue>(
+      infaas::kserve::TwoArchitectureCatalogue());
   inference::ModelInferRequest request;
   if (!request.ParseFromArray(data, static_cast<int>(size))) return 0;
   absl::StatusOr<infaas::kserve::ResolvedModel> model =

@@ -16,8 +16,9 @@ namespace {
 // bytes: validation checks that they exist inside the folder).
 std::filesystem::path ModelFolder() {
   static const std::filesystem::path* const dir = [] {
-    auto* path = new std::filesystem::path(std::filesystem::temp_directory_path() /
-                                           ("infaas-model-config-fuzz-" + std::to_string(getpid())));
+    auto* path =
+        new std::filesystem::path(std::filesystem::temp_directory_path() /
+                                  ("infaas-model-config-fuzz-" + std::to_string(getpid())));
     std::filesystem::create_directories(*path);
     for (const char* name : {"lenet5.pt", "lenet5.onnx", "model.prototxt", "labels.txt"}) {
       std::ofstream(*path / name) << "x\n";

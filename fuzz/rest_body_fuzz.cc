@@ -16,13 +16,20 @@ namespace {
 std::unique_ptr<google::protobuf::Message> MessageFor(uint8_t choice) {
   namespace v1 = infaas::v1;
   switch (choice % 7) {
-    case 0: return std::make_unique<v1::RegisterModelRequest>();
-    case 1: return std::make_unique<v1::ListArchitecturesRequest>();
-    case 2: return std::make_unique<v1::GetModelInfoRequest>();
-    case 3: return std::make_unique<v1::QueryOnlineRequest>();
-    case 4: return std::make_unique<v1::SubmitOfflineJobRequest>();
-    case 5: return std::make_unique<v1::GetOfflineJobRequest>();
-    default: return std::make_unique<v1::GetClusterStatusRequest>();
+    case 0:
+      return std::make_unique<v1::RegisterModelRequest>();
+    case 1:
+      return std::make_unique<v1::ListArchitecturesRequest>();
+    case 2:
+      return std::make_unique<v1::GetModelInfoRequest>();
+    case 3:
+      return std::make_unique<v1::QueryOnlineRequest>();
+    case 4:
+      return std::make_unique<v1::SubmitOfflineJobRequest>();
+    case 5:
+      return std::make_unique<v1::GetOfflineJobRequest>();
+    default:
+      return std::make_unique<v1::GetClusterStatusRequest>();
   }
 }
 

@@ -75,8 +75,8 @@ std::vector<ScalingAction> DemandWorkerRule::Decide(const ScalingInput& input,
     const absl::Duration empty_for = input.now - it->second;
     if (empty_for >= options_.Scaled(options_.empty_worker_remove_after)) {
       // Build the action before erasing: `it` (and its key) dies with the entry.
-      ScalingAction remove =
-          RemoveWorker(it->first, absl::StrCat("held nothing for ", absl::FormatDuration(empty_for)));
+      ScalingAction remove = RemoveWorker(
+          it->first, absl::StrCat("held nothing for ", absl::FormatDuration(empty_for)));
       empty_since_.erase(it);
       return {std::move(remove)};
     }

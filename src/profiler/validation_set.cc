@@ -40,8 +40,8 @@ absl::StatusOr<std::string> ReadMaybeGzipped(const fs::path& path) {
   gzclose(file);
   if (failed) return absl::DataLossError(absl::StrCat(path.string(), " is truncated or corrupt"));
   if (out.size() > kMaxIdxFileBytes) {
-    return absl::InvalidArgumentError(absl::StrCat(path.string(), " holds more than ",
-                                                   kMaxIdxFileBytes, " bytes; use a subset"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(path.string(), " holds more than ", kMaxIdxFileBytes, " bytes; use a subset"));
   }
   return out;
 }
