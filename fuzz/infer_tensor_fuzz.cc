@@ -26,7 +26,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!query.ok()) return 0;
   infaas::v1::QueryOnlineResponse answer;
   for (int i = 0; i < query->inputs_size(); ++i) {
-    answer.add_outputs()->set_raw_fp32(std::string(40, '\0'));  // 10 logits each
+    infaas::v1::OutputTensor* logits = answer.add_outputs();
+    for (int c = 0; c < 10; ++c) logits->add_values(static_cast<float>(c));
   }
   infaas::kserve::ToInferResponse(request, answer, *model->variants.front(), size % 2 == 0);
   return 0;
