@@ -5,9 +5,16 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "google/protobuf/stubs/logging.h"
 #include "kserve/infer_translation.h"
 #include "kserve/model_resolver.h"
 #include "kserve/testing/test_catalogue.h"
+
+// Protobuf logs every string field that is not UTF-8; the parse fails either way.
+extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
+  google::protobuf::SetLogHandler(nullptr);
+  return 0;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const auto* const catalogue = new std::shared_ptr<const infaas::controller::Catalogue>(

@@ -54,13 +54,13 @@ class JobRunnerTest : public ::testing::Test {
   FakeWorker& AddWorker(const std::string& id) {
     auto& worker = workers_[absl::StrCat("fake:", id)];
     worker = std::make_unique<FakeWorker>();
-    internal::HeartbeatRequest beat;
+    infaas::internal::HeartbeatRequest beat;
     beat.set_worker_id(id);
     beat.set_address(absl::StrCat("fake:", id));
     beat.set_cores(2);
     beat.set_free_memory_bytes(int64_t{1} << 30);
     beat.set_total_memory_bytes(int64_t{2} << 30);
-    internal::VariantLoad* load = beat.add_variants();
+    infaas::internal::VariantLoad* load = beat.add_variants();
     load->set_variant(kVariant);
     load->set_instances(1);
     cluster_.OnHeartbeat(beat, clock_.Now());
@@ -151,13 +151,14 @@ TEST_F(JobRunnerTest, EveryInputGetsTheWorkersAnswerInItsResultFile) {
 
 TEST_F(JobRunnerTest, ChunksAWorkerFailsAreRedoneOnAnotherAndNoInputIsLost) {
   FakeWorker& broken = AddWorker("w1");
-  broken.SetInfer([](const internal::InferRequest&, internal::InferResponse*) {
+  broken.SetInfer([](const infaas::internal::InferRequest&, infaas::internal::InferResponse*) {
     return grpc::Status(grpc::StatusCode::UNAVAILABLE, "worker going away");
   });
-  AddWorker("w2").SetInfer([](const internal::InferRequest& r, internal::InferResponse* out) {
-    FakeWorker::AnswerWith(7, r, out);
-    return grpc::Status::OK;
-  });
+  AddWorker("w2").SetInfer(
+      [](const infaas::internal::InferRequest& r, infaas::internal::InferResponse* out) {
+        FakeWorker::AnswerWith(7, r, out);
+        return grpc::Status::OK;
+      });
   StartRunner();
   const std::string id = Submit(Inputs("in", 12), dir_ / "out");
   const v1::OfflineJob job = AwaitEnd(id);
@@ -169,7 +170,8 @@ TEST_F(JobRunnerTest, ChunksAWorkerFailsAreRedoneOnAnotherAndNoInputIsLost) {
 }
 
 TEST_F(JobRunnerTest, AChunkRejectedForABadInputIsRetriedOneByOneAndOnlyThatInputFails) {
-  AddWorker("w1").SetInfer([](const internal::InferRequest& r, internal::InferResponse* out) {
+  AddWorker("w1").SetInfer([](const infaas::internal::InferRequest& r,
+                              infaas::internal::InferResponse* out) {
     for (const v1::InputTensor& in : r.inputs()) {
       if (in.raw_fp32().size() != 784 * 4) {
         return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "input holds 3 floats, not 784");
