@@ -90,7 +90,8 @@ class FrontendTest : public ::testing::Test {
   }
 
   const fs::path dir_;
-  FakeClock clock_{absl::FromUnixSeconds(1'700'000'000)};
+  // Starts at the real time: gRPC deadlines are computed from this clock.
+  FakeClock clock_{absl::Now()};
   std::map<std::string, std::unique_ptr<FakeWorker>> workers_;
   controller::ClusterView cluster_{absl::Hours(1)};
   controller::WorkerClients clients_;

@@ -120,13 +120,14 @@ class JobRunnerTest : public ::testing::Test {
 
   static int BestIndex(const fs::path& result) {
     v1::OfflineResult parsed;
-    const std::string text = *ReadFile(result);
+    const std::string text = ReadFile(result).value_or("");
     EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(text, &parsed).ok()) << text;
     return parsed.top_size() > 0 ? parsed.top(0).index() : -1;
   }
 
   const fs::path dir_;
-  FakeClock clock_{absl::FromUnixSeconds(1'700'000'000)};
+  // Starts at the real time: gRPC deadlines are computed from this clock.
+  FakeClock clock_{absl::Now()};
   std::map<std::string, std::unique_ptr<FakeWorker>> workers_;
   controller::ClusterView cluster_{absl::Hours(1)};
   controller::WorkerClients clients_;
