@@ -63,8 +63,8 @@ if (($# > 0)) || [[ -n "${INFAAS_SKIP_CLANG:-}" ]]; then exit 0; fi
 step "clang build (-Wthread-safety -Werror, ASan+UBSan, fuzzers)" \
   bash -c 'cmake --preset clang >/dev/null && cmake --build --preset clang'
 step "ASan+UBSan: unit tests" sanitized_ctest --parallel 2 -L unit
-step "ASan+UBSan: concurrency integration tests" \
-  sanitized_ctest -R '^(serving_test|autoscaling_test|offline_jobs_test)$'
+step "ASan+UBSan: integration tests (worker, store, profiler, router, autoscaler, jobs)" \
+  sanitized_ctest -R '^(worker_integration|store|profiler|serving|autoscaling|offline_jobs)_test$'
 step "fuzzers (${INFAAS_FUZZ_SECONDS:-25} s each)" \
   bash -c 'cmake -DINFAAS_FUZZ_SECONDS="${INFAAS_FUZZ_SECONDS:-25}" build-clang >/dev/null &&
            ctest --preset clang --parallel 2 -L fuzz'

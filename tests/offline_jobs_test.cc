@@ -287,8 +287,14 @@ TEST_F(OfflineJobTest, CancelStopsTheJobAndNothingMoreIsWritten) {
   ASSERT_TRUE(cluster_->api()->CancelOfflineJob(&context, request, &cancelled).ok());
   EXPECT_EQ(cancelled.state(), v1::OfflineJob::STATE_CANCELLED);
 
-  // Chunks in flight at the cancel may still land; then nothing moves.
-  absl::SleepFor(absl::Milliseconds(500));
+  // Chunks in flight at the cancel may still land until the runner (an
+  // idle-priority thread, slow on a busy machine) ends the job, which it
+  // does by writing the summary; from then on nothing moves.
+  const absl::Time give_up = absl::Now() + absl::Seconds(60);
+  while (!fs::exists(out / kSummary) && absl::Now() < give_up) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  ASSERT_TRUE(fs::exists(out / kSummary)) << "the cancelled job was never ended";
   const int written = CountFiles(out, ".json");
   absl::SleepFor(absl::Milliseconds(500));
   EXPECT_EQ(CountFiles(out, ".json"), written);
