@@ -12,8 +12,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
-cmake --preset release >/dev/null
-cmake --build --preset release --target infaas infaas-master infaas-worker infaas-bench
+# The same preset and folder as scripts/test.sh: what is built here, the
+# test command does not build again.
+cmake --preset ci >/dev/null
+cmake --build --preset ci --target infaas infaas-master infaas-worker infaas-bench
 
 infaas=build/bin/infaas
 samples=models/zoo/samples

@@ -1,14 +1,70 @@
 #!/usr/bin/env bash
-# The whole test suite from a fresh Debian 12 machine: installs what is
-# missing, builds with -Werror, checks formatting, runs every test.
+# The whole test suite from a fresh Debian 12 machine (what CI runs):
+#  1. installs what is missing;
+#  2. release build with -Werror (the same build/ that scripts/run.sh uses),
+#     clang-format check, every test;
+#  3. clang build (build-clang/: -Wthread-safety -Werror, ASan + UBSan,
+#     libFuzzer harnesses), its unit tests and the integration tests that
+#     exercise concurrency, every sanitizer report failing the run;
+#  4. each fuzzer for INFAAS_FUZZ_SECONDS (default 25) from its seeds.
+# Prints how long each step took. tests/README.md says what runs where, why.
 #
 #   scripts/test.sh              # everything
-#   scripts/test.sh -L unit      # extra arguments go to ctest
+#   scripts/test.sh -L unit      # extra arguments go to the release ctest;
+#                                # steps 3 and 4 are skipped
+#   INFAAS_SKIP_CLANG=1 scripts/test.sh   # steps 1 and 2 only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/install-deps.sh
-cmake --preset ci >/dev/null
-cmake --build --preset ci
-scripts/check-format.sh
-ctest --preset ci --parallel 2 "$@"
+timings=()
+step() {
+  local name=$1
+  shift
+  local start=$SECONDS
+  echo "=== $name"
+  "$@"
+  timings+=("$(printf '%5d s  %s' $((SECONDS - start)) "$name")")
+}
+report() {
+  local rc=$?
+  echo "=== time per step"
+  printf '%s\n' "${timings[@]}"
+  printf '%5d s  total\n' "$SECONDS"
+  return $rc
+}
+trap report EXIT
+
+# Sanitizer reports (of the tests and of the binaries they start) go to
+# files; any file at the end fails the run and is printed.
+sanitizer_logs=build-clang/sanitizer-logs
+sanitized_ctest() {
+  rm -rf "$sanitizer_logs" && mkdir -p "$sanitizer_logs"
+  local status=0
+  ASAN_OPTIONS="log_path=$PWD/$sanitizer_logs/asan:detect_leaks=1" \
+    LSAN_OPTIONS="suppressions=$PWD/tests/sanitizers/lsan.supp:print_suppressions=0" \
+    UBSAN_OPTIONS="log_path=$PWD/$sanitizer_logs/ubsan:print_stacktrace=1:halt_on_error=1" \
+    ctest --preset clang "$@" || status=$?
+  if compgen -G "$sanitizer_logs/*" >/dev/null; then
+    echo "sanitizer reports:" >&2
+    cat "$sanitizer_logs"/* >&2
+    return 1
+  fi
+  return $status
+}
+
+step "install dependencies" scripts/install-deps.sh
+step "release build (-Werror)" \
+  bash -c 'cmake --preset ci >/dev/null && cmake --build --preset ci'
+step "clang-format" scripts/check-format.sh
+step "release tests" ctest --preset ci --parallel 2 "$@"
+
+if (($# > 0)) || [[ -n "${INFAAS_SKIP_CLANG:-}" ]]; then exit 0; fi
+
+step "clang build (-Wthread-safety -Werror, ASan+UBSan, fuzzers)" \
+  bash -c 'cmake --preset clang >/dev/null && cmake --build --preset clang'
+step "ASan+UBSan: unit tests" sanitized_ctest --parallel 2 -L unit
+step "ASan+UBSan: integration tests (worker, store, profiler, router, autoscaler, jobs)" \
+  sanitized_ctest -R '^(worker_integration|store|profiler|serving|autoscaling|offline_jobs)_test$'
+step "fuzzers (${INFAAS_FUZZ_SECONDS:-25} s each)" \
+  bash -c 'cmake -DINFAAS_FUZZ_SECONDS="${INFAAS_FUZZ_SECONDS:-25}" build-clang >/dev/null &&
+           ctest --preset clang --parallel 2 -L fuzz'

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <set>
 
 #include "absl/strings/match.h"
@@ -91,18 +92,25 @@ bool Ended(const v1::OfflineJob& job) {
          job.state() == v1::OfflineJob::STATE_CANCELLED;
 }
 
+// The tests that leave the cluster as they found it share one.
 class OfflineJobTest : public ::testing::Test {
  protected:
+  static absl::StatusOr<std::unique_ptr<TestCluster>> StartCluster() {
+    return TestCluster::Start({.workers = 2, .zoo_models = {"lenet5", "vgg_mini"}});
+  }
   static void SetUpTestSuite() {
-    auto started = TestCluster::Start({.workers = 2, .zoo_models = {"lenet5", "vgg_mini"}});
+    auto started = StartCluster();
     ASSERT_TRUE(started.ok()) << started.status();
-    cluster_ = started->release();
+    shared_ = started->release();
   }
   static void TearDownTestSuite() {
-    delete cluster_;
-    cluster_ = nullptr;
+    delete shared_;
+    shared_ = nullptr;
   }
-  void SetUp() override { ASSERT_NE(cluster_, nullptr); }
+  void SetUp() override {
+    ASSERT_NE(shared_, nullptr);
+    cluster_ = shared_;
+  }
 
   fs::path Folder(const std::string& name) { return cluster_->dir() / name; }
 
@@ -170,10 +178,29 @@ class OfflineJobTest : public ::testing::Test {
     return *id;
   }
 
-  static TestCluster* cluster_;
+  TestCluster* cluster_ = nullptr;  // this test's
+
+ private:
+  static TestCluster* shared_;
 };
 
-TestCluster* OfflineJobTest::cluster_ = nullptr;
+TestCluster* OfflineJobTest::shared_ = nullptr;
+
+// The tests that take a worker or the master down: each on a cluster of its own.
+class OfflineJobFaultTest : public OfflineJobTest {
+ protected:
+  static void SetUpTestSuite() {}
+  static void TearDownTestSuite() {}
+  void SetUp() override {
+    auto started = StartCluster();
+    ASSERT_TRUE(started.ok()) << started.status();
+    own_ = *std::move(started);
+    cluster_ = own_.get();
+  }
+
+ private:
+  std::unique_ptr<TestCluster> own_;
+};
 
 TEST_F(OfflineJobTest, EveryImageOfAFolderGetsItsTrueClass) {
   const fs::path in = Folder("all-in"), out = Folder("all-out");
@@ -260,8 +287,14 @@ TEST_F(OfflineJobTest, CancelStopsTheJobAndNothingMoreIsWritten) {
   ASSERT_TRUE(cluster_->api()->CancelOfflineJob(&context, request, &cancelled).ok());
   EXPECT_EQ(cancelled.state(), v1::OfflineJob::STATE_CANCELLED);
 
-  // Chunks in flight at the cancel may still land; then nothing moves.
-  absl::SleepFor(absl::Milliseconds(500));
+  // Chunks in flight at the cancel may still land until the runner (an
+  // idle-priority thread, slow on a busy machine) ends the job, which it
+  // does by writing the summary; from then on nothing moves.
+  const absl::Time give_up = absl::Now() + absl::Seconds(60);
+  while (!fs::exists(out / kSummary) && absl::Now() < give_up) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  ASSERT_TRUE(fs::exists(out / kSummary)) << "the cancelled job was never ended";
   const int written = CountFiles(out, ".json");
   absl::SleepFor(absl::Milliseconds(500));
   EXPECT_EQ(CountFiles(out, ".json"), written);
@@ -285,8 +318,7 @@ TEST_F(OfflineJobTest, ListsEveryJob) {
   for (const v1::OfflineJob& job : jobs.jobs()) EXPECT_FALSE(job.id().empty());
 }
 
-// The last two take a worker and the master down (and bring them back).
-TEST_F(OfflineJobTest, ZZAWorkerKilledMidJobLosesNoInputAndDuplicatesNone) {
+TEST_F(OfflineJobFaultTest, AWorkerKilledMidJobLosesNoInputAndDuplicatesNone) {
   const fs::path in = Folder("kill-in"), out = Folder("kill-out");
   const std::string id = StartLargeJob(in, out);
   ASSERT_FALSE(id.empty());
@@ -297,11 +329,9 @@ TEST_F(OfflineJobTest, ZZAWorkerKilledMidJobLosesNoInputAndDuplicatesNone) {
   EXPECT_EQ(job.items_failed(), 0);
   EXPECT_EQ(ExpectCorrectResultForEveryImage(in, out), 1200);
   EXPECT_EQ(CountFiles(out, ".json"), 1201);
-  ASSERT_TRUE(cluster_->RestartWorker(0).ok());
-  ASSERT_TRUE(cluster_->AwaitLiveWorkers(2, absl::Seconds(30)).ok());
 }
 
-TEST_F(OfflineJobTest, ZZZAMasterRestartMidJobResumesWithoutRedoingResults) {
+TEST_F(OfflineJobFaultTest, AMasterRestartMidJobResumesWithoutRedoingResults) {
   const fs::path in = Folder("restart-in"), out = Folder("restart-out");
   const std::string id = StartLargeJob(in, out);
   ASSERT_FALSE(id.empty());

@@ -20,8 +20,7 @@ absl::Time DeadlineOf(const grpc::CallbackServerContext& context) {
 
 }  // namespace
 
-KServeGrpcService::KServeGrpcService(kserve::InferenceFrontend* frontend, Clock* clock)
-    : frontend_(frontend), clock_(clock) {}
+KServeGrpcService::KServeGrpcService(kserve::InferenceFrontend* frontend) : frontend_(frontend) {}
 
 grpc::ServerUnaryReactor* KServeGrpcService::ServerLive(grpc::CallbackServerContext* context,
                                                         const inference::ServerLiveRequest*,

@@ -6,7 +6,7 @@
 // endpoints share. All methods use the callback API; ModelInfer never blocks
 // a gRPC thread.
 //
-//   KServeGrpcService kserve(&frontend, Clock::Real());
+//   KServeGrpcService kserve(&frontend);
 //   builder.RegisterService(&kserve);
 //
 // Outputs come back in raw_output_contents when the request sent
@@ -15,7 +15,6 @@
 //
 // Thread-safe. Owned by the master's main; outlives the grpc::Server.
 
-#include "common/clock.h"
 #include "inference/grpc_service.grpc.pb.h"
 #include "kserve/frontend.h"
 
@@ -23,7 +22,7 @@ namespace infaas::api {
 
 class KServeGrpcService final : public inference::GRPCInferenceService::CallbackService {
  public:
-  KServeGrpcService(kserve::InferenceFrontend* frontend, Clock* clock);
+  explicit KServeGrpcService(kserve::InferenceFrontend* frontend);
 
   grpc::ServerUnaryReactor* ServerLive(grpc::CallbackServerContext* context,
                                        const inference::ServerLiveRequest* request,
@@ -46,7 +45,6 @@ class KServeGrpcService final : public inference::GRPCInferenceService::Callback
 
  private:
   kserve::InferenceFrontend* const frontend_;
-  Clock* const clock_;
 };
 
 }  // namespace infaas::api

@@ -38,6 +38,19 @@ Autoscaler::Autoscaler(Dependencies deps, std::unique_ptr<ScalingPolicy> policy,
 Autoscaler::~Autoscaler() {
   Stop();
   provisioning_.Shutdown();
+  absl::MutexLock lock(&mu_);
+  mu_.Await(absl::Condition(
+      +[](int* pending) { return *pending == 0; }, &callbacks_pending_));
+}
+
+void Autoscaler::CallbackBegins() {
+  absl::MutexLock lock(&mu_);
+  ++callbacks_pending_;
+}
+
+void Autoscaler::CallbackEnds() {
+  absl::MutexLock lock(&mu_);
+  --callbacks_pending_;
 }
 
 void Autoscaler::Start() {
@@ -222,11 +235,13 @@ void Autoscaler::Execute(const ScalingAction& action, const controller::ClusterS
     return;
   }
   // kReplace: the old variant goes only once the new one serves.
+  CallbackBegins();
   deps_.loads->EnsureLoaded(
       *record, worker->id, worker->address,
       [this, worker_id = worker->id, address = worker->address,
        old = action.replaces](absl::Status s) {
         if (s.ok()) Unload(worker_id, address, old, 0);
+        CallbackEnds();
       },
       action.instances);
 }
@@ -254,6 +269,7 @@ void Autoscaler::Unload(const std::string& worker_id, const std::string& address
   call->context.set_deadline(absl::ToChronoTime(absl::Now() + kUnloadTimeout));
   call->request.set_variant(variant);
   call->request.set_keep_instances(keep);
+  CallbackBegins();
   deps_.clients->For(address)->async()->UnloadVariant(
       &call->context, &call->request, &call->response,
       [this, call, worker_id, variant, keep](grpc::Status status) {
@@ -263,8 +279,11 @@ void Autoscaler::Unload(const std::string& worker_id, const std::string& address
                      {{"variant", variant}, {"worker", worker_id}, {"error", s.ToString()}});
           if (keep == 0) deps_.cluster->NoteUnloadFailed(worker_id, variant);
         }
-        absl::MutexLock lock(&mu_);
-        unloading_.erase({worker_id, variant});
+        {
+          absl::MutexLock lock(&mu_);
+          unloading_.erase({worker_id, variant});
+        }
+        CallbackEnds();
       });
 }
 

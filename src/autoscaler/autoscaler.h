@@ -90,7 +90,10 @@ class Autoscaler final : public controller::LoadRequests {
   };
 
   Autoscaler(Dependencies deps, std::unique_ptr<ScalingPolicy> policy, Options options);
-  ~Autoscaler() override;  // Stop()s
+  // Stop()s, then waits for the provisioner calls and for every load and
+  // unload callback it started (they capture `this`): the dependencies must
+  // outlive it, and their RPCs carry deadlines, so the wait ends.
+  ~Autoscaler() override;
 
   // Sets the provisioner before Start(), once the master's address is known.
   void SetProvisioner(Provisioner* provisioner) { deps_.provisioner = provisioner; }
@@ -123,6 +126,10 @@ class Autoscaler final : public controller::LoadRequests {
   void FollowUp(const controller::ClusterSnapshot& cluster, absl::Time now);
   WorkerPool PoolOf(const controller::ClusterSnapshot& cluster);
   void Record(const ScalingAction& action, absl::Time now);
+  // Brackets a callback that captures `this`: the destructor waits until
+  // every one begun has ended.
+  void CallbackBegins();
+  void CallbackEnds();
 
   Dependencies deps_;  // the provisioner is set once, before Start
   const std::unique_ptr<ScalingPolicy> policy_;
@@ -135,6 +142,7 @@ class Autoscaler final : public controller::LoadRequests {
   std::map<std::string, absl::Time> starting_ ABSL_GUARDED_BY(mu_);  // id -> when asked
   std::map<std::string, absl::Time> draining_ ABSL_GUARDED_BY(mu_);  // id -> since
   std::set<std::pair<std::string, std::string>> unloading_ ABSL_GUARDED_BY(mu_);
+  int callbacks_pending_ ABSL_GUARDED_BY(mu_) = 0;
 
   absl::Mutex tick_mu_;  // one Tick at a time
   // Loads requested since the last round, and whether a round is due now.

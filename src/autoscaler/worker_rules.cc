@@ -71,11 +71,14 @@ std::vector<ScalingAction> DemandWorkerRule::Decide(const ScalingInput& input,
   }
   empty_since_ = std::move(still_empty);
   if (AnyDraining(input)) return {};
-  for (const auto& [id, since] : empty_since_) {
-    if (input.now - since >= options_.Scaled(options_.empty_worker_remove_after)) {
-      empty_since_.erase(id);
-      return {RemoveWorker(
-          id, absl::StrCat("held nothing for ", absl::FormatDuration(input.now - since)))};
+  for (auto it = empty_since_.begin(); it != empty_since_.end(); ++it) {
+    const absl::Duration empty_for = input.now - it->second;
+    if (empty_for >= options_.Scaled(options_.empty_worker_remove_after)) {
+      // Build the action before erasing: `it` (and its key) dies with the entry.
+      ScalingAction remove = RemoveWorker(
+          it->first, absl::StrCat("held nothing for ", absl::FormatDuration(empty_for)));
+      empty_since_.erase(it);
+      return {std::move(remove)};
     }
   }
   return {};

@@ -78,6 +78,25 @@ TEST_F(DemandWorkerRuleTest, RemovesNothingWhileMoreIsWantedOrAnotherDrains) {
   ASSERT_EQ(rule_.Decide(s_.Tick(), 0).size(), 1u);
 }
 
+// The rule erased the map entry it was iterating and then read its key and
+// time for the action (a heap-use-after-free that ASan reported); the action
+// must carry the worker's id and how long it held nothing.
+TEST_F(DemandWorkerRuleTest, RemovesEmptyWorkersOneAtATimeNamingEachAndItsIdleTime) {
+  s_.AddWorker("w2", 1, /*removable=*/true).AddWorker("w3", 1, /*removable=*/true);
+  for (int i = 0; i < 10; ++i) EXPECT_TRUE(rule_.Decide(s_.Tick(), 0).empty()) << i;
+  std::vector<ScalingAction> first = rule_.Decide(s_.Tick(), 0);
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0].worker_id, "w2");
+  EXPECT_THAT(first[0].reason, HasSubstr("held nothing for 10s"));
+  s_.SetDraining("w2", true);
+  EXPECT_TRUE(rule_.Decide(s_.Tick(), 0).empty());
+  s_.RemoveWorker("w2");
+  std::vector<ScalingAction> second = rule_.Decide(s_.Tick(), 0);
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(second[0].worker_id, "w3");
+  EXPECT_THAT(second[0].reason, HasSubstr("held nothing for 12s"));
+}
+
 class UtilisationWorkerRuleTest : public ::testing::Test {
  protected:
   UtilisationWorkerRuleTest() : rule_(ScalingOptions{}) {

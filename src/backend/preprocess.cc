@@ -1,12 +1,16 @@
 #include "backend/preprocess.h"
 
 #include <bit>
+#include <cstdint>
 #include <cstring>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <optional>
+#include <utility>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "backend/model_config.h"
 #include "common/status_macros.h"
@@ -26,6 +30,45 @@ float ChannelValue(const google::protobuf::RepeatedField<float>& values, int cha
                    float fallback) {
   if (values.empty()) return fallback;
   return values.size() == 1 ? values[0] : values[channel];
+}
+
+uint32_t BigEndian(absl::string_view bytes, size_t at, int length) {
+  uint32_t v = 0;
+  for (int i = 0; i < length; ++i) v = (v << 8) | static_cast<unsigned char>(bytes[at + i]);
+  return v;
+}
+
+// Width x height from a PNG's IHDR or a JPEG's start-of-frame segment,
+// without decoding; nullopt when the bytes are neither (or are cut short).
+std::optional<std::pair<uint32_t, uint32_t>> ImageSize(absl::string_view bytes) {
+  if (absl::StartsWith(bytes, "\x89PNG\r\n\x1a\n")) {
+    if (bytes.size() < 24 || bytes.substr(12, 4) != "IHDR") return std::nullopt;
+    return std::make_pair(BigEndian(bytes, 16, 4), BigEndian(bytes, 20, 4));
+  }
+  if (!absl::StartsWith(bytes, "\xff\xd8")) return std::nullopt;
+  size_t at = 2;
+  while (at + 4 <= bytes.size()) {
+    if (static_cast<unsigned char>(bytes[at]) != 0xff) return std::nullopt;
+    const unsigned char marker = static_cast<unsigned char>(bytes[at + 1]);
+    if (marker == 0xff) {  // fill byte
+      ++at;
+      continue;
+    }
+    if (marker == 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {  // no length
+      at += 2;
+      continue;
+    }
+    const uint32_t length = BigEndian(bytes, at + 2, 2);
+    const bool start_of_frame =
+        marker >= 0xc0 && marker <= 0xcf && marker != 0xc4 && marker != 0xc8 && marker != 0xcc;
+    if (start_of_frame) {
+      if (length < 7 || at + 9 > bytes.size()) return std::nullopt;
+      return std::make_pair(BigEndian(bytes, at + 7, 2), BigEndian(bytes, at + 5, 2));
+    }
+    if (length < 2) return std::nullopt;
+    at += 2 + length;
+  }
+  return std::nullopt;
 }
 
 // Decodes to 8-bit grey or 8-bit BGR; an empty Mat when the bytes are not an
@@ -112,6 +155,19 @@ absl::StatusOr<Tensor> DecodeImageInput(absl::string_view encoded, const ModelCo
                                         int index) {
   ASSIGN_OR_RETURN(std::vector<int64_t> shape, ImageExampleShape(config));
   const int channels = static_cast<int>(shape[0]);
+  // The size an image declares is checked before OpenCV allocates for it,
+  // and only PNG and JPEG reach OpenCV's decoders.
+  const std::optional<std::pair<uint32_t, uint32_t>> size = ImageSize(encoded);
+  if (!size.has_value()) {
+    return absl::InvalidArgumentError(absl::StrCat("variant ", config.name(), ": input ", index,
+                                                   " is not a decodable PNG/JPEG image (",
+                                                   encoded.size(), " bytes)"));
+  }
+  if (uint64_t{size->first} * size->second > kMaxImagePixels) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "variant ", config.name(), ": input ", index, " is a ", size->first, "x", size->second,
+        " image; at most ", kMaxImagePixels, " pixels are decoded, resize it first"));
+  }
   absl::StatusOr<cv::Mat> decoded = DecodeToMat(encoded, channels);
   if (!decoded.ok() || decoded->empty()) {
     return absl::InvalidArgumentError(absl::StrCat("variant ", config.name(), ": input ", index,

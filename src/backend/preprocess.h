@@ -16,6 +16,7 @@
 // Free functions without state; thread-safe. Errors are InvalidArgument and
 // name the input's position in the request (`index`) and the variant.
 
+#include <cstdint>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -32,7 +33,12 @@ namespace infaas::backend {
 // channel count disagrees with input.dims[0].
 absl::StatusOr<std::vector<int64_t>> ImageExampleShape(const v1::ModelConfig& config);
 
+// The most pixels (width x height) an input image may declare; a larger one
+// is refused before it is decoded.
+inline constexpr uint64_t kMaxImagePixels = uint64_t{4096} * 4096;
+
 // Decodes one PNG/JPEG image into an example of shape ImageExampleShape().
+// Other formats are refused unread.
 // InvalidArgument e.g. "variant lenet5: input 0 is not a decodable PNG/JPEG
 // image (12 bytes)" or a channel-count mismatch between the config's colour
 // mode and its input dims.

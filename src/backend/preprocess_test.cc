@@ -109,6 +109,29 @@ TEST(PreprocessTest, APngWithACorruptBodyIsRejected) {
   EXPECT_THAT(example.status().message(), HasSubstr("not a decodable PNG/JPEG image (40 bytes)"));
 }
 
+// A PNG may declare any size in its header; OpenCV would allocate for it
+// (up to 2^30 pixels) before finding the body short.
+TEST(PreprocessTest, AnImageDeclaringMorePixelsThanTheCapIsRefusedUndecoded) {
+  std::string png = EncodePng(cv::Mat(8, 8, CV_8UC1, cv::Scalar(0)));
+  const std::string huge("\x00\x01\x86\xa0\x00\x01\x86\xa0", 8);  // 100000 x 100000
+  png.replace(16, 8, huge);
+  absl::StatusOr<Tensor> example = DecodeImageInput(png, ZooLenetConfig(), 1);
+  ASSERT_EQ(example.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(example.status().message(),
+              HasSubstr("input 1 is a 100000x100000 image; at most 16777216 pixels"));
+}
+
+TEST(PreprocessTest, AJpegIsDecodedAndOtherFormatsAreRefusedUnread) {
+  std::vector<unsigned char> jpeg, bmp;
+  const cv::Mat grey(28, 28, CV_8UC1, cv::Scalar(128));
+  ASSERT_TRUE(cv::imencode(".jpg", grey, jpeg));
+  ASSERT_TRUE(cv::imencode(".bmp", grey, bmp));
+  EXPECT_TRUE(DecodeImageInput(std::string(jpeg.begin(), jpeg.end()), ZooLenetConfig(), 0).ok());
+  EXPECT_THAT(
+      DecodeImageInput(std::string(bmp.begin(), bmp.end()), ZooLenetConfig(), 0).status().message(),
+      HasSubstr("is not a decodable PNG/JPEG image"));
+}
+
 TEST(PreprocessTest, EmptyBytesAreRejected) {
   EXPECT_EQ(DecodeImageInput("", ZooLenetConfig(), 0).status().code(),
             absl::StatusCode::kInvalidArgument);

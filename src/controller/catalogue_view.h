@@ -5,7 +5,8 @@
 // registration, or periodically so several masters sharing a Redis store
 // converge).
 //
-//   std::shared_ptr<const Catalogue> c = view.Get();   // cheap, lock-free read
+//   std::shared_ptr<const Catalogue> c = view.Get();   // cheap: a pointer copy
+//                                                      // under a short lock
 //
 // Thread-safe.
 

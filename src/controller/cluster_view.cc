@@ -152,9 +152,11 @@ std::shared_ptr<const ClusterSnapshot> ClusterView::Snapshot(absl::Time now) {
   for (const auto& [id, worker] : workers_) {
     WorkerSnapshot w = worker;
     w.draining = draining_.contains(id);
-    std::erase_if(w.variants, [this, &id](const LoadedVariant& v) {
+    // clang 14 cannot capture a structured binding: capture a reference to it.
+    const std::string& worker_id = id;
+    std::erase_if(w.variants, [this, &worker_id](const LoadedVariant& v) {
       mu_.AssertHeld();
-      return unloading_.contains({id, v.variant});
+      return unloading_.contains({worker_id, v.variant});
     });
     for (const auto& [loading_worker, variant] : loading_) {
       if (loading_worker == id && w.Find(variant) == nullptr) {

@@ -31,11 +31,6 @@ LoadCoordinator::~LoadCoordinator() {
       +[](std::map<Key, std::vector<Done>>* w) { return w->empty(); }, &waiters_));
 }
 
-int LoadCoordinator::LoadsInFlight() {
-  absl::MutexLock lock(&mu_);
-  return static_cast<int>(waiters_.size());
-}
-
 void LoadCoordinator::EnsureLoaded(const v1::VariantRecord& record, const std::string& worker_id,
                                    const std::string& address, Done done, int instances) {
   const Key key{worker_id, record.config().name()};

@@ -40,8 +40,6 @@ class LoadCoordinator {
   void EnsureLoaded(const v1::VariantRecord& record, const std::string& worker_id,
                     const std::string& address, Done done, int instances = 1);
 
-  int LoadsInFlight();
-
  private:
   using Key = std::pair<std::string, std::string>;  // worker id, variant
   void Finish(const Key& key, absl::Status status);

@@ -5,17 +5,20 @@
 
 namespace infaas::controller {
 
-internal::Worker::Stub* WorkerClients::For(const std::string& address) {
+WorkerClients::WorkerClients(bool own_connections)
+    : factory_([own_connections](const std::string& address) {
+        grpc::ChannelArguments args;
+        args.SetMaxReceiveMessageSize(64 << 20);
+        args.SetMaxSendMessageSize(64 << 20);
+        if (own_connections) args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+        return internal::Worker::NewStub(
+            grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args));
+      }) {}
+
+internal::Worker::StubInterface* WorkerClients::For(const std::string& address) {
   absl::MutexLock lock(&mu_);
-  std::unique_ptr<internal::Worker::Stub>& stub = stubs_[address];
-  if (stub == nullptr) {
-    grpc::ChannelArguments args;
-    args.SetMaxReceiveMessageSize(64 << 20);
-    args.SetMaxSendMessageSize(64 << 20);
-    if (own_connections_) args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-    stub = internal::Worker::NewStub(
-        grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args));
-  }
+  std::unique_ptr<internal::Worker::StubInterface>& stub = stubs_[address];
+  if (stub == nullptr) stub = factory_(address);
   return stub.get();
 }
 

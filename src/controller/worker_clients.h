@@ -4,10 +4,14 @@
 // first use and reused (channels multiplex calls; creating one per query
 // would cost a TCP handshake each time).
 //
-//   internal::Worker::Stub* stub = clients.For("127.0.0.1:50101");
+//   internal::Worker::StubInterface* stub = clients.For("127.0.0.1:50101");
+//
+// Tests pass a StubFactory to reach a fake worker instead (for example an
+// in-process server's channel: see controller/testing/fake_worker.h).
 //
 // Thread-safe; stubs live as long as this object.
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -20,17 +24,23 @@ namespace infaas::controller {
 
 class WorkerClients {
  public:
+  using StubFactory =
+      std::function<std::unique_ptr<internal::Worker::StubInterface>(const std::string& address)>;
+
   // `own_connections`: this object's channels do not share TCP connections
   // (gRPC subchannels) with other channels of this process, so that, e.g.,
   // offline jobs' calls do not queue behind or lock against online ones.
-  explicit WorkerClients(bool own_connections = false) : own_connections_(own_connections) {}
+  explicit WorkerClients(bool own_connections = false);
+  // Stubs come from `factory`, called once per address.
+  explicit WorkerClients(StubFactory factory) : factory_(std::move(factory)) {}
 
-  internal::Worker::Stub* For(const std::string& address);
+  internal::Worker::StubInterface* For(const std::string& address);
 
  private:
-  const bool own_connections_;
+  const StubFactory factory_;
   absl::Mutex mu_;
-  std::map<std::string, std::unique_ptr<internal::Worker::Stub>> stubs_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::unique_ptr<internal::Worker::StubInterface>> stubs_
+      ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace infaas::controller

@@ -28,13 +28,8 @@ void SendMessage(httplib::Response& res, const google::protobuf::Message& messag
   res.set_content(out, kJsonType);
 }
 
-// Fills `message` from a JSON body (an empty body leaves it as is).
 absl::Status ParseBody(const httplib::Request& req, google::protobuf::Message* message) {
-  if (req.body.empty()) return absl::OkStatus();
-  auto s = google::protobuf::util::JsonStringToMessage(req.body, message);
-  if (s.ok()) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat(
-      "the body is not a valid ", message->GetDescriptor()->name(), " in JSON: ", s.ToString()));
+  return ParseJsonBody(req.body, message);
 }
 
 // A unary call: body (or `prepare`) -> request -> stub -> JSON reply.
@@ -69,6 +64,15 @@ void Register(Stub* stub, const httplib::Request& req, httplib::Response& res) {
 }
 
 }  // namespace
+
+absl::Status ParseJsonBody(absl::string_view body, google::protobuf::Message* message) {
+  if (body.empty()) return absl::OkStatus();
+  auto s = google::protobuf::util::JsonStringToMessage(
+      google::protobuf::StringPiece(body.data(), body.size()), message);
+  if (s.ok()) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      "the body is not a valid ", message->GetDescriptor()->name(), " in JSON: ", s.ToString()));
+}
 
 void AddInfaasRoutes(httplib::Server* server, std::shared_ptr<Stub> stub) {
   server->Post("/v1/models", [stub](const httplib::Request& req, httplib::Response& res) {

@@ -28,9 +28,17 @@
 
 #include <memory>
 
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "google/protobuf/message.h"
 #include "infaas/v1/api.grpc.pb.h"
 
 namespace infaas::http {
+
+// Fills `message` from a request body in protobuf's JSON mapping; an empty
+// body leaves it as it is. InvalidArgument naming the message and the
+// parser's complaint. (What every route does with its body.)
+absl::Status ParseJsonBody(absl::string_view body, google::protobuf::Message* message);
 
 void AddInfaasRoutes(httplib::Server* server, std::shared_ptr<v1::Infaas::StubInterface> stub);
 

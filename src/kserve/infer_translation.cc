@@ -234,12 +234,21 @@ absl::StatusOr<v1::QueryOnlineRequest> ToQuery(const inference::ModelInferReques
     return absl::InvalidArgumentError(
         absl::StrCat(Accepted(model), "; the request names it \"", input.name(), "\""));
   }
+  // The shape comes from outside: its element count is computed with an
+  // overflow check and capped before anything multiplies or allocates with it.
+  int64_t elements = 1;
   for (int64_t d : input.shape()) {
     if (d < 0) {
       return absl::InvalidArgumentError(absl::StrCat("input \"", input.name(), "\": shape ",
                                                      backend::ShapeToString(input.shape()),
                                                      " has a negative dimension"));
     }
+    if (d > 0 && elements > kMaxInputElements / d) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "input \"", input.name(), "\": shape ", backend::ShapeToString(input.shape()),
+          " holds more than ", kMaxInputElements, " elements; send fewer examples per request"));
+    }
+    elements *= d;
   }
   if (input.shape_size() == 0 || input.shape(0) == 0) {
     return absl::InvalidArgumentError(absl::StrCat(

@@ -25,6 +25,7 @@
 // Pure functions; thread-safe. Errors are INVALID_ARGUMENT naming the
 // tensor or parameter, what was wrong and what the model accepts.
 
+#include <cstdint>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -34,6 +35,10 @@
 #include "kserve/model_resolver.h"
 
 namespace infaas::kserve {
+
+// The most elements an input tensor's shape may hold (a request carries at
+// most 64 MiB); a larger shape is INVALID_ARGUMENT.
+inline constexpr int64_t kMaxInputElements = int64_t{1} << 26;
 
 // How long a query may take when the request sets no timeout.
 inline constexpr absl::Duration kDefaultQueryBudget = absl::Seconds(10);

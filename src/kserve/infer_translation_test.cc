@@ -81,6 +81,16 @@ TEST(InferTranslationTest, MismatchesNameWhatWasWrongAndWhatFits) {
   EXPECT_THAT(Translate(bad_parameter).status().message(), HasSubstr("between 0 and 100"));
 }
 
+// A batch dimension of 2^62 once overflowed the element count (signed
+// overflow, then a size check that compared against the wrapped value).
+TEST(InferTranslationTest, AShapeBeyondTheElementCapIsRefusedBeforeAnyCount) {
+  auto q = Translate(Fp32Request({int64_t{1} << 62, 1, 28, 28}, 4));
+  EXPECT_EQ(q.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(q.status().message(), HasSubstr("holds more than 67108864 elements"));
+  q = Translate(Fp32Request({int64_t{1} << 20, 1, 28, 28}, 4));
+  EXPECT_EQ(q.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
 TEST(InferTranslationTest, ParametersSetTheRequirementsAndBudget) {
   auto r = Fp32Request({1, 1, 28, 28}, 784);
   r.set_model_name("classification/fashion-mnist");

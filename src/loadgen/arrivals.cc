@@ -1,6 +1,7 @@
 #include "loadgen/arrivals.h"
 
 #include <algorithm>
+#include <cmath>
 #include <random>
 
 #include "absl/strings/ascii.h"
@@ -15,24 +16,34 @@ namespace infaas::loadgen {
 
 absl::StatusOr<RateSchedule> ParseRateSchedule(absl::string_view text) {
   RateSchedule schedule;
+  double expected = 0;  // queries the schedule sends on average
   for (absl::string_view part : absl::StrSplit(text, ',', absl::SkipWhitespace())) {
     part = absl::StripAsciiWhitespace(part);
     std::vector<absl::string_view> fields = absl::StrSplit(part, absl::MaxSplits(':', 1));
     RatePhase phase;
     absl::string_view rate = fields[0];
     const bool has_unit = absl::ConsumeSuffix(&rate, "qps");
-    if (fields.size() != 2 || !has_unit || !absl::SimpleAtod(rate, &phase.qps) || phase.qps < 0 ||
+    // SimpleAtod and ParseDuration accept "inf" and "nan": both are refused.
+    if (fields.size() != 2 || !has_unit || !absl::SimpleAtod(rate, &phase.qps) ||
+        !std::isfinite(phase.qps) || phase.qps < 0 ||
         !absl::ParseDuration(fields[1], &phase.duration) ||
-        phase.duration <= absl::ZeroDuration()) {
+        phase.duration <= absl::ZeroDuration() || phase.duration == absl::InfiniteDuration()) {
       return absl::InvalidArgumentError(
           absl::StrCat("rate schedule part \"", part,
                        "\" does not parse; write RATEqps:DURATION parts separated by commas, "
                        "e.g. 10qps:30s,80qps:1m,5qps:500ms"));
     }
     schedule.push_back(phase);
+    expected += phase.qps * absl::ToDoubleSeconds(phase.duration);
   }
   if (schedule.empty()) {
     return absl::InvalidArgumentError("the rate schedule is empty; write e.g. 10qps:30s,80qps:60s");
+  }
+  // PoissonArrivals holds every arrival in memory: bound them up front.
+  if (expected > kMaxScheduledArrivals) {
+    return absl::InvalidArgumentError(absl::StrCat("the rate schedule \"", text, "\" sends about ",
+                                                   expected, " queries; at most ",
+                                                   kMaxScheduledArrivals, " fit in one run"));
   }
   return schedule;
 }
@@ -70,7 +81,7 @@ absl::StatusOr<std::vector<absl::Duration>> ParseTrace(absl::string_view text) {
     line = absl::StripAsciiWhitespace(line);
     if (line.empty() || line[0] == '#') continue;
     double seconds = 0;
-    if (!absl::SimpleAtod(line, &seconds) || seconds < 0) {
+    if (!absl::SimpleAtod(line, &seconds) || !std::isfinite(seconds) || seconds < 0) {
       return absl::InvalidArgumentError(
           absl::StrCat("trace line ", line_number, " (\"", line,
                        "\") is not a time; give one arrival per line in seconds from the start, "

@@ -25,8 +25,13 @@ struct RatePhase {
 };
 using RateSchedule = std::vector<RatePhase>;
 
+// The most queries a rate schedule may send on average (rate x duration,
+// summed over its phases).
+inline constexpr double kMaxScheduledArrivals = 10'000'000;
+
 // "RATEqps:DURATION[,...]", DURATION as absl parses it ("30s", "1m", "500ms").
-// InvalidArgument naming the bad part and the expected form.
+// InvalidArgument naming the bad part and the expected form (rates and
+// durations must be finite), or a schedule beyond kMaxScheduledArrivals.
 absl::StatusOr<RateSchedule> ParseRateSchedule(absl::string_view text);
 
 absl::Duration TotalDuration(const RateSchedule& schedule);

@@ -31,6 +31,25 @@ TEST(RateScheduleTest, NamesTheBadPartAndTheExpectedForm) {
               HasSubstr("\"10:30s\" does not parse; write RATEqps:DURATION"));
 }
 
+// Found by arrivals_fuzz: "55qps:737095516m" asked PoissonArrivals for 2.4e12
+// arrivals (it ran until the fuzzer's timeout); "infqps" and "inf" durations
+// never end.
+TEST(RateScheduleTest, RefusesRatesAndDurationsThatCannotBeSentInOneRun) {
+  for (const char* bad : {"10qps:3s,80qps:3s,55qps:737095516m", "infqps:1s", "nanqps:1s",
+                          "10qps:inf", "1e300qps:1s"}) {
+    absl::StatusOr<RateSchedule> s = ParseRateSchedule(bad);
+    EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+  }
+  EXPECT_THAT(ParseRateSchedule("100000qps:200s").status().message(),
+              HasSubstr("sends about 2e+07 queries; at most 1e+07"));
+  EXPECT_TRUE(ParseRateSchedule("100qps:3h").ok());
+}
+
+TEST(TraceTest, RefusesTimesThatAreNotFinite) {
+  EXPECT_EQ(ParseTrace("0.5\ninf\n").status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ParseTrace("nan\n").status().code(), absl::StatusCode::kInvalidArgument);
+}
+
 TEST(PoissonArrivalsTest, FollowsEachPhasesRateAndIsRepeatable) {
   const RateSchedule schedule = {
       {200, absl::Seconds(10)}, {0, absl::Seconds(5)}, {50, absl::Seconds(10)}};

@@ -75,7 +75,7 @@ absl::Status MasterServer::BuildControl() {
   frontend_ = std::make_unique<kserve::InferenceFrontend>(kserve::InferenceFrontend::Dependencies{
       catalogue_.get(), cluster_.get(), router_.get(), loads_.get(), clients_.get(),
       serving_metrics_.get(), Clock::Real(), store_.get()});
-  kserve_service_ = std::make_unique<api::KServeGrpcService>(frontend_.get(), Clock::Real());
+  kserve_service_ = std::make_unique<api::KServeGrpcService>(frontend_.get());
   return absl::OkStatus();
 }
 

@@ -139,7 +139,10 @@ std::string MetricsRegistry::TextExposition() {
 
   std::string out;
   absl::MutexLock lock(&mu_);
-  for (const auto& [name, e] : entries_) {
+  // Not a structured binding: clang 14 cannot capture one in the lambdas below.
+  for (const auto& entry : entries_) {
+    const std::string& name = entry.first;
+    const auto& e = entry.second;
     absl::StrAppend(&out, "# HELP ", name, " ", internal::EscapeHelp(e.help), "\n", "# TYPE ", name,
                     " ", KindName(e.kind), "\n");
     if (e.counters != nullptr) {

@@ -21,6 +21,9 @@ namespace fs = std::filesystem;
 
 constexpr uint32_t kImagesMagic = 0x00000803;  // idx3, unsigned bytes
 constexpr uint32_t kLabelsMagic = 0x00000801;  // idx1, unsigned bytes
+// An idx file is read whole; a (decompressed) file beyond this is refused
+// rather than allocated (Fashion-MNIST's largest is 47 MB).
+constexpr size_t kMaxIdxFileBytes = size_t{1} << 30;
 
 // Reads a whole file, inflating it if it is gzip-compressed (zlib reads
 // plain files unchanged).
@@ -30,14 +33,20 @@ absl::StatusOr<std::string> ReadMaybeGzipped(const fs::path& path) {
   std::string out;
   char buffer[1 << 16];
   int n;
-  while ((n = gzread(file, buffer, sizeof(buffer))) > 0) out.append(buffer, n);
+  while ((n = gzread(file, buffer, sizeof(buffer))) > 0 && out.size() <= kMaxIdxFileBytes) {
+    out.append(buffer, n);
+  }
   const bool failed = n < 0;
   gzclose(file);
   if (failed) return absl::DataLossError(absl::StrCat(path.string(), " is truncated or corrupt"));
+  if (out.size() > kMaxIdxFileBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path.string(), " holds more than ", kMaxIdxFileBytes, " bytes; use a subset"));
+  }
   return out;
 }
 
-uint32_t BigEndian32(const std::string& bytes, size_t offset) {
+uint32_t BigEndian32(absl::string_view bytes, size_t offset) {
   uint32_t v = 0;
   for (size_t i = 0; i < 4; ++i) v = (v << 8) | static_cast<unsigned char>(bytes[offset + i]);
   return v;
@@ -55,37 +64,7 @@ absl::StatusOr<ValidationSet> LoadIdxPair(const fs::path& images_path, const fs:
                                           size_t limit) {
   ASSIGN_OR_RETURN(std::string images, ReadMaybeGzipped(images_path));
   ASSIGN_OR_RETURN(std::string labels, ReadMaybeGzipped(labels_path));
-  if (images.size() < 16 || BigEndian32(images, 0) != kImagesMagic) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(images_path.string(), " is not an idx3 image file (bad header)"));
-  }
-  if (labels.size() < 8 || BigEndian32(labels, 0) != kLabelsMagic) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(labels_path.string(), " is not an idx1 label file (bad header)"));
-  }
-  const size_t count = BigEndian32(images, 4), rows = BigEndian32(images, 8),
-               cols = BigEndian32(images, 12);
-  if (BigEndian32(labels, 4) != count) {
-    return absl::InvalidArgumentError(absl::StrCat(images_path.string(), " holds ", count,
-                                                   " images but ", labels_path.string(), " holds ",
-                                                   BigEndian32(labels, 4), " labels"));
-  }
-  if (images.size() < 16 + count * rows * cols || labels.size() < 8 + count) {
-    return absl::DataLossError(absl::StrCat(images_path.string(), " or ", labels_path.string(),
-                                            " is shorter than its header says"));
-  }
-  const size_t n = limit == 0 ? count : std::min(count, limit);
-  ValidationSet set{absl::StrCat(images_path.string(), ",", labels_path.string()), {}};
-  set.examples.reserve(n);
-  for (size_t i = 0; i < n; ++i) {
-    cv::Mat pixels(static_cast<int>(rows), static_cast<int>(cols), CV_8UC1,
-                   images.data() + 16 + i * rows * cols);
-    std::vector<uchar> png;
-    cv::imencode(".png", pixels, png);
-    set.examples.push_back(
-        {std::string(png.begin(), png.end()), static_cast<unsigned char>(labels[8 + i])});
-  }
-  return set;
+  return ParseIdxPair(images, labels, images_path.string(), labels_path.string(), limit);
 }
 
 absl::StatusOr<ValidationSet> LoadImageFolder(const fs::path& folder,
@@ -134,6 +113,55 @@ bool FindIdxPair(const fs::path& folder, fs::path* images, fs::path* labels) {
 }
 
 }  // namespace
+
+absl::StatusOr<ValidationSet> ParseIdxPair(absl::string_view images, absl::string_view labels,
+                                           absl::string_view images_name,
+                                           absl::string_view labels_name, size_t limit) {
+  if (images.size() < 16 || BigEndian32(images, 0) != kImagesMagic) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(images_name, " is not an idx3 image file (bad header)"));
+  }
+  if (labels.size() < 8 || BigEndian32(labels, 0) != kLabelsMagic) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(labels_name, " is not an idx1 label file (bad header)"));
+  }
+  const size_t count = BigEndian32(images, 4), rows = BigEndian32(images, 8),
+               cols = BigEndian32(images, 12);
+  if (BigEndian32(labels, 4) != count) {
+    return absl::InvalidArgumentError(absl::StrCat(images_name, " holds ", count, " images but ",
+                                                   labels_name, " holds ", BigEndian32(labels, 4),
+                                                   " labels"));
+  }
+  if (rows == 0 || cols == 0 || rows > kMaxIdxSide || cols > kMaxIdxSide) {
+    return absl::InvalidArgumentError(absl::StrCat(images_name, " holds ", rows, "x", cols,
+                                                   " images; each side must be 1..", kMaxIdxSide));
+  }
+  // Sides are capped, so rows * cols cannot overflow; count is compared by
+  // division so that count * pixels cannot either.
+  const size_t pixels = rows * cols;
+  if ((images.size() - 16) / pixels < count || labels.size() - 8 < count) {
+    return absl::DataLossError(
+        absl::StrCat(images_name, " or ", labels_name, " is shorter than its header says"));
+  }
+  const size_t n = limit == 0 ? count : std::min(count, limit);
+  ValidationSet set{absl::StrCat(images_name, ",", labels_name), {}};
+  set.examples.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    // imencode only reads the pixels; Mat wants a non-const pointer.
+    cv::Mat pixels_of_one(static_cast<int>(rows), static_cast<int>(cols), CV_8UC1,
+                          const_cast<char*>(images.data() + 16 + i * pixels));
+    std::vector<uchar> png;
+    try {
+      cv::imencode(".png", pixels_of_one, png);
+    } catch (const cv::Exception& e) {
+      return absl::InternalError(
+          absl::StrCat("cannot encode image ", i, " of ", images_name, ": ", e.what()));
+    }
+    set.examples.push_back(
+        {std::string(png.begin(), png.end()), static_cast<unsigned char>(labels[8 + i])});
+  }
+  return set;
+}
 
 int LabelFromFileName(absl::string_view file_name, const std::vector<std::string>& labels) {
   const std::string name = Normalized(file_name);

@@ -16,6 +16,7 @@
 //
 // Free functions, thread-safe; a ValidationSet is a plain value.
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,18 @@ struct ValidationSet {
 absl::StatusOr<ValidationSet> LoadValidationSet(absl::string_view url,
                                                 const std::vector<std::string>& labels,
                                                 size_t limit = 0);
+
+// The largest side (rows or columns) of an idx image that ParseIdxPair takes.
+inline constexpr size_t kMaxIdxSide = 4096;
+
+// Parses the contents of an idx3 image file and an idx1 label file (already
+// decompressed) into examples; at most `limit` (0 = all). The names are for
+// messages. InvalidArgument for a bad header, a count that differs between
+// the two, or a side of 0 or above kMaxIdxSide; DataLoss when either is
+// shorter than its header says.
+absl::StatusOr<ValidationSet> ParseIdxPair(absl::string_view images, absl::string_view labels,
+                                           absl::string_view images_name,
+                                           absl::string_view labels_name, size_t limit = 0);
 
 // The index of the label that a file name starts with, comparing letters
 // and digits only, case-insensitively, longest label first; -1 if none.

@@ -95,6 +95,44 @@ TEST_F(BadValidationSetTest, AnImageWithoutAClassNameIsRejected) {
   EXPECT_TRUE(absl::StrContains(set.status().message(), "unknown_1.png")) << set.status();
 }
 
+std::string BigEndian(std::initializer_list<uint32_t> words) {
+  std::string out;
+  for (uint32_t w : words) {
+    for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>(w >> shift));
+  }
+  return out;
+}
+
+// 2^16 images of 2^24 x 2^24 pixels: count * rows * cols wraps to 0, so the
+// length check once passed and the reader ran off the end of the file.
+TEST(ParseIdxPairTest, SidesThatWouldOverflowTheSizeAreRefusedBeforeAnyRead) {
+  const std::string images = BigEndian({0x803, 1u << 16, 1u << 24, 1u << 24});
+  const std::string labels = BigEndian({0x801, 1u << 16}) + std::string(1 << 16, '\0');
+  absl::StatusOr<ValidationSet> set = ParseIdxPair(images, labels, "images", "labels");
+  EXPECT_EQ(set.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StrContains(set.status().message(), "each side must be 1..4096"))
+      << set.status();
+}
+
+TEST(ParseIdxPairTest, EmptyImagesAreRefused) {
+  const std::string images = BigEndian({0x803, 1, 0, 28});
+  const std::string labels = BigEndian({0x801, 1}) + "\x03";
+  EXPECT_EQ(ParseIdxPair(images, labels, "images", "labels").status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(ParseIdxPairTest, ReadsEachImageAndItsLabel) {
+  const std::string images = BigEndian({0x803, 2, 2, 3}) + std::string(12, '\x7f');
+  const std::string labels = BigEndian({0x801, 2}) + "\x03\x09";
+  absl::StatusOr<ValidationSet> set = ParseIdxPair(images, labels, "images", "labels");
+  ASSERT_TRUE(set.ok()) << set.status();
+  ASSERT_EQ(set->examples.size(), 2u);
+  EXPECT_EQ(set->examples[1].label, 9);
+  EXPECT_TRUE(absl::StartsWith(set->examples[0].encoded_image, "\x89PNG"));
+  EXPECT_EQ(ParseIdxPair(images.substr(0, 20), labels, "images", "labels").status().code(),
+            absl::StatusCode::kDataLoss);
+}
+
 TEST_F(BadValidationSetTest, AMissingFolderIsNotFound) {
   EXPECT_EQ(LoadValidationSet((dir_ / "nope").string(), {}).status().code(),
             absl::StatusCode::kNotFound);

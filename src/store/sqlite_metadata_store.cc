@@ -195,6 +195,7 @@ absl::Status SqliteMetadataStore::Migrate() {
   RETURN_IF_ERROR(Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"));
   for (int64_t v = version; v < kSchemaVersion; ++v) {
     RETURN_IF_ERROR(InTransaction([&]() -> absl::Status {
+      mu_.AssertHeld();  // InTransaction runs the body under mu_
       RETURN_IF_ERROR(Exec(kMigrations[v]));
       return Exec(absl::StrCat("PRAGMA user_version = ", v + 1));
     }));
@@ -206,6 +207,7 @@ absl::Status SqliteMetadataStore::PutVariants(absl::Span<const v1::VariantRecord
   for (const v1::VariantRecord& r : records) RETURN_IF_ERROR(ValidateVariantRecord(r));
   absl::MutexLock lock(&mu_);
   return InTransaction([&]() -> absl::Status {
+    mu_.AssertHeld();  // InTransaction runs the body under mu_
     Statement put(db_,
                   "INSERT OR REPLACE INTO variants (name, task, dataset, architecture, record) "
                   "VALUES (?, ?, ?, ?, ?)");
@@ -264,6 +266,7 @@ absl::StatusOr<std::vector<v1::VariantRecord>> SqliteMetadataStore::ListVariants
 absl::Status SqliteMetadataStore::DeleteVariants(absl::Span<const std::string> names) {
   absl::MutexLock lock(&mu_);
   return InTransaction([&]() -> absl::Status {
+    mu_.AssertHeld();  // InTransaction runs the body under mu_
     Statement del(db_, "DELETE FROM variants WHERE name = ?");
     if (!del.ok()) return Error("cannot prepare variant delete");
     for (const std::string& name : names) {

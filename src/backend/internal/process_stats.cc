@@ -26,6 +26,4 @@ int64_t ResidentBytes() {
 
 absl::Duration ProcessCpuTime() { return ClockTime(CLOCK_PROCESS_CPUTIME_ID); }
 
-absl::Duration ThreadCpuTime() { return ClockTime(CLOCK_THREAD_CPUTIME_ID); }
-
 }  // namespace infaas::backend::internal

@@ -19,7 +19,4 @@ int64_t ResidentBytes();
 // (CLOCK_PROCESS_CPUTIME_ID).
 absl::Duration ProcessCpuTime();
 
-// CPU time consumed by the calling thread so far (CLOCK_THREAD_CPUTIME_ID).
-absl::Duration ThreadCpuTime();
-
 }  // namespace infaas::backend::internal

@@ -1,0 +1,84 @@
+#pragma once
+
+// FakeWorker: an in-process `infaas.internal.Worker` service for testing the
+// master's orchestrators (job runner, KServe frontend, router, load
+// coordinator, autoscaler) without processes or ports. Calls reach it
+// through an in-process channel:
+//
+//   FakeWorker worker;
+//   controller::WorkerClients clients(
+//       [&](const std::string&) { return worker.NewStub(); });
+//   worker.SetInfer([](const internal::InferRequest& r, internal::InferResponse* out) {
+//     ...; return grpc::Status::OK;
+//   });
+//
+// By default every call succeeds, and Infer answers each input with 10
+// logits whose largest is class 3. Hold() keeps the Infer calls that arrive
+// from then on unanswered until Release() (or destruction, which answers them
+// CANCELLED), to test what happens while calls are in flight.
+//
+// Test-only. Thread-safe; handlers run on gRPC's callback threads.
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include <grpcpp/server.h>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "infaas/internal/worker.grpc.pb.h"
+
+namespace infaas::controller::testing {
+
+class FakeWorker {
+ public:
+  using InferHandler =
+      std::function<grpc::Status(const internal::InferRequest&, internal::InferResponse*)>;
+  using LoadHandler = std::function<grpc::Status(const internal::LoadVariantRequest&)>;
+  using UnloadHandler = std::function<grpc::Status(const internal::UnloadVariantRequest&)>;
+
+  FakeWorker();
+  ~FakeWorker();
+  FakeWorker(const FakeWorker&) = delete;
+  FakeWorker& operator=(const FakeWorker&) = delete;
+
+  // A stub whose calls reach this worker (for a WorkerClients::StubFactory).
+  std::unique_ptr<internal::Worker::StubInterface> NewStub();
+
+  void SetInfer(InferHandler handler);
+  void SetLoad(LoadHandler handler);
+  void SetUnload(UnloadHandler handler);
+
+  // Infer calls from now on wait; Release() answers them with the handler.
+  void Hold();
+  void Release();
+
+  int infer_calls() const;
+  int load_calls() const;
+  int unload_calls() const;
+  int held_calls() const;
+
+  // 10 logits per input with the largest at `label`: a handler's answer.
+  static void AnswerWith(int label, const internal::InferRequest& request,
+                         internal::InferResponse* response);
+
+ private:
+  class Service;
+  struct HeldCall;
+
+  mutable absl::Mutex mu_;
+  InferHandler infer_ ABSL_GUARDED_BY(mu_);
+  LoadHandler load_ ABSL_GUARDED_BY(mu_);
+  UnloadHandler unload_ ABSL_GUARDED_BY(mu_);
+  bool holding_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<HeldCall> held_ ABSL_GUARDED_BY(mu_);
+  int infer_calls_ ABSL_GUARDED_BY(mu_) = 0;
+  int load_calls_ ABSL_GUARDED_BY(mu_) = 0;
+  int unload_calls_ ABSL_GUARDED_BY(mu_) = 0;
+
+  std::unique_ptr<Service> service_;
+  std::unique_ptr<grpc::Server> server_;
+};
+
+}  // namespace infaas::controller::testing
