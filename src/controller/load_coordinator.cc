@@ -27,8 +27,11 @@ LoadCoordinator::LoadCoordinator(WorkerClients* clients, ClusterView* cluster)
 
 LoadCoordinator::~LoadCoordinator() {
   absl::MutexLock lock(&mu_);
-  mu_.Await(absl::Condition(
-      +[](std::map<Key, std::vector<Done>>* w) { return w->empty(); }, &waiters_));
+  // Loads in flight, and waiters being told of a finished load.
+  auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return waiters_.empty() && notifying_ == 0;
+  };
+  mu_.Await(absl::Condition(&idle));
 }
 
 void LoadCoordinator::EnsureLoaded(const v1::VariantRecord& record, const std::string& worker_id,
@@ -72,8 +75,11 @@ void LoadCoordinator::Finish(const Key& key, absl::Status status) {
       waiters = std::move(it->second);
       waiters_.erase(it);
     }
+    ++notifying_;  // the destructor waits for the waiters below too
   }
   for (Done& done : waiters) done(status);
+  absl::MutexLock lock(&mu_);
+  --notifying_;
 }
 
 }  // namespace infaas::controller

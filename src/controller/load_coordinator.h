@@ -32,7 +32,7 @@ class LoadCoordinator {
   using Done = std::function<void(absl::Status)>;
 
   LoadCoordinator(WorkerClients* clients, ClusterView* cluster);
-  ~LoadCoordinator();  // waits for loads in flight
+  ~LoadCoordinator();  // waits for loads in flight and their waiters' callbacks
 
   // `done` (may be null) runs once the load finished or failed. The worker
   // ends up with at least `instances` instances of the variant; a call that
@@ -48,6 +48,8 @@ class LoadCoordinator {
   ClusterView* const cluster_;
   absl::Mutex mu_;
   std::map<Key, std::vector<Done>> waiters_ ABSL_GUARDED_BY(mu_);
+  // Finished loads whose waiters are being called.
+  int notifying_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace infaas::controller

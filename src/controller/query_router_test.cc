@@ -1,0 +1,214 @@
+// QueryRouter over the real selector, views and load coordinator, with
+// in-process fake workers (testing/fake_worker.h) and a fake clock: what the
+// router adds to the selector — the target's budget sent to the worker, the
+// answer's honesty about the target, queries in flight, refusals with a
+// retry-after hint, one re-placement, and recommended loads handed to the
+// owner of placement.
+
+#include "controller/query_router.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "common/retry_after.h"
+#include "controller/testing/fake_worker.h"
+#include "controller/testing/variant_records.h"
+#include "store/metadata_store.h"
+
+namespace infaas::controller {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::FakeWorker;
+using ::testing::HasSubstr;
+
+constexpr char kCheap[] = "lenet5_onnx_cpu1_b1";          // 2 ms, 1 thread
+constexpr char kCostly[] = "lenet5_torchscript_cpu4_b8";  // 1 ms, 4 threads
+
+// Records the loads it is asked for (the autoscaler's role).
+class RecordingOwner final : public LoadRequests {
+ public:
+  void RequestLoad(const LoadRecommendation& load) override {
+    absl::MutexLock lock(&mu_);
+    requested_.push_back(load.variant + "@" + load.worker_id);
+  }
+  std::vector<std::string> requested() {
+    absl::MutexLock lock(&mu_);
+    return requested_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::vector<std::string> requested_ ABSL_GUARDED_BY(mu_);
+};
+
+class QueryRouterTest : public ::testing::Test {
+ protected:
+  QueryRouterTest()
+      : dir_(fs::temp_directory_path() /
+             absl::StrCat("infaas-router-test-", getpid(), "-",
+                          ::testing::UnitTest::GetInstance()->current_test_info()->name())),
+        clients_([this](const std::string& address) { return workers_.at(address)->NewStub(); }),
+        loads_(&clients_, &cluster_) {
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    store_ = *store::OpenMetadataStore(absl::StrCat("sqlite:", (dir_ / "store.db").string()));
+    EXPECT_TRUE(store_
+                    ->PutVariants({testing::MakeVariant({.name = kCheap, .latency = {{1, 2.0}}}),
+                                   testing::MakeVariant({.name = kCostly,
+                                                         .threads = 4,
+                                                         .max_batch = 8,
+                                                         .latency = {{1, 1.0}, {8, 4.5}}})})
+                    .ok());
+    catalogue_ = std::make_unique<CatalogueView>(store_.get());
+    EXPECT_TRUE(catalogue_->Reload().ok());
+    router_ = std::make_unique<QueryRouter>(
+        QueryRouter::Dependencies{catalogue_.get(), &cluster_, &clients_, &loads_, &clock_, dir_});
+  }
+  ~QueryRouterTest() override {
+    router_.reset();
+    fs::remove_all(dir_);
+  }
+
+  // A worker at "fake:<id>" holding `variants`, each with `queue` queued.
+  FakeWorker& AddWorker(const std::string& id, const std::vector<std::string>& variants,
+                        int queue = 0) {
+    auto& worker = workers_[absl::StrCat("fake:", id)];
+    if (worker == nullptr) worker = std::make_unique<FakeWorker>();
+    internal::HeartbeatRequest beat;
+    beat.set_worker_id(id);
+    beat.set_address(absl::StrCat("fake:", id));
+    beat.set_cores(4);
+    beat.set_free_memory_bytes(int64_t{1} << 30);
+    for (const std::string& v : variants) {
+      internal::VariantLoad* load = beat.add_variants();
+      load->set_variant(v);
+      load->set_instances(1);
+      load->set_queue_length(queue);
+    }
+    cluster_.OnHeartbeat(beat, clock_.Now());
+    return *worker;
+  }
+
+  absl::StatusOr<v1::QueryOnlineResponse> Query(const v1::QueryOnlineRequest& request) {
+    absl::Notification done;
+    absl::StatusOr<v1::QueryOnlineResponse> answer;
+    router_->QueryOnline(request, clock_.Now() + absl::Seconds(10),
+                         [&](absl::StatusOr<v1::QueryOnlineResponse> r) {
+                           answer = std::move(r);
+                           done.Notify();
+                         });
+    done.WaitForNotification();
+    return answer;
+  }
+
+  static v1::QueryOnlineRequest ByArchitecture(double slo_ms) {
+    v1::QueryOnlineRequest request;
+    request.set_architecture("lenet5");
+    request.set_latency_slo_ms(slo_ms);
+    request.add_inputs()->set_raw_fp32(std::string(28 * 28 * 4, '\0'));
+    return request;
+  }
+
+  const fs::path dir_;
+  // Starts at the real time: gRPC deadlines are computed from this clock.
+  FakeClock clock_{absl::Now()};
+  std::map<std::string, std::unique_ptr<FakeWorker>> workers_;
+  ClusterView cluster_{absl::Hours(1)};
+  WorkerClients clients_;
+  LoadCoordinator loads_;
+  std::unique_ptr<store::MetadataStore> store_;
+  std::unique_ptr<CatalogueView> catalogue_;
+  std::unique_ptr<QueryRouter> router_;
+};
+
+TEST_F(QueryRouterTest, SendsTheWorkerWhatIsLeftOfTheTargetAndSaysWhetherItWasMet) {
+  FakeWorker& worker = AddWorker("w1", {kCheap});
+  double budget_ms = -1;
+  worker.SetInfer([&](const internal::InferRequest& request, internal::InferResponse* response) {
+    budget_ms = request.slo_budget_ms();
+    FakeWorker::AnswerWith(3, request, response);
+    return grpc::Status::OK;
+  });
+  absl::StatusOr<v1::QueryOnlineResponse> met = Query(ByArchitecture(20));
+  ASSERT_TRUE(met.ok()) << met.status();
+  EXPECT_DOUBLE_EQ(budget_ms, 20);  // no time passed on the fake clock
+  EXPECT_DOUBLE_EQ(met->latency_slo_ms(), 20);
+  EXPECT_FALSE(met->slo_missed());
+  EXPECT_DOUBLE_EQ(met->predicted_latency_ms(), 2);
+
+  // The worker takes 30 ms: the answer says the 20 ms target was missed.
+  worker.SetInfer([&](const internal::InferRequest& request, internal::InferResponse* response) {
+    clock_.Advance(absl::Milliseconds(30));
+    FakeWorker::AnswerWith(3, request, response);
+    return grpc::Status::OK;
+  });
+  absl::StatusOr<v1::QueryOnlineResponse> missed = Query(ByArchitecture(20));
+  ASSERT_TRUE(missed.ok()) << missed.status();
+  EXPECT_TRUE(missed->slo_missed());
+  EXPECT_DOUBLE_EQ(missed->measured_latency_ms(), 30);
+}
+
+TEST_F(QueryRouterTest, CountsAQueryInFlightUntilItsAnswerComes) {
+  FakeWorker& worker = AddWorker("w1", {kCheap});
+  worker.Hold();
+  absl::Notification done;
+  router_->QueryOnline(ByArchitecture(50), clock_.Now() + absl::Seconds(10),
+                       [&](absl::StatusOr<v1::QueryOnlineResponse>) { done.Notify(); });
+  const LoadedVariant* held = cluster_.Snapshot(clock_.Now())->workers[0].Find(kCheap);
+  ASSERT_NE(held, nullptr);
+  EXPECT_EQ(held->in_flight, 1);
+  EXPECT_EQ(held->in_flight_examples, 1);
+  worker.Release();
+  done.WaitForNotification();
+  EXPECT_EQ(cluster_.Snapshot(clock_.Now())->workers[0].Find(kCheap)->in_flight, 0);
+}
+
+TEST_F(QueryRouterTest, RefusesOverloadAtOnceWithARetryAfterHint) {
+  FakeWorker& worker = AddWorker("w1", {kCheap}, /*queue=*/40);  // 80 ms of work ahead
+  absl::StatusOr<v1::QueryOnlineResponse> answer = Query(ByArchitecture(20));
+  EXPECT_EQ(answer.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(answer.status().message(), HasSubstr("refused at once"));
+  ASSERT_TRUE(RetryAfter(answer.status()).has_value());
+  EXPECT_GT(*RetryAfter(answer.status()), absl::ZeroDuration());
+  EXPECT_EQ(worker.infer_calls(), 0);  // it never reached the worker
+}
+
+TEST_F(QueryRouterTest, AFailedConnectionMarksTheWorkerDeadAndThePlacementIsRetriedOnce) {
+  FakeWorker& gone = AddWorker("w1", {kCheap});
+  FakeWorker& alive = AddWorker("w2", {kCheap}, /*queue=*/1);  // w1 is preferred first
+  gone.SetInfer([](const internal::InferRequest&, internal::InferResponse*) {
+    return grpc::Status(grpc::StatusCode::UNAVAILABLE, "connection refused");
+  });
+  absl::StatusOr<v1::QueryOnlineResponse> answer = Query(ByArchitecture(50));
+  ASSERT_TRUE(answer.ok()) << answer.status();
+  EXPECT_EQ(answer->worker(), "w2");
+  EXPECT_EQ(gone.infer_calls(), 1);
+  EXPECT_EQ(alive.infer_calls(), 1);
+  EXPECT_EQ(cluster_.Snapshot(clock_.Now())->workers.size(), 1u);  // w1 is gone
+}
+
+TEST_F(QueryRouterTest, HandsRecommendedLoadsToTheOwnerOfPlacement) {
+  // Only the costly variant serves; the cheap one would do for half the
+  // cores: the selector recommends loading it, and the owner is asked.
+  FakeWorker& worker = AddWorker("w1", {kCostly});
+  RecordingOwner owner;
+  router_->SetLoadRequests(&owner);
+  absl::StatusOr<v1::QueryOnlineResponse> answer = Query(ByArchitecture(50));
+  ASSERT_TRUE(answer.ok()) << answer.status();
+  EXPECT_EQ(answer->variant(), kCostly);
+  EXPECT_THAT(owner.requested(), ::testing::ElementsAre(absl::StrCat(kCheap, "@w1")));
+  EXPECT_EQ(worker.load_calls(), 0);  // the router loads nothing itself
+  router_->SetLoadRequests(nullptr);
+}
+
+}  // namespace
+}  // namespace infaas::controller
