@@ -121,9 +121,11 @@ TEST(LatencyPromiseTest, ABusyCoreGetsQueriesRefusedAtOnceOrDroppedNeverAnswered
   }
   SCOPED_TRACE(loadgen::FormatReportText(report));
   EXPECT_EQ(report.unanswered, 0);
-  // Only explicit refusals and drops; no query failed otherwise.
+  // Only explicit refusals (overload; or a sibling still loading) and drops;
+  // no query failed otherwise.
   for (const auto& [code, count] : report.total.errors) {
-    EXPECT_TRUE(code == "RESOURCE_EXHAUSTED" || code == "DEADLINE_EXCEEDED")
+    EXPECT_TRUE(code == "RESOURCE_EXHAUSTED" || code == "DEADLINE_EXCEEDED" ||
+                code == "UNAVAILABLE")
         << code << ": " << count;
   }
   // The slowdown was noticed: some queries were refused or dropped.
