@@ -100,9 +100,8 @@ std::string FormatQuerySummary(const v1::QueryOnlineResponse& response) {
       response.variant(), response.worker(), response.measured_latency_ms(),
       response.predicted_latency_ms(), response.queue_time_ms(), response.loaded() ? "yes" : "no");
   if (response.latency_slo_ms() > 0) {
-    absl::StrAppendFormat(
-        &summary, response.slo_missed() ? "; MISSED the %g ms target" : "; within the %g ms target",
-        response.latency_slo_ms());
+    absl::StrAppend(&summary, response.slo_missed() ? "; MISSED the " : "; within the ",
+                    absl::StrFormat("%g", response.latency_slo_ms()), " ms target");
   }
   return summary;
 }
