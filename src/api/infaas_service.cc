@@ -131,7 +131,10 @@ grpc::Status InfaasService::GetClusterStatus(grpc::ServerContext* /*context*/,
                                              const v1::GetClusterStatusRequest* /*request*/,
                                              v1::ClusterStatus* response) {
   std::shared_ptr<const controller::Catalogue> catalogue = deps_.catalogue->Get();
-  for (const auto& w : deps_.cluster->Snapshot(deps_.clock->Now())->workers) {
+  // Held for the loop: the view replaces its snapshot as queries come and go.
+  const std::shared_ptr<const controller::ClusterSnapshot> cluster =
+      deps_.cluster->Snapshot(deps_.clock->Now());
+  for (const auto& w : cluster->workers) {
     v1::WorkerStatus* status = response->add_workers();
     status->set_id(w.id);
     status->set_address(w.address);

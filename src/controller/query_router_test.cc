@@ -163,7 +163,8 @@ TEST_F(QueryRouterTest, CountsAQueryInFlightUntilItsAnswerComes) {
   absl::Notification done;
   router_->QueryOnline(ByArchitecture(50), clock_.Now() + absl::Seconds(10),
                        [&](absl::StatusOr<v1::QueryOnlineResponse>) { done.Notify(); });
-  const LoadedVariant* held = cluster_.Snapshot(clock_.Now())->workers[0].Find(kCheap);
+  const std::shared_ptr<const ClusterSnapshot> snapshot = cluster_.Snapshot(clock_.Now());
+  const LoadedVariant* held = snapshot->workers[0].Find(kCheap);
   ASSERT_NE(held, nullptr);
   EXPECT_EQ(held->in_flight, 1);
   EXPECT_EQ(held->in_flight_examples, 1);

@@ -168,7 +168,10 @@ void InferenceFrontend::Unload(const std::string& name, Done done) {
   if (absl::Status s = CheckIsVariant(name, deps_.catalogue->Get()); !s.ok()) return done(s);
   if (absl::Status released = SetPinned(name, false); !released.ok()) return done(released);
   std::vector<controller::WorkerSnapshot> holders;
-  for (const auto& w : deps_.cluster->Snapshot(deps_.clock->Now())->workers) {
+  // Held for the loop: the view replaces its snapshot as queries come and go.
+  const std::shared_ptr<const controller::ClusterSnapshot> cluster =
+      deps_.cluster->Snapshot(deps_.clock->Now());
+  for (const auto& w : cluster->workers) {
     if (w.Find(name) != nullptr) holders.push_back(w);
   }
   LogInfo("unload variant", {{"variant", name}, {"workers", absl::StrCat(holders.size())}});
