@@ -83,18 +83,8 @@ class QueryRouterTest : public ::testing::Test {
                         int queue = 0) {
     auto& worker = workers_[absl::StrCat("fake:", id)];
     if (worker == nullptr) worker = std::make_unique<FakeWorker>();
-    internal::HeartbeatRequest beat;
-    beat.set_worker_id(id);
-    beat.set_address(absl::StrCat("fake:", id));
-    beat.set_cores(4);
-    beat.set_free_memory_bytes(int64_t{1} << 30);
-    for (const std::string& v : variants) {
-      internal::VariantLoad* load = beat.add_variants();
-      load->set_variant(v);
-      load->set_instances(1);
-      load->set_queue_length(queue);
-    }
-    cluster_.OnHeartbeat(beat, clock_.Now());
+    cluster_.OnHeartbeat(testing::IdleWorkerBeat(id, absl::StrCat("fake:", id), variants, 4, queue),
+                         clock_.Now());
     return *worker;
   }
 

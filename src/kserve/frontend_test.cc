@@ -74,18 +74,8 @@ class FrontendTest : public ::testing::Test {
   FakeWorker& AddWorker(const std::string& id, std::vector<std::string> variants) {
     auto& worker = workers_[absl::StrCat("fake:", id)];
     worker = std::make_unique<FakeWorker>();
-    internal::HeartbeatRequest beat;
-    beat.set_worker_id(id);
-    beat.set_address(absl::StrCat("fake:", id));
-    beat.set_cores(4);
-    beat.set_free_memory_bytes(int64_t{1} << 30);
-    beat.set_total_memory_bytes(int64_t{2} << 30);
-    for (const std::string& v : variants) {
-      internal::VariantLoad* load = beat.add_variants();
-      load->set_variant(v);
-      load->set_instances(1);
-    }
-    cluster_.OnHeartbeat(beat, clock_.Now());
+    cluster_.OnHeartbeat(
+        controller::testing::IdleWorkerBeat(id, absl::StrCat("fake:", id), variants), clock_.Now());
     return *worker;
   }
 

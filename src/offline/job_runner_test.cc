@@ -54,16 +54,9 @@ class JobRunnerTest : public ::testing::Test {
   FakeWorker& AddWorker(const std::string& id) {
     auto& worker = workers_[absl::StrCat("fake:", id)];
     worker = std::make_unique<FakeWorker>();
-    infaas::internal::HeartbeatRequest beat;
-    beat.set_worker_id(id);
-    beat.set_address(absl::StrCat("fake:", id));
-    beat.set_cores(2);
-    beat.set_free_memory_bytes(int64_t{1} << 30);
-    beat.set_total_memory_bytes(int64_t{2} << 30);
-    infaas::internal::VariantLoad* load = beat.add_variants();
-    load->set_variant(kVariant);
-    load->set_instances(1);
-    cluster_.OnHeartbeat(beat, clock_.Now());
+    cluster_.OnHeartbeat(
+        controller::testing::IdleWorkerBeat(id, absl::StrCat("fake:", id), {kVariant}, 2),
+        clock_.Now());
     return *worker;
   }
 

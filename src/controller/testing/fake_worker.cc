@@ -161,4 +161,22 @@ void FakeWorker::AnswerWith(int label, const internal::InferRequest& request,
   response->set_batch_size(request.inputs_size());
 }
 
+internal::HeartbeatRequest IdleWorkerBeat(const std::string& id, const std::string& address,
+                                          const std::vector<std::string>& variants, int cores,
+                                          int queue) {
+  internal::HeartbeatRequest beat;
+  beat.set_worker_id(id);
+  beat.set_address(address);
+  beat.set_cores(cores);
+  beat.set_free_memory_bytes(int64_t{1} << 30);
+  beat.set_total_memory_bytes(int64_t{2} << 30);
+  for (const std::string& v : variants) {
+    internal::VariantLoad* load = beat.add_variants();
+    load->set_variant(v);
+    load->set_instances(1);
+    load->set_queue_length(queue);
+  }
+  return beat;
+}
+
 }  // namespace infaas::controller::testing

@@ -21,6 +21,7 @@
 
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include <grpcpp/server.h>
@@ -80,5 +81,13 @@ class FakeWorker {
   std::unique_ptr<Service> service_;
   std::unique_ptr<grpc::Server> server_;
 };
+
+// The heartbeat of an idle worker at `address` ("fake:<id>" in the tests)
+// with `cores`, 1 GiB free of 2 GiB, serving one instance of each of
+// `variants` with `queue` queries pending: what puts a FakeWorker into a
+// ClusterView.
+internal::HeartbeatRequest IdleWorkerBeat(const std::string& id, const std::string& address,
+                                          const std::vector<std::string>& variants, int cores = 4,
+                                          int queue = 0);
 
 }  // namespace infaas::controller::testing
