@@ -19,7 +19,7 @@
 #include "controller/cluster_view.h"
 #include "controller/query_router.h"
 #include "controller/serving_metrics.h"
-#include "infaas/internal/worker.grpc.pb.h"
+#include "infaas/worker_rpc/worker.grpc.pb.h"
 #include "infaas/v1/api.grpc.pb.h"
 #include "offline/job_runner.h"
 #include "profiler/registrar.h"
@@ -79,15 +79,15 @@ class InfaasService final : public v1::Infaas::WithCallbackMethod_QueryOnline<v1
 };
 
 // The internal Master service the workers heartbeat to.
-class MasterControlService final : public internal::Master::CallbackService {
+class MasterControlService final : public worker_rpc::Master::CallbackService {
  public:
   // `metrics` (may be null) is told of every heartbeat.
   MasterControlService(controller::ClusterView* cluster, Clock* clock, absl::Duration interval,
                        controller::ServingMetrics* metrics = nullptr);
 
   grpc::ServerUnaryReactor* Heartbeat(grpc::CallbackServerContext* context,
-                                      const internal::HeartbeatRequest* request,
-                                      internal::HeartbeatResponse* response) override;
+                                      const worker_rpc::HeartbeatRequest* request,
+                                      worker_rpc::HeartbeatResponse* response) override;
 
  private:
   controller::ClusterView* const cluster_;

@@ -16,8 +16,8 @@ constexpr absl::Duration kUnloadTimeout = absl::Seconds(60);
 
 struct UnloadCall {
   grpc::ClientContext context;
-  internal::UnloadVariantRequest request;
-  internal::UnloadVariantResponse response;
+  worker_rpc::UnloadVariantRequest request;
+  worker_rpc::UnloadVariantResponse response;
 };
 
 int QueuedOn(const controller::WorkerSnapshot& worker) {

@@ -10,7 +10,7 @@
 namespace infaas::controller {
 namespace {
 
-WorkerSnapshot FromHeartbeat(const internal::HeartbeatRequest& beat, absl::Time now) {
+WorkerSnapshot FromHeartbeat(const worker_rpc::HeartbeatRequest& beat, absl::Time now) {
   WorkerSnapshot w;
   w.id = beat.worker_id();
   w.address = beat.address();
@@ -19,7 +19,7 @@ WorkerSnapshot FromHeartbeat(const internal::HeartbeatRequest& beat, absl::Time 
   w.free_memory_bytes = beat.free_memory_bytes();
   w.total_memory_bytes = beat.total_memory_bytes();
   w.last_heartbeat = now;
-  for (const internal::VariantLoad& v : beat.variants()) {
+  for (const worker_rpc::VariantLoad& v : beat.variants()) {
     LoadedVariant lv;
     lv.variant = v.variant();
     lv.instances = std::max(v.instances(), 0);
@@ -31,7 +31,7 @@ WorkerSnapshot FromHeartbeat(const internal::HeartbeatRequest& beat, absl::Time 
     lv.p50_latency_ms = v.p50_latency_ms();
     lv.p99_latency_ms = v.p99_latency_ms();
     lv.loading = v.loading();
-    for (const internal::BatchTiming& t : v.execution()) {
+    for (const worker_rpc::BatchTiming& t : v.execution()) {
       if (t.batch_size() < 1 || t.samples() < 1) continue;
       lv.execution.push_back({.batch_size = t.batch_size(),
                               .median_ms = t.median_ms(),
@@ -47,7 +47,7 @@ WorkerSnapshot FromHeartbeat(const internal::HeartbeatRequest& beat, absl::Time 
 
 ClusterView::ClusterView(absl::Duration dead_after) : dead_after_(dead_after) {}
 
-void ClusterView::OnHeartbeat(const internal::HeartbeatRequest& beat, absl::Time now) {
+void ClusterView::OnHeartbeat(const worker_rpc::HeartbeatRequest& beat, absl::Time now) {
   WorkerSnapshot w = FromHeartbeat(beat, now);
   absl::MutexLock lock(&mu_);
   if (workers_.find(w.id) == workers_.end()) {
@@ -56,7 +56,7 @@ void ClusterView::OnHeartbeat(const internal::HeartbeatRequest& beat, absl::Time
   // A reported variant is no longer "loading"; one no longer reported is
   // done unloading.
   for (const LoadedVariant& v : w.variants) loading_.erase({w.id, v.variant});
-  for (const internal::VariantLoad& v : beat.variants()) {
+  for (const worker_rpc::VariantLoad& v : beat.variants()) {
     if (v.load_latency_ms() > 0 && std::isfinite(v.load_latency_ms())) {
       load_ms_[v.variant()] = v.load_latency_ms();
     }

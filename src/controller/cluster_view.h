@@ -32,7 +32,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "controller/cluster_snapshot.h"
-#include "infaas/internal/worker.pb.h"
+#include "infaas/worker_rpc/worker.pb.h"
 
 namespace infaas::controller {
 
@@ -40,7 +40,7 @@ class ClusterView {
  public:
   explicit ClusterView(absl::Duration dead_after = absl::Seconds(2));
 
-  void OnHeartbeat(const internal::HeartbeatRequest& beat, absl::Time now);
+  void OnHeartbeat(const worker_rpc::HeartbeatRequest& beat, absl::Time now);
 
   // The live workers at `now`.
   std::shared_ptr<const ClusterSnapshot> Snapshot(absl::Time now);

@@ -8,14 +8,14 @@ namespace infaas::controller {
 namespace {
 
 internal::HeartbeatRequest Beat(const std::string& id, std::vector<std::string> variants = {}) {
-  internal::HeartbeatRequest beat;
+  worker_rpc::HeartbeatRequest beat;
   beat.set_worker_id(id);
   beat.set_address(id + ":1");
   beat.set_cores(2);
   beat.set_cpu_utilization(0.25);
   beat.set_free_memory_bytes(1 << 30);
   for (const std::string& v : variants) {
-    internal::VariantLoad* load = beat.add_variants();
+    worker_rpc::VariantLoad* load = beat.add_variants();
     load->set_variant(v);
     load->set_instances(1);
     load->set_queue_length(3);
@@ -54,8 +54,8 @@ TEST(ClusterViewTest, ALoadAfterAnUnloadShowsTheVariantAgain) {
 TEST(ClusterViewTest, HeartbeatsCarryExecutionTimesAndMeasuredLoadTimes) {
   FakeClock clock;
   ClusterView view(absl::Seconds(2));
-  internal::HeartbeatRequest beat = Beat("w1", {"lenet5_onnx_cpu1_b1"});
-  internal::BatchTiming* timing = beat.mutable_variants(0)->add_execution();
+  worker_rpc::HeartbeatRequest beat = Beat("w1", {"lenet5_onnx_cpu1_b1"});
+  worker_rpc::BatchTiming* timing = beat.mutable_variants(0)->add_execution();
   timing->set_batch_size(4);
   timing->set_median_ms(3.5);
   timing->set_p99_ms(5);

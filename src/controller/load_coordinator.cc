@@ -16,8 +16,8 @@ constexpr absl::Duration kLoadTimeout = absl::Seconds(120);
 
 struct LoadCall {
   grpc::ClientContext context;
-  internal::LoadVariantRequest request;
-  internal::LoadVariantResponse response;
+  worker_rpc::LoadVariantRequest request;
+  worker_rpc::LoadVariantResponse response;
 };
 
 }  // namespace

@@ -25,8 +25,8 @@ struct QueryRouter::Pending {
   const v1::VariantRecord* record = nullptr;
   std::shared_ptr<const Catalogue> catalogue;  // keeps `record` alive
   std::unique_ptr<grpc::ClientContext> context;
-  internal::InferRequest infer;
-  internal::InferResponse reply;
+  worker_rpc::InferRequest infer;
+  worker_rpc::InferResponse reply;
 };
 
 QueryRequirements RequirementsOf(const v1::QueryOnlineRequest& request) {

@@ -123,7 +123,7 @@ class QueryRouterTest : public ::testing::Test {
 TEST_F(QueryRouterTest, SendsTheWorkerWhatIsLeftOfTheTargetAndSaysWhetherItWasMet) {
   FakeWorker& worker = AddWorker("w1", {kCheap});
   double budget_ms = -1;
-  worker.SetInfer([&](const internal::InferRequest& request, internal::InferResponse* response) {
+  worker.SetInfer([&](const worker_rpc::InferRequest& request, worker_rpc::InferResponse* response) {
     budget_ms = request.slo_budget_ms();
     FakeWorker::AnswerWith(3, request, response);
     return grpc::Status::OK;
@@ -136,7 +136,7 @@ TEST_F(QueryRouterTest, SendsTheWorkerWhatIsLeftOfTheTargetAndSaysWhetherItWasMe
   EXPECT_DOUBLE_EQ(met->predicted_latency_ms(), 2);
 
   // The worker takes 30 ms: the answer says the 20 ms target was missed.
-  worker.SetInfer([&](const internal::InferRequest& request, internal::InferResponse* response) {
+  worker.SetInfer([&](const worker_rpc::InferRequest& request, worker_rpc::InferResponse* response) {
     clock_.Advance(absl::Milliseconds(30));
     FakeWorker::AnswerWith(3, request, response);
     return grpc::Status::OK;
@@ -176,7 +176,7 @@ TEST_F(QueryRouterTest, RefusesOverloadAtOnceWithARetryAfterHint) {
 TEST_F(QueryRouterTest, AFailedConnectionMarksTheWorkerDeadAndThePlacementIsRetriedOnce) {
   FakeWorker& gone = AddWorker("w1", {kCheap});
   FakeWorker& alive = AddWorker("w2", {kCheap}, /*queue=*/1);  // w1 is preferred first
-  gone.SetInfer([](const internal::InferRequest&, internal::InferResponse*) {
+  gone.SetInfer([](const worker_rpc::InferRequest&, worker_rpc::InferResponse*) {
     return grpc::Status(grpc::StatusCode::UNAVAILABLE, "connection refused");
   });
   absl::StatusOr<v1::QueryOnlineResponse> answer = Query(ByArchitecture(50));

@@ -224,9 +224,9 @@ void ServingMetrics::RecordFailure(const std::string& model, const absl::Status&
   s.fail.seconds += absl::ToDoubleSeconds(elapsed);
 }
 
-void ServingMetrics::OnHeartbeat(const internal::HeartbeatRequest& beat) {
+void ServingMetrics::OnHeartbeat(const worker_rpc::HeartbeatRequest& beat) {
   std::set<std::string> now;
-  for (const internal::VariantLoad& v : beat.variants()) {
+  for (const worker_rpc::VariantLoad& v : beat.variants()) {
     if (v.instances() > 0) now.insert(v.variant());
   }
   std::vector<std::string> loaded, unloaded;

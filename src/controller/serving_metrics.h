@@ -41,7 +41,7 @@
 #include "controller/catalogue_view.h"
 #include "controller/cluster_view.h"
 #include "controller/query_observer.h"
-#include "infaas/internal/worker.pb.h"
+#include "infaas/worker_rpc/worker.pb.h"
 #include "metrics/registry.h"
 
 namespace infaas::controller {
@@ -88,7 +88,7 @@ class ServingMetrics final : public QueryObserver {
 
   // From the Heartbeat RPC: a variant a worker newly serves counts as a
   // load, one it no longer reports as an unload.
-  void OnHeartbeat(const internal::HeartbeatRequest& beat);
+  void OnHeartbeat(const worker_rpc::HeartbeatRequest& beat);
 
   // The figures kept under `name` (a variant, or a requested name for early
   // failures); zeros when nothing was recorded.

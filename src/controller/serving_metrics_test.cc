@@ -24,14 +24,14 @@ class ServingMetricsTest : public ::testing::Test {
     return r;
   }
 
-  static internal::HeartbeatRequest Beat(std::vector<std::string> variants) {
-    internal::HeartbeatRequest beat;
+  static worker_rpc::HeartbeatRequest Beat(std::vector<std::string> variants) {
+    worker_rpc::HeartbeatRequest beat;
     beat.set_worker_id("w1");
     beat.set_total_memory_bytes(1000);
     beat.set_free_memory_bytes(400);
     beat.set_cpu_utilization(0.25);
     for (const std::string& v : variants) {
-      internal::VariantLoad* load = beat.add_variants();
+      worker_rpc::VariantLoad* load = beat.add_variants();
       load->set_variant(v);
       load->set_instances(1);
       load->set_queue_length(3);

@@ -11,13 +11,13 @@ WorkerClients::WorkerClients(bool own_connections)
         args.SetMaxReceiveMessageSize(64 << 20);
         args.SetMaxSendMessageSize(64 << 20);
         if (own_connections) args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-        return internal::Worker::NewStub(
+        return worker_rpc::Worker::NewStub(
             grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args));
       }) {}
 
 internal::Worker::StubInterface* WorkerClients::For(const std::string& address) {
   absl::MutexLock lock(&mu_);
-  std::unique_ptr<internal::Worker::StubInterface>& stub = stubs_[address];
+  std::unique_ptr<worker_rpc::Worker::StubInterface>& stub = stubs_[address];
   if (stub == nullptr) stub = factory_(address);
   return stub.get();
 }

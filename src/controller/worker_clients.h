@@ -4,7 +4,7 @@
 // first use and reused (channels multiplex calls; creating one per query
 // would cost a TCP handshake each time).
 //
-//   internal::Worker::StubInterface* stub = clients.For("127.0.0.1:50101");
+//   worker_rpc::Worker::StubInterface* stub = clients.For("127.0.0.1:50101");
 //
 // Tests pass a StubFactory to reach a fake worker instead (for example an
 // in-process server's channel: see controller/testing/fake_worker.h).
@@ -18,14 +18,14 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
-#include "infaas/internal/worker.grpc.pb.h"
+#include "infaas/worker_rpc/worker.grpc.pb.h"
 
 namespace infaas::controller {
 
 class WorkerClients {
  public:
   using StubFactory =
-      std::function<std::unique_ptr<internal::Worker::StubInterface>(const std::string& address)>;
+      std::function<std::unique_ptr<worker_rpc::Worker::StubInterface>(const std::string& address)>;
 
   // `own_connections`: this object's channels do not share TCP connections
   // (gRPC subchannels) with other channels of this process, so that, e.g.,
@@ -34,12 +34,12 @@ class WorkerClients {
   // Stubs come from `factory`, called once per address.
   explicit WorkerClients(StubFactory factory) : factory_(std::move(factory)) {}
 
-  internal::Worker::StubInterface* For(const std::string& address);
+  worker_rpc::Worker::StubInterface* For(const std::string& address);
 
  private:
   const StubFactory factory_;
   absl::Mutex mu_;
-  std::map<std::string, std::unique_ptr<internal::Worker::StubInterface>> stubs_
+  std::map<std::string, std::unique_ptr<worker_rpc::Worker::StubInterface>> stubs_
       ABSL_GUARDED_BY(mu_);
 };
 

@@ -182,7 +182,7 @@ void InferenceFrontend::Unload(const std::string& name, Done done) {
     absl::Mutex mu;
     absl::Status first_error ABSL_GUARDED_BY(mu);
     Done done;
-    internal::UnloadVariantRequest request;
+    worker_rpc::UnloadVariantRequest request;
   };
   auto fanout = std::make_shared<Fanout>();
   fanout->left = static_cast<int>(holders.size());
@@ -191,7 +191,7 @@ void InferenceFrontend::Unload(const std::string& name, Done done) {
   for (const controller::WorkerSnapshot& w : holders) {
     auto context = std::make_shared<grpc::ClientContext>();
     context->set_deadline(absl::ToChronoTime(deps_.clock->Now() + absl::Seconds(30)));
-    auto reply = std::make_shared<internal::UnloadVariantResponse>();
+    auto reply = std::make_shared<worker_rpc::UnloadVariantResponse>();
     deps_.clients->For(w.address)->async()->UnloadVariant(
         context.get(), &fanout->request, reply.get(),
         [fanout, context, reply, worker = w.id](grpc::Status s) {

@@ -109,7 +109,7 @@ TEST_F(FrontendTest, LoadPinsTheVariantAndLoadsItOnAWorker) {
 }
 
 TEST_F(FrontendTest, AFailedLoadReachesTheCallerWithTheWorkersReason) {
-  AddWorker("w1", {}).SetLoad([](const internal::LoadVariantRequest&) {
+  AddWorker("w1", {}).SetLoad([](const worker_rpc::LoadVariantRequest&) {
     return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "not enough memory for it");
   });
   const absl::Status s = Await([&](auto done) { frontend_->Load(kOther, done); });
@@ -129,7 +129,7 @@ TEST_F(FrontendTest, LoadAndUnloadTakeOnlyAVariant) {
 TEST_F(FrontendTest, UnloadReleasesThePinAsksEveryHolderAndReportsTheFirstError) {
   FakeWorker& w1 = AddWorker("w1", {kServing});
   FakeWorker& w2 = AddWorker("w2", {kServing});
-  w2.SetUnload([](const internal::UnloadVariantRequest&) {
+  w2.SetUnload([](const worker_rpc::UnloadVariantRequest&) {
     return grpc::Status(grpc::StatusCode::INTERNAL, "disk on fire");
   });
   ASSERT_TRUE(Await([&](auto done) { frontend_->Load(kServing, done); }).ok());

@@ -93,8 +93,8 @@ struct JobRunner::ChunkCall {
   int64_t chunk_id = 0;
   std::string worker_id;
   grpc::ClientContext context;
-  infaas::internal::InferRequest request;
-  infaas::internal::InferResponse response;
+  infaas::worker_rpc::InferRequest request;
+  infaas::worker_rpc::InferResponse response;
   absl::Status status;
 };
 
@@ -392,7 +392,7 @@ bool JobRunner::VariantReady(internal::ActiveJob& job, const controller::WorkerS
 
 void JobRunner::Send(internal::ActiveJob& job, const std::string& worker_id,
                      const std::string& address, int64_t chunk_id,
-                     infaas::internal::InferRequest request) {
+                     infaas::worker_rpc::InferRequest request) {
   auto call = std::make_shared<ChunkCall>();
   call->job_id = job.id();
   call->chunk_id = chunk_id;

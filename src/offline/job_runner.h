@@ -144,7 +144,7 @@ class JobRunner {
   bool VariantReady(internal::ActiveJob& job, const controller::WorkerSnapshot& worker,
                     absl::Time now);
   void Send(internal::ActiveJob& job, const std::string& worker_id, const std::string& address,
-            int64_t chunk_id, infaas::internal::InferRequest request);
+            int64_t chunk_id, infaas::worker_rpc::InferRequest request);
   void CancelCalls(const std::string& job_id, const std::vector<int64_t>& chunk_ids);
   void EndJob(internal::ActiveJob& job, v1::OfflineJob::State state, absl::Time now,
               std::string error = "");

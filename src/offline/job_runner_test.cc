@@ -145,11 +145,11 @@ TEST_F(JobRunnerTest, EveryInputGetsTheWorkersAnswerInItsResultFile) {
 
 TEST_F(JobRunnerTest, ChunksAWorkerFailsAreRedoneOnAnotherAndNoInputIsLost) {
   FakeWorker& broken = AddWorker("w1");
-  broken.SetInfer([](const infaas::internal::InferRequest&, infaas::internal::InferResponse*) {
+  broken.SetInfer([](const infaas::worker_rpc::InferRequest&, infaas::worker_rpc::InferResponse*) {
     return grpc::Status(grpc::StatusCode::UNAVAILABLE, "worker going away");
   });
   AddWorker("w2").SetInfer(
-      [](const infaas::internal::InferRequest& r, infaas::internal::InferResponse* out) {
+      [](const infaas::worker_rpc::InferRequest& r, infaas::worker_rpc::InferResponse* out) {
         FakeWorker::AnswerWith(7, r, out);
         return grpc::Status::OK;
       });
@@ -164,8 +164,8 @@ TEST_F(JobRunnerTest, ChunksAWorkerFailsAreRedoneOnAnotherAndNoInputIsLost) {
 }
 
 TEST_F(JobRunnerTest, AChunkRejectedForABadInputIsRetriedOneByOneAndOnlyThatInputFails) {
-  AddWorker("w1").SetInfer([](const infaas::internal::InferRequest& r,
-                              infaas::internal::InferResponse* out) {
+  AddWorker("w1").SetInfer([](const infaas::worker_rpc::InferRequest& r,
+                              infaas::worker_rpc::InferResponse* out) {
     for (const v1::InputTensor& in : r.inputs()) {
       if (in.raw_fp32().size() != 784 * 4) {
         return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "input holds 3 floats, not 784");

@@ -56,7 +56,7 @@ absl::StatusOr<std::unique_ptr<Heartbeater>> Heartbeater::Create(Options options
 Heartbeater::Heartbeater(Options options, const LoadedVariants* variants)
     : options_(std::move(options)),
       variants_(variants),
-      stub_(infaas::internal::Master::NewStub(MasterChannel(options_.master_address))),
+      stub_(infaas::worker_rpc::Master::NewStub(MasterChannel(options_.master_address))),
       last_cpu_(internal::ReadProcessCpuTimes(CoresOffered(options_.cores))),
       interval_(options_.interval) {}
 
@@ -88,8 +88,8 @@ void Heartbeater::Loop() {
   }
 }
 
-infaas::internal::HeartbeatRequest Heartbeater::BuildRequest() {
-  infaas::internal::HeartbeatRequest request;
+infaas::worker_rpc::HeartbeatRequest Heartbeater::BuildRequest() {
+  infaas::worker_rpc::HeartbeatRequest request;
   request.set_worker_id(options_.worker_id);
   request.set_address(options_.worker_address);
   const int cores = CoresOffered(options_.cores);
@@ -99,15 +99,15 @@ infaas::internal::HeartbeatRequest Heartbeater::BuildRequest() {
   last_cpu_ = cpu;
   request.set_free_memory_bytes(internal::ReadFreeMemoryBytes().value_or(0));
   request.set_total_memory_bytes(internal::ReadTotalMemoryBytes().value_or(0));
-  for (infaas::internal::VariantLoad& load : variants_->Loads()) {
+  for (infaas::worker_rpc::VariantLoad& load : variants_->Loads()) {
     *request.add_variants() = std::move(load);
   }
   return request;
 }
 
 bool Heartbeater::Beat() {
-  const infaas::internal::HeartbeatRequest request = BuildRequest();
-  infaas::internal::HeartbeatResponse response;
+  const infaas::worker_rpc::HeartbeatRequest request = BuildRequest();
+  infaas::worker_rpc::HeartbeatResponse response;
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + options_.rpc_timeout));
   {

@@ -29,7 +29,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
-#include "infaas/internal/worker.grpc.pb.h"
+#include "infaas/worker_rpc/worker.grpc.pb.h"
 #include "worker/internal/machine_stats.h"
 #include "worker/loaded_variants.h"
 
@@ -77,11 +77,11 @@ class Heartbeater {
   void Loop();
   // One Heartbeat call; true when the master answered.
   bool Beat();
-  infaas::internal::HeartbeatRequest BuildRequest();
+  infaas::worker_rpc::HeartbeatRequest BuildRequest();
 
   const Options options_;
   const LoadedVariants* const variants_;
-  std::unique_ptr<infaas::internal::Master::Stub> stub_;
+  std::unique_ptr<infaas::worker_rpc::Master::Stub> stub_;
   // Loop thread only: the previous CPU reading and whether the master
   // answered the previous beat (for logging changes).
   internal::CpuTimes last_cpu_;

@@ -12,7 +12,7 @@
 namespace infaas::worker {
 namespace {
 
-using infaas::internal::HeartbeatRequest;
+using infaas::worker_rpc::HeartbeatRequest;
 using testing::FakeLoader;
 using testing::FakeLoaderState;
 using testing::FakeMaster;

@@ -352,7 +352,7 @@ std::vector<std::string> LoadedVariants::Names() const {
   return names;
 }
 
-std::vector<infaas::internal::VariantLoad> LoadedVariants::Loads() const {
+std::vector<infaas::worker_rpc::VariantLoad> LoadedVariants::Loads() const {
   struct Copy {
     std::string name;
     bool loading = false;
@@ -370,7 +370,7 @@ std::vector<infaas::internal::VariantLoad> LoadedVariants::Loads() const {
   }
   std::sort(copies.begin(), copies.end(),
             [](const Copy& a, const Copy& b) { return a.name < b.name; });
-  std::vector<infaas::internal::VariantLoad> loads;
+  std::vector<infaas::worker_rpc::VariantLoad> loads;
   for (const Copy& copy : copies) {
     internal::RecentStats::Snapshot recent;
     int pending = 0;
@@ -380,7 +380,7 @@ std::vector<infaas::internal::VariantLoad> LoadedVariants::Loads() const {
       pending += instance->pending();
       offline_pending += instance->offline_pending();
     }
-    infaas::internal::VariantLoad& load = loads.emplace_back();
+    infaas::worker_rpc::VariantLoad& load = loads.emplace_back();
     load.set_variant(copy.name);
     load.set_instances(static_cast<int32_t>(copy.instances.size()));
     load.set_loading(copy.loading);
@@ -394,7 +394,7 @@ std::vector<infaas::internal::VariantLoad> LoadedVariants::Loads() const {
     load.set_load_latency_ms(copy.load_ms);
     if (copy.execution_times == nullptr) continue;
     for (const latency::BatchTiming& t : copy.execution_times->Take()) {
-      infaas::internal::BatchTiming* timing = load.add_execution();
+      infaas::worker_rpc::BatchTiming* timing = load.add_execution();
       timing->set_batch_size(t.batch_size);
       timing->set_median_ms(t.median_ms);
       timing->set_p99_ms(t.p99_ms);

@@ -33,7 +33,7 @@
 #include "backend/backend.h"
 #include "common/clock.h"
 #include "common/thread_pool.h"
-#include "infaas/internal/worker.pb.h"
+#include "infaas/worker_rpc/worker.pb.h"
 #include "infaas/v1/api.pb.h"
 #include "infaas/v1/catalogue.pb.h"
 #include "latency/execution_times.h"
@@ -114,7 +114,7 @@ class LoadedVariants {
   // load is running, pending online and offline queries, the recent
   // window's online rates, average batch and latency percentiles, the
   // execution times per batch size and the last load's time.
-  std::vector<infaas::internal::VariantLoad> Loads() const;
+  std::vector<infaas::worker_rpc::VariantLoad> Loads() const;
 
   // Names of the variants loaded or loading, sorted.
   std::vector<std::string> Names() const;

@@ -85,7 +85,7 @@ TEST_F(LoadedVariantsTest, OfflineQueriesAreDecodedAsideAndReportedApartFromOnli
   ASSERT_TRUE(good_result.ok()) << good_result.status();
   EXPECT_THAT(good_result->outputs.data, ElementsAre(2, 3, 4, 5));
   EXPECT_EQ(bad_result.status().code(), absl::StatusCode::kInvalidArgument);
-  const std::vector<infaas::internal::VariantLoad> loads = variants_->Loads();
+  const std::vector<infaas::worker_rpc::VariantLoad> loads = variants_->Loads();
   ASSERT_EQ(loads.size(), 1u);
   EXPECT_EQ(loads[0].queue_length(), 0);
   EXPECT_EQ(loads[0].offline_queue_length(), 0);
@@ -107,7 +107,7 @@ TEST_F(LoadedVariantsTest, LoadsAVariantOnceWhenTwoLoadsOverlap) {
   // While the load runs the variant is known but does not serve yet.
   EXPECT_EQ(variants_->InferAndWait("fake_b8", RawInputs({{1, 2}})).status().code(),
             absl::StatusCode::kUnavailable);
-  std::vector<infaas::internal::VariantLoad> loads = variants_->Loads();
+  std::vector<infaas::worker_rpc::VariantLoad> loads = variants_->Loads();
   ASSERT_EQ(loads.size(), 1u);
   EXPECT_TRUE(loads[0].loading());
   EXPECT_EQ(loads[0].instances(), 0);
@@ -229,7 +229,7 @@ TEST_F(LoadedVariantsTest, ScalesDownToTheInstancesKeptWithoutLosingQueuedQuerie
     ASSERT_TRUE(results[i].ok()) << "query " << i << ": " << results[i].status();
     EXPECT_EQ(results[i]->outputs.data[0], static_cast<float>(i) + 1);
   }
-  std::vector<infaas::internal::VariantLoad> loads = variants_->Loads();
+  std::vector<infaas::worker_rpc::VariantLoad> loads = variants_->Loads();
   ASSERT_EQ(loads.size(), 1u);
   EXPECT_EQ(loads[0].instances(), 1);
   EXPECT_TRUE(variants_->InferAndWait("fake_b8", RawInputs({{1, 2}})).ok());
@@ -245,7 +245,7 @@ TEST_F(LoadedVariantsTest, ReportsRecentLoadPerVariantForHeartbeats) {
   for (int i = 0; i < 3; ++i) {
     ASSERT_TRUE(variants_->InferAndWait("fake_b", RawInputs({{1, 2}})).ok());
   }
-  std::vector<infaas::internal::VariantLoad> loads = variants_->Loads();
+  std::vector<infaas::worker_rpc::VariantLoad> loads = variants_->Loads();
   ASSERT_EQ(loads.size(), 2u);
   EXPECT_EQ(loads[0].variant(), "fake_a");
   EXPECT_EQ(loads[0].served_qps(), 0);

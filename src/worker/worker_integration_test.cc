@@ -20,7 +20,7 @@
 #include "absl/synchronization/notification.h"
 #include "backend/model_config.h"
 #include "backend/testing/zoo.h"
-#include "infaas/internal/worker.grpc.pb.h"
+#include "infaas/worker_rpc/worker.grpc.pb.h"
 #include "worker/testing/fake_master.h"
 #include "worker/testing/worker_process.h"
 #include "worker/worker_server.h"
@@ -29,8 +29,8 @@ namespace infaas::worker {
 namespace {
 
 using backend::testing::ZooDir;
-using infaas::internal::InferRequest;
-using infaas::internal::InferResponse;
+using infaas::worker_rpc::InferRequest;
+using infaas::worker_rpc::InferResponse;
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
 
@@ -86,16 +86,16 @@ class WorkerIntegrationTest : public ::testing::Test {
                                         .heartbeat_interval = absl::Milliseconds(50)});
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
-    stub_ = infaas::internal::Worker::NewStub(
+    stub_ = infaas::worker_rpc::Worker::NewStub(
         grpc::CreateChannel(server_->listen_address(), grpc::InsecureChannelCredentials()));
   }
 
   grpc::Status LoadVariant(const v1::VariantRecord& record,
-                           infaas::internal::LoadVariantResponse* response = nullptr) {
-    infaas::internal::LoadVariantRequest request;
+                           infaas::worker_rpc::LoadVariantResponse* response = nullptr) {
+    infaas::worker_rpc::LoadVariantRequest request;
     *request.mutable_record() = record;
     request.set_instances(1);
-    infaas::internal::LoadVariantResponse ignored;
+    infaas::worker_rpc::LoadVariantResponse ignored;
     grpc::ClientContext context;
     SetDeadline(&context);
     return stub_->LoadVariant(&context, request, response != nullptr ? response : &ignored);
@@ -113,11 +113,11 @@ class WorkerIntegrationTest : public ::testing::Test {
 
   std::filesystem::path root_;
   std::unique_ptr<WorkerServer> server_;
-  std::unique_ptr<infaas::internal::Worker::Stub> stub_;
+  std::unique_ptr<infaas::worker_rpc::Worker::Stub> stub_;
 };
 
 TEST_F(WorkerIntegrationTest, ClassifiesTheZooSamplesThroughTheGrpcService) {
-  infaas::internal::LoadVariantResponse loaded;
+  infaas::worker_rpc::LoadVariantResponse loaded;
   ASSERT_TRUE(LoadVariant(Lenet5Record(root_), &loaded).ok());
   EXPECT_GT(loaded.load_latency_ms(), 0);
   const std::vector<std::string> labels = backend::testing::ReadLines(ZooDir() / "labels.txt");
@@ -207,9 +207,9 @@ TEST_F(WorkerIntegrationTest, RejectsAnUndecodableImageAndKeepsServing) {
 
 TEST_F(WorkerIntegrationTest, UnloadVariantThenInferAnswersNotFound) {
   ASSERT_TRUE(LoadVariant(Lenet5Record(root_)).ok());
-  infaas::internal::UnloadVariantRequest request;
+  infaas::worker_rpc::UnloadVariantRequest request;
   request.set_variant(kVariant);
-  infaas::internal::UnloadVariantResponse unloaded;
+  infaas::worker_rpc::UnloadVariantResponse unloaded;
   grpc::ClientContext context;
   SetDeadline(&context);
   ASSERT_TRUE(stub_->UnloadVariant(&context, request, &unloaded).ok());
@@ -233,8 +233,8 @@ TEST_F(WorkerIntegrationTest, HeartbeatsListTheLoadedVariant) {
   server_.reset();
   StartWorker(master_server.address());
   ASSERT_TRUE(LoadVariant(Lenet5Record(root_)).ok());
-  const infaas::internal::HeartbeatRequest beat =
-      master.AwaitRequest([](const infaas::internal::HeartbeatRequest& r) {
+  const infaas::worker_rpc::HeartbeatRequest beat =
+      master.AwaitRequest([](const infaas::worker_rpc::HeartbeatRequest& r) {
         return r.variants_size() == 1 && r.variants(0).variant() == kVariant &&
                r.variants(0).instances() == 1;
       });
@@ -255,7 +255,7 @@ TEST(WorkerBinaryTest, PrintsItsPortServesAndStopsCleanlyOnSigterm) {
   const std::string line = worker.ReadLine(absl::Seconds(60));
   ASSERT_THAT(line, MatchesRegex("infaas-worker bin-itest listening on 127\\.0\\.0\\.1:[0-9]+"));
   const std::string address = line.substr(line.rfind(' ') + 1);
-  auto stub = infaas::internal::Worker::NewStub(
+  auto stub = infaas::worker_rpc::Worker::NewStub(
       grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
   InferRequest request;
   request.set_variant("nothing_loaded");
@@ -263,8 +263,8 @@ TEST(WorkerBinaryTest, PrintsItsPortServesAndStopsCleanlyOnSigterm) {
   grpc::ClientContext context;
   SetDeadline(&context);
   EXPECT_EQ(stub->Infer(&context, request, &response).error_code(), grpc::StatusCode::NOT_FOUND);
-  const infaas::internal::HeartbeatRequest beat = master.AwaitRequest(
-      [](const infaas::internal::HeartbeatRequest& r) { return r.worker_id() == "bin-itest"; });
+  const infaas::worker_rpc::HeartbeatRequest beat = master.AwaitRequest(
+      [](const infaas::worker_rpc::HeartbeatRequest& r) { return r.worker_id() == "bin-itest"; });
   EXPECT_EQ(beat.address(), address);
   EXPECT_EQ(worker.Terminate(), 0);
   std::filesystem::remove_all(root);

@@ -22,14 +22,14 @@ absl::Time DeadlineOf(const grpc::CallbackServerContext& context) {
 // The call's deadline, tightened to the query's latency target when the
 // master sent one (a budget that is not a positive finite number is none).
 absl::Time QueryDeadline(const grpc::CallbackServerContext& context,
-                         const infaas::internal::InferRequest& request) {
+                         const infaas::worker_rpc::InferRequest& request) {
   const absl::Time deadline = DeadlineOf(context);
   const double budget_ms = request.slo_budget_ms();
   if (!(budget_ms > 0) || !std::isfinite(budget_ms)) return deadline;
   return std::min(deadline, absl::Now() + absl::Microseconds(budget_ms * 1000));
 }
 
-void FillResponse(const InferResult& result, infaas::internal::InferResponse* response) {
+void FillResponse(const InferResult& result, infaas::worker_rpc::InferResponse* response) {
   const int64_t rows = result.outputs.shape.empty() ? 0 : result.outputs.shape[0];
   const size_t row_size = rows == 0 ? 0 : result.outputs.data.size() / static_cast<size_t>(rows);
   for (int64_t r = 0; r < rows; ++r) {
@@ -55,8 +55,8 @@ WorkerServiceImpl::WorkerServiceImpl(LoadedVariants* variants, int admin_threads
 WorkerServiceImpl::~WorkerServiceImpl() { admin_.Shutdown(); }
 
 grpc::ServerUnaryReactor* WorkerServiceImpl::LoadVariant(
-    grpc::CallbackServerContext* context, const infaas::internal::LoadVariantRequest* request,
-    infaas::internal::LoadVariantResponse* response) {
+    grpc::CallbackServerContext* context, const infaas::worker_rpc::LoadVariantRequest* request,
+    infaas::worker_rpc::LoadVariantResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   const bool scheduled = admin_.Schedule([this, reactor, request, response] {
     absl::StatusOr<absl::Duration> took = variants_->Load(request->record(), request->instances());
@@ -68,8 +68,8 @@ grpc::ServerUnaryReactor* WorkerServiceImpl::LoadVariant(
 }
 
 grpc::ServerUnaryReactor* WorkerServiceImpl::UnloadVariant(
-    grpc::CallbackServerContext* context, const infaas::internal::UnloadVariantRequest* request,
-    infaas::internal::UnloadVariantResponse* /*response*/) {
+    grpc::CallbackServerContext* context, const infaas::worker_rpc::UnloadVariantRequest* request,
+    infaas::worker_rpc::UnloadVariantResponse* /*response*/) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   const bool scheduled = admin_.Schedule([this, reactor, request] {
     reactor->Finish(ToGrpcStatus(variants_->Unload(request->variant(), request->keep_instances())));
@@ -79,8 +79,8 @@ grpc::ServerUnaryReactor* WorkerServiceImpl::UnloadVariant(
 }
 
 grpc::ServerUnaryReactor* WorkerServiceImpl::Infer(grpc::CallbackServerContext* context,
-                                                   const infaas::internal::InferRequest* request,
-                                                   infaas::internal::InferResponse* response) {
+                                                   const infaas::worker_rpc::InferRequest* request,
+                                                   infaas::worker_rpc::InferResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   // Marks every answer as the worker's own, so that the master can tell an
   // error this live worker returned from one of a dead connection.

@@ -1,6 +1,6 @@
 #pragma once
 
-// WorkerServiceImpl: the infaas.internal.Worker gRPC service (LoadVariant,
+// WorkerServiceImpl: the infaas.worker_rpc.Worker gRPC service (LoadVariant,
 // UnloadVariant, Infer) on top of LoadedVariants; a thin adapter that turns
 // requests into LoadedVariants calls and absl::Status into grpc::Status.
 //
@@ -20,12 +20,12 @@
 // with, and `variants` must outlive it. Thread-safe.
 
 #include "common/thread_pool.h"
-#include "infaas/internal/worker.grpc.pb.h"
+#include "infaas/worker_rpc/worker.grpc.pb.h"
 #include "worker/loaded_variants.h"
 
 namespace infaas::worker {
 
-class WorkerServiceImpl final : public infaas::internal::Worker::CallbackService {
+class WorkerServiceImpl final : public infaas::worker_rpc::Worker::CallbackService {
  public:
   // `admin_threads`: loads and unloads that may run at once.
   explicit WorkerServiceImpl(LoadedVariants* variants, int admin_threads = 2);
@@ -35,13 +35,13 @@ class WorkerServiceImpl final : public infaas::internal::Worker::CallbackService
   // OK with the load time; INVALID_ARGUMENT for a bad record or a model
   // that does not load; UNAVAILABLE while the worker shuts down.
   grpc::ServerUnaryReactor* LoadVariant(grpc::CallbackServerContext* context,
-                                        const infaas::internal::LoadVariantRequest* request,
-                                        infaas::internal::LoadVariantResponse* response) override;
+                                        const infaas::worker_rpc::LoadVariantRequest* request,
+                                        infaas::worker_rpc::LoadVariantResponse* response) override;
 
   // OK once drained and unloaded; NOT_FOUND when not loaded.
   grpc::ServerUnaryReactor* UnloadVariant(
-      grpc::CallbackServerContext* context, const infaas::internal::UnloadVariantRequest* request,
-      infaas::internal::UnloadVariantResponse* response) override;
+      grpc::CallbackServerContext* context, const infaas::worker_rpc::UnloadVariantRequest* request,
+      infaas::worker_rpc::UnloadVariantResponse* response) override;
 
   // One output per input, in order, with the queue time, the batch's
   // compute time and its size. `request.offline` queries yield to online
@@ -51,8 +51,8 @@ class WorkerServiceImpl final : public infaas::internal::Worker::CallbackService
   // DEADLINE_EXCEEDED (the deadline passed in the queue), INTERNAL (the
   // model failed).
   grpc::ServerUnaryReactor* Infer(grpc::CallbackServerContext* context,
-                                  const infaas::internal::InferRequest* request,
-                                  infaas::internal::InferResponse* response) override;
+                                  const infaas::worker_rpc::InferRequest* request,
+                                  infaas::worker_rpc::InferResponse* response) override;
 
  private:
   LoadedVariants* const variants_;

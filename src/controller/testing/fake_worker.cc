@@ -9,17 +9,17 @@ namespace infaas::controller::testing {
 
 struct FakeWorker::HeldCall {
   grpc::ServerUnaryReactor* reactor;
-  const internal::InferRequest* request;
-  internal::InferResponse* response;
+  const worker_rpc::InferRequest* request;
+  worker_rpc::InferResponse* response;
 };
 
-class FakeWorker::Service : public internal::Worker::CallbackService {
+class FakeWorker::Service : public worker_rpc::Worker::CallbackService {
  public:
   explicit Service(FakeWorker* worker) : worker_(worker) {}
 
   grpc::ServerUnaryReactor* LoadVariant(grpc::CallbackServerContext* context,
-                                        const internal::LoadVariantRequest* request,
-                                        internal::LoadVariantResponse* /*response*/) override {
+                                        const worker_rpc::LoadVariantRequest* request,
+                                        worker_rpc::LoadVariantResponse* /*response*/) override {
     LoadHandler handler;
     {
       absl::MutexLock lock(&worker_->mu_);
@@ -32,8 +32,8 @@ class FakeWorker::Service : public internal::Worker::CallbackService {
   }
 
   grpc::ServerUnaryReactor* UnloadVariant(grpc::CallbackServerContext* context,
-                                          const internal::UnloadVariantRequest* request,
-                                          internal::UnloadVariantResponse* /*response*/) override {
+                                          const worker_rpc::UnloadVariantRequest* request,
+                                          worker_rpc::UnloadVariantResponse* /*response*/) override {
     UnloadHandler handler;
     {
       absl::MutexLock lock(&worker_->mu_);
@@ -46,8 +46,8 @@ class FakeWorker::Service : public internal::Worker::CallbackService {
   }
 
   grpc::ServerUnaryReactor* Infer(grpc::CallbackServerContext* context,
-                                  const internal::InferRequest* request,
-                                  internal::InferResponse* response) override {
+                                  const worker_rpc::InferRequest* request,
+                                  worker_rpc::InferResponse* response) override {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
     InferHandler handler;
     {
@@ -63,8 +63,8 @@ class FakeWorker::Service : public internal::Worker::CallbackService {
     return reactor;
   }
 
-  static grpc::Status Answer(const InferHandler& handler, const internal::InferRequest& request,
-                             internal::InferResponse* response) {
+  static grpc::Status Answer(const InferHandler& handler, const worker_rpc::InferRequest& request,
+                             worker_rpc::InferResponse* response) {
     if (handler) return handler(request, response);
     AnswerWith(3, request, response);
     return grpc::Status::OK;
@@ -94,8 +94,8 @@ FakeWorker::~FakeWorker() {
   server_->Wait();
 }
 
-std::unique_ptr<internal::Worker::StubInterface> FakeWorker::NewStub() {
-  return internal::Worker::NewStub(server_->InProcessChannel(grpc::ChannelArguments()));
+std::unique_ptr<worker_rpc::Worker::StubInterface> FakeWorker::NewStub() {
+  return worker_rpc::Worker::NewStub(server_->InProcessChannel(grpc::ChannelArguments()));
 }
 
 void FakeWorker::SetInfer(InferHandler handler) {
@@ -152,8 +152,8 @@ int FakeWorker::held_calls() const {
   return static_cast<int>(held_.size());
 }
 
-void FakeWorker::AnswerWith(int label, const internal::InferRequest& request,
-                            internal::InferResponse* response) {
+void FakeWorker::AnswerWith(int label, const worker_rpc::InferRequest& request,
+                            worker_rpc::InferResponse* response) {
   for (int i = 0; i < request.inputs_size(); ++i) {
     v1::OutputTensor* output = response->add_outputs();
     for (int c = 0; c < 10; ++c) output->add_values(c == label ? 10.0f : 0.0f);
@@ -164,14 +164,14 @@ void FakeWorker::AnswerWith(int label, const internal::InferRequest& request,
 internal::HeartbeatRequest IdleWorkerBeat(const std::string& id, const std::string& address,
                                           const std::vector<std::string>& variants, int cores,
                                           int queue) {
-  internal::HeartbeatRequest beat;
+  worker_rpc::HeartbeatRequest beat;
   beat.set_worker_id(id);
   beat.set_address(address);
   beat.set_cores(cores);
   beat.set_free_memory_bytes(int64_t{1} << 30);
   beat.set_total_memory_bytes(int64_t{2} << 30);
   for (const std::string& v : variants) {
-    internal::VariantLoad* load = beat.add_variants();
+    worker_rpc::VariantLoad* load = beat.add_variants();
     load->set_variant(v);
     load->set_instances(1);
     load->set_queue_length(queue);

@@ -1,6 +1,6 @@
 #pragma once
 
-// FakeWorker: an in-process `infaas.internal.Worker` service for testing the
+// FakeWorker: an in-process `infaas.worker_rpc.Worker` service for testing the
 // master's orchestrators (job runner, KServe frontend, router, load
 // coordinator, autoscaler) without processes or ports. Calls reach it
 // through an in-process channel:
@@ -8,7 +8,7 @@
 //   FakeWorker worker;
 //   controller::WorkerClients clients(
 //       [&](const std::string&) { return worker.NewStub(); });
-//   worker.SetInfer([](const internal::InferRequest& r, internal::InferResponse* out) {
+//   worker.SetInfer([](const worker_rpc::InferRequest& r, worker_rpc::InferResponse* out) {
 //     ...; return grpc::Status::OK;
 //   });
 //
@@ -28,16 +28,16 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
-#include "infaas/internal/worker.grpc.pb.h"
+#include "infaas/worker_rpc/worker.grpc.pb.h"
 
 namespace infaas::controller::testing {
 
 class FakeWorker {
  public:
   using InferHandler =
-      std::function<grpc::Status(const internal::InferRequest&, internal::InferResponse*)>;
-  using LoadHandler = std::function<grpc::Status(const internal::LoadVariantRequest&)>;
-  using UnloadHandler = std::function<grpc::Status(const internal::UnloadVariantRequest&)>;
+      std::function<grpc::Status(const worker_rpc::InferRequest&, worker_rpc::InferResponse*)>;
+  using LoadHandler = std::function<grpc::Status(const worker_rpc::LoadVariantRequest&)>;
+  using UnloadHandler = std::function<grpc::Status(const worker_rpc::UnloadVariantRequest&)>;
 
   FakeWorker();
   ~FakeWorker();
@@ -45,7 +45,7 @@ class FakeWorker {
   FakeWorker& operator=(const FakeWorker&) = delete;
 
   // A stub whose calls reach this worker (for a WorkerClients::StubFactory).
-  std::unique_ptr<internal::Worker::StubInterface> NewStub();
+  std::unique_ptr<worker_rpc::Worker::StubInterface> NewStub();
 
   void SetInfer(InferHandler handler);
   void SetLoad(LoadHandler handler);
@@ -61,8 +61,8 @@ class FakeWorker {
   int held_calls() const;
 
   // 10 logits per input with the largest at `label`: a handler's answer.
-  static void AnswerWith(int label, const internal::InferRequest& request,
-                         internal::InferResponse* response);
+  static void AnswerWith(int label, const worker_rpc::InferRequest& request,
+                         worker_rpc::InferResponse* response);
 
  private:
   class Service;

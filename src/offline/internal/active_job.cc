@@ -137,7 +137,7 @@ std::optional<ActiveJob::ChunkRequest> ActiveJob::NextChunk(const std::string& w
   }
 }
 
-absl::Status ActiveJob::WriteResult(size_t item, const infaas::internal::InferResponse& response,
+absl::Status ActiveJob::WriteResult(size_t item, const infaas::worker_rpc::InferResponse& response,
                                     int row) {
   const JobInput& in = inputs_.items[item];
   const auto& values = response.outputs(row).values();
@@ -152,7 +152,7 @@ absl::Status ActiveJob::WriteResult(size_t item, const infaas::internal::InferRe
 }
 
 absl::Status ActiveJob::OnChunkDone(int64_t chunk_id, const absl::Status& status,
-                                    const infaas::internal::InferResponse& response) {
+                                    const infaas::worker_rpc::InferResponse& response) {
   if (!started()) return absl::OkStatus();
   std::vector<size_t> items = ledger_->Close(chunk_id);
   if (items.empty()) return absl::OkStatus();

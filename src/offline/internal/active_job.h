@@ -27,7 +27,7 @@
 #include "absl/time/time.h"
 #include "controller/cluster_snapshot.h"
 #include "controller/selector.h"
-#include "infaas/internal/worker.pb.h"
+#include "infaas/worker_rpc/worker.pb.h"
 #include "infaas/v1/catalogue.pb.h"
 #include "offline/job_inputs.h"
 #include "offline/job_ledger.h"
@@ -39,7 +39,7 @@ class ActiveJob {
  public:
   struct ChunkRequest {
     int64_t chunk_id = 0;
-    infaas::internal::InferRequest request;
+    infaas::worker_rpc::InferRequest request;
   };
 
   ActiveJob(v1::OfflineJob record, int top_k);
@@ -70,7 +70,7 @@ class ActiveJob {
   // OK, or an error when a result file cannot be written (the caller fails
   // the job). Answers for unknown chunks are ignored.
   absl::Status OnChunkDone(int64_t chunk_id, const absl::Status& status,
-                           const infaas::internal::InferResponse& response);
+                           const infaas::worker_rpc::InferResponse& response);
 
   std::map<std::string, int> InFlightByWorker() const;
   std::vector<int64_t> ChunksOn(const std::string& worker_id) const;
@@ -89,7 +89,7 @@ class ActiveJob {
 
  private:
   void RecordFailure(const std::string& input, std::string reason);
-  absl::Status WriteResult(size_t item, const infaas::internal::InferResponse& response, int row);
+  absl::Status WriteResult(size_t item, const infaas::worker_rpc::InferResponse& response, int row);
 
   v1::OfflineJob record_;
   const ResultFormat format_;

@@ -7,14 +7,14 @@
 
 namespace infaas::worker::testing {
 
-using infaas::internal::HeartbeatRequest;
+using infaas::worker_rpc::HeartbeatRequest;
 
 FakeMaster::FakeMaster(int interval_ms, bool hold_answers)
     : interval_ms_(interval_ms), hold_answers_(hold_answers) {}
 
 grpc::ServerUnaryReactor* FakeMaster::Heartbeat(grpc::CallbackServerContext* context,
                                                 const HeartbeatRequest* request,
-                                                infaas::internal::HeartbeatResponse* response) {
+                                                infaas::worker_rpc::HeartbeatResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   response->set_interval_ms(interval_ms_);
   bool hold = false;

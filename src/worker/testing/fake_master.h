@@ -1,6 +1,6 @@
 #pragma once
 
-// FakeMaster: an infaas.internal.Master service for tests that records every
+// FakeMaster: an infaas.worker_rpc.Master service for tests that records every
 // HeartbeatRequest and answers with a chosen interval — or holds its answers
 // until FinishHeld(), to test a master that hangs.
 //
@@ -21,23 +21,23 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
-#include "infaas/internal/worker.grpc.pb.h"
+#include "infaas/worker_rpc/worker.grpc.pb.h"
 
 namespace infaas::worker::testing {
 
-class FakeMaster final : public infaas::internal::Master::CallbackService {
+class FakeMaster final : public infaas::worker_rpc::Master::CallbackService {
  public:
   // `interval_ms` goes into every answer (0: the worker keeps its own).
   explicit FakeMaster(int interval_ms = 0, bool hold_answers = false);
 
   grpc::ServerUnaryReactor* Heartbeat(grpc::CallbackServerContext* context,
-                                      const infaas::internal::HeartbeatRequest* request,
-                                      infaas::internal::HeartbeatResponse* response) override;
+                                      const infaas::worker_rpc::HeartbeatRequest* request,
+                                      infaas::worker_rpc::HeartbeatResponse* response) override;
 
   // Blocks until a heartbeat satisfying `match` has arrived; returns the
   // latest such one.
-  infaas::internal::HeartbeatRequest AwaitRequest(
-      const std::function<bool(const infaas::internal::HeartbeatRequest&)>& match);
+  infaas::worker_rpc::HeartbeatRequest AwaitRequest(
+      const std::function<bool(const infaas::worker_rpc::HeartbeatRequest&)>& match);
   // Blocks until `n` heartbeats have arrived.
   void AwaitRequests(size_t n);
   // Answers held heartbeats and stops holding.
@@ -47,7 +47,7 @@ class FakeMaster final : public infaas::internal::Master::CallbackService {
   const int interval_ms_;
   absl::Mutex mu_;
   bool hold_answers_ ABSL_GUARDED_BY(mu_);
-  std::vector<infaas::internal::HeartbeatRequest> requests_ ABSL_GUARDED_BY(mu_);
+  std::vector<infaas::worker_rpc::HeartbeatRequest> requests_ ABSL_GUARDED_BY(mu_);
   std::vector<grpc::ServerUnaryReactor*> held_ ABSL_GUARDED_BY(mu_);
 };
 
