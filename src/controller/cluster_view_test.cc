@@ -7,7 +7,7 @@
 namespace infaas::controller {
 namespace {
 
-internal::HeartbeatRequest Beat(const std::string& id, std::vector<std::string> variants = {}) {
+worker_rpc::HeartbeatRequest Beat(const std::string& id, std::vector<std::string> variants = {}) {
   worker_rpc::HeartbeatRequest beat;
   beat.set_worker_id(id);
   beat.set_address(id + ":1");

@@ -15,7 +15,7 @@ WorkerClients::WorkerClients(bool own_connections)
             grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args));
       }) {}
 
-internal::Worker::StubInterface* WorkerClients::For(const std::string& address) {
+worker_rpc::Worker::StubInterface* WorkerClients::For(const std::string& address) {
   absl::MutexLock lock(&mu_);
   std::unique_ptr<worker_rpc::Worker::StubInterface>& stub = stubs_[address];
   if (stub == nullptr) stub = factory_(address);

@@ -161,7 +161,7 @@ void FakeWorker::AnswerWith(int label, const worker_rpc::InferRequest& request,
   response->set_batch_size(request.inputs_size());
 }
 
-internal::HeartbeatRequest IdleWorkerBeat(const std::string& id, const std::string& address,
+worker_rpc::HeartbeatRequest IdleWorkerBeat(const std::string& id, const std::string& address,
                                           const std::vector<std::string>& variants, int cores,
                                           int queue) {
   worker_rpc::HeartbeatRequest beat;

@@ -86,7 +86,7 @@ class FakeWorker {
 // with `cores`, 1 GiB free of 2 GiB, serving one instance of each of
 // `variants` with `queue` queries pending: what puts a FakeWorker into a
 // ClusterView.
-internal::HeartbeatRequest IdleWorkerBeat(const std::string& id, const std::string& address,
+worker_rpc::HeartbeatRequest IdleWorkerBeat(const std::string& id, const std::string& address,
                                           const std::vector<std::string>& variants, int cores = 4,
                                           int queue = 0);
 
