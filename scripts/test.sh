@@ -6,12 +6,14 @@
 #  3. clang build (build-clang/: -Wthread-safety -Werror, ASan + UBSan,
 #     libFuzzer harnesses), its unit tests and the integration tests that
 #     exercise concurrency, every sanitizer report failing the run;
-#  4. each fuzzer for INFAAS_FUZZ_SECONDS (default 25) from its seeds.
+#  4. each fuzzer for INFAAS_FUZZ_SECONDS (default 25) from its seeds;
+#  5. TSan build (against an Abseil built with TSan) and the suites whose
+#     threads meet in our code.
 # Prints how long each step took. tests/README.md says what runs where, why.
 #
 #   scripts/test.sh              # everything
 #   scripts/test.sh -L unit      # extra arguments go to the release ctest;
-#                                # steps 3 and 4 are skipped
+#                                # steps 3 to 5 are skipped
 #   INFAAS_SKIP_CLANG=1 scripts/test.sh   # steps 1 and 2 only
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,17 +38,21 @@ trap report EXIT
 
 # Sanitizer reports (of the tests and of the binaries they start) go to
 # files; any file at the end fails the run and is printed.
-sanitizer_logs=build-clang/sanitizer-logs
+#   sanitized_ctest PRESET CTEST_ARGS...     # PRESET: clang or tsan
 sanitized_ctest() {
-  rm -rf "$sanitizer_logs" && mkdir -p "$sanitizer_logs"
+  local preset=$1
+  shift
+  local logs=$PWD/build-$preset/sanitizer-logs
+  rm -rf "$logs" && mkdir -p "$logs"
   local status=0
-  ASAN_OPTIONS="log_path=$PWD/$sanitizer_logs/asan:detect_leaks=1" \
+  ASAN_OPTIONS="log_path=$logs/asan:detect_leaks=1" \
     LSAN_OPTIONS="suppressions=$PWD/tests/sanitizers/lsan.supp:print_suppressions=0" \
-    UBSAN_OPTIONS="log_path=$PWD/$sanitizer_logs/ubsan:print_stacktrace=1:halt_on_error=1" \
-    ctest --preset clang "$@" || status=$?
-  if compgen -G "$sanitizer_logs/*" >/dev/null; then
+    UBSAN_OPTIONS="log_path=$logs/ubsan:print_stacktrace=1:halt_on_error=1" \
+    TSAN_OPTIONS="log_path=$logs/tsan" \
+    ctest --preset "$preset" "$@" || status=$?
+  if compgen -G "$logs/*" >/dev/null; then
     echo "sanitizer reports:" >&2
-    cat "$sanitizer_logs"/* >&2
+    cat "$logs"/* >&2
     return 1
   fi
   return $status
@@ -62,9 +68,20 @@ if (($# > 0)) || [[ -n "${INFAAS_SKIP_CLANG:-}" ]]; then exit 0; fi
 
 step "clang build (-Wthread-safety -Werror, ASan+UBSan, fuzzers)" \
   bash -c 'cmake --preset clang >/dev/null && cmake --build --preset clang'
-step "ASan+UBSan: unit tests" sanitized_ctest --parallel 2 -L unit
+step "ASan+UBSan: unit tests" sanitized_ctest clang --parallel 2 -L unit
 step "ASan+UBSan: integration tests (worker, store, profiler, router, autoscaler, jobs)" \
-  sanitized_ctest -R '^(worker_integration|store|profiler|serving|autoscaling|offline_jobs)_test$'
+  sanitized_ctest clang -R '^(worker_integration|store|profiler|serving|autoscaling|offline_jobs)_test$'
 step "fuzzers (${INFAAS_FUZZ_SECONDS:-25} s each)" \
   bash -c 'cmake -DINFAAS_FUZZ_SECONDS="${INFAAS_FUZZ_SECONDS:-25}" build-clang >/dev/null &&
            ctest --preset clang --parallel 2 -L fuzz'
+
+# TSan: the suites whose threads meet in our code (thread pool, router, load
+# coordinator, autoscaler executor, worker instances and batching, job
+# runner, KServe frontend, metrics), against Abseil built with TSan.
+tsan_suites=(common_test latency_test metrics_test controller_test autoscaler_test
+  worker_test offline_test kserve_test worker_integration_test)
+step "TSan build (Abseil from Debian's source with TSan; ${#tsan_suites[@]} suites)" \
+  bash -c "scripts/build-tsan-abseil.sh && cmake --preset tsan >/dev/null &&
+           cmake --build --preset tsan --target ${tsan_suites[*]} infaas-worker"
+step "TSan: ${tsan_suites[*]}" \
+  sanitized_ctest tsan -R "^($(IFS='|'; echo "${tsan_suites[*]}"))\$"

@@ -212,9 +212,9 @@ MasterControlService::MasterControlService(controller::ClusterView* cluster, Clo
                                            controller::ServingMetrics* metrics)
     : cluster_(cluster), clock_(clock), interval_(interval), metrics_(metrics) {}
 
-grpc::ServerUnaryReactor* MasterControlService::Heartbeat(grpc::CallbackServerContext* context,
-                                                          const worker_rpc::HeartbeatRequest* request,
-                                                          worker_rpc::HeartbeatResponse* response) {
+grpc::ServerUnaryReactor* MasterControlService::Heartbeat(
+    grpc::CallbackServerContext* context, const worker_rpc::HeartbeatRequest* request,
+    worker_rpc::HeartbeatResponse* response) {
   cluster_->OnHeartbeat(*request, clock_->Now());
   if (metrics_ != nullptr) metrics_->OnHeartbeat(*request);
   response->set_interval_ms(static_cast<int>(absl::ToInt64Milliseconds(interval_)));

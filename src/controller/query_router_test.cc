@@ -123,11 +123,12 @@ class QueryRouterTest : public ::testing::Test {
 TEST_F(QueryRouterTest, SendsTheWorkerWhatIsLeftOfTheTargetAndSaysWhetherItWasMet) {
   FakeWorker& worker = AddWorker("w1", {kCheap});
   double budget_ms = -1;
-  worker.SetInfer([&](const worker_rpc::InferRequest& request, worker_rpc::InferResponse* response) {
-    budget_ms = request.slo_budget_ms();
-    FakeWorker::AnswerWith(3, request, response);
-    return grpc::Status::OK;
-  });
+  worker.SetInfer(
+      [&](const worker_rpc::InferRequest& request, worker_rpc::InferResponse* response) {
+        budget_ms = request.slo_budget_ms();
+        FakeWorker::AnswerWith(3, request, response);
+        return grpc::Status::OK;
+      });
   absl::StatusOr<v1::QueryOnlineResponse> met = Query(ByArchitecture(20));
   ASSERT_TRUE(met.ok()) << met.status();
   EXPECT_DOUBLE_EQ(budget_ms, 20);  // no time passed on the fake clock
@@ -136,11 +137,12 @@ TEST_F(QueryRouterTest, SendsTheWorkerWhatIsLeftOfTheTargetAndSaysWhetherItWasMe
   EXPECT_DOUBLE_EQ(met->predicted_latency_ms(), 2);
 
   // The worker takes 30 ms: the answer says the 20 ms target was missed.
-  worker.SetInfer([&](const worker_rpc::InferRequest& request, worker_rpc::InferResponse* response) {
-    clock_.Advance(absl::Milliseconds(30));
-    FakeWorker::AnswerWith(3, request, response);
-    return grpc::Status::OK;
-  });
+  worker.SetInfer(
+      [&](const worker_rpc::InferRequest& request, worker_rpc::InferResponse* response) {
+        clock_.Advance(absl::Milliseconds(30));
+        FakeWorker::AnswerWith(3, request, response);
+        return grpc::Status::OK;
+      });
   absl::StatusOr<v1::QueryOnlineResponse> missed = Query(ByArchitecture(20));
   ASSERT_TRUE(missed.ok()) << missed.status();
   EXPECT_TRUE(missed->slo_missed());

@@ -33,9 +33,9 @@
 #include "backend/backend.h"
 #include "common/clock.h"
 #include "common/thread_pool.h"
-#include "infaas/worker_rpc/worker.pb.h"
 #include "infaas/v1/api.pb.h"
 #include "infaas/v1/catalogue.pb.h"
+#include "infaas/worker_rpc/worker.pb.h"
 #include "latency/execution_times.h"
 #include "worker/variant_instance.h"
 

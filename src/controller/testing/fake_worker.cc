@@ -31,9 +31,9 @@ class FakeWorker::Service : public worker_rpc::Worker::CallbackService {
     return reactor;
   }
 
-  grpc::ServerUnaryReactor* UnloadVariant(grpc::CallbackServerContext* context,
-                                          const worker_rpc::UnloadVariantRequest* request,
-                                          worker_rpc::UnloadVariantResponse* /*response*/) override {
+  grpc::ServerUnaryReactor* UnloadVariant(
+      grpc::CallbackServerContext* context, const worker_rpc::UnloadVariantRequest* request,
+      worker_rpc::UnloadVariantResponse* /*response*/) override {
     UnloadHandler handler;
     {
       absl::MutexLock lock(&worker_->mu_);
@@ -162,8 +162,8 @@ void FakeWorker::AnswerWith(int label, const worker_rpc::InferRequest& request,
 }
 
 worker_rpc::HeartbeatRequest IdleWorkerBeat(const std::string& id, const std::string& address,
-                                          const std::vector<std::string>& variants, int cores,
-                                          int queue) {
+                                            const std::vector<std::string>& variants, int cores,
+                                            int queue) {
   worker_rpc::HeartbeatRequest beat;
   beat.set_worker_id(id);
   beat.set_address(address);

@@ -87,7 +87,7 @@ class FakeWorker {
 // `variants` with `queue` queries pending: what puts a FakeWorker into a
 // ClusterView.
 worker_rpc::HeartbeatRequest IdleWorkerBeat(const std::string& id, const std::string& address,
-                                          const std::vector<std::string>& variants, int cores = 4,
-                                          int queue = 0);
+                                            const std::vector<std::string>& variants, int cores = 4,
+                                            int queue = 0);
 
 }  // namespace infaas::controller::testing
