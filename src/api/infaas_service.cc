@@ -94,7 +94,9 @@ grpc::Status InfaasService::ListArchitectures(grpc::ServerContext* /*context*/,
                                               const v1::ListArchitecturesRequest* request,
                                               v1::ListArchitecturesResponse* response) {
   std::set<std::string> names;
-  for (const auto& v : deps_.catalogue->Get()->variants) {
+  // Held for the loop: the view may replace (and free) its catalogue meanwhile.
+  const std::shared_ptr<const controller::Catalogue> catalogue = deps_.catalogue->Get();
+  for (const auto& v : catalogue->variants) {
     if ((request->task().empty() || v.config().task() == request->task()) &&
         (request->dataset().empty() || v.config().dataset() == request->dataset())) {
       names.insert(v.config().architecture());
