@@ -75,13 +75,16 @@ step "fuzzers (${INFAAS_FUZZ_SECONDS:-25} s each)" \
   bash -c 'cmake -DINFAAS_FUZZ_SECONDS="${INFAAS_FUZZ_SECONDS:-25}" build-clang >/dev/null &&
            ctest --preset clang --parallel 2 -L fuzz'
 
-# TSan: the suites whose threads meet in our code (thread pool, router, load
-# coordinator, autoscaler executor, worker instances and batching, job
-# runner, KServe frontend, metrics), against Abseil built with TSan.
+# TSan: the suites whose threads meet in our code: in process (thread pool,
+# router, load coordinator, autoscaler executor, worker instances and
+# batching, job runner, KServe frontend, metrics) and as real processes
+# (worker service, master with workers: router, autoscaler, offline jobs),
+# against Abseil built with TSan. Only what they need is built.
 tsan_suites=(common_test latency_test metrics_test controller_test autoscaler_test
-  worker_test offline_test kserve_test worker_integration_test)
+  worker_test offline_test kserve_test worker_integration_test serving_test
+  autoscaling_test offline_jobs_test)
 step "TSan build (Abseil from Debian's source with TSan; ${#tsan_suites[@]} suites)" \
   bash -c "scripts/build-tsan-abseil.sh && cmake --preset tsan >/dev/null &&
-           cmake --build --preset tsan --target ${tsan_suites[*]} infaas-worker"
-step "TSan: ${tsan_suites[*]}" \
+           cmake --build --preset tsan --target ${tsan_suites[*]} infaas infaas-master infaas-worker"
+step "TSan: ${#tsan_suites[@]} suites" \
   sanitized_ctest tsan -R "^($(IFS='|'; echo "${tsan_suites[*]}"))\$"
