@@ -1,24 +1,14 @@
 #include "autoscaler/autoscaler.h"
 
-#include <grpcpp/client_context.h>
-
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
-#include "common/grpc_status.h"
 #include "common/logging.h"
 
 namespace infaas::autoscaler {
 namespace {
 
 constexpr size_t kEventsKept = 50;
-constexpr absl::Duration kUnloadTimeout = absl::Seconds(60);
-
-struct UnloadCall {
-  grpc::ClientContext context;
-  worker_rpc::UnloadVariantRequest request;
-  worker_rpc::UnloadVariantResponse response;
-};
 
 int QueuedOn(const controller::WorkerSnapshot& worker) {
   int queued = 0;
@@ -144,6 +134,7 @@ void Autoscaler::FollowUp(const controller::ClusterSnapshot& cluster, absl::Time
     return nullptr;
   };
   std::vector<std::string> to_remove;
+  const std::map<std::string, absl::Time> draining = deps_.cluster->Draining();
   {
     absl::MutexLock lock(&mu_);
     for (auto it = starting_.begin(); it != starting_.end();) {
@@ -159,15 +150,16 @@ void Autoscaler::FollowUp(const controller::ClusterSnapshot& cluster, absl::Time
         ++it;
       }
     }
-    for (auto it = draining_.begin(); it != draining_.end();) {
-      const controller::WorkerSnapshot* w = find(it->first);
+    // Draining lives in the cluster view; a worker handed to the provisioner
+    // stays draining there until it is gone.
+    for (const auto& [id, since] : draining) {
+      if (removing_.contains(id)) continue;
+      const controller::WorkerSnapshot* w = find(id);
       // Its heartbeat must postdate the drain so the queue figure is fresh.
-      const bool drained = w == nullptr || (w->last_heartbeat > it->second && QueuedOn(*w) == 0);
-      if (drained || now - it->second > options_.drain_timeout) {
-        to_remove.push_back(it->first);
-        it = draining_.erase(it);
-      } else {
-        ++it;
+      const bool drained = w == nullptr || (w->last_heartbeat > since && QueuedOn(*w) == 0);
+      if (drained || now - since > options_.drain_timeout) {
+        to_remove.push_back(id);
+        removing_.insert(id);
       }
     }
   }
@@ -177,6 +169,9 @@ void Autoscaler::FollowUp(const controller::ClusterSnapshot& cluster, absl::Time
         LogWarning("worker removal failed", {{"worker", id}, {"error", s.ToString()}});
       }
       deps_.cluster->MarkDead(id);
+      deps_.cluster->SetDraining(id, false, deps_.clock->Now());
+      absl::MutexLock lock(&mu_);
+      removing_.erase(id);
     });
   }
 }
@@ -200,9 +195,7 @@ void Autoscaler::Execute(const ScalingAction& action, const controller::ClusterS
     if (deps_.provisioner == nullptr) return;
     Record(action, now);
     if (action.kind == Kind::kRemoveWorker) {
-      deps_.cluster->SetDraining(action.worker_id, true);
-      absl::MutexLock lock(&mu_);
-      draining_[action.worker_id] = now;
+      deps_.cluster->SetDraining(action.worker_id, true, now);
       return;
     }
     absl::StatusOr<std::string> id = deps_.provisioner->AddWorker();
@@ -240,7 +233,7 @@ void Autoscaler::Execute(const ScalingAction& action, const controller::ClusterS
       *record, worker->id, worker->address,
       [this, worker_id = worker->id, address = worker->address,
        old = action.replaces](absl::Status s) {
-        if (s.ok()) Unload(worker_id, address, old, 0);
+        if (s.ok()) deps_.loads->Unload(worker_id, address, old, /*keep=*/0, nullptr);
         CallbackEnds();
       },
       action.instances);
@@ -253,38 +246,8 @@ void Autoscaler::SetInstances(const controller::WorkerSnapshot& worker,
   if (instances > have) {
     deps_.loads->EnsureLoaded(record, worker.id, worker.address, nullptr, instances);
   } else if (instances < have) {
-    Unload(worker.id, worker.address, record.config().name(), instances);
+    deps_.loads->Unload(worker.id, worker.address, record.config().name(), instances, nullptr);
   }
-}
-
-void Autoscaler::Unload(const std::string& worker_id, const std::string& address,
-                        const std::string& variant, int keep) {
-  {
-    absl::MutexLock lock(&mu_);
-    if (!unloading_.insert({worker_id, variant}).second) return;  // one at a time
-  }
-  // No query should go there from now on.
-  if (keep == 0) deps_.cluster->NoteUnloading(worker_id, variant);
-  auto call = std::make_shared<UnloadCall>();
-  call->context.set_deadline(absl::ToChronoTime(absl::Now() + kUnloadTimeout));
-  call->request.set_variant(variant);
-  call->request.set_keep_instances(keep);
-  CallbackBegins();
-  deps_.clients->For(address)->async()->UnloadVariant(
-      &call->context, &call->request, &call->response,
-      [this, call, worker_id, variant, keep](grpc::Status status) {
-        const absl::Status s = FromGrpcStatus(status);
-        if (!s.ok()) {
-          LogWarning("unload failed",
-                     {{"variant", variant}, {"worker", worker_id}, {"error", s.ToString()}});
-          if (keep == 0) deps_.cluster->NoteUnloadFailed(worker_id, variant);
-        }
-        {
-          absl::MutexLock lock(&mu_);
-          unloading_.erase({worker_id, variant});
-        }
-        CallbackEnds();
-      });
 }
 
 std::vector<Autoscaler::Event> Autoscaler::RecentEvents() const {

@@ -16,10 +16,13 @@
 //   kReplace       load the new variant, then unload the old one there;
 //   kAddWorker     Provisioner::AddWorker; the worker counts as starting
 //                  until it heartbeats (or start_timeout passes);
-//   kRemoveWorker  mark it draining (the selector sends it nothing new), wait
-//                  until its heartbeats show no queued query (or
-//                  drain_timeout), then Provisioner::RemoveWorker, which lets
-//                  it finish calls in flight before it exits.
+//   kRemoveWorker  mark it draining in the cluster view (the selector sends
+//                  it nothing new), wait until its heartbeats show no queued
+//                  query (or drain_timeout), then Provisioner::RemoveWorker,
+//                  which lets it finish calls in flight before it exits.
+//
+// Loads and unloads go through the LoadCoordinator, the one executor of
+// both; draining and unloading marks live in the ClusterView.
 //
 //   Autoscaler autoscaler(deps, std::move(policy), {.period = absl::Seconds(1)});
 //   autoscaler.Start();   // a thread ticks every period
@@ -53,7 +56,6 @@
 #include "controller/demand_tracker.h"
 #include "controller/load_coordinator.h"
 #include "controller/load_requests.h"
-#include "controller/worker_clients.h"
 
 namespace infaas::autoscaler {
 
@@ -63,7 +65,6 @@ class Autoscaler final : public controller::LoadRequests {
     controller::CatalogueView* catalogue = nullptr;
     controller::ClusterView* cluster = nullptr;
     controller::DemandTracker* demand = nullptr;
-    controller::WorkerClients* clients = nullptr;
     controller::LoadCoordinator* loads = nullptr;
     // Null: no worker scaling (the policy's worker actions are ignored).
     Provisioner* provisioner = nullptr;
@@ -120,8 +121,6 @@ class Autoscaler final : public controller::LoadRequests {
                const controller::Catalogue& catalogue);
   void SetInstances(const controller::WorkerSnapshot& worker, const v1::VariantRecord& record,
                     int instances, const controller::LoadedVariant* current);
-  void Unload(const std::string& worker_id, const std::string& address, const std::string& variant,
-              int keep);
   // Removes drained workers; forgets starts that joined or timed out.
   void FollowUp(const controller::ClusterSnapshot& cluster, absl::Time now);
   WorkerPool PoolOf(const controller::ClusterSnapshot& cluster);
@@ -140,8 +139,8 @@ class Autoscaler final : public controller::LoadRequests {
   mutable absl::Mutex mu_;
   std::deque<Event> events_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, absl::Time> starting_ ABSL_GUARDED_BY(mu_);  // id -> when asked
-  std::map<std::string, absl::Time> draining_ ABSL_GUARDED_BY(mu_);  // id -> since
-  std::set<std::pair<std::string, std::string>> unloading_ ABSL_GUARDED_BY(mu_);
+  // Drained workers handed to the provisioner, until it removed them.
+  std::set<std::string> removing_ ABSL_GUARDED_BY(mu_);
   int callbacks_pending_ ABSL_GUARDED_BY(mu_) = 0;
 
   absl::Mutex tick_mu_;  // one Tick at a time

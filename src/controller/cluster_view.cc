@@ -94,7 +94,6 @@ void ClusterView::NoteLoaded(const std::string& worker_id, const std::string& va
 
 void ClusterView::MarkDead(const std::string& worker_id) {
   absl::MutexLock lock(&mu_);
-  draining_.erase(worker_id);
   std::erase_if(unloading_, [&worker_id](const auto& u) { return u.first == worker_id; });
   if (workers_.erase(worker_id) > 0) {
     LogWarning("worker marked dead", {{"worker", worker_id}, {"reason", "RPC unavailable"}});
@@ -115,14 +114,19 @@ void ClusterView::NoteUnloadFailed(const std::string& worker_id, const std::stri
   snapshot_.reset();
 }
 
-void ClusterView::SetDraining(const std::string& worker_id, bool draining) {
+void ClusterView::SetDraining(const std::string& worker_id, bool draining, absl::Time now) {
   absl::MutexLock lock(&mu_);
   if (draining) {
-    draining_.insert(worker_id);
+    draining_.try_emplace(worker_id, now);
   } else {
     draining_.erase(worker_id);
   }
   snapshot_.reset();
+}
+
+std::map<std::string, absl::Time> ClusterView::Draining() {
+  absl::MutexLock lock(&mu_);
+  return draining_;
 }
 
 void ClusterView::ExpireLocked(absl::Time now) {
@@ -133,7 +137,6 @@ void ClusterView::ExpireLocked(absl::Time now) {
                   {"reason", "no heartbeat"},
                   {"silent_ms",
                    absl::StrCat(absl::ToInt64Milliseconds(now - it->second.last_heartbeat))}});
-      draining_.erase(it->first);
       std::erase_if(unloading_, [&it](const auto& u) { return u.first == it->first; });
       it = workers_.erase(it);
       snapshot_.reset();

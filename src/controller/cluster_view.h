@@ -64,9 +64,13 @@ class ClusterView {
   // Forgets a worker at once (e.g. its RPCs fail with UNAVAILABLE).
   void MarkDead(const std::string& worker_id);
 
-  // Marks a worker as draining (or no longer): snapshots show it with
-  // `draining` set, and the selector sends it nothing new.
-  void SetDraining(const std::string& worker_id, bool draining);
+  // Marks a worker as draining since `now` (or no longer): snapshots show it
+  // with `draining` set, and the selector sends it nothing new. The mark
+  // outlives the worker's heartbeats (a draining worker that dies is still
+  // to be removed): only SetDraining(id, false) clears it.
+  void SetDraining(const std::string& worker_id, bool draining, absl::Time now);
+  // The workers marked draining, live or not, and since when.
+  std::map<std::string, absl::Time> Draining();
 
   // Number of workers heard from within dead_after of `now`.
   int LiveWorkers(absl::Time now);
@@ -93,7 +97,7 @@ class ClusterView {
   absl::Mutex mu_;
   std::map<std::string, WorkerSnapshot> workers_ ABSL_GUARDED_BY(mu_);
   std::set<std::pair<std::string, std::string>> loading_ ABSL_GUARDED_BY(mu_);
-  std::set<std::string> draining_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, absl::Time> draining_ ABSL_GUARDED_BY(mu_);  // id -> since
   std::set<std::pair<std::string, std::string>> unloading_ ABSL_GUARDED_BY(mu_);
   std::map<std::pair<std::string, std::string>, InFlight> in_flight_ ABSL_GUARDED_BY(mu_);
   // Per worker, the last few answers' overheads (their median is the figure).

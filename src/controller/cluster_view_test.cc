@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <string>
+
 #include "common/clock.h"
 
 namespace infaas::controller {
@@ -152,21 +155,31 @@ TEST(ClusterViewTest, SnapshotsAreImmutableValues) {
   EXPECT_EQ(view.Snapshot(clock.Now())->workers.size(), 2u);
 }
 
-TEST(ClusterViewTest, ADrainingWorkerIsFlaggedUntilItIsReleasedOrGone) {
+TEST(ClusterViewTest, ADrainingWorkerIsFlaggedUntilReleasedEvenAfterItDies) {
   FakeClock clock;
   ClusterView view(absl::Seconds(2));
   view.OnHeartbeat(Beat("w1"), clock.Now());
   view.OnHeartbeat(Beat("w2"), clock.Now());
-  view.SetDraining("w2", true);
+  const absl::Time since = clock.Now();
+  view.SetDraining("w2", true, since);
   auto snapshot = view.Snapshot(clock.Now());
   ASSERT_EQ(snapshot->workers.size(), 2u);
   EXPECT_FALSE(snapshot->workers[0].draining);
   EXPECT_TRUE(snapshot->workers[1].draining);
-  view.SetDraining("w2", false);
+  // Marking it again keeps the first time: the drain timeout counts from it.
+  clock.Advance(absl::Seconds(1));
+  view.SetDraining("w2", true, clock.Now());
+  EXPECT_EQ(view.Draining(), (std::map<std::string, absl::Time>{{"w2", since}}));
+  view.SetDraining("w2", false, clock.Now());
   EXPECT_FALSE(view.Snapshot(clock.Now())->workers[1].draining);
-  // A worker that dies while draining comes back, if ever, as a new one.
-  view.SetDraining("w2", true);
+  EXPECT_TRUE(view.Draining().empty());
+  // A worker that dies while draining stays marked: whoever drains it still
+  // has to remove it, and only then releases the mark.
+  view.SetDraining("w2", true, clock.Now());
   view.MarkDead("w2");
+  EXPECT_EQ(view.Snapshot(clock.Now())->workers.size(), 1u);
+  EXPECT_TRUE(view.Draining().contains("w2"));
+  view.SetDraining("w2", false, clock.Now());
   view.OnHeartbeat(Beat("w2"), clock.Now());
   EXPECT_FALSE(view.Snapshot(clock.Now())->workers[1].draining);
 }

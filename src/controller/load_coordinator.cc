@@ -3,6 +3,7 @@
 #include <grpcpp/client_context.h>
 
 #include <memory>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "common/grpc_status.h"
@@ -13,11 +14,14 @@ namespace {
 
 // Loads include reading, optimising and warming the model up.
 constexpr absl::Duration kLoadTimeout = absl::Seconds(120);
+// An unload waits for the dropped instances' queued queries.
+constexpr absl::Duration kUnloadTimeout = absl::Seconds(60);
 
-struct LoadCall {
+template <typename Request, typename Response>
+struct Call {
   grpc::ClientContext context;
-  worker_rpc::LoadVariantRequest request;
-  worker_rpc::LoadVariantResponse response;
+  Request request;
+  Response response;
 };
 
 }  // namespace
@@ -27,59 +31,95 @@ LoadCoordinator::LoadCoordinator(WorkerClients* clients, ClusterView* cluster)
 
 LoadCoordinator::~LoadCoordinator() {
   absl::MutexLock lock(&mu_);
-  // Loads in flight, and waiters being told of a finished load.
+  // Calls in flight, and waiters being told of a finished one.
   auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return waiters_.empty() && notifying_ == 0;
+    return loads_.empty() && unloads_.empty() && notifying_ == 0;
   };
   mu_.Await(absl::Condition(&idle));
 }
 
-void LoadCoordinator::EnsureLoaded(const v1::VariantRecord& record, const std::string& worker_id,
-                                   const std::string& address, Done done, int instances) {
-  const Key key{worker_id, record.config().name()};
-  {
-    absl::MutexLock lock(&mu_);
-    auto [it, started] = waiters_.try_emplace(key);
-    if (done) it->second.push_back(std::move(done));
-    if (!started) return;  // a load is in flight: wait for it
-  }
-  cluster_->NoteLoading(worker_id, key.second, true);
-  LogInfo("loading variant",
-          {{"variant", key.second}, {"worker", worker_id}, {"instances", absl::StrCat(instances)}});
-  auto call = std::make_shared<LoadCall>();
-  call->context.set_deadline(absl::ToChronoTime(absl::Now() + kLoadTimeout));
-  *call->request.mutable_record() = record;
-  call->request.set_instances(instances);
-  clients_->For(address)->async()->LoadVariant(
-      &call->context, &call->request, &call->response,
-      [this, call, key](grpc::Status s) { Finish(key, FromGrpcStatus(s)); });
+bool LoadCoordinator::Join(Kind kind, const Key& key, Done done) {
+  absl::MutexLock lock(&mu_);
+  auto [it, started] = InFlight(kind).try_emplace(key);
+  if (done) it->second.push_back(std::move(done));
+  return started;
 }
 
-void LoadCoordinator::Finish(const Key& key, absl::Status status) {
-  if (status.ok()) {
-    LogInfo("variant loaded", {{"variant", key.second}, {"worker", key.first}});
-  } else {
-    LogWarning("variant load failed",
-               {{"variant", key.second}, {"worker", key.first}, {"error", status.ToString()}});
-  }
-  if (status.ok()) {
-    cluster_->NoteLoaded(key.first, key.second);
-  } else {
-    cluster_->NoteLoading(key.first, key.second, false);
-  }
+void LoadCoordinator::Notify(Kind kind, const Key& key, const absl::Status& status) {
   std::vector<Done> waiters;
   {
     absl::MutexLock lock(&mu_);
-    auto it = waiters_.find(key);
-    if (it != waiters_.end()) {
+    Waiters& calls = InFlight(kind);
+    auto it = calls.find(key);
+    if (it != calls.end()) {
       waiters = std::move(it->second);
-      waiters_.erase(it);
+      calls.erase(it);
     }
     ++notifying_;  // the destructor waits for the waiters below too
   }
   for (Done& done : waiters) done(status);
   absl::MutexLock lock(&mu_);
   --notifying_;
+}
+
+void LoadCoordinator::EnsureLoaded(const v1::VariantRecord& record, const std::string& worker_id,
+                                   const std::string& address, Done done, int instances) {
+  const Key key{worker_id, record.config().name()};
+  if (!Join(Kind::kLoad, key, std::move(done))) return;  // a load is in flight: wait for it
+  cluster_->NoteLoading(worker_id, key.second, true);
+  LogInfo("loading variant",
+          {{"variant", key.second}, {"worker", worker_id}, {"instances", absl::StrCat(instances)}});
+  using LoadCall = Call<worker_rpc::LoadVariantRequest, worker_rpc::LoadVariantResponse>;
+  auto call = std::make_shared<LoadCall>();
+  call->context.set_deadline(absl::ToChronoTime(absl::Now() + kLoadTimeout));
+  *call->request.mutable_record() = record;
+  call->request.set_instances(instances);
+  // The call goes before Notify lets the destructor return: its context
+  // holds the channel, and a channel whose last reference drops on gRPC's
+  // callback thread, once the clients are gone, shuts down the completion
+  // queue that very thread serves (gRPC aborts).
+  auto on_done = [this, call, key](grpc::Status grpc_status) mutable {
+    call.reset();
+    const absl::Status status = FromGrpcStatus(grpc_status);
+    if (status.ok()) {
+      LogInfo("variant loaded", {{"variant", key.second}, {"worker", key.first}});
+      cluster_->NoteLoaded(key.first, key.second);
+    } else {
+      LogWarning("variant load failed",
+                 {{"variant", key.second}, {"worker", key.first}, {"error", status.ToString()}});
+      cluster_->NoteLoading(key.first, key.second, false);
+    }
+    Notify(Kind::kLoad, key, status);
+  };
+  clients_->For(address)->async()->LoadVariant(&call->context, &call->request, &call->response,
+                                               std::move(on_done));
+}
+
+void LoadCoordinator::Unload(const std::string& worker_id, const std::string& address,
+                             const std::string& variant, int keep, Done done) {
+  const Key key{worker_id, variant};
+  if (!Join(Kind::kUnload, key, std::move(done))) return;  // one in flight: wait for it
+  // No query should go there from now on.
+  if (keep == 0) cluster_->NoteUnloading(worker_id, variant);
+  LogInfo("unloading variant",
+          {{"variant", variant}, {"worker", worker_id}, {"keep", absl::StrCat(keep)}});
+  using UnloadCall = Call<worker_rpc::UnloadVariantRequest, worker_rpc::UnloadVariantResponse>;
+  auto call = std::make_shared<UnloadCall>();
+  call->context.set_deadline(absl::ToChronoTime(absl::Now() + kUnloadTimeout));
+  call->request.set_variant(variant);
+  call->request.set_keep_instances(keep);
+  auto on_done = [this, call, key, keep](grpc::Status grpc_status) mutable {
+    call.reset();  // before Notify, as for a load
+    const absl::Status status = FromGrpcStatus(grpc_status);
+    if (!status.ok()) {
+      LogWarning("unload failed",
+                 {{"variant", key.second}, {"worker", key.first}, {"error", status.ToString()}});
+      if (keep == 0) cluster_->NoteUnloadFailed(key.first, key.second);
+    }
+    Notify(Kind::kUnload, key, status);
+  };
+  clients_->For(address)->async()->UnloadVariant(&call->context, &call->request, &call->response,
+                                                 std::move(on_done));
 }
 
 }  // namespace infaas::controller

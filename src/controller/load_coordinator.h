@@ -1,16 +1,20 @@
 #pragma once
 
-// LoadCoordinator: starts variant loads on workers, at most one per
-// (worker, variant) at a time. A query that needs a variant being loaded
-// waits for that load instead of starting another; a background load (no
-// waiter) uses the same path.
+// LoadCoordinator: the one executor of variant loads and unloads on workers,
+// whoever decided them (a query that needs a cold variant, the scaling
+// policy, a user's repository load or unload). At most one load and one
+// unload per (worker, variant) at a time: a caller that asks for one in
+// flight joins it and hears its outcome, instead of starting another.
 //
 //   coordinator.EnsureLoaded(record, worker_id, address,
 //                            [](absl::Status s) { /* loaded, or why not */ });
+//   coordinator.Unload(worker_id, address, variant, /*keep=*/0, nullptr);
 //
-// Loads are asynchronous gRPC calls (no thread blocks on them); callbacks
-// run on gRPC's callback threads. While a load is in flight the
-// ClusterView shows it as loading. Thread-safe.
+// The ClusterView hears of each: a load in flight shows as loading; a
+// variant being unloaded entirely is hidden at once (no query goes there
+// meanwhile) and shows again if the unload fails. Calls are asynchronous
+// gRPC calls (no thread blocks on them); callbacks run on gRPC's callback
+// threads. Thread-safe.
 
 #include <functional>
 #include <map>
@@ -32,7 +36,7 @@ class LoadCoordinator {
   using Done = std::function<void(absl::Status)>;
 
   LoadCoordinator(WorkerClients* clients, ClusterView* cluster);
-  ~LoadCoordinator();  // waits for loads in flight and their waiters' callbacks
+  ~LoadCoordinator();  // waits for calls in flight and their waiters' callbacks
 
   // `done` (may be null) runs once the load finished or failed. The worker
   // ends up with at least `instances` instances of the variant; a call that
@@ -40,15 +44,31 @@ class LoadCoordinator {
   void EnsureLoaded(const v1::VariantRecord& record, const std::string& worker_id,
                     const std::string& address, Done done, int instances = 1);
 
+  // Takes `variant` on the worker down to `keep` instances (0: unloads it;
+  // the worker drains the instances it drops, so no query is lost). `done`
+  // (may be null) runs once the worker answered. A call that joins an
+  // unload in flight gets that unload's outcome.
+  void Unload(const std::string& worker_id, const std::string& address, const std::string& variant,
+              int keep, Done done);
+
  private:
+  enum class Kind { kLoad, kUnload };
   using Key = std::pair<std::string, std::string>;  // worker id, variant
-  void Finish(const Key& key, absl::Status status);
+  using Waiters = std::map<Key, std::vector<Done>>;
+  Waiters& InFlight(Kind kind) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return kind == Kind::kLoad ? loads_ : unloads_;
+  }
+  // Joins the call of that kind in flight for `key`, or starts one (true).
+  bool Join(Kind kind, const Key& key, Done done) ABSL_LOCKS_EXCLUDED(mu_);
+  // Ends that call and tells its waiters how it went.
+  void Notify(Kind kind, const Key& key, const absl::Status& status) ABSL_LOCKS_EXCLUDED(mu_);
 
   WorkerClients* const clients_;
   ClusterView* const cluster_;
   absl::Mutex mu_;
-  std::map<Key, std::vector<Done>> waiters_ ABSL_GUARDED_BY(mu_);
-  // Finished loads whose waiters are being called.
+  Waiters loads_ ABSL_GUARDED_BY(mu_);    // in flight, with their waiters
+  Waiters unloads_ ABSL_GUARDED_BY(mu_);  // in flight, with their waiters
+  // Finished calls whose waiters are being called.
   int notifying_ ABSL_GUARDED_BY(mu_) = 0;
 };
 

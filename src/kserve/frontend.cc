@@ -3,7 +3,6 @@
 #include <atomic>
 
 #include "absl/strings/str_cat.h"
-#include "common/grpc_status.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
 #include "kserve/infer_translation.h"
@@ -176,41 +175,34 @@ void InferenceFrontend::Unload(const std::string& name, Done done) {
   }
   LogInfo("unload variant", {{"variant", name}, {"workers", absl::StrCat(holders.size())}});
   if (holders.empty()) return done(absl::OkStatus());
-  // Each unload is one async call; the last to finish reports the first error.
+  // One unload per holder through the executor; the last to finish reports
+  // the first error.
   struct Fanout {
     std::atomic<int> left;
     absl::Mutex mu;
     absl::Status first_error ABSL_GUARDED_BY(mu);
     Done done;
-    worker_rpc::UnloadVariantRequest request;
   };
   auto fanout = std::make_shared<Fanout>();
   fanout->left = static_cast<int>(holders.size());
   fanout->done = std::move(done);
-  fanout->request.set_variant(name);
   for (const controller::WorkerSnapshot& w : holders) {
-    auto context = std::make_shared<grpc::ClientContext>();
-    context->set_deadline(absl::ToChronoTime(deps_.clock->Now() + absl::Seconds(30)));
-    auto reply = std::make_shared<worker_rpc::UnloadVariantResponse>();
-    deps_.clients->For(w.address)->async()->UnloadVariant(
-        context.get(), &fanout->request, reply.get(),
-        [fanout, context, reply, worker = w.id](grpc::Status s) {
-          if (!s.ok()) {
-            absl::MutexLock lock(&fanout->mu);
-            if (fanout->first_error.ok()) {
-              fanout->first_error =
-                  absl::Status(FromGrpcStatus(s).code(),
-                               absl::StrCat("worker ", worker, ": ", s.error_message()));
-            }
-          }
-          if (--fanout->left > 0) return;
-          absl::Status result;
-          {
-            absl::MutexLock lock(&fanout->mu);
-            result = fanout->first_error;
-          }
-          fanout->done(result);
-        });
+    deps_.loads->Unload(w.id, w.address, name, /*keep=*/0, [fanout, worker = w.id](absl::Status s) {
+      if (!s.ok()) {
+        absl::MutexLock lock(&fanout->mu);
+        if (fanout->first_error.ok()) {
+          fanout->first_error =
+              absl::Status(s.code(), absl::StrCat("worker ", worker, ": ", s.message()));
+        }
+      }
+      if (--fanout->left > 0) return;
+      absl::Status result;
+      {
+        absl::MutexLock lock(&fanout->mu);
+        result = fanout->first_error;
+      }
+      fanout->done(result);
+    });
   }
 }
 

@@ -6,7 +6,7 @@
 // are thin adapters over it; HTTP turns its JSON into the same protocol
 // messages first.
 //
-//   InferenceFrontend frontend({&catalogue, &cluster, &router, &loads, &clients, &metrics, clock});
+//   InferenceFrontend frontend({&catalogue, &cluster, &router, &loads, &metrics, clock});
 //   frontend.Infer(request, transport_deadline, /*raw_output=*/false,
 //                  [](absl::StatusOr<inference::ModelInferResponse> r) { ... });
 //
@@ -38,7 +38,6 @@
 #include "controller/load_coordinator.h"
 #include "controller/query_router.h"
 #include "controller/serving_metrics.h"
-#include "controller/worker_clients.h"
 #include "inference/grpc_service.pb.h"
 #include "kserve/model_resolver.h"
 #include "store/metadata_store.h"
@@ -66,8 +65,7 @@ class InferenceFrontend {
     controller::CatalogueView* catalogue = nullptr;
     controller::ClusterView* cluster = nullptr;
     controller::QueryRouter* router = nullptr;
-    controller::LoadCoordinator* loads = nullptr;
-    controller::WorkerClients* clients = nullptr;
+    controller::LoadCoordinator* loads = nullptr;  // loads and unloads
     controller::ServingMetrics* metrics = nullptr;
     Clock* clock = nullptr;
     // Where pins are kept (they survive restarts and are shared by the

@@ -65,7 +65,7 @@ class FrontendTest : public ::testing::Test {
     router_ = std::make_unique<controller::QueryRouter>(controller::QueryRouter::Dependencies{
         catalogue_.get(), &cluster_, &clients_, &loads_, &clock_, dir_, metrics_.get()});
     frontend_ = std::make_unique<InferenceFrontend>(InferenceFrontend::Dependencies{
-        catalogue_.get(), &cluster_, router_.get(), &loads_, &clients_, metrics_.get(), &clock_});
+        catalogue_.get(), &cluster_, router_.get(), &loads_, metrics_.get(), &clock_});
   }
 
   ~FrontendTest() override { fs::remove_all(dir_); }

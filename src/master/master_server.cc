@@ -73,8 +73,8 @@ absl::Status MasterServer::BuildControl() {
       catalogue_.get(), cluster_.get(), clients_.get(), loads_.get(), Clock::Real(),
       repository_->root(), observers_.get()});
   frontend_ = std::make_unique<kserve::InferenceFrontend>(kserve::InferenceFrontend::Dependencies{
-      catalogue_.get(), cluster_.get(), router_.get(), loads_.get(), clients_.get(),
-      serving_metrics_.get(), Clock::Real(), store_.get()});
+      catalogue_.get(), cluster_.get(), router_.get(), loads_.get(), serving_metrics_.get(),
+      Clock::Real(), store_.get()});
   kserve_service_ = std::make_unique<api::KServeGrpcService>(frontend_.get());
   return absl::OkStatus();
 }
@@ -90,7 +90,6 @@ absl::Status MasterServer::BuildAutoscaler() {
           .catalogue = catalogue_.get(),
           .cluster = cluster_.get(),
           .demand = demand_.get(),
-          .clients = clients_.get(),
           .loads = loads_.get(),
           .provisioner = nullptr,  // once the port is known
           .clock = Clock::Real(),
