@@ -3,6 +3,7 @@
 #include <grpcpp/client_context.h>
 
 #include <memory>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "common/grpc_status.h"
@@ -50,9 +51,16 @@ void LoadCoordinator::EnsureLoaded(const v1::VariantRecord& record, const std::s
   call->context.set_deadline(absl::ToChronoTime(absl::Now() + kLoadTimeout));
   *call->request.mutable_record() = record;
   call->request.set_instances(instances);
-  clients_->For(address)->async()->LoadVariant(
-      &call->context, &call->request, &call->response,
-      [this, call, key](grpc::Status s) { Finish(key, FromGrpcStatus(s)); });
+  // The call goes before Finish lets the destructor return: its context
+  // holds the channel, and a channel whose last reference drops on gRPC's
+  // callback thread, once the clients are gone, shuts down the completion
+  // queue that very thread serves (gRPC aborts).
+  auto on_done = [this, call, key](grpc::Status s) mutable {
+    call.reset();
+    Finish(key, FromGrpcStatus(s));
+  };
+  clients_->For(address)->async()->LoadVariant(&call->context, &call->request, &call->response,
+                                               std::move(on_done));
 }
 
 void LoadCoordinator::Finish(const Key& key, absl::Status status) {
