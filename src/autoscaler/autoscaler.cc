@@ -272,7 +272,10 @@ void Autoscaler::Unload(const std::string& worker_id, const std::string& address
   CallbackBegins();
   deps_.clients->For(address)->async()->UnloadVariant(
       &call->context, &call->request, &call->response,
-      [this, call, worker_id, variant, keep](grpc::Status status) {
+      [this, call, worker_id, variant, keep](grpc::Status status) mutable {
+        // Before CallbackEnds lets the destructor return: the call's
+        // context holds the channel (see LoadCoordinator::EnsureLoaded).
+        call.reset();
         const absl::Status s = FromGrpcStatus(status);
         if (!s.ok()) {
           LogWarning("unload failed",
