@@ -10,7 +10,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
@@ -20,13 +19,12 @@
 #include "absl/synchronization/notification.h"
 #include "common/retry_after.h"
 #include "controller/testing/fake_worker.h"
+#include "controller/testing/stored_catalogue.h"
 #include "controller/testing/variant_records.h"
-#include "store/metadata_store.h"
 
 namespace infaas::controller {
 namespace {
 
-namespace fs = std::filesystem;
 using testing::FakeWorker;
 using ::testing::HasSubstr;
 
@@ -53,30 +51,18 @@ class RecordingOwner final : public LoadRequests {
 class QueryRouterTest : public ::testing::Test {
  protected:
   QueryRouterTest()
-      : dir_(fs::temp_directory_path() /
-             absl::StrCat("infaas-router-test-", getpid(), "-",
-                          ::testing::UnitTest::GetInstance()->current_test_info()->name())),
-        clients_([this](const std::string& address) { return workers_.at(address)->NewStub(); }),
-        loads_(&clients_, &cluster_) {
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    store_ = *store::OpenMetadataStore(absl::StrCat("sqlite:", (dir_ / "store.db").string()));
-    EXPECT_TRUE(store_
-                    ->PutVariants({testing::MakeVariant({.name = kCheap, .latency = {{1, 2.0}}}),
-                                   testing::MakeVariant({.name = kCostly,
-                                                         .threads = 4,
-                                                         .max_batch = 8,
-                                                         .latency = {{1, 1.0}, {8, 4.5}}})})
-                    .ok());
-    catalogue_ = std::make_unique<CatalogueView>(store_.get());
-    EXPECT_TRUE(catalogue_->Reload().ok());
-    router_ = std::make_unique<QueryRouter>(
-        QueryRouter::Dependencies{catalogue_.get(), &cluster_, &clients_, &loads_, &clock_, dir_});
-  }
-  ~QueryRouterTest() override {
-    router_.reset();
-    fs::remove_all(dir_);
-  }
+      : clients_([this](const std::string& address) { return workers_.at(address)->NewStub(); }),
+        loads_(&clients_, &cluster_),
+        catalogue_(
+            testing::StoredCatalogue::Create(
+                "router-test", {testing::MakeVariant({.name = kCheap, .latency = {{1, 2.0}}}),
+                                testing::MakeVariant({.name = kCostly,
+                                                      .threads = 4,
+                                                      .max_batch = 8,
+                                                      .latency = {{1, 1.0}, {8, 4.5}}})})
+                .value()),
+        router_(std::make_unique<QueryRouter>(QueryRouter::Dependencies{
+            catalogue_->view(), &cluster_, &clients_, &loads_, &clock_, catalogue_->dir()})) {}
 
   // A worker at "fake:<id>" holding `variants`, each with `queue` queued.
   FakeWorker& AddWorker(const std::string& id, const std::vector<std::string>& variants,
@@ -108,15 +94,13 @@ class QueryRouterTest : public ::testing::Test {
     return request;
   }
 
-  const fs::path dir_;
   // Starts at the real time: gRPC deadlines are computed from this clock.
   FakeClock clock_{absl::Now()};
   std::map<std::string, std::unique_ptr<FakeWorker>> workers_;
   ClusterView cluster_{absl::Hours(1)};
   WorkerClients clients_;
   LoadCoordinator loads_;
-  std::unique_ptr<store::MetadataStore> store_;
-  std::unique_ptr<CatalogueView> catalogue_;
+  std::unique_ptr<testing::StoredCatalogue> catalogue_;
   std::unique_ptr<QueryRouter> router_;
 };
 

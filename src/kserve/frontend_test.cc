@@ -7,7 +7,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
@@ -15,13 +14,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "controller/testing/fake_worker.h"
+#include "controller/testing/stored_catalogue.h"
 #include "controller/testing/variant_records.h"
 #include "metrics/registry.h"
 
 namespace infaas::kserve {
 namespace {
 
-namespace fs = std::filesystem;
 using controller::testing::FakeWorker;
 using ::testing::HasSubstr;
 
@@ -43,32 +42,23 @@ absl::Status Await(const std::function<void(InferenceFrontend::Done)>& call) {
 class FrontendTest : public ::testing::Test {
  protected:
   FrontendTest()
-      : dir_(fs::temp_directory_path() /
-             absl::StrCat("infaas-frontend-test-", getpid(), "-",
-                          ::testing::UnitTest::GetInstance()->current_test_info()->name())),
-        clients_([this](const std::string& address) { return workers_.at(address)->NewStub(); }),
-        loads_(&clients_, &cluster_) {
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    store_ = *store::OpenMetadataStore(absl::StrCat("sqlite:", (dir_ / "store.db").string()));
-    EXPECT_TRUE(
-        store_
-            ->PutVariants(
+      : clients_([this](const std::string& address) { return workers_.at(address)->NewStub(); }),
+        loads_(&clients_, &cluster_),
+        catalogue_(
+            controller::testing::StoredCatalogue::Create(
+                "frontend-test",
                 {controller::testing::MakeVariant({.name = kServing}),
                  controller::testing::MakeVariant(
                      {.name = kOther, .max_batch = 8, .framework = v1::FRAMEWORK_TORCHSCRIPT})})
-            .ok());
-    catalogue_ = std::make_unique<controller::CatalogueView>(store_.get());
-    EXPECT_TRUE(catalogue_->Reload().ok());
-    metrics_ = std::make_unique<controller::ServingMetrics>(&registry_, &cluster_, catalogue_.get(),
-                                                            &clock_);
+                .value()) {
+    controller::CatalogueView* catalogue = catalogue_->view();
+    metrics_ =
+        std::make_unique<controller::ServingMetrics>(&registry_, &cluster_, catalogue, &clock_);
     router_ = std::make_unique<controller::QueryRouter>(controller::QueryRouter::Dependencies{
-        catalogue_.get(), &cluster_, &clients_, &loads_, &clock_, dir_, metrics_.get()});
+        catalogue, &cluster_, &clients_, &loads_, &clock_, catalogue_->dir(), metrics_.get()});
     frontend_ = std::make_unique<InferenceFrontend>(InferenceFrontend::Dependencies{
-        catalogue_.get(), &cluster_, router_.get(), &loads_, metrics_.get(), &clock_});
+        catalogue, &cluster_, router_.get(), &loads_, metrics_.get(), &clock_});
   }
-
-  ~FrontendTest() override { fs::remove_all(dir_); }
 
   // A worker at "fake:<id>" that holds `variants`, idle, with room for more.
   FakeWorker& AddWorker(const std::string& id, std::vector<std::string> variants) {
@@ -79,7 +69,6 @@ class FrontendTest : public ::testing::Test {
     return *worker;
   }
 
-  const fs::path dir_;
   // Starts at the real time: gRPC deadlines are computed from this clock.
   FakeClock clock_{absl::Now()};
   std::map<std::string, std::unique_ptr<FakeWorker>> workers_;
@@ -87,8 +76,7 @@ class FrontendTest : public ::testing::Test {
   controller::WorkerClients clients_;
   controller::LoadCoordinator loads_;
   metrics::MetricsRegistry registry_;
-  std::unique_ptr<store::MetadataStore> store_;
-  std::unique_ptr<controller::CatalogueView> catalogue_;
+  std::unique_ptr<controller::testing::StoredCatalogue> catalogue_;
   std::unique_ptr<controller::ServingMetrics> metrics_;
   std::unique_ptr<controller::QueryRouter> router_;
   std::unique_ptr<InferenceFrontend> frontend_;

@@ -15,6 +15,7 @@
 #include "absl/synchronization/notification.h"
 #include "common/files.h"
 #include "controller/testing/fake_worker.h"
+#include "controller/testing/stored_catalogue.h"
 #include "controller/testing/variant_records.h"
 #include "google/protobuf/util/json_util.h"
 
@@ -30,24 +31,18 @@ constexpr char kVariant[] = "lenet5_onnx_cpu1_b4";
 class JobRunnerTest : public ::testing::Test {
  protected:
   JobRunnerTest()
-      : dir_(fs::temp_directory_path() /
-             absl::StrCat("infaas-job-runner-test-", getpid(), "-",
-                          ::testing::UnitTest::GetInstance()->current_test_info()->name())),
-        clients_([this](const std::string& address) { return workers_.at(address)->NewStub(); }),
-        loads_(&clients_, &cluster_) {
-    fs::remove_all(dir_);
+      : clients_([this](const std::string& address) { return workers_.at(address)->NewStub(); }),
+        loads_(&clients_, &cluster_),
+        catalogue_(controller::testing::StoredCatalogue::Create(
+                       "job-runner-test",
+                       {controller::testing::MakeVariant({.name = kVariant, .max_batch = 4})})
+                       .value()),
+        dir_(catalogue_->dir()) {
     fs::create_directories(dir_ / "repository");
-    store_ = *store::OpenMetadataStore(absl::StrCat("sqlite:", (dir_ / "store.db").string()));
-    const v1::VariantRecord record =
-        controller::testing::MakeVariant({.name = kVariant, .max_batch = 4});
-    EXPECT_TRUE(store_->PutVariants({record}).ok());
-    catalogue_ = std::make_unique<controller::CatalogueView>(store_.get());
-    EXPECT_TRUE(catalogue_->Reload().ok());
   }
 
   ~JobRunnerTest() override {
     runner_.reset();  // before the workers and the views it uses
-    fs::remove_all(dir_);
   }
 
   // A worker at "fake:<id>" that holds the variant, idle.
@@ -62,8 +57,8 @@ class JobRunnerTest : public ::testing::Test {
 
   void StartRunner() {
     absl::StatusOr<std::unique_ptr<JobRunner>> runner =
-        JobRunner::Start({.store = store_.get(),
-                          .catalogue = catalogue_.get(),
+        JobRunner::Start({.store = catalogue_->store(),
+                          .catalogue = catalogue_->view(),
                           .cluster = &cluster_,
                           .clients = &clients_,
                           .loads = &loads_,
@@ -118,15 +113,14 @@ class JobRunnerTest : public ::testing::Test {
     return parsed.top_size() > 0 ? parsed.top(0).index() : -1;
   }
 
-  const fs::path dir_;
   // Starts at the real time: gRPC deadlines are computed from this clock.
   FakeClock clock_{absl::Now()};
   std::map<std::string, std::unique_ptr<FakeWorker>> workers_;
   controller::ClusterView cluster_{absl::Hours(1)};
   controller::WorkerClients clients_;
   controller::LoadCoordinator loads_;
-  std::unique_ptr<store::MetadataStore> store_;
-  std::unique_ptr<controller::CatalogueView> catalogue_;
+  std::unique_ptr<controller::testing::StoredCatalogue> catalogue_;
+  const fs::path dir_;  // the catalogue's temporary folder, removed with it
   std::unique_ptr<JobRunner> runner_;
 };
 
@@ -193,10 +187,10 @@ TEST_F(JobRunnerTest, StoppingWithCallsInFlightLeavesTheJobRunningForTheNextStar
   worker.Hold();
   StartRunner();
   const std::string id = Submit(Inputs("in", 8), dir_ / "out");
-  while (worker.held_calls() == 0) absl::SleepFor(absl::Milliseconds(1));
+  worker.AwaitHeld(1);
   runner_.reset();
   worker.Release();
-  absl::StatusOr<v1::OfflineJob> stored = store_->GetJob(id);
+  absl::StatusOr<v1::OfflineJob> stored = catalogue_->store()->GetJob(id);
   ASSERT_TRUE(stored.ok()) << stored.status();
   EXPECT_EQ(stored->state(), v1::OfflineJob::STATE_RUNNING);
   // The next runner resumes it and finishes it.

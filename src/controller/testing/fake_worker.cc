@@ -2,15 +2,16 @@
 
 #include <grpcpp/server_builder.h>
 
+#include <algorithm>
 #include <string>
 #include <utility>
 
 namespace infaas::controller::testing {
 
 struct FakeWorker::HeldCall {
+  Method method;
   grpc::ServerUnaryReactor* reactor;
-  const worker_rpc::InferRequest* request;
-  worker_rpc::InferResponse* response;
+  std::function<grpc::Status()> answer;  // calls the handler set when it runs
 };
 
 class FakeWorker::Service : public worker_rpc::Worker::CallbackService {
@@ -20,54 +21,60 @@ class FakeWorker::Service : public worker_rpc::Worker::CallbackService {
   grpc::ServerUnaryReactor* LoadVariant(grpc::CallbackServerContext* context,
                                         const worker_rpc::LoadVariantRequest* request,
                                         worker_rpc::LoadVariantResponse* /*response*/) override {
-    LoadHandler handler;
     {
       absl::MutexLock lock(&worker_->mu_);
-      ++worker_->load_calls_;
-      handler = worker_->load_;
+      worker_->loads_.push_back(*request);
     }
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    reactor->Finish(handler ? handler(*request) : grpc::Status::OK);
+    worker_->Serve(Method::kLoad, reactor, [worker = worker_, request] {
+      LoadHandler handler;
+      {
+        absl::MutexLock lock(&worker->mu_);
+        handler = worker->load_;
+      }
+      return handler ? handler(*request) : grpc::Status::OK;
+    });
     return reactor;
   }
 
   grpc::ServerUnaryReactor* UnloadVariant(
       grpc::CallbackServerContext* context, const worker_rpc::UnloadVariantRequest* request,
       worker_rpc::UnloadVariantResponse* /*response*/) override {
-    UnloadHandler handler;
     {
       absl::MutexLock lock(&worker_->mu_);
-      ++worker_->unload_calls_;
-      handler = worker_->unload_;
+      worker_->unloads_.push_back(*request);
     }
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    reactor->Finish(handler ? handler(*request) : grpc::Status::OK);
+    worker_->Serve(Method::kUnload, reactor, [worker = worker_, request] {
+      UnloadHandler handler;
+      {
+        absl::MutexLock lock(&worker->mu_);
+        handler = worker->unload_;
+      }
+      return handler ? handler(*request) : grpc::Status::OK;
+    });
     return reactor;
   }
 
   grpc::ServerUnaryReactor* Infer(grpc::CallbackServerContext* context,
                                   const worker_rpc::InferRequest* request,
                                   worker_rpc::InferResponse* response) override {
-    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    InferHandler handler;
     {
       absl::MutexLock lock(&worker_->mu_);
       ++worker_->infer_calls_;
-      if (worker_->holding_) {
-        worker_->held_.push_back({reactor, request, response});
-        return reactor;
-      }
-      handler = worker_->infer_;
     }
-    reactor->Finish(Answer(handler, *request, response));
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    worker_->Serve(Method::kInfer, reactor, [worker = worker_, request, response] {
+      InferHandler handler;
+      {
+        absl::MutexLock lock(&worker->mu_);
+        handler = worker->infer_;
+      }
+      if (handler) return handler(*request, response);
+      AnswerWith(3, *request, response);
+      return grpc::Status::OK;
+    });
     return reactor;
-  }
-
-  static grpc::Status Answer(const InferHandler& handler, const worker_rpc::InferRequest& request,
-                             worker_rpc::InferResponse* response) {
-    if (handler) return handler(request, response);
-    AnswerWith(3, request, response);
-    return grpc::Status::OK;
   }
 
  private:
@@ -84,7 +91,7 @@ FakeWorker::~FakeWorker() {
   std::vector<HeldCall> held;
   {
     absl::MutexLock lock(&mu_);
-    holding_ = false;
+    holding_.clear();
     held.swap(held_);
   }
   for (const HeldCall& call : held) {
@@ -113,23 +120,45 @@ void FakeWorker::SetUnload(UnloadHandler handler) {
   unload_ = std::move(handler);
 }
 
-void FakeWorker::Hold() {
-  absl::MutexLock lock(&mu_);
-  holding_ = true;
-}
-
-void FakeWorker::Release() {
-  std::vector<HeldCall> held;
-  InferHandler handler;
+void FakeWorker::Serve(Method method, grpc::ServerUnaryReactor* reactor,
+                       std::function<grpc::Status()> answer) {
   {
     absl::MutexLock lock(&mu_);
-    holding_ = false;
-    held.swap(held_);
-    handler = infer_;
+    if (holding_.contains(method)) {
+      held_.push_back({method, reactor, std::move(answer)});
+      return;
+    }
   }
-  for (const HeldCall& call : held) {
-    call.reactor->Finish(Service::Answer(handler, *call.request, call.response));
+  reactor->Finish(answer());
+}
+
+void FakeWorker::Hold(Method method) {
+  absl::MutexLock lock(&mu_);
+  holding_.insert(method);
+}
+
+void FakeWorker::Release(Method method) {
+  std::vector<HeldCall> released;
+  {
+    absl::MutexLock lock(&mu_);
+    holding_.erase(method);
+    std::vector<HeldCall> kept;
+    for (HeldCall& call : held_) {
+      (call.method == method ? released : kept).push_back(std::move(call));
+    }
+    held_.swap(kept);
   }
+  // Outside the lock: the answers read the handlers under it.
+  for (const HeldCall& call : released) call.reactor->Finish(call.answer());
+}
+
+void FakeWorker::AwaitHeld(int n, Method method) const {
+  absl::MutexLock lock(&mu_);
+  auto enough = [this, n, method]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+    return std::count_if(held_.begin(), held_.end(),
+                         [method](const HeldCall& call) { return call.method == method; }) >= n;
+  };
+  mu_.Await(absl::Condition(&enough));
 }
 
 int FakeWorker::infer_calls() const {
@@ -139,17 +168,29 @@ int FakeWorker::infer_calls() const {
 
 int FakeWorker::load_calls() const {
   absl::MutexLock lock(&mu_);
-  return load_calls_;
+  return static_cast<int>(loads_.size());
 }
 
 int FakeWorker::unload_calls() const {
   absl::MutexLock lock(&mu_);
-  return unload_calls_;
+  return static_cast<int>(unloads_.size());
 }
 
-int FakeWorker::held_calls() const {
+int FakeWorker::held_calls(Method method) const {
   absl::MutexLock lock(&mu_);
-  return static_cast<int>(held_.size());
+  return static_cast<int>(std::count_if(held_.begin(), held_.end(), [method](const HeldCall& call) {
+    return call.method == method;
+  }));
+}
+
+std::vector<worker_rpc::LoadVariantRequest> FakeWorker::load_requests() const {
+  absl::MutexLock lock(&mu_);
+  return loads_;
+}
+
+std::vector<worker_rpc::UnloadVariantRequest> FakeWorker::unload_requests() const {
+  absl::MutexLock lock(&mu_);
+  return unloads_;
 }
 
 void FakeWorker::AnswerWith(int label, const worker_rpc::InferRequest& request,

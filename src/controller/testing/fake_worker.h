@@ -13,14 +13,23 @@
 //   });
 //
 // By default every call succeeds, and Infer answers each input with 10
-// logits whose largest is class 3. Hold() keeps the Infer calls that arrive
-// from then on unanswered until Release() (or destruction, which answers them
-// CANCELLED), to test what happens while calls are in flight.
+// logits whose largest is class 3. Hold() keeps the calls of one method
+// (Infer unless told) that arrive from then on unanswered until Release()
+// (or destruction, which answers them CANCELLED), to test what happens while
+// calls are in flight; AwaitHeld() waits until they have arrived:
+//
+//   worker.Hold(FakeWorker::Method::kLoad);
+//   coordinator.EnsureLoaded(record, "w1", "fake:w1", done);
+//   worker.AwaitHeld(1, FakeWorker::Method::kLoad);   // the load is in flight
+//   worker.Release(FakeWorker::Method::kLoad);        // answered by SetLoad's handler
+//
+// Every LoadVariant and UnloadVariant request is kept, in arrival order.
 //
 // Test-only. Thread-safe; handlers run on gRPC's callback threads.
 
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -39,6 +48,9 @@ class FakeWorker {
   using LoadHandler = std::function<grpc::Status(const worker_rpc::LoadVariantRequest&)>;
   using UnloadHandler = std::function<grpc::Status(const worker_rpc::UnloadVariantRequest&)>;
 
+  // The methods whose calls Hold() can keep unanswered.
+  enum class Method { kInfer, kLoad, kUnload };
+
   FakeWorker();
   ~FakeWorker();
   FakeWorker(const FakeWorker&) = delete;
@@ -51,14 +63,20 @@ class FakeWorker {
   void SetLoad(LoadHandler handler);
   void SetUnload(UnloadHandler handler);
 
-  // Infer calls from now on wait; Release() answers them with the handler.
-  void Hold();
-  void Release();
+  // Calls of `method` from now on wait; Release() answers them with the
+  // method's handler (the one set when it answers) and stops holding.
+  void Hold(Method method = Method::kInfer);
+  void Release(Method method = Method::kInfer);
+  // Blocks until at least `n` calls of `method` are held.
+  void AwaitHeld(int n, Method method = Method::kInfer) const;
 
   int infer_calls() const;
   int load_calls() const;
   int unload_calls() const;
-  int held_calls() const;
+  int held_calls(Method method = Method::kInfer) const;
+  // The requests received so far, oldest first.
+  std::vector<worker_rpc::LoadVariantRequest> load_requests() const;
+  std::vector<worker_rpc::UnloadVariantRequest> unload_requests() const;
 
   // 10 logits per input with the largest at `label`: a handler's answer.
   static void AnswerWith(int label, const worker_rpc::InferRequest& request,
@@ -68,15 +86,19 @@ class FakeWorker {
   class Service;
   struct HeldCall;
 
+  // Answers a call at once with `answer`, or keeps it while `method` is held.
+  void Serve(Method method, grpc::ServerUnaryReactor* reactor,
+             std::function<grpc::Status()> answer);
+
   mutable absl::Mutex mu_;
   InferHandler infer_ ABSL_GUARDED_BY(mu_);
   LoadHandler load_ ABSL_GUARDED_BY(mu_);
   UnloadHandler unload_ ABSL_GUARDED_BY(mu_);
-  bool holding_ ABSL_GUARDED_BY(mu_) = false;
+  std::set<Method> holding_ ABSL_GUARDED_BY(mu_);
   std::vector<HeldCall> held_ ABSL_GUARDED_BY(mu_);
   int infer_calls_ ABSL_GUARDED_BY(mu_) = 0;
-  int load_calls_ ABSL_GUARDED_BY(mu_) = 0;
-  int unload_calls_ ABSL_GUARDED_BY(mu_) = 0;
+  std::vector<worker_rpc::LoadVariantRequest> loads_ ABSL_GUARDED_BY(mu_);
+  std::vector<worker_rpc::UnloadVariantRequest> unloads_ ABSL_GUARDED_BY(mu_);
 
   std::unique_ptr<Service> service_;
   std::unique_ptr<grpc::Server> server_;
