@@ -10,6 +10,7 @@
 #include <atomic>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "loadgen/arrivals.h"
@@ -27,6 +28,9 @@ using testing::TestCluster;
 struct Peak {
   std::atomic<int> workers{0};
   std::atomic<int> instances{0};
+  // Whether a worker addition was among the recent actions at some poll
+  // (the master keeps the last 50; a slow build can push it out by the end).
+  std::atomic<bool> added_worker{false};
 };
 
 int InstancesIn(const v1::ClusterStatus& status) {
@@ -73,6 +77,9 @@ class AutoscalingTest : public ::testing::Test {
       if (!status.ok()) continue;
       peak->workers = std::max(peak->workers.load(), status->workers_size());
       peak->instances = std::max(peak->instances.load(), InstancesIn(*status));
+      for (const v1::ScalingEvent& e : status->recent_scaling()) {
+        if (absl::StrContains(e.action(), "add a worker")) peak->added_worker = true;
+      }
     }
   }
 
@@ -138,7 +145,7 @@ TEST_F(AutoscalingTest, AddsInstancesAndAWorkerUnderLoadAndRemovesThemWhenItDrop
   std::string actions;
   for (const v1::ScalingEvent& e : last.recent_scaling())
     absl::StrAppend(&actions, e.action(), "\n");
-  EXPECT_THAT(actions, ::testing::HasSubstr("add a worker")) << actions;
+  EXPECT_TRUE(peak.added_worker || absl::StrContains(actions, "add a worker")) << actions;
   EXPECT_THAT(actions, ::testing::HasSubstr("remove worker")) << actions;
 }
 

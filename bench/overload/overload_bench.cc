@@ -6,7 +6,9 @@
 // within an SLO (default: 8 resnet_mini images within 50 ms), open loop with
 // Poisson arrivals:
 //   1. capacity: the highest offered rate at which >= 99% of the queries
-//      are answered within the SLO (doubling, then bisecting, short probes);
+//      are answered within the SLO (doubling, then bisecting, short probes;
+//      a probe that misses is repeated once, so that one burst of noise
+//      from the rest of the machine does not set the capacity);
 //   2. steps at 0.5x, 1x, 1.5x, 2x and 3x that rate, each settling first,
 //      then measured;
 //   3. per step: goodput (answered within the SLO per second), the share of
@@ -15,17 +17,23 @@
 //      model's error |predicted - measured| / measured (p50, p90);
 // then the goals beside the figures, each marked met or NOT MET.
 //
+// The bench (its load generator) and the master run on the other CPUs, so
+// that CPU 0 is the worker's alone: what is measured is the latency promise
+// on that core, not the load generator competing for it.
+//
 //   build/bin/infaas_bench_overload [--model resnet_mini] [--images 8] [--slo-ms 50]
 //       [--probe-seconds 4] [--settle-seconds 3] [--step-seconds 10] [--json]
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <iostream>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "common/cpu_affinity.h"
 #include "common/status_macros.h"
 #include "loadgen/arrivals.h"
 #include "loadgen/load_generator.h"
@@ -87,6 +95,10 @@ absl::StatusOr<double> MeasureCapacity(testing::TestCluster& cluster,
                      Offer(cluster, request, qps, flags.probe_seconds, flags.slo_ms, ++seed));
     std::cerr << absl::StrFormat("   probe %7.1f qps: %5.1f%% within SLO\n", qps,
                                  100 * s.slo_attainment);
+    if (s.slo_attainment >= 0.99) return true;
+    ASSIGN_OR_RETURN(s, Offer(cluster, request, qps, flags.probe_seconds, flags.slo_ms, ++seed));
+    std::cerr << absl::StrFormat("   again %7.1f qps: %5.1f%% within SLO\n", qps,
+                                 100 * s.slo_attainment);
     return s.slo_attainment >= 0.99;
   };
   double lo = 0;
@@ -126,7 +138,21 @@ int main(int argc, char** argv) {
   app.add_flag("--json", flags.json, "also print the steps as JSON lines");
   CLI11_PARSE(app, argc, argv);
 
-  std::cerr << "starting a cluster: one worker of one core pinned to CPU 0, no scaling\n";
+  // The master (a child) inherits this affinity; the worker pins itself to 0.
+  std::vector<int> others;
+  for (int cpu = 1; cpu < static_cast<int>(std::thread::hardware_concurrency()); ++cpu) {
+    others.push_back(cpu);
+  }
+  if (!others.empty()) {
+    if (absl::Status pinned = PinProcessToCpus(others); !pinned.ok()) {
+      std::cerr << "pinning the bench and the master to CPUs " << FormatCpuList(others)
+                << " failed: " << pinned << "\n";
+      return 1;
+    }
+  }
+  std::cerr << "starting a cluster: one worker of one core pinned to CPU 0, no scaling; "
+            << "the bench and the master on CPUs " << (others.empty() ? "0" : FormatCpuList(others))
+            << "\n";
   absl::StatusOr<std::unique_ptr<testing::TestCluster>> cluster =
       testing::TestCluster::Start({.workers = 1,
                                    .zoo_models = {flags.model},
@@ -163,7 +189,8 @@ int main(int argc, char** argv) {
   }
 
   std::cout << absl::StrFormat(
-      "\n%d x %s image(s) per query within %g ms; one worker, one core (CPU 0), no scaling\n"
+      "\n%d x %s image(s) per query within %g ms; one worker, one core (CPU 0, its own), "
+      "no scaling\n"
       "capacity (>= 99%% of queries within the SLO): %.1f queries/s\n\n",
       flags.images, flags.model, flags.slo_ms, *capacity);
   std::cout << absl::StrFormat("%5s %8s %8s %9s %10s %8s %8s %8s %11s %9s %9s  %s\n", "step",
