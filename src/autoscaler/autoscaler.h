@@ -91,8 +91,9 @@ class Autoscaler final : public controller::LoadRequests {
   };
 
   Autoscaler(Dependencies deps, std::unique_ptr<ScalingPolicy> policy, Options options);
-  // Stop()s, then waits for the provisioner calls and for every load and
-  // unload callback it started (they capture `this`): the dependencies must
+  // Stop()s, then waits for the provisioner calls and for every callback it
+  // gave the load coordinator (a replacement's load, which captures `this`);
+  // the coordinator itself waits for its calls. The dependencies must
   // outlive it, and their RPCs carry deadlines, so the wait ends.
   ~Autoscaler() override;
 
