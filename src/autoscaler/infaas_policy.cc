@@ -66,6 +66,32 @@ std::optional<Plan> CheapestSibling(const v1::VariantRecord& current, const Plan
   return best;
 }
 
+// The selector's requested loads that this policy's sizing agrees with: a
+// variant serving nowhere yet (a cheaper or faster option than what serves
+// now), or one whose demand needs more instances than it has. An extra
+// instance of a variant whose instances already cover its demand would be
+// taken away again by the scale-down below, which empties provisioned
+// workers first (where the selector finds room), and then asked for again.
+std::vector<ScalingAction> WeighedRequests(const ScalingInput& input,
+                                           const std::map<std::string, Footprint>& footprints,
+                                           double utilisation) {
+  std::vector<ScalingAction> accepted;
+  for (ScalingAction& load : RequestedLoads(input)) {
+    auto it = footprints.find(load.variant);
+    const v1::VariantRecord* record = input.catalogue->Find(load.variant);
+    if (it != footprints.end() && it->second.instances > 0 && record != nullptr) {
+      const controller::VariantDemand* demand = input.demand->Find(load.variant);
+      const double items_per_s = demand != nullptr ? demand->items_per_s : 0;
+      const double slo_ms = demand != nullptr ? demand->tightest_slo_ms : 0;
+      if (PlanFor(*record, items_per_s, slo_ms, utilisation).instances <= it->second.instances) {
+        continue;
+      }
+    }
+    accepted.push_back(std::move(load));
+  }
+  return accepted;
+}
+
 }  // namespace
 
 InfaasPolicy::InfaasPolicy(const ScalingOptions& options) : options_(options), workers_(options) {}
@@ -74,7 +100,8 @@ std::vector<ScalingAction> InfaasPolicy::Decide(const ScalingInput& input) {
   const controller::Catalogue& catalogue = *input.catalogue;
   const std::map<std::string, Footprint> footprints = FootprintsOf(*input.cluster);
   CoreLedger ledger(*input.cluster, catalogue);
-  std::vector<ScalingAction> actions = RequestedLoads(input);
+  std::vector<ScalingAction> actions =
+      WeighedRequests(input, footprints, options_.target_utilisation);
   int unplaced_total = 0;
   std::map<std::string, absl::Time> low_since;
 

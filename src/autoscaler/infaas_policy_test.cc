@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "absl/strings/match.h"
 #include "autoscaler/testing/scenario.h"
 
 namespace infaas::autoscaler {
@@ -137,6 +138,30 @@ TEST_F(InfaasPolicyTest, AVariantLoadedAMomentAgoIsIdleOnlySinceItsLoad) {
   actions = Run(2);
   ASSERT_EQ(actions.size(), 1u);
   EXPECT_EQ(actions[0].instances, 0);  // 20 s idle after its load
+}
+
+TEST_F(InfaasPolicyTest, DeclinesARequestedInstanceThatItsSizingWouldTakeAwayAgain) {
+  s_.AddVariant({.name = kB8, .max_batch = 8, .latency = {{1, 2.0}, {8, 4.0}}});
+  s_.AddWorker("w1", 8).AddWorker("w2", 8).Holds("w1", kB1, 2).SetDemand(kB1, 100, 20);
+  // 100 inputs/s fit in one instance of kB1: a third on w2 is declined; kB8
+  // serves nowhere yet, so a request for it is taken.
+  s_.RequestLoad(kB1, "w2").RequestLoad(kB8, "w2");
+  std::vector<ScalingAction> actions = policy_.Decide(s_.Tick());
+  std::vector<ScalingAction> sets = OfKind(actions, Kind::kSetInstances);
+  ASSERT_EQ(sets.size(), 1u);
+  EXPECT_EQ(sets[0].variant, kB8);
+  EXPECT_EQ(sets[0].worker_id, "w2");
+  EXPECT_THAT(sets[0].reason, HasSubstr("requested by the selector"));
+  // Once the demand needs more than it has, the same request is taken.
+  s_.SetDemand(kB1, 900, 20);
+  s_.RequestLoad(kB1, "w2");
+  actions = policy_.Decide(s_.Tick());
+  bool took = false;
+  for (const ScalingAction& a : OfKind(actions, Kind::kSetInstances)) {
+    took |= a.variant == kB1 && a.worker_id == "w2" &&
+            absl::StrContains(a.reason, "requested by the selector");
+  }
+  EXPECT_TRUE(took);
 }
 
 TEST_F(InfaasPolicyTest, ArrivalsOnAWorkerKeepAVariantLoaded) {
