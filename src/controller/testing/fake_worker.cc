@@ -21,39 +21,14 @@ class FakeWorker::Service : public worker_rpc::Worker::CallbackService {
   grpc::ServerUnaryReactor* LoadVariant(grpc::CallbackServerContext* context,
                                         const worker_rpc::LoadVariantRequest* request,
                                         worker_rpc::LoadVariantResponse* /*response*/) override {
-    {
-      absl::MutexLock lock(&worker_->mu_);
-      worker_->loads_.push_back(*request);
-    }
-    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    worker_->Serve(Method::kLoad, reactor, [worker = worker_, request] {
-      LoadHandler handler;
-      {
-        absl::MutexLock lock(&worker->mu_);
-        handler = worker->load_;
-      }
-      return handler ? handler(*request) : grpc::Status::OK;
-    });
-    return reactor;
+    return RecordAndServe(context, request, Method::kLoad, &FakeWorker::loads_, &FakeWorker::load_);
   }
 
   grpc::ServerUnaryReactor* UnloadVariant(
       grpc::CallbackServerContext* context, const worker_rpc::UnloadVariantRequest* request,
       worker_rpc::UnloadVariantResponse* /*response*/) override {
-    {
-      absl::MutexLock lock(&worker_->mu_);
-      worker_->unloads_.push_back(*request);
-    }
-    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    worker_->Serve(Method::kUnload, reactor, [worker = worker_, request] {
-      UnloadHandler handler;
-      {
-        absl::MutexLock lock(&worker->mu_);
-        handler = worker->unload_;
-      }
-      return handler ? handler(*request) : grpc::Status::OK;
-    });
-    return reactor;
+    return RecordAndServe(context, request, Method::kUnload, &FakeWorker::unloads_,
+                          &FakeWorker::unload_);
   }
 
   grpc::ServerUnaryReactor* Infer(grpc::CallbackServerContext* context,
@@ -78,6 +53,30 @@ class FakeWorker::Service : public worker_rpc::Worker::CallbackService {
   }
 
  private:
+  // Records the request in `calls`, then answers with the handler in
+  // `handler` as it is when the call runs (OK when unset); a held call runs
+  // once released.
+  template <typename Request, typename Handler>
+  grpc::ServerUnaryReactor* RecordAndServe(grpc::CallbackServerContext* context,
+                                           const Request* request, Method method,
+                                           std::vector<Request> FakeWorker::*calls,
+                                           Handler FakeWorker::*handler) {
+    {
+      absl::MutexLock lock(&worker_->mu_);
+      (worker_->*calls).push_back(*request);
+    }
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    worker_->Serve(method, reactor, [worker = worker_, request, handler] {
+      Handler answer;
+      {
+        absl::MutexLock lock(&worker->mu_);
+        answer = worker->*handler;
+      }
+      return answer ? answer(*request) : grpc::Status::OK;
+    });
+    return reactor;
+  }
+
   FakeWorker* const worker_;
 };
 
