@@ -16,6 +16,12 @@ cd "$(dirname "$0")/.."
 
 prefix=$(realpath -m "${1:-build-tsan/abseil}")
 version=$(dpkg-query -W -f='${Version}' libabsl-dev)
+# The prefix is replaced whole: refuse one that holds anything but an
+# earlier build of this script.
+if [[ -e "$prefix" && ! -f "$prefix/VERSION" && -n "$(ls -A "$prefix" 2>/dev/null)" ]]; then
+  echo "build-tsan-abseil: $prefix exists and is not an earlier TSan Abseil; choose an empty folder" >&2
+  exit 2
+fi
 if [[ -f "$prefix/VERSION" && "$(cat "$prefix/VERSION")" == "$version" ]]; then
   echo "build-tsan-abseil: $prefix has Abseil $version with TSan"
   exit 0
