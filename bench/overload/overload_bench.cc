@@ -220,7 +220,9 @@ int main(int argc, char** argv) {
   }
   const loadgen::IntervalStats& at1 = steps[1].stats;
   const loadgen::IntervalStats& at3 = steps[4].stats;
-  const double goodput_ratio = at3.goodput_qps / std::max(at1.goodput_qps, 1e-9);
+  // No goodput at 1x is a failure of its own, not an infinite ratio.
+  const bool ratio_known = at1.goodput_qps > 0;
+  const double goodput_ratio = ratio_known ? at3.goodput_qps / at1.goodput_qps : 0;
   double worst_in_slo = 1;
   double worst_refusal_p99 = 0;
   double worst_error_p50 = 0;
@@ -230,8 +232,9 @@ int main(int argc, char** argv) {
     worst_error_p50 = std::max(worst_error_p50, s.stats.prediction_error_p50);
   }
   std::cout << "\ngoals:\n"
-            << absl::StrFormat("  goodput at 3x / goodput at 1x      %6.2f   goal >= 0.90   %s\n",
-                               goodput_ratio, Mark(goodput_ratio >= 0.9))
+            << absl::StrFormat("  goodput at 3x / goodput at 1x      %6s   goal >= 0.90   %s\n",
+                               ratio_known ? absl::StrFormat("%.2f", goodput_ratio) : "n/a",
+                               Mark(ratio_known && goodput_ratio >= 0.9))
             << absl::StrFormat("  answered within SLO, worst step   %6.2f%%  goal >= 99.9%%  %s\n",
                                100 * worst_in_slo, Mark(worst_in_slo >= 0.999))
             << absl::StrFormat("  p99 time to a refusal, worst step %6.2f ms goal <= 2 ms   %s\n",

@@ -57,6 +57,9 @@ struct WorkerSnapshot {
   // What a call to this worker adds to its queue and compute time (network,
   // decoding, the master's own work), learned from answers; 0 until known.
   double call_overhead_ms = 0;
+  // Its p90: what a query's deadline at the worker keeps back for the way
+  // back (the median would leave a late answer for every slow return).
+  double call_overhead_p90_ms = 0;
 
   // The loaded entry for `variant`, or nullptr.
   const LoadedVariant* Find(const std::string& variant) const {

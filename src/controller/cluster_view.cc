@@ -173,7 +173,9 @@ std::shared_ptr<const ClusterSnapshot> ClusterView::Snapshot(absl::Time now) {
       v.in_flight_examples = f->second.examples;
     }
     if (auto o = call_overhead_ms_.find(id); o != call_overhead_ms_.end()) {
-      w.call_overhead_ms = PercentileOf({o->second.begin(), o->second.end()}, 50);
+      const std::vector<double> recent(o->second.begin(), o->second.end());
+      w.call_overhead_ms = PercentileOf(recent, 50);
+      w.call_overhead_p90_ms = PercentileOf(recent, 90);
     }
     snapshot->workers.push_back(std::move(w));
   }
@@ -193,7 +195,7 @@ void ClusterView::NoteDispatched(const std::string& worker_id, const std::string
 
 void ClusterView::NoteAnswered(const std::string& worker_id, const std::string& variant,
                                int examples, double overhead_ms) {
-  constexpr size_t kOverheadsKept = 16;
+  constexpr size_t kOverheadsKept = 32;
   absl::MutexLock lock(&mu_);
   auto it = in_flight_.find({worker_id, variant});
   if (it != in_flight_.end()) {

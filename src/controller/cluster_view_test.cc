@@ -94,6 +94,14 @@ TEST(ClusterViewTest, QueriesSentAndNotYetAnsweredShowInSnapshotsAtOnce) {
   const double overhead = view.Snapshot(clock.Now())->workers[0].call_overhead_ms;
   EXPECT_GT(overhead, 0.4);
   EXPECT_LT(overhead, 2.4);
+  // The p90 (kept back from the worker's deadline) follows the slow answers.
+  for (int i = 0; i < 8; ++i) {
+    view.NoteDispatched("w1", "lenet5_onnx_cpu1_b1", 1);
+    view.NoteAnswered("w1", "lenet5_onnx_cpu1_b1", 1, i < 7 ? 0.5 : 6.0);
+  }
+  const WorkerSnapshot& w = view.Snapshot(clock.Now())->workers[0];
+  EXPECT_LT(w.call_overhead_ms, 1.0);
+  EXPECT_GT(w.call_overhead_p90_ms, 2.0);
 }
 
 TEST(ClusterViewTest, AWorkerSilentPastTheLimitIsDroppedAndComesBackOnItsNextBeat) {

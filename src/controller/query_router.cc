@@ -126,9 +126,10 @@ void QueryRouter::Dispatch(std::shared_ptr<Pending> query) {
   query->infer.Clear();
   const double slo_ms = query->requirements.latency_slo_ms;
   if (slo_ms > 0) {
-    // What is left of the target when the worker gets it, less the way back.
-    const double budget_ms =
-        slo_ms - absl::ToDoubleMilliseconds(now - query->start) - query->selection.call_overhead_ms;
+    // What is left of the target when the worker gets it, less the way
+    // back (its p90: a median would make every slow return a late answer).
+    const double budget_ms = slo_ms - absl::ToDoubleMilliseconds(now - query->start) -
+                             query->selection.call_overhead_p90_ms;
     if (budget_ms <= 0) {
       query->done(absl::DeadlineExceededError(absl::StrCat(
           "variant ", query->selection.variant, " on worker ", query->selection.worker_id,

@@ -139,6 +139,8 @@ struct Selection {
   double accuracy_percent = 0;  // the variant's, from its profile
   // What a call to the worker adds to its queue and compute time (learned).
   double call_overhead_ms = 0;
+  // Its p90: kept back from the deadline the worker is given.
+  double call_overhead_p90_ms = 0;
   std::string reason;  // why this choice, for logs and the reply
 };
 

@@ -34,6 +34,7 @@ std::vector<BatchTiming> ExecutionTimes::Take() const {
     timings.push_back({.batch_size = batch_size,
                        .median_ms = PercentileOf(recent, 50),
                        .p99_ms = PercentileOf(recent, 99),
+                       .p90_ms = PercentileOf(recent, 90),
                        .samples = static_cast<int64_t>(recent.size())});
   }
   return timings;

@@ -34,6 +34,10 @@ struct BatchTiming {
   int batch_size = 0;
   double median_ms = 0;
   double p99_ms = 0;
+  // The worker's own tail for its deadline rules (a p99 over a few dozen
+  // runs is their maximum: one outlier would rule for the whole window).
+  // Not in heartbeats: 0 there, which readers take as "use the p99".
+  double p90_ms = 0;
   int64_t samples = 0;  // how many runs the figures come from
 };
 
@@ -54,7 +58,7 @@ class ExecutionTimes {
   // below 1 and times that are negative or not finite.
   void Record(int batch_size, double ms);
 
-  // Per batch size with recent runs, ascending: median, p99, samples.
+  // Per batch size with recent runs, ascending: median, p99, p90, samples.
   std::vector<BatchTiming> Take() const;
 
  private:

@@ -17,9 +17,22 @@ TEST(ExecutionTimesTest, ReportsMedianAndP99PerBatchSize) {
   EXPECT_EQ(t[0].batch_size, 1);
   EXPECT_DOUBLE_EQ(t[0].median_ms, 5);
   EXPECT_GT(t[0].p99_ms, 8.8);
+  EXPECT_GT(t[0].p90_ms, 8);
+  EXPECT_LT(t[0].p90_ms, t[0].p99_ms);
   EXPECT_EQ(t[0].samples, 9);
   EXPECT_EQ(t[1].batch_size, 4);
   EXPECT_DOUBLE_EQ(t[1].median_ms, 30);
+}
+
+TEST(ExecutionTimesTest, OneSlowRunSetsTheP99ButNotTheP90) {
+  FakeClock clock;
+  ExecutionTimes times(&clock);
+  for (int i = 0; i < 31; ++i) times.Record(8, 10);
+  times.Record(8, 90);
+  const std::vector<BatchTiming> t = times.Take();
+  ASSERT_EQ(t.size(), 1u);
+  EXPECT_GT(t[0].p99_ms, 60);
+  EXPECT_DOUBLE_EQ(t[0].p90_ms, 10);
 }
 
 TEST(ExecutionTimesTest, KeepsOnlyTheNewestRuns) {

@@ -39,20 +39,32 @@ double ProfileMs(const v1::VariantProfile& profile, int batch, Field field) {
   return Interpolate(points, batch);
 }
 
+// A timing's p90; its p99 where it has none (a heartbeat's), never below
+// its median.
+double MeasuredP90(const BatchTiming& t) {
+  return std::max(t.p90_ms > 0 ? t.p90_ms : t.p99_ms, t.median_ms);
+}
+
 // Without a profile: the smallest measured batch size >= batch (an upper
 // bound), else the largest scaled up in proportion.
 ExecutionEstimate FromMeasurementsOnly(absl::Span<const BatchTiming> measured, int batch,
                                        int64_t runs) {
-  if (measured.empty()) return {.median_ms = kInf, .p99_ms = kInf, .measured_runs = 0};
+  if (measured.empty()) {
+    return {.median_ms = kInf, .p99_ms = kInf, .p90_ms = kInf, .measured_runs = 0};
+  }
   for (const BatchTiming& t : measured) {
     if (t.batch_size >= batch) {
-      return {.median_ms = t.median_ms, .p99_ms = t.p99_ms, .measured_runs = runs};
+      return {.median_ms = t.median_ms,
+              .p99_ms = t.p99_ms,
+              .p90_ms = MeasuredP90(t),
+              .measured_runs = runs};
     }
   }
   const BatchTiming& largest = measured.back();
   const double scale = static_cast<double>(batch) / largest.batch_size;
   return {.median_ms = largest.median_ms * scale,
           .p99_ms = largest.p99_ms * scale,
+          .p90_ms = MeasuredP90(largest) * scale,
           .measured_runs = runs};
 }
 
@@ -97,15 +109,19 @@ ExecutionEstimate EstimateExecution(const v1::VariantProfile& profile,
         static_cast<double>(runs) / (static_cast<double>(runs) + kPriorWeight);
     slowdown = 1 + confidence * (mean_ratio - 1);
   }
-  ExecutionEstimate e{
-      .median_ms = slowdown * prior_median, .p99_ms = slowdown * prior_p99, .measured_runs = runs};
+  ExecutionEstimate e{.median_ms = slowdown * prior_median,
+                      .p99_ms = slowdown * prior_p99,
+                      .p90_ms = slowdown * prior_p99,
+                      .measured_runs = runs};
   if (exact != nullptr) {
     const double n = static_cast<double>(exact->samples);
     e.median_ms = (n * exact->median_ms + kPriorWeight * e.median_ms) / (n + kPriorWeight);
     const double exact_p99 = std::max(exact->p99_ms, exact->median_ms);
     e.p99_ms = (n * exact_p99 + kPriorWeight * e.p99_ms) / (n + kPriorWeight);
+    e.p90_ms = (n * MeasuredP90(*exact) + kPriorWeight * e.p90_ms) / (n + kPriorWeight);
   }
   e.p99_ms = std::max(e.p99_ms, e.median_ms);
+  e.p90_ms = std::clamp(e.p90_ms, e.median_ms, e.p99_ms);
   return e;
 }
 

@@ -16,7 +16,10 @@
 //                 in all (a single run does not rewrite the profile);
 //   median(b)   = (n_b * t_b + 2 * f * profile(b)) / (n_b + 2);
 //   p99(b)      = the same with the measured and profiled p99s (never below
-//                 the median).
+//                 the median);
+//   p90(b)      = the same with the measured p90 and, as its prior, the
+//                 profiled p99 (registration measures no p90); between the
+//                 median and the p99.
 // So a batch size that has run often is predicted by its own runs, one that
 // has not by the profile scaled by how much slower (or faster) the variant
 // runs here than at registration. Without a profile, the nearest measured
@@ -47,6 +50,9 @@ double ProfileP99Ms(const v1::VariantProfile& profile, int batch);
 struct ExecutionEstimate {
   double median_ms = 0;
   double p99_ms = 0;
+  // The tail a deadline rule allows for (see above); robust to a single
+  // slow run in the window, unlike the p99 of a few dozen runs.
+  double p90_ms = 0;
   // Runs on this worker behind the estimate; 0: the profile alone.
   int64_t measured_runs = 0;
 };

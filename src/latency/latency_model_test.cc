@@ -35,7 +35,21 @@ TEST(LatencyModelTest, WithoutMeasurementsThePriorIsTheProfile) {
   const ExecutionEstimate e = EstimateExecution(TwoPointProfile(), {}, 4);
   EXPECT_DOUBLE_EQ(e.median_ms, 20);
   EXPECT_DOUBLE_EQ(e.p99_ms, 30);
+  EXPECT_DOUBLE_EQ(e.p90_ms, 30);  // the profile's tail is its p99
   EXPECT_EQ(e.measured_runs, 0);
+}
+
+TEST(LatencyModelTest, TheTailFollowsTheMeasuredP90AndStaysBetweenMedianAndP99) {
+  const std::vector<BatchTiming> measured = {
+      {.batch_size = 4, .median_ms = 20, .p99_ms = 80, .p90_ms = 24, .samples = 32}};
+  const ExecutionEstimate e = EstimateExecution(TwoPointProfile(), measured, 4);
+  EXPECT_NEAR(e.p90_ms, 24, 1.0);
+  EXPECT_GE(e.p90_ms, e.median_ms);
+  EXPECT_LE(e.p90_ms, e.p99_ms);
+  // A heartbeat's timing has no p90: its p99 stands in.
+  const std::vector<BatchTiming> reported = {
+      {.batch_size = 4, .median_ms = 20, .p99_ms = 40, .samples = 32}};
+  EXPECT_NEAR(EstimateExecution(TwoPointProfile(), reported, 4).p90_ms, 40, 1.0);
 }
 
 TEST(LatencyModelTest, ABatchSizeRunOftenIsPredictedByItsOwnRuns) {

@@ -36,6 +36,15 @@ absl::Duration Predicted(double ms) {
   return std::isfinite(ms) ? absl::Milliseconds(ms) : absl::ZeroDuration();
 }
 
+// What the deadline rules allow a batch about to run: the tail (p90) of its
+// estimate, not the median — a median-sized allowance lets about half of
+// the batches that are cut close finish late. Not the p99: over the few
+// dozen runs the worker keeps, that is their maximum, and one slow run
+// would refuse every query until it ages out (and refused queries bring no
+// new runs). Work queued ahead is summed at the median (many batches: their
+// variation averages out).
+double GuardMs(const latency::ExecutionEstimate& e) { return std::max(e.median_ms, e.p90_ms); }
+
 // How often the executor recomputes its estimates at most.
 constexpr absl::Duration kEstimateRefresh = absl::Milliseconds(50);
 
@@ -185,7 +194,7 @@ absl::Status VariantInstance::CheckFinishInTime(int64_t examples, absl::Time dea
       backlog_ms += estimates_[rest].median_ms;
     }
     const size_t own = static_cast<size_t>(std::clamp<int64_t>(examples, 1, max_batch_size_));
-    own_ms = estimates_[own].median_ms;
+    own_ms = GuardMs(estimates_[own]);
   }
   const absl::Time finish = start + Predicted(backlog_ms) + Predicted(own_ms);
   if (finish <= deadline) return absl::OkStatus();
@@ -352,7 +361,7 @@ bool VariantInstance::Admit(Queued& item, std::vector<Queued>* batch, int64_t* e
   const int64_t n = item.query.examples.shape[0];
   const bool online = item.query.priority == Priority::kOnline;
   if (online && deadline != absl::InfiniteFuture()) {
-    const absl::Time finish = now + Predicted(Estimate(static_cast<int>(n)).median_ms);
+    const absl::Time finish = now + Predicted(GuardMs(Estimate(static_cast<int>(n))));
     if (finish > deadline) {
       Dequeued(item);
       Fail(item, absl::DeadlineExceededError(absl::StrCat(
@@ -373,7 +382,7 @@ bool VariantInstance::Admit(Queued& item, std::vector<Queued>* batch, int64_t* e
     for (const Queued& member : *batch) earliest = std::min(earliest, member.query.deadline);
     const int larger = static_cast<int>(*examples + n);
     if (earliest != absl::InfiniteFuture() &&
-        now + Predicted(Estimate(larger).median_ms) > earliest) {
+        now + Predicted(GuardMs(Estimate(larger))) > earliest) {
       return false;
     }
   }

@@ -97,13 +97,14 @@ class VariantInstanceTest : public ::testing::Test {
 };
 
 // A profile of median = p99 = `ms_per_example` x batch, for batches 1, 2, 4, 8.
-v1::VariantProfile LinearProfile(double ms_per_example) {
+// `tail` scales the p99 against the median.
+v1::VariantProfile LinearProfile(double ms_per_example, double tail = 1) {
   v1::VariantProfile profile;
   for (int b : {1, 2, 4, 8}) {
     v1::BatchLatency* l = profile.add_latency();
     l->set_batch_size(b);
     l->set_median_ms(ms_per_example * b);
-    l->set_p99_ms(ms_per_example * b);
+    l->set_p99_ms(tail * ms_per_example * b);
   }
   return profile;
 }
@@ -283,6 +284,24 @@ TEST_F(VariantInstanceTest, DropsBeforeRunningAQueryThatCanNoLongerFinishInTime)
   EXPECT_EQ(late.Wait().status().code(), absl::StatusCode::kDeadlineExceeded);
   EXPECT_THAT(late.result.status().message(), HasSubstr("dropped before running"));
   EXPECT_THAT(model_->batch_sizes(), ElementsAre(1));  // it never ran
+}
+
+TEST_F(VariantInstanceTest, DeadlineRulesAllowForTheTailNotTheMedian) {
+  FakeClock clock;
+  // A run takes 10 ms at the median and 25 at the tail.
+  StartPredicted({.max_batch_size = 8, .hold_runs = true}, &clock, LinearProfile(10, 2.5));
+  Answer running, cut_close, roomy;
+  instance_->Enqueue(MakeQuery(1, 0, &running));
+  model_->AwaitRunsStarted(1);
+  instance_->Enqueue(MakeQuery(1, 10, &cut_close, clock.Now() + absl::Milliseconds(120)));
+  instance_->Enqueue(MakeQuery(1, 20, &roomy, clock.Now() + absl::Milliseconds(200)));
+  // 15 ms are left of `cut_close`: its median run fits, its tail does not.
+  clock.Advance(absl::Milliseconds(105));
+  model_->ReleaseRuns();
+  EXPECT_EQ(cut_close.Wait().status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_THAT(cut_close.result.status().message(), HasSubstr("dropped before running"));
+  ASSERT_TRUE(roomy.Wait().ok()) << roomy.result.status();
+  EXPECT_THAT(model_->batch_sizes(), ElementsAre(1, 1));
 }
 
 TEST_F(VariantInstanceTest, ABatchGrowsOnlyWhileItStillMeetsTheEarliestDeadlineInIt) {
