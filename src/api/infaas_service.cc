@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "api/bounded_messages.h"
 #include "common/files.h"
 #include "common/grpc_status.h"
 #include "common/logging.h"
@@ -44,13 +45,19 @@ grpc::Status Answer(absl::StatusOr<v1::OfflineJob> job, v1::OfflineJob* response
 InfaasService::InfaasService(Dependencies deps) : deps_(std::move(deps)) {}
 
 grpc::ServerUnaryReactor* InfaasService::QueryOnline(grpc::CallbackServerContext* context,
-                                                     const v1::QueryOnlineRequest* request,
-                                                     v1::QueryOnlineResponse* response) {
+                                                     const grpc::ByteBuffer* request,
+                                                     grpc::ByteBuffer* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  v1::QueryOnlineRequest query;
+  if (absl::Status parsed = ParseWithinLimits(*request, QueryOnlineLimits(), &query);
+      !parsed.ok()) {
+    reactor->Finish(ToGrpcStatus(parsed));
+    return reactor;
+  }
   deps_.router->QueryOnline(
-      *request, DeadlineOf(*context, deps_.clock->Now()),
+      query, DeadlineOf(*context, deps_.clock->Now()),
       [context, reactor, response](absl::StatusOr<v1::QueryOnlineResponse> result) {
-        if (result.ok()) *response = *std::move(result);
+        if (result.ok()) *response = ToByteBuffer(*result);
         if (std::optional<absl::Duration> after = RetryAfter(result.status())) {
           context->AddTrailingMetadata(
               std::string(kRetryAfterMetadataKey),

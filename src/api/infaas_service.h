@@ -2,7 +2,9 @@
 
 // InfaasService: the master's public gRPC API, infaas.v1.Infaas, as a thin
 // adapter over the controller. QueryOnline uses the callback API and never
-// blocks a gRPC thread (the router is asynchronous); the other methods are
+// blocks a gRPC thread (the router is asynchronous); it is a raw method, so
+// its request's repeated fields are counted before it is parsed
+// (bounded_messages.h); the other methods are
 // rare and short and use the synchronous API. RegisterModel runs the
 // profiler in this process, one registration at a time, and streams its
 // progress.
@@ -28,7 +30,8 @@
 
 namespace infaas::api {
 
-class InfaasService final : public v1::Infaas::WithCallbackMethod_QueryOnline<v1::Infaas::Service> {
+class InfaasService final
+    : public v1::Infaas::WithRawCallbackMethod_QueryOnline<v1::Infaas::Service> {
  public:
   struct Dependencies {
     store::MetadataStore* store;
@@ -49,8 +52,8 @@ class InfaasService final : public v1::Infaas::WithCallbackMethod_QueryOnline<v1
   explicit InfaasService(Dependencies deps);
 
   grpc::ServerUnaryReactor* QueryOnline(grpc::CallbackServerContext* context,
-                                        const v1::QueryOnlineRequest* request,
-                                        v1::QueryOnlineResponse* response) override;
+                                        const grpc::ByteBuffer* request,
+                                        grpc::ByteBuffer* response) override;
   grpc::Status RegisterModel(grpc::ServerContext* context, const v1::RegisterModelRequest* request,
                              grpc::ServerWriter<v1::RegisterModelProgress>* writer) override;
   grpc::Status ListArchitectures(grpc::ServerContext* context,

@@ -1,5 +1,6 @@
 #include "api/kserve_grpc_service.h"
 
+#include "api/bounded_messages.h"
 #include "common/grpc_status.h"
 
 namespace infaas::api {
@@ -61,12 +62,18 @@ grpc::ServerUnaryReactor* KServeGrpcService::ModelMetadata(
 }
 
 grpc::ServerUnaryReactor* KServeGrpcService::ModelInfer(grpc::CallbackServerContext* context,
-                                                        const inference::ModelInferRequest* request,
-                                                        inference::ModelInferResponse* response) {
+                                                        const grpc::ByteBuffer* request,
+                                                        grpc::ByteBuffer* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  frontend_->Infer(*request, DeadlineOf(*context), request->raw_input_contents_size() > 0,
+  inference::ModelInferRequest infer;
+  if (absl::Status parsed = ParseWithinLimits(*request, ModelInferLimits(), &infer); !parsed.ok()) {
+    reactor->Finish(ToGrpcStatus(parsed));
+    return reactor;
+  }
+  const bool raw_output = infer.raw_input_contents_size() > 0;
+  frontend_->Infer(infer, DeadlineOf(*context), raw_output,
                    [reactor, response](absl::StatusOr<inference::ModelInferResponse> r) {
-                     if (r.ok()) *response = *std::move(r);
+                     if (r.ok()) *response = ToByteBuffer(*r);
                      reactor->Finish(ToGrpcStatus(r.status()));
                    });
   return reactor;

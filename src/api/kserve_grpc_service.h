@@ -20,7 +20,11 @@
 
 namespace infaas::api {
 
-class KServeGrpcService final : public inference::GRPCInferenceService::CallbackService {
+// ModelInfer is a raw method: its request's repeated fields are counted
+// before it is parsed (bounded_messages.h).
+class KServeGrpcService final
+    : public inference::GRPCInferenceService::WithRawCallbackMethod_ModelInfer<
+          inference::GRPCInferenceService::CallbackService> {
  public:
   explicit KServeGrpcService(kserve::InferenceFrontend* frontend);
 
@@ -40,8 +44,8 @@ class KServeGrpcService final : public inference::GRPCInferenceService::Callback
                                           const inference::ModelMetadataRequest* request,
                                           inference::ModelMetadataResponse* response) override;
   grpc::ServerUnaryReactor* ModelInfer(grpc::CallbackServerContext* context,
-                                       const inference::ModelInferRequest* request,
-                                       inference::ModelInferResponse* response) override;
+                                       const grpc::ByteBuffer* request,
+                                       grpc::ByteBuffer* response) override;
 
  private:
   kserve::InferenceFrontend* const frontend_;

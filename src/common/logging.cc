@@ -3,10 +3,11 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_replace.h"
 
 namespace infaas {
 namespace {
@@ -35,9 +36,46 @@ std::shared_ptr<spdlog::logger> Logger() {
   return logger;
 }
 
+bool IsControl(char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }
+
 bool NeedsQuotes(absl::string_view value) {
   return value.empty() || absl::StrContains(value, ' ') || absl::StrContains(value, '=') ||
-         absl::StrContains(value, '"');
+         absl::StrContains(value, '"') || absl::StrContains(value, '\\') ||
+         std::any_of(value.begin(), value.end(), IsControl);
+}
+
+// A value inside quotes: quotes and backslashes escaped, control characters
+// (a newline from a client's name would forge a log line) as \n, \r, \t or
+// \xNN.
+std::string EscapeValue(absl::string_view value) {
+  std::string out;
+  out.reserve(value.size());
+  for (char c : value) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (IsControl(c)) {
+          absl::StrAppend(&out, "\\x", absl::Hex(static_cast<unsigned char>(c), absl::kZeroPad2));
+        } else {
+          out.push_back(c);
+        }
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -61,9 +99,7 @@ std::string FormatLogLine(absl::string_view event, std::initializer_list<LogFiel
   std::string line(event);
   for (const auto& [key, value] : fields) {
     if (NeedsQuotes(value)) {
-      std::string escaped(value);
-      absl::StrReplaceAll({{"\"", "\\\""}}, &escaped);
-      absl::StrAppend(&line, " ", key, "=\"", escaped, "\"");
+      absl::StrAppend(&line, " ", key, "=\"", EscapeValue(value), "\"");
     } else {
       absl::StrAppend(&line, " ", key, "=", value);
     }

@@ -17,6 +17,11 @@ TEST(LoggingTest, QuotesValuesWithSpacesOrQuotes) {
   EXPECT_EQ(FormatLogLine("x", {{"v", ""}}), "x v=\"\"");
 }
 
+TEST(LoggingTest, EscapesControlCharactersSoAValueCannotForgeALine) {
+  EXPECT_EQ(FormatLogLine("unknown model", {{"model", "x\n[error] forged\r\x01\\"}}),
+            "unknown model model=\"x\\n[error] forged\\r\\x01\\\\\"");
+}
+
 TEST(LoggingTest, ParsesLevels) {
   EXPECT_EQ(ParseLogLevel("DEBUG"), LogLevel::kDebug);
   EXPECT_EQ(ParseLogLevel("warn"), LogLevel::kWarning);

@@ -52,6 +52,23 @@ absl::Status ValidateModelName(absl::string_view name) {
   return absl::OkStatus();
 }
 
+absl::Status ValidateRequestedName(absl::string_view what, absl::string_view name) {
+  if (name.size() > kMaxNameLength) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the requested ", what, " \"", Printable(name.substr(0, 32)), "...\" is ", name.size(),
+        " characters long; registered names are at most ", kMaxNameLength));
+  }
+  for (char c : name) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("the requested ", what, " \"", Printable(name.substr(0, 32)),
+                       name.size() > 32 ? "..." : "",
+                       "\" holds a control character; registered names have none"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ValidateRelativeModelPath(absl::string_view path) {
   if (path.empty()) return absl::InvalidArgumentError("file path is empty");
   if (path.front() == '/') {

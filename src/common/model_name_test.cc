@@ -1,5 +1,6 @@
 #include "common/model_name.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <string>
@@ -8,6 +9,8 @@
 
 namespace infaas {
 namespace {
+
+using ::testing::HasSubstr;
 
 TEST(ModelNameTest, AcceptsInfaasStyleNames) {
   for (const char* name : {"lenet5", "lenet5_torchscript_cpu2_b8", "resnet-50.v2", "A_1"}) {
@@ -25,6 +28,18 @@ TEST(ModelNameTest, RejectsNamesThatCouldEscapeAFolder) {
     absl::Status s = ValidateModelName(name);
     EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << name;
   }
+}
+
+TEST(ModelNameTest, RequestedNamesAreBoundedAndFreeOfControlCharacters) {
+  EXPECT_TRUE(ValidateRequestedName("variant", "lenet5_onnx_cpu1_b8").ok());
+  EXPECT_TRUE(ValidateRequestedName("dataset", "fashion mnist").ok());
+  const absl::Status long_name = ValidateRequestedName("variant", std::string(10000, 'a'));
+  EXPECT_EQ(long_name.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(long_name.message(), HasSubstr("10000 characters long"));
+  EXPECT_LT(long_name.message().size(), 200u);  // the error echoes a bounded part
+  const absl::Status forged = ValidateRequestedName("architecture", "x\n[info] forged");
+  EXPECT_EQ(forged.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(forged.message(), HasSubstr("x\\x0a[info] forged"));
 }
 
 TEST(ModelNameTest, ErrorShowsControlCharactersAndTheRule) {

@@ -6,7 +6,9 @@
 #include "absl/strings/str_cat.h"
 #include "common/grpc_status.h"
 #include "common/logging.h"
+#include "common/model_name.h"
 #include "common/retry_after.h"
+#include "common/status_macros.h"
 #include "profiler/validation_set.h"
 
 namespace infaas::controller {
@@ -29,6 +31,18 @@ struct QueryRouter::Pending {
   worker_rpc::InferResponse reply;
 };
 
+// The names a query asks for, before they are looked up, logged or counted.
+absl::Status ValidateRequestedNames(const v1::QueryOnlineRequest& request) {
+  for (const auto& [what, name] :
+       {std::pair<absl::string_view, const std::string&>{"variant", request.variant()},
+        {"architecture", request.architecture()},
+        {"task", request.task()},
+        {"dataset", request.dataset()}}) {
+    RETURN_IF_ERROR(ValidateRequestedName(what, name));
+  }
+  return absl::OkStatus();
+}
+
 QueryRequirements RequirementsOf(const v1::QueryOnlineRequest& request) {
   QueryRequirements r;
   r.variant = request.variant();
@@ -47,6 +61,10 @@ QueryRouter::QueryRouter(Dependencies deps, SelectorOptions options)
 
 void QueryRouter::QueryOnline(const v1::QueryOnlineRequest& request, absl::Time deadline,
                               Done done) {
+  if (absl::Status valid = ValidateRequestedNames(request); !valid.ok()) {
+    done(std::move(valid));
+    return;
+  }
   QueryRequirements requirements = RequirementsOf(request);
   if (deps_.observer != nullptr) {
     done = [observer = deps_.observer, requirements, start = deps_.clock->Now(),
@@ -58,6 +76,12 @@ void QueryRouter::QueryOnline(const v1::QueryOnlineRequest& request, absl::Time 
   }
   if (request.inputs_size() == 0) {
     done(absl::InvalidArgumentError("the query has no inputs: give at least one image (-i)"));
+    return;
+  }
+  if (request.inputs_size() > kMaxInputsPerQuery) {
+    done(absl::InvalidArgumentError(absl::StrCat("the query has ", request.inputs_size(),
+                                                 " inputs; a query carries at most ",
+                                                 kMaxInputsPerQuery, ": split it")));
     return;
   }
   auto query = std::make_shared<Pending>();

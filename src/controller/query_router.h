@@ -39,6 +39,12 @@
 
 namespace infaas::controller {
 
+// The most inputs one query may carry, whatever its variant's max batch:
+// a request's shape or input list is checked against it before anything is
+// built from it (an empty input costs a few bytes on the wire and far more
+// once parsed).
+inline constexpr int kMaxInputsPerQuery = 1024;
+
 class QueryRouter {
  public:
   using Done = std::function<void(absl::StatusOr<v1::QueryOnlineResponse>)>;

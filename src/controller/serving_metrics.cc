@@ -18,9 +18,21 @@ std::string ReasonOf(const absl::Status& status) {
   return absl::AsciiStrToLower(absl::StatusCodeToString(status.code()));
 }
 
+// The label of a failed query whose name no one registered.
+constexpr absl::string_view kUnregisteredModel = "(unregistered)";
+
 }  // namespace
 
-std::string RequestedModelName(const QueryRequirements& r) {
+std::string RequestedModelName(const QueryRequirements& r, const Catalogue& catalogue) {
+  auto named = [&r](const v1::VariantRecord& v) {
+    const v1::ModelConfig& c = v.config();
+    if (!r.variant.empty()) return c.name() == r.variant;
+    if (!r.architecture.empty()) return c.architecture() == r.architecture;
+    return c.task() == r.task && c.dataset() == r.dataset;
+  };
+  if (std::none_of(catalogue.variants.begin(), catalogue.variants.end(), named)) {
+    return std::string(kUnregisteredModel);
+  }
   if (!r.variant.empty()) return r.variant;
   if (!r.architecture.empty()) return r.architecture;
   return absl::StrCat(r.task, "/", r.dataset);
@@ -165,7 +177,8 @@ void ServingMetrics::OnQueryDone(const QueryRequirements& requirements,
                                  absl::Duration elapsed) {
   const double seconds = absl::ToDoubleSeconds(elapsed);
   if (!result.ok())
-    return RecordFailure(RequestedModelName(requirements), result.status(), elapsed);
+    return RecordFailure(RequestedModelName(requirements, *catalogue_->Get()), result.status(),
+                         elapsed);
   const std::vector<std::string> model = {result->variant(), kVersion};
   const int inputs = result->outputs_size();
   const int batch = std::max(result->batch_size(), inputs);

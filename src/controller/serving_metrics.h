@@ -115,8 +115,10 @@ class ServingMetrics final : public QueryObserver {
   std::map<std::string, std::set<std::string>> serving_ ABSL_GUARDED_BY(mu_);
 };
 
-// The name a query gave for its model: the variant, the architecture, or
-// "task/dataset".
-std::string RequestedModelName(const QueryRequirements& requirements);
+// The name a query gave for its model — the variant, the architecture, or
+// "task/dataset" — when it names something in `catalogue`; else
+// "(unregistered)", so that names a client makes up never become metric
+// labels or statistics (one series and one map entry each).
+std::string RequestedModelName(const QueryRequirements& requirements, const Catalogue& catalogue);
 
 }  // namespace infaas::controller

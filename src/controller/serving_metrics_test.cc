@@ -3,6 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "controller/testing/stored_catalogue.h"
+#include "controller/testing/variant_records.h"
+
 namespace infaas::controller {
 namespace {
 
@@ -12,7 +15,10 @@ using ::testing::Not;
 class ServingMetricsTest : public ::testing::Test {
  protected:
   ServingMetricsTest()
-      : catalogue_(nullptr), metrics_(&registry_, &cluster_, &catalogue_, &clock_) {}
+      : catalogue_(testing::StoredCatalogue::Create("serving-metrics-test",
+                                                    {testing::MakeVariant({.name = "lenet5_b8"})})
+                       .value()),
+        metrics_(&registry_, &cluster_, catalogue_->view(), &clock_) {}
 
   static v1::QueryOnlineResponse Answer(const std::string& variant, int inputs, int batch) {
     v1::QueryOnlineResponse r;
@@ -42,7 +48,7 @@ class ServingMetricsTest : public ::testing::Test {
   FakeClock clock_;
   metrics::MetricsRegistry registry_;
   ClusterView cluster_;
-  CatalogueView catalogue_;
+  std::unique_ptr<testing::StoredCatalogue> catalogue_;
   ServingMetrics metrics_;
 };
 
@@ -70,6 +76,18 @@ TEST_F(ServingMetricsTest, CountsAnswersSharesOfBatchesAndSlo) {
   EXPECT_THAT(text, HasSubstr("infaas_slo_missed_total{variant=\"lenet5_b8\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("nv_inference_request_failure_total{model=\"lenet5\",version=\"1\","
                               "reason=\"unavailable\"} 1\n"));
+}
+
+TEST_F(ServingMetricsTest, NamesNoOneRegisteredNeverBecomeLabels) {
+  for (int i = 0; i < 100; ++i) {
+    QueryRequirements made_up;
+    made_up.variant = absl::StrCat("random_name_", i);
+    metrics_.OnQueryDone(made_up, absl::NotFoundError("no such variant"), absl::Milliseconds(1));
+  }
+  const std::string text = registry_.TextExposition();
+  EXPECT_THAT(text, Not(HasSubstr("random_name_")));
+  EXPECT_THAT(text, HasSubstr("nv_inference_request_failure_total{model=\"(unregistered)\","
+                              "version=\"1\",reason=\"not_found\"} 100\n"));
 }
 
 TEST_F(ServingMetricsTest, HeartbeatsCountLoadsAndUnloadsAndFeedWorkerGauges) {

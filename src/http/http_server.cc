@@ -39,6 +39,34 @@ HttpServer::HttpServer(HttpServerOptions options)
   server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   server_->set_payload_max_length(max_body);
   server_->set_keep_alive_max_count(1 << 20);
+  // A client that sends nothing for this long loses its connection (and
+  // the handler thread it held).
+  server_->set_read_timeout(5, 0);
+  server_->set_write_timeout(5, 0);
+  server_->set_keep_alive_timeout(2);
+  // Before any body is read: cpp-httplib bounds only bodies that declare a
+  // Content-Length, and inflates compressed ones. A chunked or compressed
+  // body could grow without limit, so neither is accepted.
+  server_->set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+    std::string refusal;
+    if (req.has_header("Transfer-Encoding")) {
+      res.status = 411;
+      refusal = absl::StrCat("the request to ", req.method, " ", req.path, " has a ",
+                             req.get_header_value("Transfer-Encoding").substr(0, 32),
+                             " Transfer-Encoding; send the body with a Content-Length instead");
+    } else if (req.has_header("Content-Encoding") &&
+               req.get_header_value("Content-Encoding") != "identity") {
+      res.status = 415;
+      refusal = absl::StrCat(
+          "the request to ", req.method, " ", req.path, " has a compressed body (Content-Encoding ",
+          req.get_header_value("Content-Encoding").substr(0, 32), "); send it uncompressed");
+    } else {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    res.set_header("Connection", "close");  // the unread body must not be taken for a request
+    res.set_content(ErrorBody(refusal), kJsonType);
+    return httplib::Server::HandlerResponse::Handled;
+  });
   // httplib's default also sets SO_REUSEPORT, which would let a second
   // master share this port silently. TCP_NODELAY (inherited by accepted
   // connections): httplib writes headers and body separately, and Nagle's

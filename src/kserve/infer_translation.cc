@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "backend/tensor.h"
 #include "common/status_macros.h"
+#include "controller/query_router.h"
 
 namespace infaas::kserve {
 namespace {
@@ -253,6 +254,14 @@ absl::StatusOr<v1::QueryOnlineRequest> ToQuery(const inference::ModelInferReques
   if (input.shape_size() == 0 || input.shape(0) == 0) {
     return absl::InvalidArgumentError(absl::StrCat(
         "input \"", input.name(), "\": the first dimension is the batch and must be >= 1"));
+  }
+  // Before any input is built: a zero in the example's dimensions makes the
+  // element count 0 whatever the batch says.
+  if (input.shape(0) > controller::kMaxInputsPerQuery) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("input \"", input.name(), "\": shape ", backend::ShapeToString(input.shape()),
+                     " holds ", input.shape(0), " inputs; a request carries at most ",
+                     controller::kMaxInputsPerQuery, ": split it"));
   }
   const std::string* raw = nullptr;
   if (request.raw_input_contents_size() > 0) {

@@ -6,6 +6,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/model_name.h"
+#include "common/status_macros.h"
 #include "controller/query_router.h"
 
 namespace infaas::kserve {
@@ -31,6 +33,7 @@ std::string KnownModels(const controller::Catalogue& catalogue) {
 
 absl::StatusOr<ResolvedModel> ResolveModel(absl::string_view name,
                                            std::shared_ptr<const controller::Catalogue> catalogue) {
+  RETURN_IF_ERROR(ValidateRequestedName("model", name));
   ResolvedModel m;
   m.name = std::string(name);
   if (const v1::VariantRecord* v = catalogue->Find(name)) {

@@ -1,14 +1,23 @@
 #include "testing/http_client.h"
 
+#include <arpa/inet.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <nlohmann/json.hpp>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 
 namespace infaas::testing {
 namespace {
@@ -29,7 +38,80 @@ httplib::Client ClientFor(const std::string& address) {
   return client;
 }
 
+// A connected TCP socket to HOST:PORT (IPv4), or -1.
+int Connect(const std::string& address) {
+  const std::vector<std::string> parts = absl::StrSplit(address, ':');
+  int port = 0;
+  if (parts.size() != 2 || !absl::SimpleAtoi(parts[1], &port)) return -1;
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(static_cast<uint16_t>(port));
+  const std::string host = parts[0] == "localhost" ? "127.0.0.1" : parts[0];
+  if (::inet_pton(AF_INET, host.c_str(), &to.sin_addr) != 1) return -1;
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof(to)) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+void SendAll(int fd, const std::string& bytes) {
+  size_t sent = 0;
+  while (sent < bytes.size()) {
+    const ssize_t n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) return;  // the server closed the connection: what it answered is read next
+    sent += static_cast<size_t>(n);
+  }
+}
+
 }  // namespace
+
+std::string JsonErrorOf(const HttpReply& reply) {
+  const nlohmann::json j = nlohmann::json::parse(reply.body, nullptr, false);
+  if (!j.is_object() || !j.contains("error") || !j["error"].is_string()) return "";
+  return j["error"].get<std::string>();
+}
+
+std::string RawExchange(const std::string& address, const std::string& bytes,
+                        absl::Duration timeout) {
+  const int fd = Connect(address);
+  if (fd < 0) return "";
+  SendAll(fd, bytes);
+  std::string answer;
+  const absl::Time until = absl::Now() + timeout;
+  char buffer[4096];
+  while (absl::Now() < until) {
+    pollfd p{.fd = fd, .events = POLLIN, .revents = 0};
+    const int ms = static_cast<int>(absl::ToInt64Milliseconds(until - absl::Now()));
+    if (::poll(&p, 1, std::max(ms, 1)) <= 0) break;
+    const ssize_t n = ::recv(fd, buffer, sizeof(buffer), 0);
+    if (n <= 0) break;
+    answer.append(buffer, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return answer;
+}
+
+IdleConnection::IdleConnection(const std::string& address) : fd_(Connect(address)) {}
+
+IdleConnection::~IdleConnection() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void IdleConnection::Send(const std::string& bytes) {
+  if (fd_ >= 0) SendAll(fd_, bytes);
+}
+
+bool IdleConnection::ClosedByServer() {
+  if (fd_ < 0) return true;
+  pollfd p{.fd = fd_, .events = POLLIN, .revents = 0};
+  if (::poll(&p, 1, 0) <= 0) return false;
+  char buffer[4096];
+  const ssize_t n = ::recv(fd_, buffer, sizeof(buffer), MSG_DONTWAIT);
+  return n <= 0;
+}
 
 HttpReply HttpGet(const std::string& address, const std::string& path) {
   return From(ClientFor(address).Get(path));

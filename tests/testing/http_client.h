@@ -13,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 
 namespace infaas::testing {
 
@@ -25,6 +26,35 @@ struct HttpReply {
 HttpReply HttpGet(const std::string& address, const std::string& path);
 HttpReply HttpPost(const std::string& address, const std::string& path, const std::string& body,
                    const std::map<std::string, std::string>& headers = {});
+
+// The message of a JSON error answer {"error": "..."}; empty when the body
+// is not one.
+std::string JsonErrorOf(const HttpReply& reply);
+
+// Sends `bytes` as they are on a fresh TCP connection to HOST:PORT and
+// returns what came back until the server closed the connection or
+// `timeout` passed (for requests no HTTP client library would send).
+std::string RawExchange(const std::string& address, const std::string& bytes,
+                        absl::Duration timeout);
+
+// A TCP connection that sends nothing (a slow or idle client); closed when
+// destroyed.
+class IdleConnection {
+ public:
+  explicit IdleConnection(const std::string& address);
+  ~IdleConnection();
+  IdleConnection(const IdleConnection&) = delete;
+  IdleConnection& operator=(const IdleConnection&) = delete;
+  bool connected() const { return fd_ >= 0; }
+  // Sends `bytes` (a part of a request).
+  void Send(const std::string& bytes);
+  // True when the server has closed the connection (reads EOF or an error
+  // without blocking).
+  bool ClosedByServer();
+
+ private:
+  int fd_ = -1;
+};
 
 // Runs `promtool check metrics` on `text`; OK, or the tool's complaints.
 absl::Status PromtoolCheck(absl::string_view text);

@@ -45,6 +45,8 @@ class TestCluster {
   // HOST:PORT of the master's HTTP and metrics ports (free ports it picked).
   const std::string& http_address() const { return http_address_; }
   const std::string& metrics_address() const { return metrics_address_; }
+  // The master's process id (for its memory in /proc); -1 when stopped.
+  pid_t master_pid() const { return master_ != nullptr ? master_->pid() : -1; }
   // The test's folder: logs/, models/ (the repository), the store; removed
   // with the cluster; tests may add files.
   const std::filesystem::path& dir() const { return dir_; }
