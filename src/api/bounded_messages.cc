@@ -1,10 +1,5 @@
 #include "api/bounded_messages.h"
 
-#include <string>
-
-#include "absl/strings/str_cat.h"
-#include "controller/query_router.h"
-
 namespace infaas::api {
 namespace {
 
@@ -29,7 +24,7 @@ std::vector<WireFieldLimit> InferTensorLimits() {
   contents.push_back({.number = 8,
                       .name = "bytes_contents",
                       .kind = WireKind::kBytes,
-                      .max_count = controller::kMaxInputsPerQuery});
+                      .max_count = kMaxInputsPerQuery});
   return {
       {.number = 3, .name = "shape", .kind = WireKind::kPacked, .max_count = kMaxDims},
       {.number = 4, .name = "parameters", .kind = WireKind::kMessage, .max_count = kMaxParameters},
@@ -44,10 +39,7 @@ std::vector<WireFieldLimit> InferTensorLimits() {
 
 const std::vector<WireFieldLimit>& QueryOnlineLimits() {
   static const auto* const limits = new std::vector<WireFieldLimit>{
-      {.number = 1,
-       .name = "inputs",
-       .kind = WireKind::kMessage,
-       .max_count = controller::kMaxInputsPerQuery},
+      {.number = 1, .name = "inputs", .kind = WireKind::kMessage, .max_count = kMaxInputsPerQuery},
       {.number = 8, .name = "input_dims", .kind = WireKind::kPacked, .max_count = kMaxDims}};
   return *limits;
 }
@@ -73,32 +65,6 @@ const std::vector<WireFieldLimit>& ModelInferLimits() {
        .kind = WireKind::kBytes,
        .max_count = kMaxTensors}};
   return *limits;
-}
-
-absl::Status ParseWithinLimits(const grpc::ByteBuffer& buffer,
-                               absl::Span<const WireFieldLimit> limits,
-                               google::protobuf::Message* message) {
-  std::vector<grpc::Slice> slices;
-  if (!buffer.Dump(&slices).ok()) {
-    return absl::InvalidArgumentError("the request's bytes could not be read");
-  }
-  std::string bytes;
-  bytes.reserve(buffer.Length());
-  for (const grpc::Slice& slice : slices) {
-    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-  }
-  if (absl::Status within = CheckWireLimits(bytes, limits); !within.ok()) return within;
-  if (!message->ParseFromString(bytes)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("the request is not a valid ", message->GetTypeName(), " message"));
-  }
-  return absl::OkStatus();
-}
-
-grpc::ByteBuffer ToByteBuffer(const google::protobuf::Message& message) {
-  const std::string bytes = message.SerializeAsString();
-  grpc::Slice slice(bytes);
-  return grpc::ByteBuffer(&slice, 1);
 }
 
 }  // namespace infaas::api

@@ -84,4 +84,30 @@ absl::Status CheckWireLimits(absl::string_view message, absl::Span<const WireFie
   return Check(message, limits, "", 0);
 }
 
+absl::Status ParseWithinLimits(const grpc::ByteBuffer& buffer,
+                               absl::Span<const WireFieldLimit> limits,
+                               google::protobuf::Message* message) {
+  std::vector<grpc::Slice> slices;
+  if (!buffer.Dump(&slices).ok()) {
+    return absl::InvalidArgumentError("the request's bytes could not be read");
+  }
+  std::string bytes;
+  bytes.reserve(buffer.Length());
+  for (const grpc::Slice& slice : slices) {
+    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  }
+  if (absl::Status within = CheckWireLimits(bytes, limits); !within.ok()) return within;
+  if (!message->ParseFromString(bytes)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the request is not a valid ", message->GetTypeName(), " message"));
+  }
+  return absl::OkStatus();
+}
+
+grpc::ByteBuffer ToByteBuffer(const google::protobuf::Message& message) {
+  const std::string bytes = message.SerializeAsString();
+  grpc::Slice slice(bytes);
+  return grpc::ByteBuffer(&slice, 1);
+}
+
 }  // namespace infaas

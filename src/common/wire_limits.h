@@ -16,6 +16,9 @@
 // applies to each occurrence of its parent on its own. Bytes that are not a
 // well-formed message are left to the parser to refuse. Pure; thread-safe.
 
+#include <google/protobuf/message.h>
+#include <grpcpp/support/byte_buffer.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -25,6 +28,11 @@
 #include "absl/types/span.h"
 
 namespace infaas {
+
+// The most inputs one query may carry, whatever its variant's max batch, on
+// every API and at the worker: a request's input list or batch dimension is
+// checked against it before anything is built from it.
+inline constexpr int kMaxInputsPerQuery = 1024;
 
 enum class WireKind {
   kMessage,  // a sub-message (a map entry too): one per occurrence
@@ -42,5 +50,15 @@ struct WireFieldLimit {
 
 // OK, or InvalidArgument naming the field, the limit and the count seen.
 absl::Status CheckWireLimits(absl::string_view message, absl::Span<const WireFieldLimit> limits);
+
+// For a raw gRPC method (the request arrives as bytes): counts `buffer`'s
+// fields against `limits`, then parses it into `message`. InvalidArgument
+// when a limit is passed or the bytes are not a `message`.
+absl::Status ParseWithinLimits(const grpc::ByteBuffer& buffer,
+                               absl::Span<const WireFieldLimit> limits,
+                               google::protobuf::Message* message);
+
+// `message` serialized into a byte buffer (the reply of a raw method).
+grpc::ByteBuffer ToByteBuffer(const google::protobuf::Message& message);
 
 }  // namespace infaas

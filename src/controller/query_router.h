@@ -28,6 +28,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "common/clock.h"
+#include "common/wire_limits.h"
 #include "controller/catalogue_view.h"
 #include "controller/cluster_view.h"
 #include "controller/load_coordinator.h"
@@ -38,12 +39,6 @@
 #include "infaas/v1/api.pb.h"
 
 namespace infaas::controller {
-
-// The most inputs one query may carry, whatever its variant's max batch:
-// a request's shape or input list is checked against it before anything is
-// built from it (an empty input costs a few bytes on the wire and far more
-// once parsed).
-inline constexpr int kMaxInputsPerQuery = 1024;
 
 class QueryRouter {
  public:

@@ -4,7 +4,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/grpc_status.h"
+#include "common/status_macros.h"
 #include "http/http_status.h"
+#include "http/json_limits.h"
 
 namespace infaas::http {
 namespace {
@@ -67,6 +69,7 @@ void Register(Stub* stub, const httplib::Request& req, httplib::Response& res) {
 
 absl::Status ParseJsonBody(absl::string_view body, google::protobuf::Message* message) {
   if (body.empty()) return absl::OkStatus();
+  RETURN_IF_ERROR(CheckJsonContainers(body));
   auto s = google::protobuf::util::JsonStringToMessage(
       google::protobuf::StringPiece(body.data(), body.size()), message);
   if (s.ok()) return absl::OkStatus();

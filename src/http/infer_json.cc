@@ -7,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "http/json_limits.h"
 
 namespace infaas::http {
 namespace {
@@ -195,6 +196,7 @@ absl::Status ParseOutputs(const json& j, HttpInferRequest* r) {
 }
 
 absl::StatusOr<json> ParseJson(absl::string_view text) {
+  RETURN_IF_ERROR(CheckJsonContainers(text));
   try {
     return json::parse(text.begin(), text.end());
   } catch (const json::exception& e) {

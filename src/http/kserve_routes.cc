@@ -10,6 +10,7 @@
 #include "common/retry_after.h"
 #include "http/http_status.h"
 #include "http/infer_json.h"
+#include "http/json_limits.h"
 
 namespace infaas::http {
 namespace {
@@ -124,6 +125,9 @@ void RepositoryIndex(kserve::InferenceFrontend* frontend, const httplib::Request
                      httplib::Response& res) {
   bool ready_only = false;
   if (!req.body.empty()) {
+    if (absl::Status bounded = CheckJsonContainers(req.body); !bounded.ok()) {
+      return SendError(res, bounded);
+    }
     json body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
     if (body.is_discarded() || !body.is_object() ||
         (body.contains("ready") && !body["ready"].is_boolean())) {

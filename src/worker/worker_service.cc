@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <memory>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "common/grpc_status.h"
+#include "common/wire_limits.h"
 
 namespace infaas::worker {
 namespace {
@@ -79,24 +81,34 @@ grpc::ServerUnaryReactor* WorkerServiceImpl::UnloadVariant(
 }
 
 grpc::ServerUnaryReactor* WorkerServiceImpl::Infer(grpc::CallbackServerContext* context,
-                                                   const infaas::worker_rpc::InferRequest* request,
-                                                   infaas::worker_rpc::InferResponse* response) {
+                                                   const grpc::ByteBuffer* request,
+                                                   grpc::ByteBuffer* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   // Marks every answer as the worker's own, so that the master can tell an
   // error this live worker returned from one of a dead connection.
   context->AddTrailingMetadata(std::string(kAnsweredByWorkerKey), variants_->worker_id());
-  // `request` and `response` live until Finish, which the executor calls.
+  // InferRequest.inputs (field 2): no more than any query may carry.
+  static const auto* const kLimits = new std::vector<WireFieldLimit>{
+      {.number = 2, .name = "inputs", .kind = WireKind::kMessage, .max_count = kMaxInputsPerQuery}};
+  // Shared with the answer: it lives until Finish, which the executor calls.
+  auto query = std::make_shared<infaas::worker_rpc::InferRequest>();
+  if (absl::Status parsed = ParseWithinLimits(*request, *kLimits, query.get()); !parsed.ok()) {
+    reactor->Finish(ToGrpcStatus(parsed));
+    return reactor;
+  }
   variants_->Infer(
-      request->variant(), request->inputs(), QueryDeadline(*context, *request),
-      [reactor, response](absl::StatusOr<InferResult> result) {
+      query->variant(), query->inputs(), QueryDeadline(*context, *query),
+      [reactor, response, query](absl::StatusOr<InferResult> result) {
         if (!result.ok()) {
           reactor->Finish(ToGrpcStatus(result.status()));
           return;
         }
-        FillResponse(*result, response);
+        infaas::worker_rpc::InferResponse answer;
+        FillResponse(*result, &answer);
+        *response = ToByteBuffer(answer);
         reactor->Finish(grpc::Status::OK);
       },
-      request->offline() ? Priority::kOffline : Priority::kOnline);
+      query->offline() ? Priority::kOffline : Priority::kOnline);
   return reactor;
 }
 

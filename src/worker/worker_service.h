@@ -25,7 +25,11 @@
 
 namespace infaas::worker {
 
-class WorkerServiceImpl final : public infaas::worker_rpc::Worker::CallbackService {
+// Infer is a raw method: its request's inputs are counted on the wire
+// before it is parsed (common/wire_limits.h), so that a message of nothing
+// but empty inputs costs an error, not gigabytes.
+class WorkerServiceImpl final : public infaas::worker_rpc::Worker::WithRawCallbackMethod_Infer<
+                                    infaas::worker_rpc::Worker::CallbackService> {
  public:
   // `admin_threads`: loads and unloads that may run at once.
   explicit WorkerServiceImpl(LoadedVariants* variants, int admin_threads = 2);
@@ -51,8 +55,8 @@ class WorkerServiceImpl final : public infaas::worker_rpc::Worker::CallbackServi
   // DEADLINE_EXCEEDED (the deadline passed in the queue), INTERNAL (the
   // model failed).
   grpc::ServerUnaryReactor* Infer(grpc::CallbackServerContext* context,
-                                  const infaas::worker_rpc::InferRequest* request,
-                                  infaas::worker_rpc::InferResponse* response) override;
+                                  const grpc::ByteBuffer* request,
+                                  grpc::ByteBuffer* response) override;
 
  private:
   LoadedVariants* const variants_;
