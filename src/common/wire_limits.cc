@@ -1,5 +1,6 @@
 #include "common/wire_limits.h"
 
+#include <limits>
 #include <map>
 #include <optional>
 
@@ -91,13 +92,22 @@ absl::Status ParseWithinLimits(const grpc::ByteBuffer& buffer,
   if (!buffer.Dump(&slices).ok()) {
     return absl::InvalidArgumentError("the request's bytes could not be read");
   }
-  std::string bytes;
-  bytes.reserve(buffer.Length());
-  for (const grpc::Slice& slice : slices) {
-    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  // A small request arrives in one slice: read in place. Larger ones are
+  // joined once (the count and the parser both want contiguous bytes).
+  std::string joined;
+  absl::string_view bytes;
+  if (slices.size() == 1) {
+    bytes = absl::string_view(reinterpret_cast<const char*>(slices[0].begin()), slices[0].size());
+  } else {
+    joined.reserve(buffer.Length());
+    for (const grpc::Slice& slice : slices) {
+      joined.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+    }
+    bytes = joined;
   }
   if (absl::Status within = CheckWireLimits(bytes, limits); !within.ok()) return within;
-  if (!message->ParseFromString(bytes)) {
+  if (bytes.size() > static_cast<size_t>(std::numeric_limits<int>::max()) ||
+      !message->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     return absl::InvalidArgumentError(
         absl::StrCat("the request is not a valid ", message->GetTypeName(), " message"));
   }

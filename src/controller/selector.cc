@@ -187,7 +187,7 @@ Selection MakeSelection(const Candidate& c, std::string reason) {
   s.predicted_latency_ms = c.predicted_ms;
   s.accuracy_percent = c.record->profile().accuracy_percent();
   s.call_overhead_ms = c.worker->call_overhead_ms;
-  s.call_overhead_p90_ms = std::max(c.worker->call_overhead_p90_ms, c.worker->call_overhead_ms);
+  s.call_overhead_p90_ms = c.worker->call_overhead_p90_ms;
   s.reason = std::move(reason);
   return s;
 }
