@@ -258,10 +258,9 @@ absl::StatusOr<v1::QueryOnlineRequest> ToQuery(const inference::ModelInferReques
   // Before any input is built: a zero in the example's dimensions makes the
   // element count 0 whatever the batch says.
   if (input.shape(0) > kMaxInputsPerQuery) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("input \"", input.name(), "\": shape ", backend::ShapeToString(input.shape()),
-                     " holds ", input.shape(0), " inputs; a request carries at most ",
-                     kMaxInputsPerQuery, ": split it"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "input \"", input.name(), "\": shape ", backend::ShapeToString(input.shape()), " holds ",
+        input.shape(0), " inputs; a request carries at most ", kMaxInputsPerQuery, ": split it"));
   }
   const std::string* raw = nullptr;
   if (request.raw_input_contents_size() > 0) {
