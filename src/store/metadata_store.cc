@@ -1,7 +1,9 @@
 #include "store/metadata_store.h"
 
 #include <algorithm>
+#include <cstdlib>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -56,6 +58,45 @@ absl::Status ValidatePinnedName(absl::string_view variant) {
   return absl::OkStatus();
 }
 
+absl::Status ValidateTenantName(absl::string_view tenant) {
+  const bool valid_chars = std::all_of(tenant.begin(), tenant.end(), [](char c) {
+    return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+  });
+  if (tenant.empty() || tenant.size() > 64 || !valid_chars || tenant.front() == '.') {
+    return absl::InvalidArgumentError(
+        "a tenant name has 1 to 64 letters, digits, '-', '_' or '.', and does not start with "
+        "'.'");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateApiKeyRecord(const v1::ApiKeyRecord& key) {
+  if (key.id().empty() || key.id().size() > 64) {
+    return absl::InvalidArgumentError("API key record: id must have 1 to 64 characters");
+  }
+  const bool hex = std::all_of(key.sha256().begin(), key.sha256().end(), [](char c) {
+    return absl::ascii_isxdigit(static_cast<unsigned char>(c));
+  });
+  if (key.sha256().size() != 64 || !hex) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("API key ", key.id(), ": sha256 must be 64 hex digits"));
+  }
+  if (key.role() != "admin" && key.role() != "user" && key.role() != "metrics") {
+    return absl::InvalidArgumentError(absl::StrCat("API key ", key.id(), ": role \"", key.role(),
+                                                   "\" is not admin, user or metrics"));
+  }
+  return ValidateTenantName(key.tenant());
+}
+
+absl::Status ValidateTenantRecord(const v1::TenantRecord& tenant) {
+  RETURN_IF_ERROR(ValidateTenantName(tenant.name()));
+  if (!(tenant.max_queries_per_second() >= 0) || tenant.max_in_flight() < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("tenant ", tenant.name(), ": quotas must be >= 0 (0 means no limit)"));
+  }
+  return absl::OkStatus();
+}
+
 namespace {
 
 absl::StatusOr<std::unique_ptr<MetadataStore>> OpenRedisUrl(absl::string_view rest,
@@ -71,6 +112,10 @@ absl::StatusOr<std::unique_ptr<MetadataStore>> OpenRedisUrl(absl::string_view re
   if (host_db.size() == 2 && !host_db[1].empty() && !absl::SimpleAtoi(host_db[1], &options.db)) {
     return absl::InvalidArgumentError(
         absl::StrCat("store URL \"", url, "\": database \"", host_db[1], "\" is not a number"));
+  }
+  // Never in the URL: command lines are visible to every local user.
+  if (const char* password = std::getenv("INFAAS_REDIS_PASSWORD"); password != nullptr) {
+    options.password = password;
   }
   ASSIGN_OR_RETURN(auto store, RedisMetadataStore::Create(options));
   return std::unique_ptr<MetadataStore>(std::move(store));

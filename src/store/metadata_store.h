@@ -5,7 +5,9 @@
 //  * the catalogue: model families (task, dataset) -> architectures ->
 //    variants, each variant with its config and measured profile;
 //  * offline jobs and their progress;
-//  * pins: variants a user asked to keep serving.
+//  * pins: variants a user asked to keep serving;
+//  * who may call: API keys (the secret only as its SHA-256) and tenants'
+//    quotas.
 //
 // Two implementations share this interface and one contract test suite:
 // SqliteMetadataStore (embedded default, one file) and RedisMetadataStore
@@ -73,6 +75,16 @@ class MetadataStore {
   // Pinned variant names, sorted.
   virtual absl::StatusOr<std::vector<std::string>> ListPinned() = 0;
 
+  // API keys, by id. Put adds or replaces; Delete is NotFound for an unknown
+  // id. List is sorted by tenant, then id.
+  virtual absl::Status PutApiKey(const v1::ApiKeyRecord& key) = 0;
+  virtual absl::StatusOr<std::vector<v1::ApiKeyRecord>> ListApiKeys() = 0;
+  virtual absl::Status DeleteApiKey(absl::string_view id) = 0;
+
+  // Tenants' quotas, by name; Put adds or replaces. List is sorted by name.
+  virtual absl::Status PutTenant(const v1::TenantRecord& tenant) = 0;
+  virtual absl::StatusOr<std::vector<v1::TenantRecord>> ListTenants() = 0;
+
   // Where the data lives, e.g. "sqlite:/tmp/infaas.db" or "redis://127.0.0.1:6379/0".
   virtual std::string Describe() const = 0;
 };
@@ -88,5 +100,11 @@ absl::Status ValidateVariantRecord(const v1::VariantRecord& record);
 absl::Status ValidateJob(const v1::OfflineJob& job);
 // A pin names a variant by a valid model name.
 absl::Status ValidatePinnedName(absl::string_view variant);
+// 1..64 of letters, digits, '-', '_' and '.', not starting with '.'.
+absl::Status ValidateTenantName(absl::string_view tenant);
+// An id, a 64-hex-digit hash, a valid tenant and a known role.
+absl::Status ValidateApiKeyRecord(const v1::ApiKeyRecord& key);
+// A valid name and limits >= 0.
+absl::Status ValidateTenantRecord(const v1::TenantRecord& tenant);
 
 }  // namespace infaas::store

@@ -210,16 +210,79 @@ TEST_P(MetadataStoreContractTest, PinsAreIdempotentSortedAndRemovable) {
   EXPECT_EQ(store_->SetPinned("../escape", true).code(), absl::StatusCode::kInvalidArgument);
 }
 
+v1::ApiKeyRecord SampleKey(const std::string& id, const std::string& tenant) {
+  v1::ApiKeyRecord key;
+  key.set_id(id);
+  key.set_sha256(std::string(64, 'a'));
+  key.set_tenant(tenant);
+  key.set_role("user");
+  key.set_created_at_unix_ms(7);
+  return key;
+}
+
+TEST_P(MetadataStoreContractTest, ApiKeysRoundTripSortedByTenantAndAreDeletedOnce) {
+  EXPECT_TRUE(store_->ListApiKeys()->empty());
+  ASSERT_TRUE(store_->PutApiKey(SampleKey("k2", "beta")).ok());
+  ASSERT_TRUE(store_->PutApiKey(SampleKey("k9", "alpha")).ok());
+  ASSERT_TRUE(store_->PutApiKey(SampleKey("k1", "beta")).ok());
+  std::vector<v1::ApiKeyRecord> keys = *store_->ListApiKeys();
+  ASSERT_EQ(keys.size(), 3u);
+  EXPECT_EQ(keys[0].id(), "k9");
+  EXPECT_EQ(keys[1].id(), "k1");
+  EXPECT_EQ(keys[2].id(), "k2");
+  EXPECT_TRUE(MessageDifferencer::Equals(keys[1], SampleKey("k1", "beta")));
+  ASSERT_TRUE(store_->DeleteApiKey("k1").ok());
+  EXPECT_EQ(store_->DeleteApiKey("k1").code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->ListApiKeys()->size(), 2u);
+}
+
+TEST_P(MetadataStoreContractTest, InvalidKeysAndTenantsAreRefused) {
+  v1::ApiKeyRecord bad_role = SampleKey("k1", "acme");
+  bad_role.set_role("root");
+  EXPECT_EQ(store_->PutApiKey(bad_role).code(), absl::StatusCode::kInvalidArgument);
+  v1::ApiKeyRecord bad_hash = SampleKey("k1", "acme");
+  bad_hash.set_sha256("secret-in-clear");
+  EXPECT_EQ(store_->PutApiKey(bad_hash).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->PutApiKey(SampleKey("k1", "../acme")).code(),
+            absl::StatusCode::kInvalidArgument);
+  v1::TenantRecord negative;
+  negative.set_name("acme");
+  negative.set_max_in_flight(-1);
+  EXPECT_EQ(store_->PutTenant(negative).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(store_->ListApiKeys()->empty());
+  EXPECT_TRUE(store_->ListTenants()->empty());
+}
+
+TEST_P(MetadataStoreContractTest, TenantsAreReplacedByNameAndSorted) {
+  v1::TenantRecord tenant;
+  tenant.set_name("zeta");
+  tenant.set_max_queries_per_second(10);
+  ASSERT_TRUE(store_->PutTenant(tenant).ok());
+  tenant.set_max_queries_per_second(20);
+  tenant.set_max_in_flight(4);
+  ASSERT_TRUE(store_->PutTenant(tenant).ok());
+  tenant.set_name("acme");
+  ASSERT_TRUE(store_->PutTenant(tenant).ok());
+  std::vector<v1::TenantRecord> tenants = *store_->ListTenants();
+  ASSERT_EQ(tenants.size(), 2u);
+  EXPECT_EQ(tenants[0].name(), "acme");
+  EXPECT_EQ(tenants[1].name(), "zeta");
+  EXPECT_EQ(tenants[1].max_queries_per_second(), 20);
+  EXPECT_EQ(tenants[1].max_in_flight(), 4);
+}
+
 TEST_P(MetadataStoreContractTest, DataSurvivesReopening) {
   ASSERT_TRUE(store_->PutVariants({SampleVariant("kept", "lenet5")}).ok());
   ASSERT_TRUE(store_->PutJob(SampleJob("job-1", 5)).ok());
   ASSERT_TRUE(store_->SetPinned("kept", true).ok());
+  ASSERT_TRUE(store_->PutApiKey(SampleKey("k1", "acme")).ok());
   store_.reset();
   auto reopened = env_->Open();
   ASSERT_TRUE(reopened.ok()) << reopened.status();
   EXPECT_TRUE((*reopened)->GetVariant("kept").ok());
   EXPECT_TRUE((*reopened)->GetJob("job-1").ok());
   EXPECT_THAT(*(*reopened)->ListPinned(), ::testing::ElementsAre("kept"));
+  EXPECT_EQ((*reopened)->ListApiKeys()->size(), 1u);
 }
 
 TEST_P(MetadataStoreContractTest, ConcurrentWritersLoseNothing) {

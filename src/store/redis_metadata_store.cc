@@ -1,6 +1,7 @@
 #include "store/redis_metadata_store.h"
 
 #include <algorithm>
+#include <tuple>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -42,7 +43,8 @@ absl::StatusOr<Proto> ParseRecord(const std::string& bytes, absl::string_view wh
 }  // namespace
 
 RedisMetadataStore::RedisMetadataStore(const Options& options)
-    : options_(options), connection_(options.host, options.port, options.db, options.timeout) {}
+    : options_(options),
+      connection_(options.host, options.port, options.db, options.timeout, options.password) {}
 
 absl::StatusOr<std::unique_ptr<RedisMetadataStore>> RedisMetadataStore::Create(
     const Options& options) {
@@ -216,6 +218,61 @@ absl::StatusOr<std::vector<std::string>> RedisMetadataStore::ListPinned() {
   }
   std::sort(out.begin(), out.end());
   return out;
+}
+
+template <typename Proto>
+absl::StatusOr<std::vector<Proto>> RedisMetadataStore::HashValues(absl::string_view kind,
+                                                                  absl::string_view what) {
+  std::vector<Proto> out;
+  absl::MutexLock lock(&mu_);
+  ASSIGN_OR_RETURN(RedisReply values, connection_.Run({"HVALS", Key(kind, "")}));
+  for (size_t i = 0; i < values->elements; ++i) {
+    ASSIGN_OR_RETURN(Proto record,
+                     ParseRecord<Proto>(ReplyString(values->element[i]), what, Describe()));
+    out.push_back(std::move(record));
+  }
+  return out;
+}
+
+absl::Status RedisMetadataStore::PutApiKey(const v1::ApiKeyRecord& key) {
+  RETURN_IF_ERROR(ValidateApiKeyRecord(key));
+  absl::MutexLock lock(&mu_);
+  return connection_.Run({"HSET", Key("api_keys", ""), key.id(), key.SerializeAsString()}).status();
+}
+
+absl::StatusOr<std::vector<v1::ApiKeyRecord>> RedisMetadataStore::ListApiKeys() {
+  ASSIGN_OR_RETURN(std::vector<v1::ApiKeyRecord> keys,
+                   HashValues<v1::ApiKeyRecord>("api_keys", "API key"));
+  std::sort(keys.begin(), keys.end(), [](const v1::ApiKeyRecord& a, const v1::ApiKeyRecord& b) {
+    return std::tie(a.tenant(), a.id()) < std::tie(b.tenant(), b.id());
+  });
+  return keys;
+}
+
+absl::Status RedisMetadataStore::DeleteApiKey(absl::string_view id) {
+  absl::MutexLock lock(&mu_);
+  ASSIGN_OR_RETURN(RedisReply reply,
+                   connection_.Run({"HDEL", Key("api_keys", ""), std::string(id)}));
+  if (reply->type == REDIS_REPLY_INTEGER && reply->integer == 0) {
+    return absl::NotFoundError(absl::StrCat("API key \"", id, "\" does not exist"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RedisMetadataStore::PutTenant(const v1::TenantRecord& tenant) {
+  RETURN_IF_ERROR(ValidateTenantRecord(tenant));
+  absl::MutexLock lock(&mu_);
+  return connection_.Run({"HSET", Key("tenants", ""), tenant.name(), tenant.SerializeAsString()})
+      .status();
+}
+
+absl::StatusOr<std::vector<v1::TenantRecord>> RedisMetadataStore::ListTenants() {
+  ASSIGN_OR_RETURN(std::vector<v1::TenantRecord> tenants,
+                   HashValues<v1::TenantRecord>("tenants", "tenant"));
+  std::sort(
+      tenants.begin(), tenants.end(),
+      [](const v1::TenantRecord& a, const v1::TenantRecord& b) { return a.name() < b.name(); });
+  return tenants;
 }
 
 }  // namespace infaas::store

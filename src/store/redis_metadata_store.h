@@ -41,6 +41,8 @@ class RedisMetadataStore final : public MetadataStore {
     int port = 6379;
     int db = 0;
     std::string key_prefix = "infaas:";
+    // Sent with AUTH after connecting when not empty (requirepass).
+    std::string password{};
     absl::Duration timeout = absl::Seconds(2);  // connect and per-command
   };
 
@@ -58,6 +60,11 @@ class RedisMetadataStore final : public MetadataStore {
   absl::StatusOr<std::vector<v1::OfflineJob>> ListJobs() override;
   absl::Status SetPinned(absl::string_view variant, bool pinned) override;
   absl::StatusOr<std::vector<std::string>> ListPinned() override;
+  absl::Status PutApiKey(const v1::ApiKeyRecord& key) override;
+  absl::StatusOr<std::vector<v1::ApiKeyRecord>> ListApiKeys() override;
+  absl::Status DeleteApiKey(absl::string_view id) override;
+  absl::Status PutTenant(const v1::TenantRecord& tenant) override;
+  absl::StatusOr<std::vector<v1::TenantRecord>> ListTenants() override;
   std::string Describe() const override;
 
  private:
@@ -68,6 +75,9 @@ class RedisMetadataStore final : public MetadataStore {
   // GETs of many keys at once; missing keys are skipped.
   absl::StatusOr<std::vector<std::string>> GetMany(const std::vector<std::string>& keys)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Every value of the hash `kind`, parsed.
+  template <typename Proto>
+  absl::StatusOr<std::vector<Proto>> HashValues(absl::string_view kind, absl::string_view what);
 
   const Options options_;
   mutable absl::Mutex mu_;

@@ -83,5 +83,26 @@ TEST_F(RedisMetadataStoreTest, OpensFromAUrlWithADatabaseNumber) {
   EXPECT_EQ((*db0)->GetVariant("in_db3").status().code(), absl::StatusCode::kNotFound);
 }
 
+TEST_F(RedisMetadataStoreTest, APasswordIsSentAndAMissingOneIsNamed) {
+  internal::RedisConnection raw("127.0.0.1", options_.port, 0, absl::Seconds(1));
+  ASSERT_TRUE(raw.Connect().ok());
+  ASSERT_TRUE(raw.Run({"CONFIG", "SET", "requirepass", "s3cret"}).ok());
+
+  auto without = RedisMetadataStore::Create(options_);
+  EXPECT_EQ(without.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_TRUE(absl::StrContains(without.status().message(), "INFAAS_REDIS_PASSWORD"))
+      << without.status();
+  RedisMetadataStore::Options wrong = options_;
+  wrong.password = "guess";
+  EXPECT_EQ(RedisMetadataStore::Create(wrong).status().code(), absl::StatusCode::kPermissionDenied);
+
+  RedisMetadataStore::Options right = options_;
+  right.password = "s3cret";
+  auto store = RedisMetadataStore::Create(right);
+  ASSERT_TRUE(store.ok()) << store.status();
+  ASSERT_TRUE((*store)->PutVariants({testing::SampleVariant("guarded", "x")}).ok());
+  EXPECT_EQ((*store)->ListVariants({})->size(), 1u);
+}
+
 }  // namespace
 }  // namespace infaas::store

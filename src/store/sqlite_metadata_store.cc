@@ -33,6 +33,18 @@ constexpr absl::string_view kMigrations[] = {
     R"sql(
       CREATE TABLE pins (variant TEXT PRIMARY KEY);
     )sql",
+    // 2 -> 3: API keys and tenants' quotas.
+    R"sql(
+      CREATE TABLE api_keys (
+        id     TEXT PRIMARY KEY,
+        tenant TEXT NOT NULL,
+        record BLOB NOT NULL            -- serialized infaas.v1.ApiKeyRecord
+      );
+      CREATE TABLE tenants (
+        name   TEXT PRIMARY KEY,
+        record BLOB NOT NULL            -- serialized infaas.v1.TenantRecord
+      );
+    )sql",
 };
 static_assert(std::size(kMigrations) == SqliteMetadataStore::kSchemaVersion);
 
@@ -343,6 +355,67 @@ absl::StatusOr<std::vector<std::string>> SqliteMetadataStore::ListPinned() {
   while ((rc = list.Step()) == SQLITE_ROW) out.push_back(list.ColumnText(0));
   if (rc != SQLITE_DONE) return Error("cannot list pins");
   return out;
+}
+
+template <typename Proto>
+absl::StatusOr<std::vector<Proto>> SqliteMetadataStore::ListKeyed(absl::string_view table,
+                                                                  absl::string_view order_by,
+                                                                  absl::string_view what) {
+  absl::MutexLock lock(&mu_);
+  Statement list(db_, absl::StrCat("SELECT record FROM ", table, " ORDER BY ", order_by));
+  if (!list.ok()) return Error(absl::StrCat("cannot prepare the listing of ", table));
+  std::vector<Proto> out;
+  int rc;
+  while ((rc = list.Step()) == SQLITE_ROW) {
+    ASSIGN_OR_RETURN(Proto r,
+                     ParseRecord<Proto>(list.ColumnBlob(0), list.ColumnBytes(0), what, path_));
+    out.push_back(std::move(r));
+  }
+  if (rc != SQLITE_DONE) return Error(absl::StrCat("cannot list ", table));
+  return out;
+}
+
+absl::Status SqliteMetadataStore::PutApiKey(const v1::ApiKeyRecord& key) {
+  RETURN_IF_ERROR(ValidateApiKeyRecord(key));
+  absl::MutexLock lock(&mu_);
+  Statement put(db_, "INSERT OR REPLACE INTO api_keys (id, tenant, record) VALUES (?, ?, ?)");
+  if (!put.ok()) return Error("cannot prepare an API key write");
+  put.BindText(1, key.id());
+  put.BindText(2, key.tenant());
+  put.BindBlob(3, key.SerializeAsString());
+  if (put.Step() != SQLITE_DONE) return Error(absl::StrCat("cannot write API key ", key.id()));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<v1::ApiKeyRecord>> SqliteMetadataStore::ListApiKeys() {
+  return ListKeyed<v1::ApiKeyRecord>("api_keys", "tenant, id", "API key");
+}
+
+absl::Status SqliteMetadataStore::DeleteApiKey(absl::string_view id) {
+  absl::MutexLock lock(&mu_);
+  Statement del(db_, "DELETE FROM api_keys WHERE id = ?");
+  if (!del.ok()) return Error("cannot prepare an API key delete");
+  del.BindText(1, id);
+  if (del.Step() != SQLITE_DONE) return Error(absl::StrCat("cannot delete API key ", id));
+  if (sqlite3_changes(db_) == 0) {
+    return absl::NotFoundError(absl::StrCat("API key \"", id, "\" does not exist"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SqliteMetadataStore::PutTenant(const v1::TenantRecord& tenant) {
+  RETURN_IF_ERROR(ValidateTenantRecord(tenant));
+  absl::MutexLock lock(&mu_);
+  Statement put(db_, "INSERT OR REPLACE INTO tenants (name, record) VALUES (?, ?)");
+  if (!put.ok()) return Error("cannot prepare a tenant write");
+  put.BindText(1, tenant.name());
+  put.BindBlob(2, tenant.SerializeAsString());
+  if (put.Step() != SQLITE_DONE) return Error(absl::StrCat("cannot write tenant ", tenant.name()));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<v1::TenantRecord>> SqliteMetadataStore::ListTenants() {
+  return ListKeyed<v1::TenantRecord>("tenants", "name", "tenant");
 }
 
 }  // namespace infaas::store

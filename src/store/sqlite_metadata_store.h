@@ -26,7 +26,7 @@ namespace infaas::store {
 class SqliteMetadataStore final : public MetadataStore {
  public:
   // The newest schema this build reads and writes.
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
   // Opens (creating if absent) the store file at `path`. Errors name the
   // file and the remedy: NotFound (its folder is missing), PermissionDenied,
@@ -47,6 +47,11 @@ class SqliteMetadataStore final : public MetadataStore {
   absl::StatusOr<std::vector<v1::OfflineJob>> ListJobs() override;
   absl::Status SetPinned(absl::string_view variant, bool pinned) override;
   absl::StatusOr<std::vector<std::string>> ListPinned() override;
+  absl::Status PutApiKey(const v1::ApiKeyRecord& key) override;
+  absl::StatusOr<std::vector<v1::ApiKeyRecord>> ListApiKeys() override;
+  absl::Status DeleteApiKey(absl::string_view id) override;
+  absl::Status PutTenant(const v1::TenantRecord& tenant) override;
+  absl::StatusOr<std::vector<v1::TenantRecord>> ListTenants() override;
   std::string Describe() const override;
 
  private:
@@ -60,6 +65,10 @@ class SqliteMetadataStore final : public MetadataStore {
   template <typename Body>
   absl::Status InTransaction(Body body) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status Error(absl::string_view what) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Every record in `table` (its `record` column), ordered by `order_by`.
+  template <typename Proto>
+  absl::StatusOr<std::vector<Proto>> ListKeyed(absl::string_view table, absl::string_view order_by,
+                                               absl::string_view what);
 
   const std::filesystem::path path_;
   mutable absl::Mutex mu_;

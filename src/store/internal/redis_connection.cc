@@ -2,6 +2,7 @@
 
 #include <sys/time.h>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
@@ -22,8 +23,13 @@ std::vector<const char*> ArgvOf(const RedisCommand& command, std::vector<size_t>
 
 }  // namespace
 
-RedisConnection::RedisConnection(std::string host, int port, int db, absl::Duration timeout)
-    : host_(std::move(host)), port_(port), db_(db), timeout_(timeout) {}
+RedisConnection::RedisConnection(std::string host, int port, int db, absl::Duration timeout,
+                                 std::string password)
+    : host_(std::move(host)),
+      port_(port),
+      db_(db),
+      timeout_(timeout),
+      password_(std::move(password)) {}
 
 RedisConnection::~RedisConnection() {
   if (context_ != nullptr) redisFree(context_);
@@ -51,6 +57,13 @@ absl::Status RedisConnection::Connect() {
   context_ = redisConnectWithTimeout(host_.c_str(), port_, absl::ToTimeval(timeout_));
   if (context_ == nullptr || context_->err != 0) return TransportError("cannot be reached");
   redisSetTimeout(context_, absl::ToTimeval(timeout_));
+  if (!password_.empty()) {
+    absl::StatusOr<RedisReply> auth = RunOnce({"AUTH", password_});
+    if (!auth.ok()) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          "Redis at ", Address(), " refused the password; check INFAAS_REDIS_PASSWORD"));
+    }
+  }
   if (db_ != 0) {
     ASSIGN_OR_RETURN(RedisReply reply, RunOnce({"SELECT", absl::StrCat(db_)}));
     (void)reply;
@@ -71,6 +84,11 @@ absl::StatusOr<RedisReply> RedisConnection::ReadReply() {
   }
   RedisReply reply(static_cast<redisReply*>(raw));
   if (reply->type == REDIS_REPLY_ERROR) {
+    if (absl::StartsWith(absl::string_view(reply->str, reply->len), "NOAUTH")) {
+      return absl::PermissionDeniedError(
+          absl::StrCat("Redis at ", host_, ":", port_,
+                       " requires a password; set INFAAS_REDIS_PASSWORD for every INFaaS process"));
+    }
     return absl::InternalError(
         absl::StrCat("Redis at ", host_, ":", port_, " refused a command: ", reply->str));
   }

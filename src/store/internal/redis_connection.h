@@ -28,7 +28,9 @@ using RedisCommand = std::vector<std::string>;
 
 class RedisConnection {
  public:
-  RedisConnection(std::string host, int port, int db, absl::Duration timeout);
+  // `password` (empty: none) is sent with AUTH on every (re)connect.
+  RedisConnection(std::string host, int port, int db, absl::Duration timeout,
+                  std::string password = "");
   ~RedisConnection();
   RedisConnection(const RedisConnection&) = delete;
   RedisConnection& operator=(const RedisConnection&) = delete;
@@ -57,6 +59,7 @@ class RedisConnection {
   const int port_;
   const int db_;
   const absl::Duration timeout_;
+  const std::string password_;
   redisContext* context_ = nullptr;
 };
 
