@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   infaas::cli::AddQueryCommand(app, &exit_code);
   infaas::cli::AddOfflineCommand(app, &exit_code);
   infaas::cli::AddJobsCommand(app, &exit_code);
+  infaas::cli::AddAccessCommands(app, &exit_code);
   infaas::cli::AddProfileCommand(app, &exit_code);
   infaas::cli::AddCatalogCommand(app, &exit_code);
 

@@ -42,6 +42,10 @@ struct Flags {
   int scale_period_ms = 1000;
   double scale_time_scale = 1.0;
   std::string log_dir = infaas::cli::LogFolder().string();
+  // Access.
+  bool require_api_keys = false;
+  std::string admin_key_file;
+  std::string cluster_secret_file;
 };
 
 int Fail(const absl::Status& s) {
@@ -73,7 +77,10 @@ int Serve(const Flags& flags, sigset_t* stop_signals) {
                                    .scale_period = absl::Milliseconds(flags.scale_period_ms),
                                    .scale_time_scale = flags.scale_time_scale,
                                    .worker_binary = cli::ExecutableFolder() / "infaas-worker",
-                                   .log_dir = flags.log_dir});
+                                   .log_dir = flags.log_dir,
+                                   .require_api_keys = flags.require_api_keys,
+                                   .admin_key_file = flags.admin_key_file,
+                                   .cluster_secret_file = flags.cluster_secret_file});
   if (!master.ok()) return Fail(master.status());
   // The first line means every port serves.
   std::cout << "infaas-master listening on " << (*master)->grpc_address() << std::endl;
@@ -147,6 +154,15 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--log-dir", flags.log_dir, "folder for the logs of workers it starts")
       ->capture_default_str();
+  app.add_flag("--require-api-keys", flags.require_api_keys,
+               "every call but health checks needs an API key (authorization: Bearer KEY); "
+               "see docs/security.md");
+  app.add_option("--admin-key-file", flags.admin_key_file,
+                 "with --require-api-keys: the operator's admin key, made in this file (mode "
+                 "0600) if it does not exist");
+  app.add_option("--cluster-secret-file", flags.cluster_secret_file,
+                 "secret the workers must show (and this master shows them), made in this file "
+                 "(mode 0600) if it does not exist; give workers the same file");
   CLI11_PARSE(app, argc, argv);
   infaas::InitLogging("master", infaas::ParseLogLevel(flags.log_level));
 

@@ -22,6 +22,7 @@
 #include "absl/time/time.h"
 #include "common/cpu_affinity.h"
 #include "common/logging.h"
+#include "common/secret_file.h"
 #include "worker/worker_server.h"
 
 namespace {
@@ -63,6 +64,7 @@ int main(int argc, char** argv) {
   int cores = 0;
   std::string cpus;
   std::string log_level = "info";
+  std::string secret_file;
   app.add_option("--master", master, "HOST:PORT of the master (env INFAAS_MASTER)")
       ->capture_default_str();
   app.add_option("--listen", listen, "HOST:PORT to serve on; port 0 picks a free one")
@@ -81,6 +83,9 @@ int main(int argc, char** argv) {
   app.add_option("--cpus", cpus,
                  "pin the worker to these CPUs, e.g. 0-1,4 (default: not pinned); with "
                  "--cores, workers sharing a machine then share no core");
+  app.add_option("--cluster-secret-file", secret_file,
+                 "file (mode 0600) holding the secret the master was given; calls without it "
+                 "are refused (default: none, any caller is trusted)");
   app.add_option("--log-level", log_level, "debug, info, warning or error")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
@@ -95,6 +100,17 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
+  std::string secret;
+  if (!secret_file.empty()) {
+    absl::StatusOr<std::string> read = infaas::ReadSecretFile(secret_file);
+    if (!read.ok()) {
+      infaas::LogError("worker failed to start",
+                       {{"worker", id}, {"error", read.status().message()}});
+      std::cerr << "infaas-worker: --cluster-secret-file: " << read.status().message() << "\n";
+      return 1;
+    }
+    secret = *std::move(read);
+  }
   const sigset_t stop_signals = BlockStopSignals();
   auto server =
       infaas::worker::WorkerServer::Create({.worker_id = id,
@@ -102,7 +118,8 @@ int main(int argc, char** argv) {
                                             .repository_root = repo,
                                             .master_address = master,
                                             .heartbeat_interval = absl::Milliseconds(heartbeat_ms),
-                                            .cores = cores});
+                                            .cores = cores,
+                                            .cluster_secret = secret});
   if (!server.ok()) {
     infaas::LogError("worker failed to start",
                      {{"worker", id}, {"error", server.status().message()}});

@@ -5,10 +5,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "api/bounded_messages.h"
+#include "api/caller.h"
+#include "auth/access_rules.h"
+#include "common/cluster_secret.h"
 #include "common/files.h"
 #include "common/grpc_status.h"
 #include "common/logging.h"
 #include "common/retry_after.h"
+#include "common/status_macros.h"
 #include "latency/latency_model.h"
 
 namespace infaas::api {
@@ -40,6 +44,10 @@ grpc::Status Answer(absl::StatusOr<v1::OfflineJob> job, v1::OfflineJob* response
   return ToGrpcStatus(job.status());
 }
 
+absl::Status JobNotFound(absl::string_view id) {
+  return absl::NotFoundError(absl::StrCat("offline job \"", id, "\" does not exist"));
+}
+
 }  // namespace
 
 InfaasService::InfaasService(Dependencies deps) : deps_(std::move(deps)) {}
@@ -48,6 +56,12 @@ grpc::ServerUnaryReactor* InfaasService::QueryOnline(grpc::CallbackServerContext
                                                      const grpc::ByteBuffer* request,
                                                      grpc::ByteBuffer* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<auth::Principal> caller =
+      CallerOf(*context, deps_.authenticator, auth::Action::kQuery);
+  if (!caller.ok()) {
+    reactor->Finish(ToGrpcStatus(caller.status()));
+    return reactor;
+  }
   v1::QueryOnlineRequest query;
   if (absl::Status parsed = ParseWithinLimits(*request, QueryOnlineLimits(), &query);
       !parsed.ok()) {
@@ -55,7 +69,7 @@ grpc::ServerUnaryReactor* InfaasService::QueryOnline(grpc::CallbackServerContext
     return reactor;
   }
   deps_.router->QueryOnline(
-      query, DeadlineOf(*context, deps_.clock->Now()),
+      *caller, query, DeadlineOf(*context, deps_.clock->Now()),
       [context, reactor, response](absl::StatusOr<v1::QueryOnlineResponse> result) {
         if (result.ok()) *response = ToByteBuffer(*result);
         if (std::optional<absl::Duration> after = RetryAfter(result.status())) {
@@ -68,9 +82,12 @@ grpc::ServerUnaryReactor* InfaasService::QueryOnline(grpc::CallbackServerContext
   return reactor;
 }
 
-grpc::Status InfaasService::RegisterModel(grpc::ServerContext* /*context*/,
+grpc::Status InfaasService::RegisterModel(grpc::ServerContext* context,
                                           const v1::RegisterModelRequest* request,
                                           grpc::ServerWriter<v1::RegisterModelProgress>* writer) {
+  absl::StatusOr<auth::Principal> caller =
+      CallerOf(*context, deps_.authenticator, auth::Action::kRegisterModel);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   absl::StatusOr<std::filesystem::path> source = PathFromFileUrl(request->model_url());
   if (!source.ok()) return ToGrpcStatus(source.status());
   profiler::RegistrationRequest registration;
@@ -78,6 +95,11 @@ grpc::Status InfaasService::RegisterModel(grpc::ServerContext* /*context*/,
   registration.config_path = *source / "config.pbtxt";
   registration.model_source = *source;
   registration.validation_url = request->validation_url();
+  // With authentication on, the model is its registering tenant's.
+  if (deps_.authenticator != nullptr) {
+    registration.owner_tenant = caller->tenant;
+    registration.is_public = request->is_public();
+  }
   absl::MutexLock lock(&registration_mu_);
   absl::StatusOr<std::vector<v1::VariantRecord>> variants =
       profiler::RegisterModel(registration, *deps_.repository, *deps_.store, deps_.registration,
@@ -97,12 +119,16 @@ grpc::Status InfaasService::RegisterModel(grpc::ServerContext* /*context*/,
   return grpc::Status::OK;
 }
 
-grpc::Status InfaasService::ListArchitectures(grpc::ServerContext* /*context*/,
+grpc::Status InfaasService::ListArchitectures(grpc::ServerContext* context,
                                               const v1::ListArchitecturesRequest* request,
                                               v1::ListArchitecturesResponse* response) {
+  absl::StatusOr<auth::Principal> caller =
+      CallerOf(*context, deps_.authenticator, auth::Action::kReadCatalogue);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   std::set<std::string> names;
   // Held for the loop: the view may replace (and free) its catalogue meanwhile.
-  const std::shared_ptr<const controller::Catalogue> catalogue = deps_.catalogue->Get();
+  const std::shared_ptr<const controller::Catalogue> catalogue =
+      deps_.catalogue->VisibleTo(*caller);
   for (const auto& v : catalogue->variants) {
     if ((request->task().empty() || v.config().task() == request->task()) &&
         (request->dataset().empty() || v.config().dataset() == request->dataset())) {
@@ -113,10 +139,13 @@ grpc::Status InfaasService::ListArchitectures(grpc::ServerContext* /*context*/,
   return grpc::Status::OK;
 }
 
-grpc::Status InfaasService::GetModelInfo(grpc::ServerContext* /*context*/,
+grpc::Status InfaasService::GetModelInfo(grpc::ServerContext* context,
                                          const v1::GetModelInfoRequest* request,
                                          v1::GetModelInfoResponse* response) {
-  std::shared_ptr<const controller::Catalogue> catalogue = deps_.catalogue->Get();
+  absl::StatusOr<auth::Principal> caller =
+      CallerOf(*context, deps_.authenticator, auth::Action::kReadCatalogue);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  std::shared_ptr<const controller::Catalogue> catalogue = deps_.catalogue->VisibleTo(*caller);
   std::shared_ptr<const controller::ClusterSnapshot> cluster =
       deps_.cluster->Snapshot(deps_.clock->Now());
   for (const auto& v : catalogue->variants) {
@@ -136,9 +165,12 @@ grpc::Status InfaasService::GetModelInfo(grpc::ServerContext* /*context*/,
   return grpc::Status::OK;
 }
 
-grpc::Status InfaasService::GetClusterStatus(grpc::ServerContext* /*context*/,
+grpc::Status InfaasService::GetClusterStatus(grpc::ServerContext* context,
                                              const v1::GetClusterStatusRequest* /*request*/,
                                              v1::ClusterStatus* response) {
+  absl::StatusOr<auth::Principal> caller =
+      CallerOf(*context, deps_.authenticator, auth::Action::kReadClusterStatus);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   std::shared_ptr<const controller::Catalogue> catalogue = deps_.catalogue->Get();
   // Held for the loop: the view replaces its snapshot as queries come and go.
   const std::shared_ptr<const controller::ClusterSnapshot> cluster =
@@ -183,51 +215,84 @@ grpc::Status InfaasService::GetClusterStatus(grpc::ServerContext* /*context*/,
   return grpc::Status::OK;
 }
 
-grpc::Status InfaasService::SubmitOfflineJob(grpc::ServerContext* /*context*/,
+grpc::Status InfaasService::SubmitOfflineJob(grpc::ServerContext* context,
                                              const v1::SubmitOfflineJobRequest* request,
                                              v1::SubmitOfflineJobResponse* response) {
+  absl::StatusOr<auth::Principal> caller =
+      CallerOf(*context, deps_.authenticator, auth::Action::kSubmitJob);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   if (deps_.jobs == nullptr) return NoOfflineJobs();
-  absl::StatusOr<std::string> id = deps_.jobs->Submit(*request);
+  absl::StatusOr<std::string> id = deps_.jobs->Submit(*request, *caller);
   if (id.ok()) response->set_job_id(*id);
   return ToGrpcStatus(id.status());
 }
 
-grpc::Status InfaasService::GetOfflineJob(grpc::ServerContext* /*context*/,
+grpc::Status InfaasService::GetOfflineJob(grpc::ServerContext* context,
                                           const v1::GetOfflineJobRequest* request,
                                           v1::OfflineJob* response) {
-  if (deps_.jobs == nullptr) return NoOfflineJobs();
-  return Answer(deps_.jobs->Get(request->job_id()), response);
+  absl::StatusOr<v1::OfflineJob> job = VisibleJob(*context, request->job_id());
+  if (!job.ok()) return ToGrpcStatus(job.status());
+  return Answer(std::move(job), response);
 }
 
-grpc::Status InfaasService::ListOfflineJobs(grpc::ServerContext* /*context*/,
+absl::StatusOr<v1::OfflineJob> InfaasService::VisibleJob(const grpc::ServerContext& context,
+                                                         const std::string& id) {
+  ASSIGN_OR_RETURN(auth::Principal caller,
+                   CallerOf(context, deps_.authenticator, auth::Action::kSubmitJob));
+  if (deps_.jobs == nullptr) return FromGrpcStatus(NoOfflineJobs());
+  ASSIGN_OR_RETURN(v1::OfflineJob job, deps_.jobs->Get(id));
+  // Another tenant's job does not exist for this caller.
+  if (!auth::CanSeeJob(caller, job)) return JobNotFound(id);
+  return job;
+}
+
+grpc::Status InfaasService::ListOfflineJobs(grpc::ServerContext* context,
                                             const v1::ListOfflineJobsRequest* /*request*/,
                                             v1::ListOfflineJobsResponse* response) {
+  absl::StatusOr<auth::Principal> caller =
+      CallerOf(*context, deps_.authenticator, auth::Action::kSubmitJob);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   if (deps_.jobs == nullptr) return NoOfflineJobs();
   absl::StatusOr<std::vector<v1::OfflineJob>> jobs = deps_.jobs->List();
   if (!jobs.ok()) return ToGrpcStatus(jobs.status());
-  for (v1::OfflineJob& job : *jobs) *response->add_jobs() = std::move(job);
+  for (v1::OfflineJob& job : *jobs) {
+    if (auth::CanSeeJob(*caller, job)) *response->add_jobs() = std::move(job);
+  }
   return grpc::Status::OK;
 }
 
-grpc::Status InfaasService::CancelOfflineJob(grpc::ServerContext* /*context*/,
+grpc::Status InfaasService::CancelOfflineJob(grpc::ServerContext* context,
                                              const v1::GetOfflineJobRequest* request,
                                              v1::OfflineJob* response) {
-  if (deps_.jobs == nullptr) return NoOfflineJobs();
+  if (absl::StatusOr<v1::OfflineJob> job = VisibleJob(*context, request->job_id()); !job.ok()) {
+    return ToGrpcStatus(job.status());
+  }
   return Answer(deps_.jobs->Cancel(request->job_id()), response);
 }
 
 MasterControlService::MasterControlService(controller::ClusterView* cluster, Clock* clock,
                                            absl::Duration interval,
-                                           controller::ServingMetrics* metrics)
-    : cluster_(cluster), clock_(clock), interval_(interval), metrics_(metrics) {}
+                                           controller::ServingMetrics* metrics,
+                                           std::string cluster_secret)
+    : cluster_(cluster),
+      clock_(clock),
+      interval_(interval),
+      metrics_(metrics),
+      cluster_secret_(std::move(cluster_secret)) {}
 
 grpc::ServerUnaryReactor* MasterControlService::Heartbeat(
     grpc::CallbackServerContext* context, const worker_rpc::HeartbeatRequest* request,
     worker_rpc::HeartbeatResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (absl::Status member = CheckClusterSecret(*context, cluster_secret_); !member.ok()) {
+    LogWarning("heartbeat refused: no cluster secret",
+               {{"worker", request->worker_id()}, {"peer", context->peer()}});
+    reactor->Finish(ToGrpcStatus(member));
+    return reactor;
+  }
   cluster_->OnHeartbeat(*request, clock_->Now());
   if (metrics_ != nullptr) metrics_->OnHeartbeat(*request);
   response->set_interval_ms(static_cast<int>(absl::ToInt64Milliseconds(interval_)));
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reactor->Finish(grpc::Status::OK);
   return reactor;
 }

@@ -1,7 +1,10 @@
 #pragma once
 
 // InfaasService: the master's public gRPC API, infaas.v1.Infaas, as a thin
-// adapter over the controller. QueryOnline uses the callback API and never
+// adapter over the controller. Every method first checks its caller's key
+// and role (api/caller.h); what a caller sees and may name is what its
+// tenant may see (controller::CatalogueView::VisibleTo), and a user's jobs
+// are its tenant's. QueryOnline uses the callback API and never
 // blocks a gRPC thread (the router is asynchronous); it is a raw method, so
 // its request's repeated fields are counted before it is parsed
 // (bounded_messages.h); the other methods are
@@ -15,6 +18,7 @@
 #include <memory>
 
 #include "absl/synchronization/mutex.h"
+#include "auth/authenticator.h"
 #include "autoscaler/autoscaler.h"
 #include "common/clock.h"
 #include "controller/catalogue_view.h"
@@ -47,6 +51,8 @@ class InfaasService final
     offline::JobRunner* jobs = nullptr;
     // The latency model's error per variant in GetClusterStatus; may be null.
     const controller::ServingMetrics* metrics = nullptr;
+    // Who may call (api/caller.h); null: authentication is off.
+    auth::Authenticator* authenticator = nullptr;
   };
 
   explicit InfaasService(Dependencies deps);
@@ -77,16 +83,25 @@ class InfaasService final
                                 v1::OfflineJob* response) override;
 
  private:
+  // The job, if the caller may use jobs and see this one; NOT_FOUND for
+  // another tenant's.
+  absl::StatusOr<v1::OfflineJob> VisibleJob(const grpc::ServerContext& context,
+                                            const std::string& id);
+
   const Dependencies deps_;
   absl::Mutex registration_mu_;  // one registration at a time
 };
 
 // The internal Master service the workers heartbeat to.
+// A heartbeat must carry the cluster secret when one is set (api/caller.h):
+// without it anyone could add a worker, or take over a real worker's id.
 class MasterControlService final : public worker_rpc::Master::CallbackService {
  public:
-  // `metrics` (may be null) is told of every heartbeat.
+  // `metrics` (may be null) is told of every heartbeat; an empty
+  // `cluster_secret` accepts every heartbeat.
   MasterControlService(controller::ClusterView* cluster, Clock* clock, absl::Duration interval,
-                       controller::ServingMetrics* metrics = nullptr);
+                       controller::ServingMetrics* metrics = nullptr,
+                       std::string cluster_secret = "");
 
   grpc::ServerUnaryReactor* Heartbeat(grpc::CallbackServerContext* context,
                                       const worker_rpc::HeartbeatRequest* request,
@@ -97,6 +112,7 @@ class MasterControlService final : public worker_rpc::Master::CallbackService {
   Clock* const clock_;
   const absl::Duration interval_;
   controller::ServingMetrics* const metrics_;
+  const std::string cluster_secret_;
 };
 
 }  // namespace infaas::api

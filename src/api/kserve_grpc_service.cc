@@ -1,6 +1,7 @@
 #include "api/kserve_grpc_service.h"
 
 #include "api/bounded_messages.h"
+#include "api/caller.h"
 #include "common/grpc_status.h"
 
 namespace infaas::api {
@@ -21,7 +22,9 @@ absl::Time DeadlineOf(const grpc::CallbackServerContext& context) {
 
 }  // namespace
 
-KServeGrpcService::KServeGrpcService(kserve::InferenceFrontend* frontend) : frontend_(frontend) {}
+KServeGrpcService::KServeGrpcService(kserve::InferenceFrontend* frontend,
+                                     auth::Authenticator* authenticator)
+    : frontend_(frontend), authenticator_(authenticator) {}
 
 grpc::ServerUnaryReactor* KServeGrpcService::ServerLive(grpc::CallbackServerContext* context,
                                                         const inference::ServerLiveRequest*,
@@ -40,7 +43,10 @@ grpc::ServerUnaryReactor* KServeGrpcService::ServerReady(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* KServeGrpcService::ModelReady(grpc::CallbackServerContext* context,
                                                         const inference::ModelReadyRequest* request,
                                                         inference::ModelReadyResponse* response) {
-  const absl::Status s = frontend_->ModelReady(request->name(), request->version());
+  absl::StatusOr<auth::Principal> caller =
+      CallerOf(*context, authenticator_, auth::Action::kReadCatalogue);
+  if (!caller.ok()) return Finish(context, caller.status());
+  const absl::Status s = frontend_->ModelReady(*caller, request->name(), request->version());
   response->set_ready(s.ok());
   return Finish(context, absl::IsUnavailable(s) ? absl::OkStatus() : s);
 }
@@ -48,6 +54,9 @@ grpc::ServerUnaryReactor* KServeGrpcService::ModelReady(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* KServeGrpcService::ServerMetadata(
     grpc::CallbackServerContext* context, const inference::ServerMetadataRequest*,
     inference::ServerMetadataResponse* response) {
+  absl::StatusOr<auth::Principal> caller =
+      CallerOf(*context, authenticator_, auth::Action::kReadCatalogue);
+  if (!caller.ok()) return Finish(context, caller.status());
   *response = frontend_->ServerMetadata();
   return Finish(context, absl::OkStatus());
 }
@@ -55,8 +64,11 @@ grpc::ServerUnaryReactor* KServeGrpcService::ServerMetadata(
 grpc::ServerUnaryReactor* KServeGrpcService::ModelMetadata(
     grpc::CallbackServerContext* context, const inference::ModelMetadataRequest* request,
     inference::ModelMetadataResponse* response) {
+  absl::StatusOr<auth::Principal> caller =
+      CallerOf(*context, authenticator_, auth::Action::kReadCatalogue);
+  if (!caller.ok()) return Finish(context, caller.status());
   absl::StatusOr<inference::ModelMetadataResponse> m =
-      frontend_->ModelMetadata(request->name(), request->version());
+      frontend_->ModelMetadata(*caller, request->name(), request->version());
   if (m.ok()) *response = *std::move(m);
   return Finish(context, m.status());
 }
@@ -64,6 +76,8 @@ grpc::ServerUnaryReactor* KServeGrpcService::ModelMetadata(
 grpc::ServerUnaryReactor* KServeGrpcService::ModelInfer(grpc::CallbackServerContext* context,
                                                         const grpc::ByteBuffer* request,
                                                         grpc::ByteBuffer* response) {
+  absl::StatusOr<auth::Principal> caller = CallerOf(*context, authenticator_, auth::Action::kQuery);
+  if (!caller.ok()) return Finish(context, caller.status());
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   inference::ModelInferRequest infer;
   if (absl::Status parsed = ParseWithinLimits(*request, ModelInferLimits(), &infer); !parsed.ok()) {
@@ -71,7 +85,7 @@ grpc::ServerUnaryReactor* KServeGrpcService::ModelInfer(grpc::CallbackServerCont
     return reactor;
   }
   const bool raw_output = infer.raw_input_contents_size() > 0;
-  frontend_->Infer(infer, DeadlineOf(*context), raw_output,
+  frontend_->Infer(*caller, infer, DeadlineOf(*context), raw_output,
                    [reactor, response](absl::StatusOr<inference::ModelInferResponse> r) {
                      if (r.ok()) *response = ToByteBuffer(*r);
                      reactor->Finish(ToGrpcStatus(r.status()));

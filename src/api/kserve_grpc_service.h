@@ -15,6 +15,7 @@
 //
 // Thread-safe. Owned by the master's main; outlives the grpc::Server.
 
+#include "auth/authenticator.h"
 #include "inference/grpc_service.grpc.pb.h"
 #include "kserve/frontend.h"
 
@@ -26,7 +27,9 @@ class KServeGrpcService final
     : public inference::GRPCInferenceService::WithRawCallbackMethod_ModelInfer<
           inference::GRPCInferenceService::CallbackService> {
  public:
-  explicit KServeGrpcService(kserve::InferenceFrontend* frontend);
+  // `authenticator` null: authentication is off. ServerLive and ServerReady
+  // are open to all (health checks); the rest need a user or admin key.
+  KServeGrpcService(kserve::InferenceFrontend* frontend, auth::Authenticator* authenticator);
 
   grpc::ServerUnaryReactor* ServerLive(grpc::CallbackServerContext* context,
                                        const inference::ServerLiveRequest* request,
@@ -49,6 +52,7 @@ class KServeGrpcService final
 
  private:
   kserve::InferenceFrontend* const frontend_;
+  auth::Authenticator* const authenticator_;
 };
 
 }  // namespace infaas::api

@@ -56,4 +56,13 @@ bool CanSeeJob(const Principal& caller, const v1::OfflineJob& job) {
   return caller.role == Role::kAdmin || job.tenant() == caller.tenant;
 }
 
+Principal JobRunsAs(const v1::OfflineJob& job) {
+  if (job.tenant().empty()) return Principal::Operator();
+  return Principal{.tenant = job.tenant(), .role = Role::kUser, .key_id = "job " + job.id()};
+}
+
+std::string JobTenantOf(const Principal& caller) {
+  return caller.role == Role::kAdmin ? "" : caller.tenant;
+}
+
 }  // namespace infaas::auth

@@ -42,4 +42,10 @@ absl::Status Authorize(const Principal& caller, Action action);
 bool CanSee(const Principal& caller, const v1::VariantRecord& variant);
 bool CanSeeJob(const Principal& caller, const v1::OfflineJob& job);
 
+// What an offline job may run: the models its tenant may see (a job
+// submitted by an admin, with no tenant, may run any model).
+Principal JobRunsAs(const v1::OfflineJob& job);
+// The tenant a job submitted by `caller` belongs to: none for an admin.
+std::string JobTenantOf(const Principal& caller);
+
 }  // namespace infaas::auth

@@ -62,5 +62,16 @@ TEST(CanSeeJobTest, AUserSeesItsTenantsJobsOnly) {
   EXPECT_TRUE(CanSeeJob(Key(Role::kAdmin, "beta"), job));
 }
 
+TEST(JobRunsAsTest, AJobRunsWithItsTenantsViewAndAnAdminsJobWithEverything) {
+  v1::OfflineJob job;
+  job.set_tenant(JobTenantOf(Key(Role::kUser, "acme")));
+  EXPECT_EQ(job.tenant(), "acme");
+  v1::VariantRecord theirs;
+  theirs.set_owner_tenant("beta");
+  EXPECT_FALSE(CanSee(JobRunsAs(job), theirs));
+  job.set_tenant(JobTenantOf(Key(Role::kAdmin, "acme")));
+  EXPECT_TRUE(CanSee(JobRunsAs(job), theirs));
+}
+
 }  // namespace
 }  // namespace infaas::auth

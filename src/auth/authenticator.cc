@@ -1,9 +1,9 @@
 #include "auth/authenticator.h"
 
 #include "absl/strings/str_cat.h"
-#include "auth/secret_file.h"
 #include "common/files.h"
 #include "common/logging.h"
+#include "common/secret_file.h"
 #include "common/status_macros.h"
 
 namespace infaas::auth {

@@ -7,8 +7,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "auth/secret_file.h"
 #include "auth/test_folder.h"
+#include "common/secret_file.h"
 
 namespace infaas::auth {
 namespace {

@@ -55,6 +55,9 @@ absl::StatusOr<std::string> LocalProvisioner::AddWorker() {
                                    "--repo",         options_.repository,
                                    "--cores",        absl::StrCat(options_.cores_per_worker),
                                    "--heartbeat-ms", absl::StrCat(options_.heartbeat_ms)};
+  if (!options_.cluster_secret_file.empty()) {
+    args.insert(args.end(), {"--cluster-secret-file", options_.cluster_secret_file.string()});
+  }
   if (options_.pin_cpus) {
     const int machine = std::max(1, static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)));
     std::vector<int> cpus;

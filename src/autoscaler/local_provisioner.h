@@ -39,6 +39,8 @@ struct LocalProvisionerOptions {
   // (CPUs below are left to the workers started by hand).
   bool pin_cpus = false;
   int heartbeat_ms = 500;
+  // Passed on as --cluster-secret-file; empty: none.
+  std::filesystem::path cluster_secret_file{};
   // Workers alive at once, at most.
   int max_workers = 8;
   // How long a worker may take to finish what it holds after SIGTERM.

@@ -44,5 +44,7 @@ void AddOfflineCommand(CLI::App& app, int* exit_code);
 
 // infaas jobs [ID [--wait] | cancel ID] [--json]
 void AddJobsCommand(CLI::App& app, int* exit_code);
+// infaas keys create|list|revoke, infaas tenants quota|list   (admin keys only)
+void AddAccessCommands(CLI::App& app, int* exit_code);
 
 }  // namespace infaas::cli

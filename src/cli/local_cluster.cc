@@ -141,21 +141,30 @@ absl::Status WaitForWorkers(const std::string& address, const std::vector<Watche
 }
 
 std::vector<std::string> MasterArgs(const LocalClusterOptions& o) {
-  return {"--listen",       absl::StrCat("127.0.0.1:", o.port),
-          "--store",        o.store_url,
-          "--repo",         o.repository,
-          "--autoscaler",   o.autoscaler,
-          "--max-workers",  absl::StrCat(o.max_workers),
-          "--worker-cores", absl::StrCat(o.worker_cores),
-          "--log-dir",      LogFolder().string(),
-          "--http-port",    absl::StrCat(o.http_port),
-          "--metrics-port", absl::StrCat(o.metrics_port)};
+  return {"--listen", absl::StrCat("127.0.0.1:", o.port), "--store", o.store_url, "--repo",
+          o.repository, "--autoscaler", o.autoscaler, "--max-workers", absl::StrCat(o.max_workers),
+          "--worker-cores", absl::StrCat(o.worker_cores), "--log-dir", LogFolder().string(),
+          "--http-port", absl::StrCat(o.http_port), "--metrics-port", absl::StrCat(o.metrics_port),
+          // Safe to expose: keys, with the operator's in <home>/admin.key, and
+          // a cluster secret the workers share.
+          "--require-api-keys", "--admin-key-file", AdminKeyFile().string(),
+          "--cluster-secret-file", ClusterSecretFile().string()};
 }
 
 std::vector<std::string> WorkerArgs(const LocalClusterOptions& o, const std::string& master,
                                     const std::string& id) {
-  return {"--master", master,   "--listen",   "127.0.0.1:0", "--id",
-          id,         "--repo", o.repository, "--cores",     absl::StrCat(o.worker_cores)};
+  return {"--master",
+          master,
+          "--listen",
+          "127.0.0.1:0",
+          "--id",
+          id,
+          "--repo",
+          o.repository,
+          "--cores",
+          absl::StrCat(o.worker_cores),
+          "--cluster-secret-file",
+          ClusterSecretFile().string()};
 }
 
 absl::StatusOr<LocalCluster> StartProcesses(const LocalClusterOptions& options) {

@@ -45,6 +45,10 @@ std::filesystem::path LogFilePath(absl::string_view process) {
 
 std::filesystem::path MasterAddressFile() { return RunFolder() / "master.address"; }
 
+std::filesystem::path AdminKeyFile() { return StateHome() / "admin.key"; }
+
+std::filesystem::path ClusterSecretFile() { return StateHome() / "cluster.secret"; }
+
 std::filesystem::path ExecutableFolder() {
   std::error_code ec;
   const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);

@@ -34,6 +34,8 @@ std::filesystem::path LogFolder();                             // <home>/logs
 std::filesystem::path PidFilePath(absl::string_view process);  // <home>/run/<process>.pid
 std::filesystem::path LogFilePath(absl::string_view process);  // <home>/logs/<process>.log
 std::filesystem::path MasterAddressFile();                     // <home>/run/master.address
+std::filesystem::path AdminKeyFile();                          // <home>/admin.key
+std::filesystem::path ClusterSecretFile();                     // <home>/cluster.secret
 
 // The folder of the running executable (/proc/self/exe resolved), where
 // infaas-master and infaas-worker are built beside infaas.

@@ -5,10 +5,13 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "cli/local_state.h"
+#include "common/cluster_secret.h"
+#include "common/secret_file.h"
 
 namespace infaas::cli {
 namespace {
@@ -20,7 +23,9 @@ std::shared_ptr<grpc::Channel> NewChannel(const std::string& address) {
   grpc::ChannelArguments args;
   args.SetMaxSendMessageSize(kMaxMessageBytes);
   args.SetMaxReceiveMessageSize(kMaxMessageBytes);
-  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+  const std::string key = ResolveApiKey();
+  return CreateChannelWithMetadata(address, args,
+                                   {{"authorization", key.empty() ? "" : "Bearer " + key}});
 }
 
 std::string FirstLineOf(const std::filesystem::path& path) {
@@ -31,6 +36,19 @@ std::string FirstLineOf(const std::filesystem::path& path) {
 }
 
 }  // namespace
+
+std::string ResolveApiKey() {
+  if (const char* env = std::getenv("INFAAS_API_KEY"); env != nullptr && *env != '\0') {
+    return std::string(absl::StripAsciiWhitespace(env));
+  }
+  absl::StatusOr<std::string> kept = ReadSecretFile(AdminKeyFile());
+  if (kept.ok()) return *std::move(kept);
+  if (!absl::IsNotFound(kept.status())) {
+    std::cerr << "infaas: not using the key in " << AdminKeyFile().string() << ": "
+              << kept.status().message() << "\n";
+  }
+  return "";
+}
 
 std::string ResolveMasterAddress(absl::string_view flag, absl::string_view env,
                                  const std::filesystem::path& address_file) {
@@ -62,7 +80,8 @@ std::unique_ptr<v1::Infaas::Stub> NewInfaasStub(const std::string& address) {
 MasterClient::MasterClient(std::string address)
     : address_(std::move(address)),
       channel_(NewChannel(address_)),
-      stub_(v1::Infaas::NewStub(channel_)) {}
+      stub_(v1::Infaas::NewStub(channel_)),
+      access_(v1::Access::NewStub(channel_)) {}
 
 absl::Status MasterClient::CallError(const grpc::Status& status) const {
   const auto code = static_cast<absl::StatusCode>(status.error_code());

@@ -7,6 +7,9 @@
 // INFAAS_MASTER environment variable, the file <home>/run/master.address that
 // `infaas up` writes, and finally localhost:50052.
 //
+// Every call carries an API key when there is one: INFAAS_API_KEY, else the
+// operator's key in <home>/admin.key that `infaas up` makes.
+//
 //   MasterClient master(ResolveMasterAddress(flags.master));
 //   grpc::ClientContext context;
 //   SetDeadline(context, absl::Seconds(10));
@@ -47,6 +50,10 @@ void AddMasterOption(CLI::App& command, std::string* address);
 // Sets a deadline `timeout` from now on `context`.
 void SetDeadline(grpc::ClientContext& context, absl::Duration timeout);
 
+// The API key calls carry: $INFAAS_API_KEY, else <home>/admin.key, else
+// none. A key file others may read is not used (a warning says why).
+std::string ResolveApiKey();
+
 // A stub for infaas.v1.Infaas on an insecure channel to `address`.
 std::unique_ptr<v1::Infaas::Stub> NewInfaasStub(const std::string& address);
 
@@ -57,6 +64,7 @@ class MasterClient {
 
   const std::string& address() const { return address_; }
   v1::Infaas::Stub& stub() { return *stub_; }
+  v1::Access::Stub& access() { return *access_; }
 
   // The status of a failed call as "CODE: message" with the same code. When
   // the master could not be reached at all, the message says where it was
@@ -67,6 +75,7 @@ class MasterClient {
   const std::string address_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::Infaas::Stub> stub_;
+  std::unique_ptr<v1::Access::Stub> access_;
 };
 
 }  // namespace infaas::cli

@@ -47,6 +47,7 @@ absl::StatusOr<size_t> RegisterZooModel(MasterClient& master, const std::filesys
                                         const std::string& validation_url) {
   ASSIGN_OR_RETURN(v1::RegisterModelRequest request,
                    RegistrationRequestFor(config, "", validation_url));
+  request.set_is_public(true);  // the shipped zoo is every tenant's
   ASSIGN_OR_RETURN(
       std::vector<v1::VariantRecord> variants,
       RegisterThroughMaster(

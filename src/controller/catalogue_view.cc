@@ -1,5 +1,8 @@
 #include "controller/catalogue_view.h"
 
+#include <algorithm>
+
+#include "auth/access_rules.h"
 #include "common/status_macros.h"
 
 namespace infaas::controller {
@@ -11,9 +14,26 @@ absl::Status CatalogueView::Reload() {
   ASSIGN_OR_RETURN(std::vector<v1::VariantRecord> variants, store_->ListVariants({}));
   auto next = std::make_shared<Catalogue>();
   next->variants = std::move(variants);
+  const bool has_private = std::any_of(
+      next->variants.begin(), next->variants.end(),
+      [](const v1::VariantRecord& v) { return !v.owner_tenant().empty() && !v.is_public(); });
   absl::MutexLock lock(&mu_);
   current_ = std::move(next);
+  has_private_ = has_private;
+  per_tenant_.clear();
   return absl::OkStatus();
+}
+
+std::shared_ptr<const Catalogue> CatalogueView::VisibleTo(const auth::Principal& caller) const {
+  absl::MutexLock lock(&mu_);
+  if (caller.role == auth::Role::kAdmin || !has_private_) return current_;
+  if (auto it = per_tenant_.find(caller.tenant); it != per_tenant_.end()) return it->second;
+  auto visible = std::make_shared<Catalogue>();
+  for (const v1::VariantRecord& v : current_->variants) {
+    if (auth::CanSee(caller, v)) visible->variants.push_back(v);
+  }
+  per_tenant_.emplace(caller.tenant, visible);
+  return visible;
 }
 
 std::shared_ptr<const Catalogue> CatalogueView::Get() const {

@@ -7,14 +7,21 @@
 //
 //   std::shared_ptr<const Catalogue> c = view.Get();   // cheap: a pointer copy
 //                                                      // under a short lock
+//   c = view.VisibleTo(caller);   // what one caller may see (auth/access_rules.h)
+//
+// Everything that answers a caller reads VisibleTo: a model the caller may
+// not see is then simply not there (NOT_FOUND, never named in a list).
 //
 // Thread-safe.
 
+#include <map>
 #include <memory>
+#include <string>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "auth/principal.h"
 #include "controller/selector.h"
 #include "store/metadata_store.h"
 
@@ -30,10 +37,19 @@ class CatalogueView {
 
   std::shared_ptr<const Catalogue> Get() const;
 
+  // The variants `caller` may see. The whole snapshot for admins, or when
+  // no variant is private; else a filtered copy, built once per tenant and
+  // snapshot.
+  std::shared_ptr<const Catalogue> VisibleTo(const auth::Principal& caller) const;
+
  private:
   store::MetadataStore* const store_;
   mutable absl::Mutex mu_;
   std::shared_ptr<const Catalogue> current_ ABSL_GUARDED_BY(mu_);
+  bool has_private_ ABSL_GUARDED_BY(mu_) = false;
+  // Per tenant, for current_; cleared by Reload. Tenants come from valid keys.
+  mutable std::map<std::string, std::shared_ptr<const Catalogue>, std::less<>> per_tenant_
+      ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace infaas::controller

@@ -15,6 +15,7 @@ namespace infaas::controller {
 
 // One query in flight; shared by the callbacks that move it along.
 struct QueryRouter::Pending {
+  auth::Principal caller;
   v1::QueryOnlineRequest request;
   QueryRequirements requirements;
   absl::Time start;
@@ -59,11 +60,25 @@ QueryRequirements RequirementsOf(const v1::QueryOnlineRequest& request) {
 QueryRouter::QueryRouter(Dependencies deps, SelectorOptions options)
     : deps_(std::move(deps)), options_(options) {}
 
-void QueryRouter::QueryOnline(const v1::QueryOnlineRequest& request, absl::Time deadline,
-                              Done done) {
+void QueryRouter::QueryOnline(const auth::Principal& caller, const v1::QueryOnlineRequest& request,
+                              absl::Time deadline, Done done) {
   if (absl::Status valid = ValidateRequestedNames(request); !valid.ok()) {
     done(std::move(valid));
     return;
+  }
+  // Before the observer: a tenant's excess is neither demand nor a failure
+  // of the model it named.
+  if (deps_.quotas != nullptr) {
+    absl::StatusOr<auth::TenantQuotas::Admission> admitted = deps_.quotas->Admit(caller.tenant);
+    if (!admitted.ok()) {
+      done(admitted.status());
+      return;
+    }
+    done = [admission = std::make_shared<auth::TenantQuotas::Admission>(*std::move(admitted)),
+            done = std::move(done)](absl::StatusOr<v1::QueryOnlineResponse> result) {
+      admission->Release();
+      done(std::move(result));
+    };
   }
   QueryRequirements requirements = RequirementsOf(request);
   if (deps_.observer != nullptr) {
@@ -85,6 +100,7 @@ void QueryRouter::QueryOnline(const v1::QueryOnlineRequest& request, absl::Time 
     return;
   }
   auto query = std::make_shared<Pending>();
+  query->caller = caller;
   query->request = request;
   query->requirements = std::move(requirements);
   query->start = deps_.clock->Now();
@@ -95,7 +111,7 @@ void QueryRouter::QueryOnline(const v1::QueryOnlineRequest& request, absl::Time 
 
 void QueryRouter::Place(std::shared_ptr<Pending> query) {
   ++query->attempts;
-  query->catalogue = deps_.catalogue->Get();
+  query->catalogue = deps_.catalogue->VisibleTo(query->caller);
   std::shared_ptr<const ClusterSnapshot> cluster = deps_.cluster->Snapshot(deps_.clock->Now());
   SelectorDecision decision =
       SelectVariant(query->requirements, *query->catalogue, *cluster, options_);

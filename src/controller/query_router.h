@@ -27,6 +27,8 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "auth/principal.h"
+#include "auth/tenant_quotas.h"
 #include "common/clock.h"
 #include "common/wire_limits.h"
 #include "controller/catalogue_view.h"
@@ -54,6 +56,8 @@ class QueryRouter {
     std::filesystem::path repository_root;
     // Told of each selection and answer; null for none.
     QueryObserver* observer = nullptr;
+    // Each tenant's queries per second and in flight; null for no limits.
+    auth::TenantQuotas* quotas = nullptr;
   };
 
   explicit QueryRouter(Dependencies deps, SelectorOptions options = {});
@@ -63,7 +67,10 @@ class QueryRouter {
   // Null again before the owner goes away.
   void SetLoadRequests(LoadRequests* requests) { load_requests_.store(requests); }
 
-  void QueryOnline(const v1::QueryOnlineRequest& request, absl::Time deadline, Done done);
+  // `caller` sees only the models it may (CatalogueView::VisibleTo) and is
+  // held to its tenant's quota: over it, RESOURCE_EXHAUSTED at once.
+  void QueryOnline(const auth::Principal& caller, const v1::QueryOnlineRequest& request,
+                   absl::Time deadline, Done done);
 
  private:
   struct Pending;

@@ -74,10 +74,12 @@ class QueryRouterTest : public ::testing::Test {
     return *worker;
   }
 
-  absl::StatusOr<v1::QueryOnlineResponse> Query(const v1::QueryOnlineRequest& request) {
+  absl::StatusOr<v1::QueryOnlineResponse> Query(
+      const v1::QueryOnlineRequest& request,
+      const auth::Principal& caller = auth::Principal::Operator()) {
     absl::Notification done;
     absl::StatusOr<v1::QueryOnlineResponse> answer;
-    router_->QueryOnline(request, clock_.Now() + absl::Seconds(10),
+    router_->QueryOnline(caller, request, clock_.Now() + absl::Seconds(10),
                          [&](absl::StatusOr<v1::QueryOnlineResponse> r) {
                            answer = std::move(r);
                            done.Notify();
@@ -137,7 +139,8 @@ TEST_F(QueryRouterTest, CountsAQueryInFlightUntilItsAnswerComes) {
   FakeWorker& worker = AddWorker("w1", {kCheap});
   worker.Hold();
   absl::Notification done;
-  router_->QueryOnline(ByArchitecture(50), clock_.Now() + absl::Seconds(10),
+  router_->QueryOnline(auth::Principal::Operator(), ByArchitecture(50),
+                       clock_.Now() + absl::Seconds(10),
                        [&](absl::StatusOr<v1::QueryOnlineResponse>) { done.Notify(); });
   const std::shared_ptr<const ClusterSnapshot> snapshot = cluster_.Snapshot(clock_.Now());
   const LoadedVariant* held = snapshot->workers[0].Find(kCheap);
@@ -185,6 +188,58 @@ TEST_F(QueryRouterTest, HandsRecommendedLoadsToTheOwnerOfPlacement) {
   EXPECT_THAT(owner.requested(), ::testing::ElementsAre(absl::StrCat(kCheap, "@w1")));
   EXPECT_EQ(worker.load_calls(), 0);  // the router loads nothing itself
   router_->SetLoadRequests(nullptr);
+}
+
+auth::Principal UserOf(const std::string& tenant) {
+  return auth::Principal{.tenant = tenant, .role = auth::Role::kUser, .key_id = "k-" + tenant};
+}
+
+TEST_F(QueryRouterTest, APrivateModelIsNotFoundForOtherTenantsAndServedToItsOwner) {
+  v1::VariantRecord secret =
+      testing::MakeVariant({.name = "secretnet_onnx_cpu1_b1", .architecture = "secretnet"});
+  secret.set_owner_tenant("beta");
+  ASSERT_TRUE(catalogue_->store()->PutVariants({secret}).ok());
+  ASSERT_TRUE(catalogue_->view()->Reload().ok());
+  AddWorker("w1", {kCheap, "secretnet_onnx_cpu1_b1"});
+
+  v1::QueryOnlineRequest by_name = ByArchitecture(50);
+  by_name.set_architecture("secretnet");
+  absl::StatusOr<v1::QueryOnlineResponse> hidden = Query(by_name, UserOf("acme"));
+  EXPECT_EQ(hidden.status().code(), absl::StatusCode::kNotFound) << hidden.status();
+  EXPECT_THAT(std::string(hidden.status().message()), ::testing::Not(HasSubstr("beta")));
+  // The list of what exists does not name it either.
+  v1::QueryOnlineRequest unknown = ByArchitecture(50);
+  unknown.set_architecture("nosuch");
+  EXPECT_THAT(std::string(Query(unknown, UserOf("acme")).status().message()),
+              ::testing::Not(HasSubstr("secretnet")));
+  EXPECT_TRUE(Query(by_name, UserOf("beta")).ok());
+  EXPECT_TRUE(Query(by_name).ok());                             // the operator sees everything
+  EXPECT_TRUE(Query(ByArchitecture(50), UserOf("acme")).ok());  // the zoo is public
+}
+
+TEST_F(QueryRouterTest, ATenantOverItsQuotaIsRefusedAtOnceAndOthersAreNot) {
+  auth::TenantQuotas quotas(&clock_);
+  v1::TenantRecord limit;
+  limit.set_name("acme");
+  limit.set_max_queries_per_second(2);
+  quotas.Set({limit});
+  router_ =
+      std::make_unique<QueryRouter>(QueryRouter::Dependencies{.catalogue = catalogue_->view(),
+                                                              .cluster = &cluster_,
+                                                              .clients = &clients_,
+                                                              .loads = &loads_,
+                                                              .clock = &clock_,
+                                                              .repository_root = catalogue_->dir(),
+                                                              .quotas = &quotas});
+  FakeWorker& worker = AddWorker("w1", {kCheap});
+  EXPECT_TRUE(Query(ByArchitecture(50), UserOf("acme")).ok());
+  EXPECT_TRUE(Query(ByArchitecture(50), UserOf("acme")).ok());
+  absl::StatusOr<v1::QueryOnlineResponse> over = Query(ByArchitecture(50), UserOf("acme"));
+  EXPECT_EQ(over.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_TRUE(RetryAfter(over.status()).has_value());
+  EXPECT_EQ(worker.infer_calls(), 2);  // the refused query cost no worker anything
+  EXPECT_TRUE(Query(ByArchitecture(50), UserOf("beta")).ok());
+  EXPECT_EQ(quotas.InFlight("acme"), 0);  // answered queries freed their slots
 }
 
 }  // namespace

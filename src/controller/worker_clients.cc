@@ -3,16 +3,18 @@
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
 
+#include "common/cluster_secret.h"
+
 namespace infaas::controller {
 
-WorkerClients::WorkerClients(bool own_connections)
-    : factory_([own_connections](const std::string& address) {
+WorkerClients::WorkerClients(bool own_connections, std::string cluster_secret)
+    : factory_([own_connections, secret = std::move(cluster_secret)](const std::string& address) {
         grpc::ChannelArguments args;
         args.SetMaxReceiveMessageSize(64 << 20);
         args.SetMaxSendMessageSize(64 << 20);
         if (own_connections) args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
         return worker_rpc::Worker::NewStub(
-            grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args));
+            CreateChannelWithMetadata(address, args, {{kClusterSecretMetadataKey, secret}}));
       }) {}
 
 worker_rpc::Worker::StubInterface* WorkerClients::For(const std::string& address) {

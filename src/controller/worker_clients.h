@@ -30,7 +30,8 @@ class WorkerClients {
   // `own_connections`: this object's channels do not share TCP connections
   // (gRPC subchannels) with other channels of this process, so that, e.g.,
   // offline jobs' calls do not queue behind or lock against online ones.
-  explicit WorkerClients(bool own_connections = false);
+  // `cluster_secret` (empty: none) goes with every call (common/cluster_secret.h).
+  explicit WorkerClients(bool own_connections = false, std::string cluster_secret = "");
   // Stubs come from `factory`, called once per address.
   explicit WorkerClients(StubFactory factory) : factory_(std::move(factory)) {}
 

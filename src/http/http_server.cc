@@ -4,11 +4,23 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "http/http_caller.h"
 #include "http/http_status.h"
 
 namespace infaas::http {
 namespace {
+
+// The content types an HTML form posts.
+bool IsFormType(absl::string_view content_type) {
+  const absl::string_view type =
+      absl::StripAsciiWhitespace(content_type.substr(0, content_type.find(';')));
+  return absl::EqualsIgnoreCase(type, "application/x-www-form-urlencoded") ||
+         absl::EqualsIgnoreCase(type, "multipart/form-data") ||
+         absl::EqualsIgnoreCase(type, "text/plain");
+}
 
 // What went wrong when a request reached no handler or the transport
 // refused it; handlers set their own bodies.
@@ -54,6 +66,13 @@ HttpServer::HttpServer(HttpServerOptions options)
       refusal = absl::StrCat("the request to ", req.method, " ", req.path, " has a ",
                              req.get_header_value("Transfer-Encoding").substr(0, 32),
                              " Transfer-Encoding; send the body with a Content-Length instead");
+    } else if (req.method == "POST" && IsFormType(req.get_header_value("Content-Type"))) {
+      // What a cross-site HTML form can send without the browser asking
+      // first (CORS preflight): never a state change here.
+      res.status = 415;
+      refusal = absl::StrCat("the request to ", req.method, " ", req.path, " has Content-Type ",
+                             req.get_header_value("Content-Type").substr(0, 48),
+                             "; send JSON (application/json) or octet-stream tensors");
     } else if (req.has_header("Content-Encoding") &&
                req.get_header_value("Content-Encoding") != "identity") {
       res.status = 415;
@@ -107,10 +126,14 @@ void HttpServer::Stop() {
   thread_.join();
 }
 
-void AddMetricsRoute(httplib::Server* server, metrics::MetricsRegistry* registry) {
-  server->Get("/metrics", [registry](const httplib::Request&, httplib::Response& res) {
-    res.set_content(registry->TextExposition(), "text/plain; version=0.0.4; charset=utf-8");
-  });
+void AddMetricsRoute(httplib::Server* server, metrics::MetricsRegistry* registry,
+                     auth::Authenticator* authenticator) {
+  server->Get("/metrics", WithCaller(authenticator, auth::Action::kReadMetrics,
+                                     [registry](const auth::Principal&, const httplib::Request&,
+                                                httplib::Response& res) {
+                                       res.set_content(registry->TextExposition(),
+                                                       "text/plain; version=0.0.4; charset=utf-8");
+                                     }));
 }
 
 }  // namespace infaas::http

@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "absl/status/statusor.h"
+#include "auth/authenticator.h"
 #include "metrics/registry.h"
 
 namespace infaas::http {
@@ -49,7 +50,9 @@ class HttpServer {
   std::thread thread_;
 };
 
-// GET /metrics: `registry` in the Prometheus text format.
-void AddMetricsRoute(httplib::Server* server, metrics::MetricsRegistry* registry);
+// GET /metrics: `registry` in the Prometheus text format, for a metrics or
+// admin key (none when `authenticator` is null: authentication is off).
+void AddMetricsRoute(httplib::Server* server, metrics::MetricsRegistry* registry,
+                     auth::Authenticator* authenticator);
 
 }  // namespace infaas::http

@@ -23,8 +23,9 @@ int HttpStatusOf(absl::StatusCode code) {
       return 409;
     case absl::StatusCode::kUnimplemented:
       return 501;
-    case absl::StatusCode::kUnavailable:
     case absl::StatusCode::kResourceExhausted:
+      return 429;
+    case absl::StatusCode::kUnavailable:
       return 503;
     case absl::StatusCode::kDeadlineExceeded:
       return 504;

@@ -12,7 +12,8 @@ namespace infaas::http {
 
 // 400 INVALID_ARGUMENT, FAILED_PRECONDITION, OUT_OF_RANGE; 401, 403; 404
 // NOT_FOUND; 409 ALREADY_EXISTS, ABORTED; 413 is the transport's (body over
-// the limit); 501 UNIMPLEMENTED; 503 UNAVAILABLE, RESOURCE_EXHAUSTED; 504
+// the limit); 501 UNIMPLEMENTED; 429 RESOURCE_EXHAUSTED (over a
+// quota, or refused at once by admission control); 503 UNAVAILABLE; 504
 // DEADLINE_EXCEEDED; 500 the rest.
 int HttpStatusOf(absl::StatusCode code);
 

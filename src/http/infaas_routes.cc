@@ -2,8 +2,12 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include <algorithm>
+
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/grpc_status.h"
+#include "common/retry_after.h"
 #include "common/status_macros.h"
 #include "http/http_status.h"
 #include "http/json_limits.h"
@@ -34,6 +38,26 @@ absl::Status ParseBody(const httplib::Request& req, google::protobuf::Message* m
   return ParseJsonBody(req.body, message);
 }
 
+// The in-process call carries the HTTP caller's key: the gRPC service checks it.
+void ForwardAuthorization(const httplib::Request& req, grpc::ClientContext* context) {
+  if (req.has_header("Authorization")) {
+    context->AddMetadata("authorization", req.get_header_value("Authorization"));
+  }
+}
+
+// A refusal's retry-after-ms trailer becomes Retry-After (whole seconds, at least 1).
+void SendCallError(httplib::Response& res, const grpc::Status& status,
+                   const grpc::ClientContext& context) {
+  const auto& trailers = context.GetServerTrailingMetadata();
+  if (auto it = trailers.find(std::string(kRetryAfterMetadataKey)); it != trailers.end()) {
+    int64_t ms = 0;
+    if (absl::SimpleAtoi(absl::string_view(it->second.data(), it->second.size()), &ms)) {
+      res.set_header("Retry-After", std::to_string(std::max<int64_t>(1, (ms + 999) / 1000)));
+    }
+  }
+  SendError(res, FromGrpcStatus(status));
+}
+
 // A unary call: body (or `prepare`) -> request -> stub -> JSON reply.
 template <typename Request, typename Response>
 httplib::Server::Handler Unary(
@@ -45,9 +69,10 @@ httplib::Server::Handler Unary(
     if (absl::Status s = ParseBody(req, &request); !s.ok()) return SendError(res, s);
     if (prepare) prepare(req, &request);
     grpc::ClientContext context;
+    ForwardAuthorization(req, &context);
     Response response;
     const grpc::Status s = ((*stub).*call)(&context, request, &response);
-    if (!s.ok()) return SendError(res, FromGrpcStatus(s));
+    if (!s.ok()) return SendCallError(res, s, context);
     SendMessage(res, response);
   };
 }
@@ -56,6 +81,7 @@ void Register(Stub* stub, const httplib::Request& req, httplib::Response& res) {
   v1::RegisterModelRequest request;
   if (absl::Status s = ParseBody(req, &request); !s.ok()) return SendError(res, s);
   grpc::ClientContext context;
+  ForwardAuthorization(req, &context);
   std::unique_ptr<grpc::ClientReaderInterface<v1::RegisterModelProgress>> reader =
       stub->RegisterModel(&context, request);
   v1::RegisterModelProgress progress, last;

@@ -8,6 +8,7 @@
 
 #include "absl/synchronization/notification.h"
 #include "common/retry_after.h"
+#include "http/http_caller.h"
 #include "http/http_status.h"
 #include "http/infer_json.h"
 #include "http/json_limits.h"
@@ -82,10 +83,10 @@ json StatisticsToJson(const kserve::ModelStatistics& s) {
           {"batch_stats", batches}};
 }
 
-void ModelMetadata(kserve::InferenceFrontend* frontend, const httplib::Request& req,
-                   httplib::Response& res) {
+void ModelMetadata(kserve::InferenceFrontend* frontend, const auth::Principal& caller,
+                   const httplib::Request& req, httplib::Response& res) {
   absl::StatusOr<inference::ModelMetadataResponse> m =
-      frontend->ModelMetadata(req.matches[1].str(), req.matches[2].str());
+      frontend->ModelMetadata(caller, req.matches[1].str(), req.matches[2].str());
   if (!m.ok()) return SendError(res, m.status());
   SendJson(res, {{"name", m->name()},
                  {"versions", m->versions()},
@@ -96,8 +97,8 @@ void ModelMetadata(kserve::InferenceFrontend* frontend, const httplib::Request& 
                                                                         m->properties().end()))}});
 }
 
-void Infer(kserve::InferenceFrontend* frontend, const httplib::Request& req,
-           httplib::Response& res) {
+void Infer(kserve::InferenceFrontend* frontend, const auth::Principal& caller,
+           const httplib::Request& req, httplib::Response& res) {
   std::optional<size_t> header_length;
   if (req.has_header(kInferenceHeaderLength)) {
     absl::StatusOr<size_t> n = ParseHeaderLength(req.get_header_value(kInferenceHeaderLength));
@@ -109,7 +110,7 @@ void Infer(kserve::InferenceFrontend* frontend, const httplib::Request& req,
   if (!parsed.ok()) return SendError(res, parsed.status());
   using Result = absl::StatusOr<inference::ModelInferResponse>;
   Result result = Await<Result>([&](auto done) {
-    frontend->Infer(parsed->request, absl::InfiniteFuture(), /*raw_output=*/false, done);
+    frontend->Infer(caller, parsed->request, absl::InfiniteFuture(), /*raw_output=*/false, done);
   });
   if (!result.ok()) return SendError(res, result.status());
   HttpInferBody body = RenderInferResponse(*result, *parsed);
@@ -121,8 +122,8 @@ void Infer(kserve::InferenceFrontend* frontend, const httplib::Request& req,
   }
 }
 
-void RepositoryIndex(kserve::InferenceFrontend* frontend, const httplib::Request& req,
-                     httplib::Response& res) {
+void RepositoryIndex(kserve::InferenceFrontend* frontend, const auth::Principal& caller,
+                     const httplib::Request& req, httplib::Response& res) {
   bool ready_only = false;
   if (!req.body.empty()) {
     if (absl::Status bounded = CheckJsonContainers(req.body); !bounded.ok()) {
@@ -138,7 +139,7 @@ void RepositoryIndex(kserve::InferenceFrontend* frontend, const httplib::Request
     ready_only = body.value("ready", false);
   }
   json out = json::array();
-  for (const kserve::RepositoryEntry& e : frontend->RepositoryIndex(ready_only)) {
+  for (const kserve::RepositoryEntry& e : frontend->RepositoryIndex(caller, ready_only)) {
     json row = {{"name", e.name},
                 {"version", kserve::kModelVersion},
                 {"state", e.state},
@@ -151,7 +152,11 @@ void RepositoryIndex(kserve::InferenceFrontend* frontend, const httplib::Request
 
 }  // namespace
 
-void AddKServeRoutes(httplib::Server* server, kserve::InferenceFrontend* frontend) {
+void AddKServeRoutes(httplib::Server* server, kserve::InferenceFrontend* frontend,
+                     auth::Authenticator* authenticator) {
+  using auth::Action;
+  using auth::Principal;
+  auth::Authenticator* const keys = authenticator;
   server->Get("/v2/health/live",
               [](const httplib::Request&, httplib::Response& res) { res.status = 200; });
   server->Get("/v2/health/ready", [frontend](const httplib::Request&, httplib::Response& res) {
@@ -159,46 +164,67 @@ void AddKServeRoutes(httplib::Server* server, kserve::InferenceFrontend* fronten
     if (!s.ok()) return SendError(res, absl::FailedPreconditionError(s.message()));
     res.status = 200;
   });
-  server->Get("/v2", [frontend](const httplib::Request&, httplib::Response& res) {
-    const inference::ServerMetadataResponse m = frontend->ServerMetadata();
-    SendJson(res, {{"name", m.name()}, {"version", m.version()}, {"extensions", m.extensions()}});
-  });
+  server->Get(
+      "/v2",
+      WithCaller(keys, Action::kReadCatalogue,
+                 [frontend](const Principal&, const httplib::Request&, httplib::Response& res) {
+                   const inference::ServerMetadataResponse m = frontend->ServerMetadata();
+                   SendJson(res, {{"name", m.name()},
+                                  {"version", m.version()},
+                                  {"extensions", m.extensions()}});
+                 }));
   server->Get(std::string(kModel) + "/ready",
-              [frontend](const httplib::Request& req, httplib::Response& res) {
-                absl::Status s = frontend->ModelReady(req.matches[1].str(), req.matches[2].str());
-                if (absl::IsUnavailable(s)) s = absl::FailedPreconditionError(s.message());
-                if (!s.ok()) return SendError(res, s);
-                res.status = 200;
-              });
-  server->Get(std::string(kModel) + "/stats",
-              [frontend](const httplib::Request& req, httplib::Response& res) {
-                auto stats = frontend->Statistics(req.matches[1].str(), req.matches[2].str());
-                if (!stats.ok()) return SendError(res, stats.status());
-                json rows = json::array();
-                for (const kserve::ModelStatistics& s : *stats) rows.push_back(StatisticsToJson(s));
-                SendJson(res, {{"model_stats", rows}});
-              });
-  server->Get(kModel, [frontend](const httplib::Request& req, httplib::Response& res) {
-    ModelMetadata(frontend, req, res);
-  });
-  server->Post(std::string(kModel) + "/infer",
-               [frontend](const httplib::Request& req, httplib::Response& res) {
-                 Infer(frontend, req, res);
-               });
+              WithCaller(keys, Action::kReadCatalogue,
+                         [frontend](const Principal& caller, const httplib::Request& req,
+                                    httplib::Response& res) {
+                           absl::Status s = frontend->ModelReady(caller, req.matches[1].str(),
+                                                                 req.matches[2].str());
+                           if (absl::IsUnavailable(s))
+                             s = absl::FailedPreconditionError(s.message());
+                           if (!s.ok()) return SendError(res, s);
+                           res.status = 200;
+                         }));
+  server->Get(
+      std::string(kModel) + "/stats",
+      WithCaller(
+          keys, Action::kReadCatalogue,
+          [frontend](const Principal& caller, const httplib::Request& req, httplib::Response& res) {
+            auto stats = frontend->Statistics(caller, req.matches[1].str(), req.matches[2].str());
+            if (!stats.ok()) return SendError(res, stats.status());
+            json rows = json::array();
+            for (const kserve::ModelStatistics& s : *stats) {
+              rows.push_back(StatisticsToJson(s));
+            }
+            SendJson(res, {{"model_stats", rows}});
+          }));
+  server->Get(kModel, WithCaller(keys, Action::kReadCatalogue,
+                                 [frontend](const Principal& caller, const httplib::Request& req,
+                                            httplib::Response& res) {
+                                   ModelMetadata(frontend, caller, req, res);
+                                 }));
+  server->Post(
+      std::string(kModel) + "/infer",
+      WithCaller(keys, Action::kQuery,
+                 [frontend](const Principal& caller, const httplib::Request& req,
+                            httplib::Response& res) { Infer(frontend, caller, req, res); }));
   server->Post("/v2/repository/index",
-               [frontend](const httplib::Request& req, httplib::Response& res) {
-                 RepositoryIndex(frontend, req, res);
-               });
-  server->Post(R"(/v2/repository/models/(.+)/(load|unload))",
-               [frontend](const httplib::Request& req, httplib::Response& res) {
-                 const std::string name = req.matches[1].str();
-                 const bool load = req.matches[2].str() == "load";
-                 absl::Status s = Await<absl::Status>([&](auto done) {
-                   load ? frontend->Load(name, done) : frontend->Unload(name, done);
-                 });
-                 if (!s.ok()) return SendError(res, s);
-                 SendJson(res, {{"name", name}, {"pinned", load}});
-               });
+               WithCaller(keys, Action::kReadCatalogue,
+                          [frontend](const Principal& caller, const httplib::Request& req,
+                                     httplib::Response& res) {
+                            RepositoryIndex(frontend, caller, req, res);
+                          }));
+  server->Post(
+      R"(/v2/repository/models/(.+)/(load|unload))",
+      WithCaller(keys, Action::kManageRepository,
+                 [frontend](const Principal&, const httplib::Request& req, httplib::Response& res) {
+                   const std::string name = req.matches[1].str();
+                   const bool load = req.matches[2].str() == "load";
+                   absl::Status s = Await<absl::Status>([&](auto done) {
+                     load ? frontend->Load(name, done) : frontend->Unload(name, done);
+                   });
+                   if (!s.ok()) return SendError(res, s);
+                   SendJson(res, {{"name", name}, {"pinned", load}});
+                 }));
 }
 
 }  // namespace infaas::http

@@ -20,16 +20,20 @@
 // http_status.h and {"error": "..."}. docs/http-api.md has the bodies.
 //
 //   httplib::Server server;
-//   AddKServeRoutes(&server, &frontend);
+//   AddKServeRoutes(&server, &frontend, &authenticator);
 //
 // Handlers run on the server's threads and wait for their answer there.
 
 #include <httplib.h>
 
+#include "auth/authenticator.h"
 #include "kserve/frontend.h"
 
 namespace infaas::http {
 
-void AddKServeRoutes(httplib::Server* server, kserve::InferenceFrontend* frontend);
+// `authenticator` null: authentication is off. The health routes are open
+// to all; the rest need a key whose role allows them (http_caller.h).
+void AddKServeRoutes(httplib::Server* server, kserve::InferenceFrontend* frontend,
+                     auth::Authenticator* authenticator);
 
 }  // namespace infaas::http

@@ -31,15 +31,17 @@ inference::ServerMetadataResponse InferenceFrontend::ServerMetadata() const {
   return m;
 }
 
-absl::StatusOr<ResolvedModel> InferenceFrontend::Resolve(absl::string_view name,
+absl::StatusOr<ResolvedModel> InferenceFrontend::Resolve(const auth::Principal& caller,
+                                                         absl::string_view name,
                                                          absl::string_view version) {
-  ASSIGN_OR_RETURN(ResolvedModel model, ResolveModel(name, deps_.catalogue->Get()));
+  ASSIGN_OR_RETURN(ResolvedModel model, ResolveModel(name, deps_.catalogue->VisibleTo(caller)));
   RETURN_IF_ERROR(CheckModelVersion(model, version));
   return model;
 }
 
-absl::Status InferenceFrontend::ModelReady(absl::string_view name, absl::string_view version) {
-  ASSIGN_OR_RETURN(ResolvedModel model, Resolve(name, version));
+absl::Status InferenceFrontend::ModelReady(const auth::Principal& caller, absl::string_view name,
+                                           absl::string_view version) {
+  ASSIGN_OR_RETURN(ResolvedModel model, Resolve(caller, name, version));
   const controller::SelectorDecision decision = controller::SelectVariant(
       RequirementsFor(model, absl::ToDoubleMilliseconds(kDefaultQueryBudget)), *model.catalogue,
       *deps_.cluster->Snapshot(deps_.clock->Now()));
@@ -49,14 +51,16 @@ absl::Status InferenceFrontend::ModelReady(absl::string_view name, absl::string_
 }
 
 absl::StatusOr<inference::ModelMetadataResponse> InferenceFrontend::ModelMetadata(
-    absl::string_view name, absl::string_view version) {
-  ASSIGN_OR_RETURN(ResolvedModel model, Resolve(name, version));
+    const auth::Principal& caller, absl::string_view name, absl::string_view version) {
+  ASSIGN_OR_RETURN(ResolvedModel model, Resolve(caller, name, version));
   return MetadataOf(model);
 }
 
-void InferenceFrontend::Infer(const inference::ModelInferRequest& request,
+void InferenceFrontend::Infer(const auth::Principal& caller,
+                              const inference::ModelInferRequest& request,
                               absl::Time transport_deadline, bool raw_output, InferDone done) {
-  absl::StatusOr<ResolvedModel> model = Resolve(request.model_name(), request.model_version());
+  absl::StatusOr<ResolvedModel> model =
+      Resolve(caller, request.model_name(), request.model_version());
   if (!model.ok()) return done(model.status());
   absl::StatusOr<InferOptions> options = ParseInferOptions(request.parameters());
   absl::StatusOr<v1::QueryOnlineRequest> query =
@@ -73,7 +77,7 @@ void InferenceFrontend::Infer(const inference::ModelInferRequest& request,
   header.set_model_name(request.model_name());
   header.set_id(request.id());
   deps_.router->QueryOnline(
-      *query, deadline,
+      caller, *query, deadline,
       [header = std::move(header), catalogue = model->catalogue, raw_output,
        done = std::move(done)](absl::StatusOr<v1::QueryOnlineResponse> answer) {
         if (!answer.ok()) return done(answer.status());
@@ -86,8 +90,9 @@ void InferenceFrontend::Infer(const inference::ModelInferRequest& request,
       });
 }
 
-std::vector<RepositoryEntry> InferenceFrontend::RepositoryIndex(bool ready_only) {
-  std::shared_ptr<const controller::Catalogue> catalogue = deps_.catalogue->Get();
+std::vector<RepositoryEntry> InferenceFrontend::RepositoryIndex(const auth::Principal& caller,
+                                                                bool ready_only) {
+  std::shared_ptr<const controller::Catalogue> catalogue = deps_.catalogue->VisibleTo(caller);
   std::shared_ptr<const controller::ClusterSnapshot> cluster =
       deps_.cluster->Snapshot(deps_.clock->Now());
   const absl::StatusOr<std::set<std::string>> pins = Pins();
@@ -207,8 +212,8 @@ void InferenceFrontend::Unload(const std::string& name, Done done) {
 }
 
 absl::StatusOr<std::vector<ModelStatistics>> InferenceFrontend::Statistics(
-    absl::string_view name, absl::string_view version) {
-  ASSIGN_OR_RETURN(ResolvedModel model, Resolve(name, version));
+    const auth::Principal& caller, absl::string_view name, absl::string_view version) {
+  ASSIGN_OR_RETURN(ResolvedModel model, Resolve(caller, name, version));
   std::vector<ModelStatistics> out;
   for (const v1::VariantRecord* v : model.variants) {
     out.push_back({v->config().name(), deps_.metrics->StatisticsOf(v->config().name())});

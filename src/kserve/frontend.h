@@ -32,6 +32,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "auth/principal.h"
 #include "common/clock.h"
 #include "controller/catalogue_view.h"
 #include "controller/cluster_view.h"
@@ -83,19 +84,22 @@ class InferenceFrontend {
 
   // OK when ready; NOT_FOUND for an unknown model or version; UNAVAILABLE
   // with the selector's reason when not ready.
-  absl::Status ModelReady(absl::string_view name, absl::string_view version);
-  absl::StatusOr<inference::ModelMetadataResponse> ModelMetadata(absl::string_view name,
+  // `caller` sees only the models it may (CatalogueView::VisibleTo).
+  absl::Status ModelReady(const auth::Principal& caller, absl::string_view name,
+                          absl::string_view version);
+  absl::StatusOr<inference::ModelMetadataResponse> ModelMetadata(const auth::Principal& caller,
+                                                                 absl::string_view name,
                                                                  absl::string_view version);
 
   // Runs `request`. The deadline is the earlier of `transport_deadline` and
   // now + the request's timeout (default 10 s). Outputs in raw_output_contents
   // when `raw_output`. Errors: NOT_FOUND (model, version), INVALID_ARGUMENT
   // (tensors, parameters), and the router's (see controller/selector.h).
-  void Infer(const inference::ModelInferRequest& request, absl::Time transport_deadline,
-             bool raw_output, InferDone done);
+  void Infer(const auth::Principal& caller, const inference::ModelInferRequest& request,
+             absl::Time transport_deadline, bool raw_output, InferDone done);
 
   // Every registered variant; only READY ones when `ready_only`.
-  std::vector<RepositoryEntry> RepositoryIndex(bool ready_only);
+  std::vector<RepositoryEntry> RepositoryIndex(const auth::Principal& caller, bool ready_only);
   // INVALID_ARGUMENT unless `name` is a variant; the load's error otherwise.
   void Load(const std::string& name, Done done);
   void Unload(const std::string& name, Done done);
@@ -107,11 +111,13 @@ class InferenceFrontend {
   // The variants `name` covers (one for a variant), each with its figures,
   // plus `name` itself when it is not a variant and failed queries were
   // recorded under it. NOT_FOUND as ModelMetadata.
-  absl::StatusOr<std::vector<ModelStatistics>> Statistics(absl::string_view name,
+  absl::StatusOr<std::vector<ModelStatistics>> Statistics(const auth::Principal& caller,
+                                                          absl::string_view name,
                                                           absl::string_view version);
 
  private:
-  absl::StatusOr<ResolvedModel> Resolve(absl::string_view name, absl::string_view version);
+  absl::StatusOr<ResolvedModel> Resolve(const auth::Principal& caller, absl::string_view name,
+                                        absl::string_view version);
   // INVALID_ARGUMENT for an architecture or family, NOT_FOUND for neither.
   static absl::Status CheckIsVariant(const std::string& name,
                                      std::shared_ptr<const controller::Catalogue> catalogue);

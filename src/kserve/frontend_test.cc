@@ -140,8 +140,8 @@ TEST_F(FrontendTest, InferRunsOnTheWorkerThatHoldsTheVariant) {
   for (int i = 0; i < 784; ++i) input->mutable_contents()->add_fp32_contents(0);
   absl::Notification answered;
   absl::StatusOr<inference::ModelInferResponse> response;
-  frontend_->Infer(request, clock_.Now() + absl::Seconds(10), /*raw_output=*/false,
-                   [&](absl::StatusOr<inference::ModelInferResponse> r) {
+  frontend_->Infer(auth::Principal::Operator(), request, clock_.Now() + absl::Seconds(10),
+                   /*raw_output=*/false, [&](absl::StatusOr<inference::ModelInferResponse> r) {
                      response = std::move(r);
                      answered.Notify();
                    });

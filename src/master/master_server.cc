@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
+#include "common/secret_file.h"
 #include "common/status_macros.h"
 #include "http/infaas_routes.h"
 #include "http/kserve_routes.h"
@@ -30,38 +31,60 @@ absl::StatusOr<std::unique_ptr<MasterServer>> MasterServer::Start(MasterOptions 
 
 absl::Status MasterServer::Init() {
   RETURN_IF_ERROR(BuildControl());
+  RETURN_IF_ERROR(BuildAccess());
   RETURN_IF_ERROR(BuildAutoscaler());
   ASSIGN_OR_RETURN(jobs_,
                    offline::JobRunner::Start({store_.get(), catalogue_.get(), cluster_.get(),
                                               offline_clients_.get(), loads_.get(), Clock::Real(),
                                               repository_->root(), autoscaler_.get()}));
-  service_ = std::make_unique<api::InfaasService>(
-      api::InfaasService::Dependencies{store_.get(),
-                                       repository_.get(),
-                                       catalogue_.get(),
-                                       cluster_.get(),
-                                       router_.get(),
-                                       Clock::Real(),
-                                       {},
-                                       autoscaler_.get(),
-                                       jobs_.get(),
-                                       serving_metrics_.get()});
-  control_ = std::make_unique<api::MasterControlService>(
-      cluster_.get(), Clock::Real(), options_.heartbeat_interval, serving_metrics_.get());
+  service_ =
+      std::make_unique<api::InfaasService>(api::InfaasService::Dependencies{store_.get(),
+                                                                            repository_.get(),
+                                                                            catalogue_.get(),
+                                                                            cluster_.get(),
+                                                                            router_.get(),
+                                                                            Clock::Real(),
+                                                                            {},
+                                                                            autoscaler_.get(),
+                                                                            jobs_.get(),
+                                                                            serving_metrics_.get(),
+                                                                            authenticator_.get()});
+  control_ = std::make_unique<api::MasterControlService>(cluster_.get(), Clock::Real(),
+                                                         options_.heartbeat_interval,
+                                                         serving_metrics_.get(), cluster_secret_);
+  access_ = std::make_unique<api::AccessService>(authenticator_.get(), quotas_.get(), store_.get());
   RETURN_IF_ERROR(Serve());
   StartBackground();
   return absl::OkStatus();
 }
 
+absl::Status MasterServer::BuildAccess() {
+  if (options_.require_api_keys) {
+    authenticator_ = std::make_unique<auth::Authenticator>(
+        store_.get(), Clock::Real(), auth::Authenticator::Options{.required = true});
+    RETURN_IF_ERROR(authenticator_->Reload());
+    if (!options_.admin_key_file.empty()) {
+      RETURN_IF_ERROR(authenticator_->EnsureKeyFile(options_.admin_key_file, "operator").status());
+    }
+  }
+  return api::ReloadQuotas(*store_, *quotas_);
+}
+
 absl::Status MasterServer::BuildControl() {
   ASSIGN_OR_RETURN(store_, store::OpenMetadataStore(options_.store_url));
+  if (!options_.cluster_secret_file.empty()) {
+    ASSIGN_OR_RETURN(cluster_secret_, EnsureSecretFile(options_.cluster_secret_file));
+  }
+  quotas_ = std::make_unique<auth::TenantQuotas>(Clock::Real());
   ASSIGN_OR_RETURN(repository_, repository::LocalModelRepository::Open(options_.repository));
   catalogue_ = std::make_unique<controller::CatalogueView>(store_.get());
   RETURN_IF_ERROR(catalogue_->Reload());
   cluster_ = std::make_unique<controller::ClusterView>(options_.dead_after);
-  clients_ = std::make_unique<controller::WorkerClients>();
+  clients_ =
+      std::make_unique<controller::WorkerClients>(/*own_connections=*/false, cluster_secret_);
   // Offline jobs call workers over their own connections, apart from online queries.
-  offline_clients_ = std::make_unique<controller::WorkerClients>(/*own_connections=*/true);
+  offline_clients_ =
+      std::make_unique<controller::WorkerClients>(/*own_connections=*/true, cluster_secret_);
   loads_ = std::make_unique<controller::LoadCoordinator>(clients_.get(), cluster_.get());
   registry_ = std::make_unique<metrics::MetricsRegistry>();
   serving_metrics_ = std::make_unique<controller::ServingMetrics>(registry_.get(), cluster_.get(),
@@ -71,11 +94,10 @@ absl::Status MasterServer::BuildControl() {
       std::vector<controller::QueryObserver*>{serving_metrics_.get(), demand_.get()});
   router_ = std::make_unique<controller::QueryRouter>(controller::QueryRouter::Dependencies{
       catalogue_.get(), cluster_.get(), clients_.get(), loads_.get(), Clock::Real(),
-      repository_->root(), observers_.get()});
+      repository_->root(), observers_.get(), quotas_.get()});
   frontend_ = std::make_unique<kserve::InferenceFrontend>(kserve::InferenceFrontend::Dependencies{
       catalogue_.get(), cluster_.get(), router_.get(), loads_.get(), serving_metrics_.get(),
       Clock::Real(), store_.get()});
-  kserve_service_ = std::make_unique<api::KServeGrpcService>(frontend_.get());
   return absl::OkStatus();
 }
 
@@ -109,6 +131,7 @@ absl::Status MasterServer::BuildAutoscaler() {
 }
 
 absl::Status MasterServer::Serve() {
+  kserve_service_ = std::make_unique<api::KServeGrpcService>(frontend_.get(), authenticator_.get());
   int port = 0;
   grpc::ServerBuilder builder;
   // gRPC sets SO_REUSEPORT by default: a second server on a taken port would
@@ -119,6 +142,7 @@ absl::Status MasterServer::Serve() {
   builder.RegisterService(service_.get());
   builder.RegisterService(control_.get());
   builder.RegisterService(kserve_service_.get());
+  builder.RegisterService(access_.get());
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || port == 0) {
     return absl::UnavailableError(
@@ -128,12 +152,12 @@ absl::Status MasterServer::Serve() {
   grpc_address_ = absl::StrCat(host, ":", port);
   http_server_ = std::make_unique<http::HttpServer>(
       http::HttpServerOptions{options_.http_max_body_bytes, options_.http_threads});
-  http::AddKServeRoutes(http_server_->routes(), frontend_.get());
+  http::AddKServeRoutes(http_server_->routes(), frontend_.get(), authenticator_.get());
   http::AddInfaasRoutes(http_server_->routes(),
                         v1::Infaas::NewStub(server_->InProcessChannel(grpc::ChannelArguments())));
   metrics_server_ = std::make_unique<http::HttpServer>(
       http::HttpServerOptions{.max_body_bytes = 1 << 20, .threads = 2});
-  http::AddMetricsRoute(metrics_server_->routes(), registry_.get());
+  http::AddMetricsRoute(metrics_server_->routes(), registry_.get(), authenticator_.get());
   for (auto [listener, wanted, address] :
        {std::tuple(http_server_.get(), options_.http_port, &http_address_),
         std::tuple(metrics_server_.get(), options_.metrics_port, &metrics_address_)}) {
@@ -152,6 +176,7 @@ absl::Status MasterServer::Serve() {
             .pin_cpus = options_.pin_workers,
             .heartbeat_ms =
                 static_cast<int>(absl::ToInt64Milliseconds(options_.heartbeat_interval)),
+            .cluster_secret_file = options_.cluster_secret_file,
             .max_workers = options_.max_workers});
     autoscaler_->SetProvisioner(provisioner_.get());
   }
@@ -165,6 +190,15 @@ void MasterServer::StartBackground() {
     while (!stopping_.WaitForNotificationWithTimeout(options_.catalogue_reload)) {
       if (absl::Status s = catalogue_->Reload(); !s.ok()) {
         LogWarning("catalogue reload failed", {{"error", s.ToString()}});
+      }
+      // Keys revoked and quotas set through other masters sharing the store.
+      if (authenticator_ != nullptr) {
+        if (absl::Status s = authenticator_->Reload(); !s.ok()) {
+          LogWarning("API key reload failed", {{"error", s.ToString()}});
+        }
+      }
+      if (absl::Status s = api::ReloadQuotas(*store_, *quotas_); !s.ok()) {
+        LogWarning("quota reload failed", {{"error", s.ToString()}});
       }
     }
   });

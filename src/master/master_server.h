@@ -27,6 +27,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
+#include "api/access_service.h"
 #include "api/infaas_service.h"
 #include "api/kserve_grpc_service.h"
 #include "autoscaler/autoscaler.h"
@@ -69,6 +70,13 @@ struct MasterOptions {
   // The infaas-worker binary the provisioner starts, and its logs' folder.
   std::filesystem::path worker_binary{};
   std::filesystem::path log_dir{};
+  // Who may call (docs/security.md). With require_api_keys every route but
+  // health needs a key; admin_key_file (when set) holds the operator's admin
+  // key, made there (mode 0600) if absent. cluster_secret_file (when set)
+  // holds the secret workers and this master must show each other.
+  bool require_api_keys = false;
+  std::filesystem::path admin_key_file{};
+  std::filesystem::path cluster_secret_file{};
 };
 
 class MasterServer {
@@ -94,6 +102,7 @@ class MasterServer {
  private:
   explicit MasterServer(MasterOptions options) : options_(std::move(options)) {}
   absl::Status Init();
+  absl::Status BuildAccess();
   absl::Status BuildControl();
   absl::Status BuildAutoscaler();
   absl::Status Serve();
@@ -102,6 +111,9 @@ class MasterServer {
   const MasterOptions options_;
   // Declared in the order they are built; destroyed in reverse.
   std::unique_ptr<store::MetadataStore> store_;
+  std::unique_ptr<auth::Authenticator> authenticator_;  // null: authentication off
+  std::unique_ptr<auth::TenantQuotas> quotas_;
+  std::string cluster_secret_;
   std::unique_ptr<repository::LocalModelRepository> repository_;
   std::unique_ptr<controller::CatalogueView> catalogue_;
   std::unique_ptr<controller::ClusterView> cluster_;
@@ -120,6 +132,7 @@ class MasterServer {
   std::unique_ptr<offline::JobRunner> jobs_;
   std::unique_ptr<api::InfaasService> service_;
   std::unique_ptr<api::MasterControlService> control_;
+  std::unique_ptr<api::AccessService> access_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<http::HttpServer> http_server_;
   std::unique_ptr<http::HttpServer> metrics_server_;

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
+#include "auth/access_rules.h"
 #include "common/files.h"
 #include "common/grpc_status.h"
 #include "common/logging.h"
@@ -134,14 +135,18 @@ void JobRunner::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-absl::StatusOr<std::string> JobRunner::Submit(const v1::SubmitOfflineJobRequest& request) {
+absl::StatusOr<std::string> JobRunner::Submit(const v1::SubmitOfflineJobRequest& request,
+                                              const auth::Principal& caller) {
   ASSIGN_OR_RETURN(const fs::path input, AbsoluteFolder(request.input_url(), "input"));
   ASSIGN_OR_RETURN(const fs::path output, AbsoluteFolder(request.output_url(), "output"));
   // Listing a large folder is the runner's work, at its low priority.
   RETURN_IF_ERROR(CheckInputFolder(input));
   const absl::Time now = deps_.clock->Now();
+  v1::OfflineJob job;
+  job.set_tenant(auth::JobTenantOf(caller));
   absl::StatusOr<std::string> variant = ChooseOfflineVariant(
-      request.requirements(), *deps_.catalogue->Get(), *deps_.cluster->Snapshot(now));
+      request.requirements(), *deps_.catalogue->VisibleTo(auth::JobRunsAs(job)),
+      *deps_.cluster->Snapshot(now));
   if (!variant.ok() && !IsTransientChoiceError(variant.status())) return variant.status();
 
   // One submission at a time: two jobs must not claim one output folder.
@@ -163,7 +168,6 @@ absl::StatusOr<std::string> JobRunner::Submit(const v1::SubmitOfflineJobRequest&
     return absl::FailedPreconditionError(
         absl::StrCat("cannot create the output folder ", output.string(), ": ", ec.message()));
   }
-  v1::OfflineJob job;
   job.set_id(NewJobId(now));
   job.set_state(v1::OfflineJob::STATE_QUEUED);
   job.set_input_url(input.string());
@@ -293,14 +297,13 @@ void JobRunner::TakeArrivals(std::vector<std::shared_ptr<ChunkCall>>* answers) {
 }
 
 void JobRunner::StartJobs(absl::Time now) {
-  std::shared_ptr<const controller::Catalogue> catalogue;
   std::shared_ptr<const controller::ClusterSnapshot> cluster;
   for (auto& job : jobs_) {
     if (job->started()) continue;
-    if (catalogue == nullptr) {
-      catalogue = deps_.catalogue->Get();
-      cluster = deps_.cluster->Snapshot(now);
-    }
+    if (cluster == nullptr) cluster = deps_.cluster->Snapshot(now);
+    // Each job chooses among what its tenant may see.
+    const std::shared_ptr<const controller::Catalogue> catalogue =
+        deps_.catalogue->VisibleTo(auth::JobRunsAs(job->record()));
     absl::Status started = job->Start(*catalogue, *cluster, deps_.repository_root, now);
     if (started.ok()) {
       Save(job->record());

@@ -45,6 +45,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "auth/principal.h"
 #include "common/clock.h"
 #include "controller/catalogue_view.h"
 #include "controller/cluster_view.h"
@@ -112,7 +113,10 @@ class JobRunner {
   // created), and no other unfinished job may write to it; the requirements
   // must name something registered (a job may wait for workers, not for a
   // model). INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION with the fix.
-  absl::StatusOr<std::string> Submit(const v1::SubmitOfflineJobRequest& request);
+  // The job belongs to `caller`'s tenant and runs only the models that
+  // tenant may see (auth::JobRunsAs).
+  absl::StatusOr<std::string> Submit(const v1::SubmitOfflineJobRequest& request,
+                                     const auth::Principal& caller = auth::Principal::Operator());
 
   // The job's latest record (live counts while it runs). NOT_FOUND.
   absl::StatusOr<v1::OfflineJob> Get(absl::string_view id);

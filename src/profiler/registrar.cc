@@ -56,6 +56,14 @@ absl::Status RejectIfRegistered(store::MetadataStore& store, const v1::ModelConf
           "it again"));
     }
   }
+  // Variants are named after the architecture: another model's would be
+  // replaced.
+  if (!existing.empty()) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("architecture \"", config.architecture(),
+                     "\" already belongs to another model (", existing.front().repository_model(),
+                     "); give this model's config another architecture name"));
+  }
   return absl::OkStatus();
 }
 
@@ -99,6 +107,8 @@ absl::StatusOr<std::vector<v1::VariantRecord>> ProfileAndPlan(const Registration
   const int64_t now_ms = absl::ToUnixMillis(absl::Now());
   for (v1::VariantRecord& r : records) {
     r.set_repository_model(stored.name);
+    r.set_owner_tenant(request.owner_tenant);
+    r.set_is_public(request.is_public);
     r.set_registered_at_unix_ms(now_ms);
     r.mutable_profile()->set_measured_on(absl::StrCat("x86_64 ", cores, " cores"));
     r.mutable_profile()->set_measured_at_unix_ms(now_ms);

@@ -45,6 +45,10 @@ struct RegistrationRequest {
   // Optional labelled validation set (see validation_set.h); empty means
   // the config's declared accuracy is recorded, unmeasured.
   std::string validation_url;
+  // Who owns the variants (VariantRecord.owner_tenant, is_public); empty:
+  // nobody (public).
+  std::string owner_tenant{};
+  bool is_public = false;
 };
 
 struct RegistrationOptions {

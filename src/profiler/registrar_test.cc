@@ -106,6 +106,33 @@ TEST_F(RegistrarTest, RegisteringTheSameModelTwiceIsAlreadyExists) {
   EXPECT_TRUE(absl::StrContains(again.status().message(), "linear")) << again.status();
 }
 
+TEST_F(RegistrarTest, AnArchitectureOfAnotherModelIsAlreadyExistsAndItsVariantsStay) {
+  RegistrationRequest owned = UploadRequest(SourceDir() / "models/zoo/linear");
+  owned.owner_tenant = "acme";
+  absl::StatusOr<std::vector<v1::VariantRecord>> first = Register(owned);
+  ASSERT_TRUE(first.ok()) << first.status();
+  for (const v1::VariantRecord& r : *first) {
+    EXPECT_EQ(r.owner_tenant(), "acme");
+    EXPECT_FALSE(r.is_public());
+  }
+  const fs::path upload = dir_ / "upload";
+  fs::copy(SourceDir() / "models/zoo/linear", upload);
+  std::string config = *ReadFile(upload / "config.pbtxt");
+  const std::string original = "name: \"linear\"";
+  config.replace(config.find(original), original.size(), "name: \"thief\"");
+  ASSERT_TRUE(WriteFileAtomically(upload / "config.pbtxt", config).ok());
+  absl::StatusOr<std::vector<v1::VariantRecord>> second = Register(UploadRequest(upload));
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_TRUE(absl::StrContains(second.status().message(), "architecture \"linear\""))
+      << second.status();
+  for (const v1::VariantRecord& r : *first) {
+    absl::StatusOr<v1::VariantRecord> kept = store_->GetVariant(r.config().name());
+    ASSERT_TRUE(kept.ok());
+    EXPECT_EQ(kept->repository_model(), "linear");
+    EXPECT_EQ(kept->owner_tenant(), "acme");
+  }
+}
+
 TEST_F(RegistrarTest, ACorruptModelFileLeavesNothingRegistered) {
   const fs::path upload = dir_ / "upload";
   fs::copy(SourceDir() / "models/zoo/linear", upload);

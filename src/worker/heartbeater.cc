@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/cluster_secret.h"
 #include "common/logging.h"
 
 namespace infaas::worker {
@@ -19,12 +20,13 @@ namespace {
 
 // gRPC backs off up to two minutes between reconnects by default; a restarted
 // master should hear from its workers within about a second.
-std::shared_ptr<grpc::Channel> MasterChannel(const std::string& address) {
+std::shared_ptr<grpc::Channel> MasterChannel(const std::string& address,
+                                             const std::string& cluster_secret) {
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
-  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+  return CreateChannelWithMetadata(address, args, {{kClusterSecretMetadataKey, cluster_secret}});
 }
 
 int CoresOffered(int configured) {
@@ -56,7 +58,8 @@ absl::StatusOr<std::unique_ptr<Heartbeater>> Heartbeater::Create(Options options
 Heartbeater::Heartbeater(Options options, const LoadedVariants* variants)
     : options_(std::move(options)),
       variants_(variants),
-      stub_(infaas::worker_rpc::Master::NewStub(MasterChannel(options_.master_address))),
+      stub_(infaas::worker_rpc::Master::NewStub(
+          MasterChannel(options_.master_address, options_.cluster_secret))),
       last_cpu_(internal::ReadProcessCpuTimes(CoresOffered(options_.cores))),
       interval_(options_.interval) {}
 

@@ -50,6 +50,8 @@ class Heartbeater {
     absl::Duration interval = absl::Milliseconds(500);
     // Deadline of one Heartbeat call.
     absl::Duration rpc_timeout = absl::Seconds(2);
+    // Sent with every beat (common/cluster_secret.h); empty: none.
+    std::string cluster_secret{};
   };
 
   // Starts the heartbeat thread. `variants` must outlive the Heartbeater.

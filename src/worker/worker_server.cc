@@ -50,7 +50,8 @@ absl::StatusOr<std::unique_ptr<WorkerServer>> WorkerServer::Create(Options optio
                    LoadedVariants::Create({.worker_id = options.worker_id,
                                            .repository_root = options.repository_root,
                                            .loader = std::move(options.loader)}));
-  server->service_ = std::make_unique<WorkerServiceImpl>(server->variants_.get());
+  server->service_ =
+      std::make_unique<WorkerServiceImpl>(server->variants_.get(), options.cluster_secret);
   grpc::ServerBuilder builder;
   // gRPC sets SO_REUSEPORT by default: a second server on a taken port would
   // silently share its traffic. Fail to bind instead.
@@ -76,7 +77,8 @@ absl::StatusOr<std::unique_ptr<WorkerServer>> WorkerServer::Create(Options optio
                                           .worker_address = server->advertise_address_,
                                           .master_address = options.master_address,
                                           .cores = options.cores,
-                                          .interval = options.heartbeat_interval},
+                                          .interval = options.heartbeat_interval,
+                                          .cluster_secret = options.cluster_secret},
                                          server->variants_.get()));
   }
   LogInfo("worker serving", {{"worker", options.worker_id},

@@ -47,6 +47,9 @@ class WorkerServer {
     int cores = 0;
     // Empty: the real backends. Tests pass fakes.
     ModelLoader loader{};
+    // Calls from the master must carry it, and heartbeats send it
+    // (common/cluster_secret.h); empty: none.
+    std::string cluster_secret{};
   };
 
   // Loads nothing yet; starts listening and heartbeating. InvalidArgument

@@ -8,7 +8,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "common/cluster_secret.h"
 #include "common/grpc_status.h"
+#include "common/logging.h"
 #include "common/wire_limits.h"
 
 namespace infaas::worker {
@@ -51,14 +53,28 @@ grpc::Status ShuttingDown(const LoadedVariants& variants) {
 
 }  // namespace
 
-WorkerServiceImpl::WorkerServiceImpl(LoadedVariants* variants, int admin_threads)
-    : variants_(variants), admin_("worker-admin", admin_threads) {}
+WorkerServiceImpl::WorkerServiceImpl(LoadedVariants* variants, std::string cluster_secret,
+                                     int admin_threads)
+    : variants_(variants),
+      cluster_secret_(std::move(cluster_secret)),
+      admin_("worker-admin", admin_threads) {}
+
+grpc::ServerUnaryReactor* WorkerServiceImpl::RefuseStranger(grpc::CallbackServerContext* context) {
+  absl::Status member = CheckClusterSecret(*context, cluster_secret_);
+  if (member.ok()) return nullptr;
+  LogWarning("call refused: no cluster secret",
+             {{"worker", variants_->worker_id()}, {"peer", context->peer()}});
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(member));
+  return reactor;
+}
 
 WorkerServiceImpl::~WorkerServiceImpl() { admin_.Shutdown(); }
 
 grpc::ServerUnaryReactor* WorkerServiceImpl::LoadVariant(
     grpc::CallbackServerContext* context, const infaas::worker_rpc::LoadVariantRequest* request,
     infaas::worker_rpc::LoadVariantResponse* response) {
+  if (grpc::ServerUnaryReactor* refused = RefuseStranger(context)) return refused;
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   const bool scheduled = admin_.Schedule([this, reactor, request, response] {
     absl::StatusOr<absl::Duration> took = variants_->Load(request->record(), request->instances());
@@ -72,6 +88,7 @@ grpc::ServerUnaryReactor* WorkerServiceImpl::LoadVariant(
 grpc::ServerUnaryReactor* WorkerServiceImpl::UnloadVariant(
     grpc::CallbackServerContext* context, const infaas::worker_rpc::UnloadVariantRequest* request,
     infaas::worker_rpc::UnloadVariantResponse* /*response*/) {
+  if (grpc::ServerUnaryReactor* refused = RefuseStranger(context)) return refused;
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   const bool scheduled = admin_.Schedule([this, reactor, request] {
     reactor->Finish(ToGrpcStatus(variants_->Unload(request->variant(), request->keep_instances())));
@@ -83,6 +100,7 @@ grpc::ServerUnaryReactor* WorkerServiceImpl::UnloadVariant(
 grpc::ServerUnaryReactor* WorkerServiceImpl::Infer(grpc::CallbackServerContext* context,
                                                    const grpc::ByteBuffer* request,
                                                    grpc::ByteBuffer* response) {
+  if (grpc::ServerUnaryReactor* refused = RefuseStranger(context)) return refused;
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   // Marks every answer as the worker's own, so that the master can tell an
   // error this live worker returned from one of a dead connection.

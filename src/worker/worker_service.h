@@ -32,7 +32,9 @@ class WorkerServiceImpl final : public infaas::worker_rpc::Worker::WithRawCallba
                                     infaas::worker_rpc::Worker::CallbackService> {
  public:
   // `admin_threads`: loads and unloads that may run at once.
-  explicit WorkerServiceImpl(LoadedVariants* variants, int admin_threads = 2);
+  // Every call must carry `cluster_secret` (when not empty).
+  explicit WorkerServiceImpl(LoadedVariants* variants, std::string cluster_secret = "",
+                             int admin_threads = 2);
   // Waits for loads and unloads in flight.
   ~WorkerServiceImpl() override;
 
@@ -59,7 +61,12 @@ class WorkerServiceImpl final : public infaas::worker_rpc::Worker::WithRawCallba
                                   grpc::ByteBuffer* response) override;
 
  private:
+  // The reactor, finished with PERMISSION_DENIED, if the call lacks the
+  // cluster secret; null when it may go on.
+  grpc::ServerUnaryReactor* RefuseStranger(grpc::CallbackServerContext* context);
+
   LoadedVariants* const variants_;
+  const std::string cluster_secret_;
   ThreadPool admin_;
 };
 

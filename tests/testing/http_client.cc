@@ -113,8 +113,9 @@ bool IdleConnection::ClosedByServer() {
   return n <= 0;
 }
 
-HttpReply HttpGet(const std::string& address, const std::string& path) {
-  return From(ClientFor(address).Get(path));
+HttpReply HttpGet(const std::string& address, const std::string& path,
+                  const std::map<std::string, std::string>& headers) {
+  return From(ClientFor(address).Get(path, httplib::Headers(headers.begin(), headers.end())));
 }
 
 HttpReply HttpPost(const std::string& address, const std::string& path, const std::string& body,

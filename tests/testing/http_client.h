@@ -23,7 +23,8 @@ struct HttpReply {
   std::map<std::string, std::string> headers;
 };
 
-HttpReply HttpGet(const std::string& address, const std::string& path);
+HttpReply HttpGet(const std::string& address, const std::string& path,
+                  const std::map<std::string, std::string>& headers = {});
 HttpReply HttpPost(const std::string& address, const std::string& path, const std::string& body,
                    const std::map<std::string, std::string>& headers = {});
 

@@ -14,6 +14,8 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "backend/testing/zoo.h"
+#include "common/cluster_secret.h"
+#include "common/secret_file.h"
 #include "common/status_macros.h"
 #include "profiler/validation_set.h"
 
@@ -67,8 +69,12 @@ absl::StatusOr<std::unique_ptr<TestCluster>> TestCluster::Start(const TestCluste
   ASSIGN_OR_RETURN(c->master_port_, store::testing::PickFreePort());
   c->master_address_ = absl::StrCat("127.0.0.1:", c->master_port_);
   RETURN_IF_ERROR(c->StartMaster());
-  c->api_ = v1::Infaas::NewStub(
-      grpc::CreateChannel(c->master_address_, grpc::InsecureChannelCredentials()));
+  if (options.secure) {
+    ASSIGN_OR_RETURN(c->admin_key_, ReadSecretFile(c->dir_ / "admin.key"));
+  }
+  c->api_ = v1::Infaas::NewStub(CreateChannelWithMetadata(
+      c->master_address_, grpc::ChannelArguments(),
+      {{"authorization", c->admin_key_.empty() ? "" : "Bearer " + c->admin_key_}}));
   for (int i = 0; i < options.workers; ++i) RETURN_IF_ERROR(c->StartWorker(i));
   RETURN_IF_ERROR(c->AwaitLiveWorkers(options.workers, absl::Seconds(60)));
   return c;
@@ -118,6 +124,11 @@ absl::Status TestCluster::StartMaster() {
                                    "0",
                                    "--metrics-port",
                                    "0"};
+  if (options_.secure) {
+    argv.insert(argv.end(),
+                {"--require-api-keys", "--admin-key-file", (dir_ / "admin.key").string(),
+                 "--cluster-secret-file", (dir_ / "cluster.secret").string()});
+  }
   argv.insert(argv.end(), options_.master_flags.begin(), options_.master_flags.end());
   ASSIGN_OR_RETURN(master_, ChildProcess::Start(argv, dir_ / "logs/master.log"));
   for (auto [prefix, address] :
@@ -152,6 +163,9 @@ absl::Status TestCluster::StartWorker(int index) {
     args.insert(args.end(), {"--cores", absl::StrCat(options_.worker_cores)});
   }
   if (!options_.worker_cpus.empty()) args.insert(args.end(), {"--cpus", options_.worker_cpus});
+  if (options_.secure) {
+    args.insert(args.end(), {"--cluster-secret-file", (dir_ / "cluster.secret").string()});
+  }
   ASSIGN_OR_RETURN(auto worker, ChildProcess::Start(args, dir_ / "logs" / (id + ".log")));
   ASSIGN_OR_RETURN(std::string line, worker->ReadLine(absl::Seconds(30)));
   if (!absl::StartsWith(line, absl::StrCat("infaas-worker ", id, " listening on "))) {

@@ -33,6 +33,10 @@ struct TestClusterOptions {
   int worker_cores = 0;
   // Each worker's --cpus (e.g. "0"); empty leaves them unpinned.
   std::string worker_cpus = {};
+  // As `infaas up` runs it: API keys required (the operator's admin key in
+  // dir()/admin.key, which api() sends) and a cluster secret
+  // (dir()/cluster.secret) between the master and its workers.
+  bool secure = false;
 };
 
 class TestCluster {
@@ -45,6 +49,8 @@ class TestCluster {
   // HOST:PORT of the master's HTTP and metrics ports (free ports it picked).
   const std::string& http_address() const { return http_address_; }
   const std::string& metrics_address() const { return metrics_address_; }
+  // The operator's admin key; empty unless `secure`.
+  const std::string& admin_key() const { return admin_key_; }
   // The master's process id (for its memory in /proc); -1 when stopped.
   pid_t master_pid() const { return master_ != nullptr ? master_->pid() : -1; }
   // The test's folder: logs/, models/ (the repository), the store; removed
@@ -82,6 +88,7 @@ class TestCluster {
   std::string master_address_;
   std::string http_address_;
   std::string metrics_address_;
+  std::string admin_key_;
   std::unique_ptr<store::testing::RedisServer> redis_;
   std::unique_ptr<ChildProcess> master_;
   std::vector<std::unique_ptr<ChildProcess>> workers_;

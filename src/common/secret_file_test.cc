@@ -1,15 +1,33 @@
-#include "auth/secret_file.h"
+#include "common/secret_file.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <unistd.h>
+
 #include <fstream>
 
 #include "absl/strings/match.h"
-#include "auth/test_folder.h"
+#include "absl/strings/str_cat.h"
 
-namespace infaas::auth {
+namespace infaas {
 namespace {
+
+// A fresh folder for one test, removed with it.
+class TestFolder {
+ public:
+  explicit TestFolder(const std::string& name)
+      : path_(std::filesystem::temp_directory_path() /
+              absl::StrCat("infaas-secret-", name, "-", ::getpid())) {
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  ~TestFolder() { std::filesystem::remove_all(path_); }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
 
 TEST(SecretFileTest, MadeOnceWithMode600AndReadBack) {
   TestFolder folder("secret");
@@ -59,4 +77,4 @@ TEST(SecretsEqualTest, ComparesWholeStrings) {
 }
 
 }  // namespace
-}  // namespace infaas::auth
+}  // namespace infaas

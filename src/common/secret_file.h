@@ -14,7 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
-namespace infaas::auth {
+namespace infaas {
 
 // The file's text without surrounding whitespace. NotFound when it does not
 // exist; FailedPrecondition when others may read it, it is not a regular
@@ -30,4 +30,4 @@ absl::StatusOr<std::string> EnsureSecretFile(const std::filesystem::path& path);
 // Compares in constant time for equal lengths.
 bool SecretsEqual(absl::string_view a, absl::string_view b);
 
-}  // namespace infaas::auth
+}  // namespace infaas

@@ -1,4 +1,4 @@
-#include "auth/secret_file.h"
+#include "common/secret_file.h"
 
 #include <fcntl.h>
 #include <openssl/crypto.h>
@@ -14,7 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 
-namespace infaas::auth {
+namespace infaas {
 namespace {
 
 constexpr size_t kMaxSecretBytes = 4096;
@@ -96,4 +96,4 @@ bool SecretsEqual(absl::string_view a, absl::string_view b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-}  // namespace infaas::auth
+}  // namespace infaas

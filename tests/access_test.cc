@@ -1,0 +1,283 @@
+// Who may do what, against a live master and worker started as `infaas up`
+// starts them (API keys required, a cluster secret between them): callers
+// without a key, each role, tenants' private models, quotas, browser form
+// posts, and strangers posing as a worker or as the master.
+
+#include <gmock/gmock.h>
+#include <grpcpp/create_channel.h>
+#include <gtest/gtest.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/cluster_secret.h"
+#include "infaas/worker_rpc/worker.grpc.pb.h"
+#include "store/metadata_store.h"
+#include "testing/http_client.h"
+#include "testing/test_cluster.h"
+
+namespace infaas::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr char kSecretArchitecture[] = "secretnet";
+constexpr char kSecretVariant[] = "secretnet_onnx_cpu1_b1";
+
+class AccessTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto cluster = TestCluster::Start({.workers = 1,
+                                       .zoo_models = {"lenet5"},
+                                       .master_flags = {"--reload-ms", "200"},
+                                       .secure = true});
+    ASSERT_TRUE(cluster.ok()) << cluster.status();
+    cluster_ = cluster->release();
+  }
+  static void TearDownTestSuite() {
+    delete cluster_;
+    cluster_ = nullptr;
+  }
+
+  // A stub whose calls carry `key` (none when empty).
+  static std::unique_ptr<v1::Infaas::Stub> Api(const std::string& key) {
+    return v1::Infaas::NewStub(
+        CreateChannelWithMetadata(cluster_->master_address(), grpc::ChannelArguments(),
+                                  {{"authorization", key.empty() ? "" : "Bearer " + key}}));
+  }
+  static std::unique_ptr<v1::Access::Stub> Admin() {
+    return v1::Access::NewStub(
+        CreateChannelWithMetadata(cluster_->master_address(), grpc::ChannelArguments(),
+                                  {{"authorization", "Bearer " + cluster_->admin_key()}}));
+  }
+  static std::string NewKey(const std::string& tenant, const std::string& role) {
+    grpc::ClientContext context;
+    v1::CreateApiKeyRequest request;
+    request.set_tenant(tenant);
+    request.set_role(role);
+    v1::CreateApiKeyResponse response;
+    grpc::Status s = Admin()->CreateApiKey(&context, request, &response);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return response.key();
+  }
+  static std::map<std::string, std::string> Bearer(const std::string& key) {
+    return {{"Authorization", "Bearer " + key}};
+  }
+
+  static grpc::Status Query(v1::Infaas::Stub& api, const std::string& architecture,
+                            const std::string& variant = "") {
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(20)));
+    v1::QueryOnlineRequest request;
+    if (variant.empty()) {
+      request.set_architecture(architecture);
+      request.set_latency_slo_ms(5000);
+    } else {
+      request.set_variant(variant);
+    }
+    request.add_inputs()->set_encoded_image(ReadBytes(SampleImages().front()));
+    v1::QueryOnlineResponse response;
+    return api.QueryOnline(&context, request, &response);
+  }
+
+  static std::vector<std::string> Architectures(v1::Infaas::Stub& api) {
+    grpc::ClientContext context;
+    v1::ListArchitecturesResponse response;
+    EXPECT_TRUE(api.ListArchitectures(&context, {}, &response).ok());
+    return {response.architectures().begin(), response.architectures().end()};
+  }
+
+  // A copy of a lenet5 variant registered as tenant beta's private model
+  // (the worker loads it from lenet5's files); waits until beta sees it.
+  static void AddBetasPrivateModel(v1::Infaas::Stub& beta) {
+    auto store =
+        store::OpenMetadataStore(absl::StrCat("sqlite:", (cluster_->dir() / "infaas.db").string()));
+    ASSERT_TRUE(store.ok()) << store.status();
+    v1::VariantFilter filter;
+    filter.set_architecture("lenet5");
+    std::vector<v1::VariantRecord> zoo = *(*store)->ListVariants(filter);
+    ASSERT_FALSE(zoo.empty());
+    v1::VariantRecord secret = zoo.front();
+    secret.mutable_config()->set_name(kSecretVariant);
+    secret.mutable_config()->set_architecture(kSecretArchitecture);
+    secret.set_owner_tenant("beta");
+    ASSERT_TRUE((*store)->PutVariants({secret}).ok());
+    const absl::Time deadline = absl::Now() + absl::Seconds(20);
+    while (absl::Now() < deadline) {
+      std::vector<std::string> seen = Architectures(beta);
+      if (std::find(seen.begin(), seen.end(), kSecretArchitecture) != seen.end()) return;
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+    FAIL() << "the master never loaded the private model";
+  }
+
+  static TestCluster* cluster_;
+};
+
+TestCluster* AccessTest::cluster_ = nullptr;
+
+TEST_F(AccessTest, WithoutAKeyOnlyHealthAnswers) {
+  grpc::ClientContext context;
+  v1::ListArchitecturesResponse response;
+  grpc::Status s = Api("")->ListArchitectures(&context, {}, &response);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_THAT(s.error_message(), HasSubstr("authorization: Bearer KEY"));
+  EXPECT_EQ(Query(*Api("infaas_000000000000_" + std::string(64, '0')), "lenet5").error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+
+  HttpReply metadata = HttpGet(cluster_->http_address(), "/v2/models/lenet5");
+  EXPECT_EQ(metadata.status, 401);
+  EXPECT_EQ(metadata.headers["WWW-Authenticate"], "Bearer");
+  EXPECT_THAT(JsonErrorOf(metadata), HasSubstr("API key"));
+  EXPECT_EQ(HttpGet(cluster_->http_address(), "/v1/architectures").status, 401);
+  EXPECT_EQ(HttpGet(cluster_->metrics_address(), "/metrics").status, 401);
+  EXPECT_EQ(HttpGet(cluster_->http_address(), "/v2/health/live").status, 200);
+  EXPECT_EQ(HttpGet(cluster_->http_address(), "/v2/health/ready").status, 200);
+}
+
+TEST_F(AccessTest, EachRoleDoesWhatItMayAndNoMore) {
+  const std::string user = NewKey("acme", "user");
+  const std::string metrics = NewKey("acme", "metrics");
+  std::unique_ptr<v1::Infaas::Stub> as_user = Api(user);
+
+  EXPECT_TRUE(Query(*as_user, "lenet5").ok());  // the zoo is public
+  grpc::ClientContext status_context;
+  v1::ClusterStatus status;
+  grpc::Status refused = as_user->GetClusterStatus(&status_context, {}, &status);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(refused.error_message(), HasSubstr("needs an admin key"));
+  grpc::ClientContext register_context;
+  v1::RegisterModelRequest registration;
+  registration.set_model_url("/tmp");
+  auto reader = as_user->RegisterModel(&register_context, registration);
+  v1::RegisterModelProgress progress;
+  while (reader->Read(&progress)) {
+  }
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      HttpPost(cluster_->http_address(), "/v2/repository/models/lenet5/load", "", Bearer(user))
+          .status,
+      403);
+  EXPECT_EQ(HttpGet(cluster_->metrics_address(), "/metrics", Bearer(user)).status, 403);
+
+  EXPECT_EQ(HttpGet(cluster_->metrics_address(), "/metrics", Bearer(metrics)).status, 200);
+  EXPECT_EQ(Query(*Api(metrics), "lenet5").error_code(), grpc::StatusCode::PERMISSION_DENIED);
+
+  // The admin sees what users may not; a revoked key stops working at once.
+  grpc::ClientContext admin_context;
+  EXPECT_TRUE(cluster_->api()->GetClusterStatus(&admin_context, {}, &status).ok());
+  grpc::ClientContext list_context;
+  v1::ListApiKeysResponse keys;
+  ASSERT_TRUE(Admin()->ListApiKeys(&list_context, {}, &keys).ok());
+  std::string user_id;
+  for (const v1::ApiKeyRecord& k : keys.keys()) {
+    EXPECT_TRUE(k.sha256().empty());
+    if (user.find(k.id()) != std::string::npos) user_id = k.id();
+  }
+  ASSERT_FALSE(user_id.empty());
+  grpc::ClientContext revoke_context;
+  v1::RevokeApiKeyRequest revoke;
+  revoke.set_id(user_id);
+  v1::RevokeApiKeyResponse revoked;
+  ASSERT_TRUE(Admin()->RevokeApiKey(&revoke_context, revoke, &revoked).ok());
+  EXPECT_EQ(Query(*as_user, "lenet5").error_code(), grpc::StatusCode::UNAUTHENTICATED);
+}
+
+TEST_F(AccessTest, AnotherTenantsPrivateModelDoesNotExistForThem) {
+  std::unique_ptr<v1::Infaas::Stub> beta = Api(NewKey("beta", "user"));
+  const std::string acme_key = NewKey("acme", "user");
+  std::unique_ptr<v1::Infaas::Stub> acme = Api(acme_key);
+  AddBetasPrivateModel(*beta);
+
+  EXPECT_THAT(Architectures(*acme), Not(::testing::Contains(kSecretArchitecture)));
+  grpc::ClientContext info_context;
+  v1::GetModelInfoRequest info;
+  info.set_architecture(kSecretArchitecture);
+  v1::GetModelInfoResponse info_response;
+  grpc::Status hidden = acme->GetModelInfo(&info_context, info, &info_response);
+  EXPECT_EQ(hidden.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(hidden.error_message(), Not(HasSubstr("beta")));
+  EXPECT_EQ(Query(*acme, kSecretArchitecture).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Query(*acme, "", kSecretVariant).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(HttpGet(cluster_->http_address(), std::string("/v2/models/") + kSecretVariant,
+                    Bearer(acme_key))
+                .status,
+            404);
+  HttpReply index =
+      HttpPost(cluster_->http_address(), "/v2/repository/index", "", Bearer(acme_key));
+  EXPECT_EQ(index.status, 200);
+  EXPECT_THAT(index.body, Not(HasSubstr(kSecretVariant)));
+
+  // Its owner and the operator use it.
+  grpc::Status served = Query(*beta, kSecretArchitecture);
+  EXPECT_TRUE(served.ok()) << served.error_message();
+  EXPECT_THAT(Architectures(*cluster_->api()), ::testing::Contains(kSecretArchitecture));
+}
+
+TEST_F(AccessTest, ATenantOverItsQuotaIsRefusedAtOnceAndOthersAreServed) {
+  grpc::ClientContext context;
+  v1::TenantRecord quota, set;
+  quota.set_name("flood");
+  quota.set_max_queries_per_second(0.2);  // one token, the next in 5 s
+  ASSERT_TRUE(Admin()->SetTenantQuota(&context, quota, &set).ok());
+  const std::string flood_key = NewKey("flood", "user");
+  std::unique_ptr<v1::Infaas::Stub> flood = Api(flood_key);
+  std::unique_ptr<v1::Infaas::Stub> calm = Api(NewKey("calm", "user"));
+
+  EXPECT_TRUE(Query(*flood, "lenet5").ok());
+  grpc::Status over = Query(*flood, "lenet5");
+  EXPECT_EQ(over.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(over.error_message(), HasSubstr("tenant flood is over its quota"));
+  HttpReply refused = HttpPost(cluster_->http_address(), "/v1/query",
+                               R"({"architecture": "lenet5", "latency_slo_ms": 5000,
+                                   "inputs": [{"raw_fp32": ""}]})",
+                               Bearer(flood_key));
+  EXPECT_EQ(refused.status, 429) << refused.body;
+  EXPECT_FALSE(refused.headers["Retry-After"].empty());
+  EXPECT_TRUE(Query(*calm, "lenet5").ok());
+}
+
+TEST_F(AccessTest, ABrowserFormCannotPost) {
+  HttpReply form = HttpPost(cluster_->http_address(), "/v2/repository/models/lenet5/unload", "a=b",
+                            {{"Authorization", "Bearer " + cluster_->admin_key()},
+                             {"Content-Type", "application/x-www-form-urlencoded"}});
+  EXPECT_EQ(form.status, 415);
+  EXPECT_THAT(JsonErrorOf(form), HasSubstr("send JSON"));
+}
+
+TEST_F(AccessTest, StrangersCannotPoseAsAWorkerOrAsTheMaster) {
+  auto master = worker_rpc::Master::NewStub(
+      grpc::CreateChannel(cluster_->master_address(), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext beat_context;
+  worker_rpc::HeartbeatRequest beat;
+  beat.set_worker_id("worker-1");  // a real worker's id
+  beat.set_address("127.0.0.1:1");
+  worker_rpc::HeartbeatResponse beat_response;
+  grpc::Status forged = master->Heartbeat(&beat_context, beat, &beat_response);
+  EXPECT_EQ(forged.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(forged.error_message(), HasSubstr("cluster secret"));
+
+  absl::StatusOr<v1::ClusterStatus> status = cluster_->Status();
+  ASSERT_TRUE(status.ok()) << status.status();
+  ASSERT_EQ(status->workers_size(), 1);
+  EXPECT_NE(status->workers(0).address(), "127.0.0.1:1");  // not taken over
+  auto worker = worker_rpc::Worker::NewStub(
+      grpc::CreateChannel(status->workers(0).address(), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext unload_context;
+  worker_rpc::UnloadVariantRequest unload;
+  unload.set_variant("lenet5_onnx_cpu1_b1");
+  worker_rpc::UnloadVariantResponse unloaded;
+  EXPECT_EQ(worker->UnloadVariant(&unload_context, unload, &unloaded).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  grpc::ClientContext infer_context;
+  worker_rpc::InferRequest infer;
+  infer.set_variant("lenet5_onnx_cpu1_b1");
+  worker_rpc::InferResponse inferred;
+  EXPECT_EQ(worker->Infer(&infer_context, infer, &inferred).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  // The real members still talk: the operator's query is answered.
+  EXPECT_TRUE(Query(*cluster_->api(), "lenet5").ok());
+}
+
+}  // namespace
+}  // namespace infaas::testing
