@@ -14,6 +14,8 @@
 
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "cli/local_state.h"
@@ -46,6 +48,8 @@ struct Flags {
   bool require_api_keys = false;
   std::string admin_key_file;
   std::string cluster_secret_file;
+  std::vector<std::string> model_source_roots;
+  std::vector<std::string> job_roots;
 };
 
 int Fail(const absl::Status& s) {
@@ -59,28 +63,30 @@ int Serve(const Flags& flags, sigset_t* stop_signals) {
   if (absl::Status s = cli::EnsureDefaultFolders(flags.store, flags.repository); !s.ok()) {
     return Fail(s);
   }
-  absl::StatusOr<std::unique_ptr<master::MasterServer>> master =
-      master::MasterServer::Start({.listen = flags.listen,
-                                   .store_url = flags.store,
-                                   .repository = flags.repository,
-                                   .heartbeat_interval = absl::Milliseconds(flags.heartbeat_ms),
-                                   .dead_after = absl::Milliseconds(flags.dead_after_ms),
-                                   .catalogue_reload = absl::Milliseconds(flags.reload_ms),
-                                   .http_port = flags.http_port,
-                                   .metrics_port = flags.metrics_port,
-                                   .http_max_body_bytes = flags.http_max_body_bytes,
-                                   .http_threads = flags.http_threads,
-                                   .autoscaler = flags.autoscaler,
-                                   .max_workers = flags.max_workers,
-                                   .worker_cores = flags.worker_cores,
-                                   .pin_workers = flags.pin_workers,
-                                   .scale_period = absl::Milliseconds(flags.scale_period_ms),
-                                   .scale_time_scale = flags.scale_time_scale,
-                                   .worker_binary = cli::ExecutableFolder() / "infaas-worker",
-                                   .log_dir = flags.log_dir,
-                                   .require_api_keys = flags.require_api_keys,
-                                   .admin_key_file = flags.admin_key_file,
-                                   .cluster_secret_file = flags.cluster_secret_file});
+  absl::StatusOr<std::unique_ptr<master::MasterServer>> master = master::MasterServer::Start(
+      {.listen = flags.listen,
+       .store_url = flags.store,
+       .repository = flags.repository,
+       .heartbeat_interval = absl::Milliseconds(flags.heartbeat_ms),
+       .dead_after = absl::Milliseconds(flags.dead_after_ms),
+       .catalogue_reload = absl::Milliseconds(flags.reload_ms),
+       .http_port = flags.http_port,
+       .metrics_port = flags.metrics_port,
+       .http_max_body_bytes = flags.http_max_body_bytes,
+       .http_threads = flags.http_threads,
+       .autoscaler = flags.autoscaler,
+       .max_workers = flags.max_workers,
+       .worker_cores = flags.worker_cores,
+       .pin_workers = flags.pin_workers,
+       .scale_period = absl::Milliseconds(flags.scale_period_ms),
+       .scale_time_scale = flags.scale_time_scale,
+       .worker_binary = cli::ExecutableFolder() / "infaas-worker",
+       .log_dir = flags.log_dir,
+       .require_api_keys = flags.require_api_keys,
+       .admin_key_file = flags.admin_key_file,
+       .cluster_secret_file = flags.cluster_secret_file,
+       .model_source_roots = {flags.model_source_roots.begin(), flags.model_source_roots.end()},
+       .job_roots = {flags.job_roots.begin(), flags.job_roots.end()}});
   if (!master.ok()) return Fail(master.status());
   // The first line means every port serves.
   std::cout << "infaas-master listening on " << (*master)->grpc_address() << std::endl;
@@ -163,6 +169,14 @@ int main(int argc, char** argv) {
   app.add_option("--cluster-secret-file", flags.cluster_secret_file,
                  "secret the workers must show (and this master shows them), made in this file "
                  "(mode 0600) if it does not exist; give workers the same file");
+  app.add_option("--model-source-root", flags.model_source_roots,
+                 "a folder registration may read model files and validation sets from "
+                 "(repeatable; symbolic links out of it are refused); default: anywhere")
+      ->check(CLI::ExistingDirectory);
+  app.add_option("--job-root", flags.job_roots,
+                 "a folder offline jobs may read inputs from and write results to "
+                 "(repeatable); default: anywhere")
+      ->check(CLI::ExistingDirectory);
   CLI11_PARSE(app, argc, argv);
   infaas::InitLogging("master", infaas::ParseLogLevel(flags.log_level));
 

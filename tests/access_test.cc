@@ -6,6 +6,9 @@
 #include <gmock/gmock.h>
 #include <grpcpp/create_channel.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -27,16 +30,23 @@ constexpr char kSecretVariant[] = "secretnet_onnx_cpu1_b1";
 class AccessTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    auto cluster = TestCluster::Start({.workers = 1,
-                                       .zoo_models = {"lenet5"},
-                                       .master_flags = {"--reload-ms", "200"},
-                                       .secure = true});
+    roots_ = std::filesystem::temp_directory_path() / absl::StrCat("infaas-roots-", ::getpid());
+    std::filesystem::remove_all(roots_);
+    std::filesystem::create_directories(roots_ / "jobs");
+    std::filesystem::create_directories(roots_ / "sources");
+    auto cluster = TestCluster::Start(
+        {.workers = 1,
+         .zoo_models = {"lenet5"},
+         .master_flags = {"--reload-ms", "200", "--job-root", (roots_ / "jobs").string(),
+                          "--model-source-root", (roots_ / "sources").string()},
+         .secure = true});
     ASSERT_TRUE(cluster.ok()) << cluster.status();
     cluster_ = cluster->release();
   }
   static void TearDownTestSuite() {
     delete cluster_;
     cluster_ = nullptr;
+    std::filesystem::remove_all(roots_);
   }
 
   // A stub whose calls carry `key` (none when empty).
@@ -111,10 +121,22 @@ class AccessTest : public ::testing::Test {
     FAIL() << "the master never loaded the private model";
   }
 
+  static grpc::Status Submit(const std::string& input, const std::string& output) {
+    grpc::ClientContext context;
+    v1::SubmitOfflineJobRequest request;
+    request.set_input_url(input);
+    request.set_output_url(output);
+    request.mutable_requirements()->set_architecture("lenet5");
+    v1::SubmitOfflineJobResponse response;
+    return cluster_->api()->SubmitOfflineJob(&context, request, &response);
+  }
+
   static TestCluster* cluster_;
+  static std::filesystem::path roots_;
 };
 
 TestCluster* AccessTest::cluster_ = nullptr;
+std::filesystem::path AccessTest::roots_;
 
 TEST_F(AccessTest, WithoutAKeyOnlyHealthAnswers) {
   grpc::ClientContext context;
@@ -277,6 +299,42 @@ TEST_F(AccessTest, StrangersCannotPoseAsAWorkerOrAsTheMaster) {
             grpc::StatusCode::PERMISSION_DENIED);
   // The real members still talk: the operator's query is answered.
   EXPECT_TRUE(Query(*cluster_->api(), "lenet5").ok());
+}
+
+TEST_F(AccessTest, JobsAndRegistrationUseOnlyTheConfiguredRoots) {
+  const std::filesystem::path jobs = roots_ / "jobs";
+  std::filesystem::create_directories(jobs / "in");
+  std::filesystem::create_symlink("/etc", jobs / "link");
+  // Outside, whether it exists or not, through "..", or through a link: the
+  // same refusal, which does not say whether the path exists.
+  grpc::Status etc = Submit("/etc", (jobs / "out1").string());
+  EXPECT_EQ(etc.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(etc.error_message(), HasSubstr("--job-root"));
+  grpc::Status missing = Submit("/no/such/folder", (jobs / "out2").string());
+  EXPECT_EQ(missing.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(etc.error_message().substr(etc.error_message().find("\" is outside")),
+            missing.error_message().substr(missing.error_message().find("\" is outside")));
+  EXPECT_EQ(Submit((jobs / "../../etc").string(), (jobs / "out3").string()).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Submit((jobs / "link").string(), (jobs / "out4").string()).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Submit((jobs / "in").string(), "/tmp/infaas-escaped-results").error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_FALSE(std::filesystem::exists("/tmp/infaas-escaped-results"));
+  grpc::Status inside = Submit((jobs / "in").string(), (jobs / "out5").string());
+  EXPECT_TRUE(inside.ok()) << inside.error_message();
+
+  grpc::ClientContext context;
+  v1::RegisterModelRequest registration;
+  registration.set_config_pbtxt("name: \"x\"");
+  registration.set_model_url((TestCluster::SourceDir() / "models/zoo/linear").string());
+  auto reader = cluster_->api()->RegisterModel(&context, registration);
+  v1::RegisterModelProgress progress;
+  while (reader->Read(&progress)) {
+  }
+  grpc::Status outside = reader->Finish();
+  EXPECT_EQ(outside.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(outside.error_message(), HasSubstr("--model-source-root"));
 }
 
 }  // namespace

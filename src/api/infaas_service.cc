@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "api/bounded_messages.h"
 #include "api/caller.h"
 #include "auth/access_rules.h"
@@ -52,6 +53,16 @@ absl::Status JobNotFound(absl::string_view id) {
 
 InfaasService::InfaasService(Dependencies deps) : deps_(std::move(deps)) {}
 
+absl::Status InfaasService::ConfineValidation(const std::string& url) const {
+  if (url.empty()) return absl::OkStatus();
+  // A folder, or an idx pair "IMAGES,LABELS": each part under the roots.
+  for (absl::string_view part : absl::StrSplit(url, ',')) {
+    ASSIGN_OR_RETURN(std::filesystem::path path, PathFromFileUrl(part));
+    RETURN_IF_ERROR(deps_.model_sources.Confine(path).status());
+  }
+  return absl::OkStatus();
+}
+
 grpc::ServerUnaryReactor* InfaasService::QueryOnline(grpc::CallbackServerContext* context,
                                                      const grpc::ByteBuffer* request,
                                                      grpc::ByteBuffer* response) {
@@ -89,7 +100,11 @@ grpc::Status InfaasService::RegisterModel(grpc::ServerContext* context,
       CallerOf(*context, deps_.authenticator, auth::Action::kRegisterModel);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   absl::StatusOr<std::filesystem::path> source = PathFromFileUrl(request->model_url());
+  if (source.ok()) source = deps_.model_sources.Confine(*source);
   if (!source.ok()) return ToGrpcStatus(source.status());
+  if (absl::Status s = ConfineValidation(request->validation_url()); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
   profiler::RegistrationRequest registration;
   registration.config_text = request->config_pbtxt();
   registration.config_path = *source / "config.pbtxt";

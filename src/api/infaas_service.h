@@ -21,6 +21,7 @@
 #include "auth/authenticator.h"
 #include "autoscaler/autoscaler.h"
 #include "common/clock.h"
+#include "common/path_roots.h"
 #include "controller/catalogue_view.h"
 #include "controller/cluster_view.h"
 #include "controller/query_router.h"
@@ -53,6 +54,9 @@ class InfaasService final
     const controller::ServingMetrics* metrics = nullptr;
     // Who may call (api/caller.h); null: authentication is off.
     auth::Authenticator* authenticator = nullptr;
+    // Where registration may read model files and validation sets
+    // (--model-source-root); none: anywhere the master may.
+    PathRoots model_sources{};
   };
 
   explicit InfaasService(Dependencies deps);
@@ -83,6 +87,8 @@ class InfaasService final
                                 v1::OfflineJob* response) override;
 
  private:
+  // OK when every path of a validation set lies under the model source roots.
+  absl::Status ConfineValidation(const std::string& url) const;
   // The job, if the caller may use jobs and see this one; NOT_FOUND for
   // another tenant's.
   absl::StatusOr<v1::OfflineJob> VisibleJob(const grpc::ServerContext& context,

@@ -7,8 +7,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "auth/test_folder.h"
 #include "common/secret_file.h"
+#include "common/testing/test_folder.h"
 
 namespace infaas::auth {
 namespace {
@@ -21,7 +21,7 @@ class AuthenticatorTest : public ::testing::Test {
   Authenticator Make(bool required = true) {
     return Authenticator(store_.get(), &clock_, {.required = required});
   }
-  TestFolder folder_{"authenticator"};
+  testing::TestFolder folder_{"authenticator"};
   FakeClock clock_;
   std::unique_ptr<store::MetadataStore> store_;
 };

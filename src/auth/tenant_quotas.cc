@@ -67,8 +67,9 @@ absl::StatusOr<TenantQuotas::Admission> TenantQuotas::Admit(const std::string& t
   }
   const absl::Time now = clock_->Now();
   absl::MutexLock lock(&state->mu);
-  const v1::TenantRecord& limits = state->limits;
-  if (limits.max_in_flight() > 0 && state->in_flight >= limits.max_in_flight()) {
+  const int max_in_flight = state->limits.max_in_flight();
+  const double qps = state->limits.max_queries_per_second();
+  if (max_in_flight > 0 && state->in_flight >= max_in_flight) {
     absl::Status refused = absl::ResourceExhaustedError(
         absl::StrCat("tenant ", tenant, " has ", state->in_flight,
                      " queries in flight, its quota; wait for answers or ask an admin for more "
@@ -76,7 +77,6 @@ absl::StatusOr<TenantQuotas::Admission> TenantQuotas::Admit(const std::string& t
     SetRetryAfter(refused, absl::Milliseconds(10));
     return refused;
   }
-  const double qps = limits.max_queries_per_second();
   if (qps > 0) {
     const double capacity = std::max(1.0, qps);
     const double elapsed = absl::ToDoubleSeconds(now - state->refilled_at);

@@ -141,14 +141,20 @@ absl::Status WaitForWorkers(const std::string& address, const std::vector<Watche
 }
 
 std::vector<std::string> MasterArgs(const LocalClusterOptions& o) {
-  return {"--listen", absl::StrCat("127.0.0.1:", o.port), "--store", o.store_url, "--repo",
-          o.repository, "--autoscaler", o.autoscaler, "--max-workers", absl::StrCat(o.max_workers),
-          "--worker-cores", absl::StrCat(o.worker_cores), "--log-dir", LogFolder().string(),
-          "--http-port", absl::StrCat(o.http_port), "--metrics-port", absl::StrCat(o.metrics_port),
-          // Safe to expose: keys, with the operator's in <home>/admin.key, and
-          // a cluster secret the workers share.
-          "--require-api-keys", "--admin-key-file", AdminKeyFile().string(),
-          "--cluster-secret-file", ClusterSecretFile().string()};
+  std::vector<std::string> args = {
+      "--listen", absl::StrCat("127.0.0.1:", o.port), "--store", o.store_url, "--repo",
+      o.repository, "--autoscaler", o.autoscaler, "--max-workers", absl::StrCat(o.max_workers),
+      "--worker-cores", absl::StrCat(o.worker_cores), "--log-dir", LogFolder().string(),
+      "--http-port", absl::StrCat(o.http_port), "--metrics-port", absl::StrCat(o.metrics_port),
+      // Safe to expose: keys, with the operator's in <home>/admin.key, and
+      // a cluster secret the workers share.
+      "--require-api-keys", "--admin-key-file", AdminKeyFile().string(), "--cluster-secret-file",
+      ClusterSecretFile().string()};
+  for (const std::string& root : o.model_source_roots) {
+    args.insert(args.end(), {"--model-source-root", root});
+  }
+  for (const std::string& root : o.job_roots) args.insert(args.end(), {"--job-root", root});
+  return args;
 }
 
 std::vector<std::string> WorkerArgs(const LocalClusterOptions& o, const std::string& master,

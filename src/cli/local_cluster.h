@@ -36,6 +36,9 @@ struct LocalClusterOptions {
   std::string autoscaler = "infaas";  // the master's --autoscaler
   int max_workers = 0;                // the master's --max-workers
   int worker_cores = 1;               // each worker's --cores (also those it starts)
+  // The master's --model-source-root and --job-root (none: anywhere).
+  std::vector<std::string> model_source_roots{};
+  std::vector<std::string> job_roots{};
 };
 
 struct LocalCluster {

@@ -29,7 +29,17 @@ struct UpFlags {
   std::string autoscaler = "infaas";
   int max_workers = -1;  // -1: workers + 2
   int worker_cores = 0;  // 0: this machine's cores shared among the workers
+  std::vector<std::string> model_source_roots;
+  std::vector<std::string> job_roots;
 };
+
+std::vector<std::string> AbsolutePaths(const std::vector<std::string>& paths) {
+  std::vector<std::string> out;
+  for (const std::string& p : paths) {
+    out.push_back(std::filesystem::absolute(p).lexically_normal().string());
+  }
+  return out;
+}
 
 // The started processes keep our working folder, but their logs and the
 // master's messages are clearer with absolute paths.
@@ -103,7 +113,9 @@ absl::Status RunUp(const UpFlags& flags) {
       .worker_cores = flags.worker_cores > 0
                           ? flags.worker_cores
                           : std::max(1, static_cast<int>(std::thread::hardware_concurrency()) /
-                                            std::max(1, flags.workers))};
+                                            std::max(1, flags.workers)),
+      .model_source_roots = AbsolutePaths(flags.model_source_roots),
+      .job_roots = AbsolutePaths(flags.job_roots)};
   ASSIGN_OR_RETURN(LocalCluster cluster, StartLocalCluster(options));
   MasterClient master(cluster.master_address);
   const absl::Status zoo = flags.no_zoo ? absl::OkStatus() : RegisterZooIfEmpty(master);
@@ -164,6 +176,13 @@ void AddUpCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--worker-cores", flags->worker_cores,
                   "Cores each worker offers (default: this machine's cores / --workers)")
       ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--model-source-root", flags->model_source_roots,
+                  "Only folders under this one (repeatable) may be registered from "
+                  "(default: any the master may read)")
+      ->check(CLI::ExistingDirectory);
+  cmd->add_option("--job-root", flags->job_roots,
+                  "Offline jobs read and write only under this folder (repeatable; default: any)")
+      ->check(CLI::ExistingDirectory);
   cmd->callback([flags, exit_code] { ReportCommandStatus("up", RunUp(*flags), exit_code); });
 }
 

@@ -8,26 +8,12 @@
 #include <fstream>
 
 #include "absl/strings/match.h"
-#include "absl/strings/str_cat.h"
+#include "common/testing/test_folder.h"
 
 namespace infaas {
 namespace {
 
-// A fresh folder for one test, removed with it.
-class TestFolder {
- public:
-  explicit TestFolder(const std::string& name)
-      : path_(std::filesystem::temp_directory_path() /
-              absl::StrCat("infaas-secret-", name, "-", ::getpid())) {
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~TestFolder() { std::filesystem::remove_all(path_); }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using testing::TestFolder;
 
 TEST(SecretFileTest, MadeOnceWithMode600AndReadBack) {
   TestFolder folder("secret");

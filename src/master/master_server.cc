@@ -30,25 +30,29 @@ absl::StatusOr<std::unique_ptr<MasterServer>> MasterServer::Start(MasterOptions 
 }
 
 absl::Status MasterServer::Init() {
+  ASSIGN_OR_RETURN(PathRoots model_sources,
+                   PathRoots::Create(options_.model_source_roots, "--model-source-root"));
+  ASSIGN_OR_RETURN(PathRoots job_roots, PathRoots::Create(options_.job_roots, "--job-root"));
   RETURN_IF_ERROR(BuildControl());
   RETURN_IF_ERROR(BuildAccess());
   RETURN_IF_ERROR(BuildAutoscaler());
-  ASSIGN_OR_RETURN(jobs_,
-                   offline::JobRunner::Start({store_.get(), catalogue_.get(), cluster_.get(),
-                                              offline_clients_.get(), loads_.get(), Clock::Real(),
-                                              repository_->root(), autoscaler_.get()}));
-  service_ =
-      std::make_unique<api::InfaasService>(api::InfaasService::Dependencies{store_.get(),
-                                                                            repository_.get(),
-                                                                            catalogue_.get(),
-                                                                            cluster_.get(),
-                                                                            router_.get(),
-                                                                            Clock::Real(),
-                                                                            {},
-                                                                            autoscaler_.get(),
-                                                                            jobs_.get(),
-                                                                            serving_metrics_.get(),
-                                                                            authenticator_.get()});
+  ASSIGN_OR_RETURN(jobs_, offline::JobRunner::Start({store_.get(), catalogue_.get(), cluster_.get(),
+                                                     offline_clients_.get(), loads_.get(),
+                                                     Clock::Real(), repository_->root(),
+                                                     autoscaler_.get(), std::move(job_roots)}));
+  service_ = std::make_unique<api::InfaasService>(
+      api::InfaasService::Dependencies{.store = store_.get(),
+                                       .repository = repository_.get(),
+                                       .catalogue = catalogue_.get(),
+                                       .cluster = cluster_.get(),
+                                       .router = router_.get(),
+                                       .clock = Clock::Real(),
+                                       .registration = {},
+                                       .autoscaler = autoscaler_.get(),
+                                       .jobs = jobs_.get(),
+                                       .metrics = serving_metrics_.get(),
+                                       .authenticator = authenticator_.get(),
+                                       .model_sources = std::move(model_sources)});
   control_ = std::make_unique<api::MasterControlService>(cluster_.get(), Clock::Real(),
                                                          options_.heartbeat_interval,
                                                          serving_metrics_.get(), cluster_secret_);

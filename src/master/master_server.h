@@ -23,6 +23,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/notification.h"
@@ -77,6 +78,10 @@ struct MasterOptions {
   bool require_api_keys = false;
   std::filesystem::path admin_key_file{};
   std::filesystem::path cluster_secret_file{};
+  // Folders registration may read (model files, validation sets) and
+  // offline jobs may read and write; empty: anywhere (common/path_roots.h).
+  std::vector<std::filesystem::path> model_source_roots{};
+  std::vector<std::filesystem::path> job_roots{};
 };
 
 class MasterServer {

@@ -65,15 +65,31 @@ absl::StatusOr<JobInputs> ListJobInputs(const fs::path& folder, bool raw_output)
   RETURN_IF_ERROR(CheckInputFolder(folder));
   std::error_code ec;
   std::vector<fs::path> files;
+  JobInputs inputs;
   for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
     const std::string name = it->path().filename().string();
-    if (absl::StartsWith(name, ".") || !it->is_regular_file()) continue;
+    if (absl::StartsWith(name, ".")) continue;
+    // Never followed: a link could name any file the master may read.
+    std::error_code status_ec;
+    const fs::file_status status = it->symlink_status(status_ec);
+    if (fs::is_symlink(status)) {
+      inputs.rejected.push_back(
+          Rejected(name, "a symbolic link; a job reads only plain files of its folder"));
+      continue;
+    }
+    if (!fs::is_regular_file(status)) continue;  // folders, FIFOs, devices, sockets
+    if (const uintmax_t size = it->file_size(status_ec);
+        !status_ec && size > static_cast<uintmax_t>(kMaxInputFileBytes)) {
+      inputs.rejected.push_back(
+          Rejected(name, absl::StrCat(size, " bytes, over the ", kMaxInputFileBytes >> 20,
+                                      " MiB an input may have")));
+      continue;
+    }
     files.push_back(it->path());
   }
   if (ec) return FolderError(folder, ec);
   std::sort(files.begin(), files.end());
 
-  JobInputs inputs;
   // Result name -> the input that claimed it first.
   std::map<std::string, std::string> claimed = {{std::string(kSummaryFileName), "the job summary"}};
   for (const fs::path& path : files) {
@@ -93,6 +109,10 @@ absl::StatusOr<JobInputs> ListJobInputs(const fs::path& folder, bool raw_output)
     }
     inputs.items.push_back({name, path, *kind, output});
   }
+  std::sort(inputs.rejected.begin(), inputs.rejected.end(),
+            [](const v1::OfflineItemFailure& a, const v1::OfflineItemFailure& b) {
+              return a.input() < b.input();
+            });
   return inputs;
 }
 

@@ -32,6 +32,10 @@ namespace infaas::offline {
 // Written into the output folder when a job ends: the job record as JSON.
 inline constexpr absl::string_view kSummaryFileName = "infaas-summary.json";
 
+// The largest input file a job reads (what one gRPC message to a worker may
+// carry); larger ones are rejected with the reason.
+inline constexpr int64_t kMaxInputFileBytes = int64_t{64} << 20;
+
 enum class InputKind { kImage, kRawTensor };
 
 struct JobInput {

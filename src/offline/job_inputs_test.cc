@@ -2,6 +2,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -69,6 +70,23 @@ TEST_F(JobInputsTest, RejectsOtherFilesAndClashingResultNamesWithReasons) {
   EXPECT_THAT(inputs->rejected[2].reason(),
               HasSubstr("shoe.json is already the result of shoe.jpg"));
   EXPECT_EQ(inputs->total(), 4);
+}
+
+TEST_F(JobInputsTest, NeverFollowsLinksNorReadsFifosOrHugeFiles) {
+  Touch("ok.png");
+  std::filesystem::create_symlink("/etc/passwd", dir_ / "passwd.png");
+  ASSERT_EQ(::mkfifo((dir_ / "pipe.png").c_str(), 0600), 0);
+  std::filesystem::resize_file(dir_ / "ok.png", 10);
+  { std::ofstream(dir_ / "huge.png").flush(); }
+  std::filesystem::resize_file(dir_ / "huge.png", kMaxInputFileBytes + 1);  // sparse
+  absl::StatusOr<JobInputs> inputs = ListJobInputs(dir_, /*raw_output=*/false);
+  ASSERT_TRUE(inputs.ok()) << inputs.status();
+  EXPECT_THAT(Names(*inputs), ElementsAre("ok.png"));
+  ASSERT_EQ(inputs->rejected.size(), 2u);
+  EXPECT_EQ(inputs->rejected[0].input(), "huge.png");
+  EXPECT_THAT(inputs->rejected[0].reason(), HasSubstr("over the 64 MiB"));
+  EXPECT_EQ(inputs->rejected[1].input(), "passwd.png");
+  EXPECT_THAT(inputs->rejected[1].reason(), HasSubstr("symbolic link"));
 }
 
 TEST_F(JobInputsTest, SkipsHiddenFilesAndSubfolders) {

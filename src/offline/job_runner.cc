@@ -137,8 +137,12 @@ void JobRunner::Stop() {
 
 absl::StatusOr<std::string> JobRunner::Submit(const v1::SubmitOfflineJobRequest& request,
                                               const auth::Principal& caller) {
-  ASSIGN_OR_RETURN(const fs::path input, AbsoluteFolder(request.input_url(), "input"));
-  ASSIGN_OR_RETURN(const fs::path output, AbsoluteFolder(request.output_url(), "output"));
+  ASSIGN_OR_RETURN(fs::path input, AbsoluteFolder(request.input_url(), "input"));
+  ASSIGN_OR_RETURN(fs::path output, AbsoluteFolder(request.output_url(), "output"));
+  // Before anything looks at them: a folder outside the roots is refused
+  // the same whether it exists or not.
+  ASSIGN_OR_RETURN(input, deps_.job_roots.Confine(input));
+  ASSIGN_OR_RETURN(output, deps_.job_roots.Confine(output));
   // Listing a large folder is the runner's work, at its low priority.
   RETURN_IF_ERROR(CheckInputFolder(input));
   const absl::Time now = deps_.clock->Now();

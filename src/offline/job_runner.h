@@ -47,6 +47,7 @@
 #include "absl/time/time.h"
 #include "auth/principal.h"
 #include "common/clock.h"
+#include "common/path_roots.h"
 #include "controller/catalogue_view.h"
 #include "controller/cluster_view.h"
 #include "controller/load_coordinator.h"
@@ -76,6 +77,9 @@ class JobRunner {
     // The owner of placement (the autoscaler): a job's variant is requested
     // from it; null loads it through `loads` directly.
     controller::LoadRequests* load_requests = nullptr;
+    // Where jobs may read inputs and write results (--job-root); none:
+    // anywhere the master may.
+    PathRoots job_roots{};
   };
   struct Options {
     SpareCapacityOptions capacity{};
@@ -112,7 +116,9 @@ class JobRunner {
   // folder must exist; the output folder must be new or empty (it is
   // created), and no other unfinished job may write to it; the requirements
   // must name something registered (a job may wait for workers, not for a
-  // model). INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION with the fix.
+  // model); both folders must lie under the job roots (PERMISSION_DENIED
+  // otherwise, whether they exist or not). INVALID_ARGUMENT, NOT_FOUND,
+  // FAILED_PRECONDITION with the fix.
   // The job belongs to `caller`'s tenant and runs only the models that
   // tenant may see (auth::JobRunsAs).
   absl::StatusOr<std::string> Submit(const v1::SubmitOfflineJobRequest& request,

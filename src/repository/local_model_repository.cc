@@ -46,6 +46,12 @@ absl::StatusOr<std::vector<fs::path>> ListSourceFiles(const fs::path& source) {
       if (it->is_directory()) it.disable_recursion_pending();
       continue;
     }
+    // A link could name any file the master may read: never followed.
+    if (it->is_symlink()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("model source ", source.string(), ": ", it->path().string(),
+                       " is a symbolic link; only plain files can be stored (copy the file in)"));
+    }
     if (it->is_directory()) continue;
     if (!it->is_regular_file()) {
       return absl::InvalidArgumentError(

@@ -8,6 +8,7 @@
 #include "absl/synchronization/notification.h"
 #include "backend/model_config.h"
 #include "backend/preprocess.h"
+#include "common/files.h"
 #include "common/logging.h"
 #include "common/model_name.h"
 #include "common/status_macros.h"
@@ -69,6 +70,30 @@ absl::Status CheckRecord(const v1::VariantRecord& record, int instances) {
     return absl::InvalidArgumentError(absl::StrCat("LoadVariant: variant ", record.config().name(),
                                                    ": instances must be in [0, ", kMaxInstances,
                                                    "] (0 means 1); got ", instances));
+  }
+  for (const v1::ModelFile& f : record.files()) {
+    if (absl::Status path = ValidateRelativeModelPath(f.path()); !path.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "LoadVariant: variant ", record.config().name(), " has a bad file: ", path.message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// The files the catalogue recorded at registration, unchanged in the
+// repository: a file replaced since (by mistake or not) is never served.
+absl::Status VerifyModelFiles(const v1::VariantRecord& record, const std::filesystem::path& dir) {
+  for (const v1::ModelFile& f : record.files()) {
+    absl::StatusOr<std::string> digest = Sha256OfFile(dir / f.path());
+    if (!digest.ok() || *digest != f.sha256()) {
+      return absl::DataLossError(absl::StrCat(
+          "variant ", record.config().name(), ": model file ", record.repository_model(), "/",
+          f.path(),
+          digest.ok() ? absl::StrCat(" has changed since registration (sha256 ", *digest,
+                                     ", the catalogue says ", f.sha256(), ")")
+                      : absl::StrCat(" is unreadable (", digest.status().message(), ")"),
+          "; register the model again"));
+    }
   }
   return absl::OkStatus();
 }
@@ -178,6 +203,7 @@ absl::StatusOr<std::vector<std::shared_ptr<VariantInstance>>> LoadedVariants::Lo
     const v1::VariantRecord& record, std::shared_ptr<latency::ExecutionTimes> times, int count) {
   const v1::ModelConfig& config = record.config();
   const std::filesystem::path dir = options_.repository_root / record.repository_model();
+  RETURN_IF_ERROR(VerifyModelFiles(record, dir));
   const backend::LoadOptions load_options{.cpu_threads = backend::EffectiveCpuThreads(config),
                                           .max_batch_size = backend::EffectiveMaxBatchSize(config)};
   std::vector<std::shared_ptr<VariantInstance>> instances;

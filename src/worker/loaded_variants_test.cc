@@ -3,13 +3,18 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "common/clock.h"
+#include "common/files.h"
 #include "worker/testing/fake_model.h"
 
 namespace infaas::worker {
@@ -146,6 +151,31 @@ TEST_F(LoadedVariantsTest, RejectsARecordWhoseRepositoryModelCouldEscapeTheRoot)
   EXPECT_EQ(variants_->Load(FakeVariantRecord("fake_b8"), -1).status().code(),
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(state_->loads.load(), 0);
+}
+
+TEST_F(LoadedVariantsTest, AModelFileChangedSinceRegistrationIsNeverLoaded) {
+  const std::filesystem::path root =
+      std::filesystem::temp_directory_path() / absl::StrCat("infaas-verify-", ::getpid());
+  std::filesystem::create_directories(root / "fake");
+  ASSERT_TRUE(WriteFileAtomically(root / "fake/model.bin", "registered bytes").ok());
+  auto variants = LoadedVariants::Create(
+      {.worker_id = "w1", .repository_root = root, .loader = FakeLoader(state_)});
+  ASSERT_TRUE(variants.ok());
+  v1::VariantRecord record = FakeVariantRecord("fake_b8");
+  record.set_repository_model("fake");
+  v1::ModelFile* file = record.add_files();
+  file->set_path("model.bin");
+  file->set_sha256(Sha256OfBytes("registered bytes"));
+  ASSERT_TRUE((*variants)->Load(record, 1).ok());
+  ASSERT_TRUE((*variants)->Unload("fake_b8", 0).ok());
+
+  ASSERT_TRUE(WriteFileAtomically(root / "fake/model.bin", "swapped bytes").ok());
+  absl::Status changed = (*variants)->Load(record, 1).status();
+  EXPECT_EQ(changed.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(std::string(changed.message()), HasSubstr("fake/model.bin has changed"));
+  file->set_path("../../etc/passwd");
+  EXPECT_EQ((*variants)->Load(record, 1).status().code(), absl::StatusCode::kInvalidArgument);
+  std::filesystem::remove_all(root);
 }
 
 TEST_F(LoadedVariantsTest, RejectsAnInputThatDoesNotDecodeNamingItsIndexAndTheVariant) {

@@ -204,12 +204,22 @@ absl::Status TestCluster::AwaitLiveWorkers(int n, absl::Duration timeout) {
       absl::StrCat("expected ", n, " live workers, the master reports ", live));
 }
 
-absl::Status TestCluster::RestartMaster() {
-  master_->Stop(SIGTERM);
+absl::Status TestCluster::RestartMaster(bool kill) {
+  master_->Stop(kill ? SIGKILL : SIGTERM);
   master_.reset();
   return StartMaster();
 }
 
 void TestCluster::KillWorker(int index) { workers_[index]->Stop(SIGKILL); }
+
+absl::Status TestCluster::StopRedis() {
+  if (redis_ == nullptr) return absl::FailedPreconditionError("this cluster has no Redis");
+  return redis_->Stop();
+}
+
+absl::Status TestCluster::StartRedis() {
+  if (redis_ == nullptr) return absl::FailedPreconditionError("this cluster has no Redis");
+  return redis_->Restart();
+}
 
 }  // namespace infaas::testing

@@ -60,9 +60,15 @@ class TestCluster {
   // The master's GetClusterStatus.
   absl::StatusOr<v1::ClusterStatus> Status();
 
-  // Stops the master (SIGTERM) and starts a new one on the same port and
-  // store; workers find it again through their heartbeats.
-  absl::Status RestartMaster();
+  // Stops the master (SIGTERM, or SIGKILL when `kill`: no goodbye) and
+  // starts a new one on the same port and store; workers find it again
+  // through their heartbeats.
+  absl::Status RestartMaster(bool kill = false);
+
+  // With `redis`: stops the Redis server, and starts it again on the same
+  // port and data (AOF).
+  absl::Status StopRedis();
+  absl::Status StartRedis();
 
   // Kills worker `index` with SIGKILL (no goodbye).
   void KillWorker(int index);

@@ -1,6 +1,7 @@
 #pragma once
 
-// A fresh temporary folder for one test, removed with it. Test-only.
+// A fresh temporary folder for one test, removed with it. Test-only,
+// header-only (any module's tests may use it).
 
 #include <unistd.h>
 
@@ -9,13 +10,13 @@
 
 #include "absl/strings/str_cat.h"
 
-namespace infaas::auth {
+namespace infaas::testing {
 
 class TestFolder {
  public:
   explicit TestFolder(const std::string& name)
       : path_(std::filesystem::temp_directory_path() /
-              absl::StrCat("infaas-auth-", name, "-", ::getpid())) {
+              absl::StrCat("infaas-test-", name, "-", ::getpid())) {
     std::filesystem::remove_all(path_);
     std::filesystem::create_directories(path_);
   }
@@ -26,4 +27,4 @@ class TestFolder {
   std::filesystem::path path_;
 };
 
-}  // namespace infaas::auth
+}  // namespace infaas::testing
