@@ -5,6 +5,10 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <atomic>
+#include <thread>
+#include <vector>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/secret_file.h"
@@ -113,6 +117,30 @@ TEST_F(AuthenticatorTest, TheOperatorsKeyFileIsMadeOnceKeptPrivateAndRegisteredA
   ASSERT_TRUE(caller.ok()) << caller.status();
   EXPECT_EQ(caller->role, Role::kAdmin);
   EXPECT_EQ(caller->tenant, "operator");
+}
+
+TEST_F(AuthenticatorTest, KeysAreCheckedWhileOthersAreMadeRevokedAndReloaded) {
+  Authenticator auth = Make();
+  MintedKey steady = *auth.CreateKey("acme", Role::kUser, "");
+  std::atomic<bool> stop{false};
+  std::atomic<int> failures{0};
+  std::vector<std::thread> checkers;
+  for (int t = 0; t < 4; ++t) {
+    checkers.emplace_back([&] {
+      while (!stop.load()) {
+        if (!auth.Authenticate("Bearer " + steady.token).ok()) ++failures;
+      }
+    });
+  }
+  for (int i = 0; i < 20; ++i) {
+    MintedKey churn = *auth.CreateKey("beta", Role::kUser, "");
+    ASSERT_TRUE(auth.Authenticate("Bearer " + churn.token).ok());
+    ASSERT_TRUE(auth.RevokeKey(churn.record.id()).ok());
+    ASSERT_TRUE(auth.Reload().ok());
+  }
+  stop = true;
+  for (std::thread& t : checkers) t.join();
+  EXPECT_EQ(failures.load(), 0);
 }
 
 }  // namespace

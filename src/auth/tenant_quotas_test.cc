@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+#include <vector>
+
 #include "absl/strings/match.h"
 #include "common/retry_after.h"
 
@@ -75,6 +79,37 @@ TEST(TenantQuotasTest, ChangingLimitsKeepsTheQueriesInFlight) {
   quotas.Set({});  // no limits any more; the held slot still frees cleanly
   EXPECT_TRUE(quotas.Admit("acme").ok());
   held.Release();
+}
+
+TEST(TenantQuotasTest, ManyThreadsNeverHoldMoreThanTheInFlightQuota) {
+  FakeClock clock;
+  TenantQuotas quotas(&clock);
+  quotas.Set({Quota("acme", 0, 3)});
+  std::atomic<int> held{0}, most{0}, admitted{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 500; ++i) {
+        absl::StatusOr<TenantQuotas::Admission> a = quotas.Admit("acme");
+        if (!a.ok()) continue;
+        ++admitted;
+        const int now = ++held;
+        int seen = most.load();
+        while (now > seen && !most.compare_exchange_weak(seen, now)) {
+        }
+        --held;
+        a->Release();
+      }
+    });
+  }
+  // Limits change while queries come and go.
+  threads.emplace_back([&] {
+    for (int i = 0; i < 200; ++i) quotas.Set({Quota("acme", 0, 3), Quota("beta", 5, 0)});
+  });
+  for (std::thread& t : threads) t.join();
+  EXPECT_LE(most.load(), 3);
+  EXPECT_GT(admitted.load(), 0);
+  EXPECT_EQ(quotas.InFlight("acme"), 0);
 }
 
 }  // namespace
