@@ -50,6 +50,9 @@ struct Flags {
   std::string cluster_secret_file;
   std::vector<std::string> model_source_roots;
   std::vector<std::string> job_roots;
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_ca;
 };
 
 int Fail(const absl::Status& s) {
@@ -86,7 +89,9 @@ int Serve(const Flags& flags, sigset_t* stop_signals) {
        .admin_key_file = flags.admin_key_file,
        .cluster_secret_file = flags.cluster_secret_file,
        .model_source_roots = {flags.model_source_roots.begin(), flags.model_source_roots.end()},
-       .job_roots = {flags.job_roots.begin(), flags.job_roots.end()}});
+       .job_roots = {flags.job_roots.begin(), flags.job_roots.end()},
+       .tls = {.cert = flags.tls_cert, .key = flags.tls_key},
+       .tls_ca = flags.tls_ca});
   if (!master.ok()) return Fail(master.status());
   // The first line means every port serves.
   std::cout << "infaas-master listening on " << (*master)->grpc_address() << std::endl;
@@ -177,6 +182,11 @@ int main(int argc, char** argv) {
                  "a folder offline jobs may read inputs from and write results to "
                  "(repeatable); default: anywhere")
       ->check(CLI::ExistingDirectory);
+  app.add_option("--tls-cert", flags.tls_cert,
+                 "PEM certificate: TLS on the gRPC, HTTP and metrics ports (with --tls-key)");
+  app.add_option("--tls-key", flags.tls_key, "PEM private key of --tls-cert");
+  app.add_option("--tls-ca", flags.tls_ca,
+                 "PEM CA that signed the workers' certificates: dial workers over TLS");
   CLI11_PARSE(app, argc, argv);
   infaas::InitLogging("master", infaas::ParseLogLevel(flags.log_level));
 

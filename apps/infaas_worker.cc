@@ -65,6 +65,7 @@ int main(int argc, char** argv) {
   std::string cpus;
   std::string log_level = "info";
   std::string secret_file;
+  std::string tls_cert, tls_key, tls_ca;
   app.add_option("--master", master, "HOST:PORT of the master (env INFAAS_MASTER)")
       ->capture_default_str();
   app.add_option("--listen", listen, "HOST:PORT to serve on; port 0 picks a free one")
@@ -86,6 +87,10 @@ int main(int argc, char** argv) {
   app.add_option("--cluster-secret-file", secret_file,
                  "file (mode 0600) holding the secret the master was given; calls without it "
                  "are refused (default: none, any caller is trusted)");
+  app.add_option("--tls-cert", tls_cert, "PEM certificate: TLS on this worker's port");
+  app.add_option("--tls-key", tls_key, "PEM private key of --tls-cert");
+  app.add_option("--tls-ca", tls_ca,
+                 "PEM CA that signed the master's certificate: dial the master over TLS");
   app.add_option("--log-level", log_level, "debug, info, warning or error")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
@@ -119,7 +124,9 @@ int main(int argc, char** argv) {
                                             .master_address = master,
                                             .heartbeat_interval = absl::Milliseconds(heartbeat_ms),
                                             .cores = cores,
-                                            .cluster_secret = secret});
+                                            .cluster_secret = secret,
+                                            .tls = {.cert = tls_cert, .key = tls_key},
+                                            .tls_ca = tls_ca});
   if (!server.ok()) {
     infaas::LogError("worker failed to start",
                      {{"worker", id}, {"error", server.status().message()}});

@@ -58,6 +58,11 @@ absl::StatusOr<std::string> LocalProvisioner::AddWorker() {
   if (!options_.cluster_secret_file.empty()) {
     args.insert(args.end(), {"--cluster-secret-file", options_.cluster_secret_file.string()});
   }
+  if (!options_.tls.cert.empty()) {
+    args.insert(args.end(),
+                {"--tls-cert", options_.tls.cert.string(), "--tls-key", options_.tls.key.string()});
+  }
+  if (!options_.tls_ca.empty()) args.insert(args.end(), {"--tls-ca", options_.tls_ca.string()});
   if (options_.pin_cpus) {
     const int machine = std::max(1, static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)));
     std::vector<int> cpus;

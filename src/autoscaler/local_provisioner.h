@@ -25,6 +25,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "autoscaler/provisioner.h"
+#include "common/tls.h"
 
 namespace infaas::autoscaler {
 
@@ -41,6 +42,9 @@ struct LocalProvisionerOptions {
   int heartbeat_ms = 500;
   // Passed on as --cluster-secret-file; empty: none.
   std::filesystem::path cluster_secret_file{};
+  // Passed on as --tls-cert/--tls-key/--tls-ca when set.
+  TlsFiles tls{};
+  std::filesystem::path tls_ca{};
   // Workers alive at once, at most.
   int max_workers = 8;
   // How long a worker may take to finish what it holds after SIGTERM.

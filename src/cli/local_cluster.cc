@@ -140,6 +140,12 @@ absl::Status WaitForWorkers(const std::string& address, const std::vector<Watche
   }
 }
 
+void AppendTlsArgs(const LocalClusterOptions& o, std::vector<std::string>* args) {
+  if (o.tls_cert.empty()) return;
+  args->insert(args->end(),
+               {"--tls-cert", o.tls_cert, "--tls-key", o.tls_key, "--tls-ca", o.tls_ca});
+}
+
 std::vector<std::string> MasterArgs(const LocalClusterOptions& o) {
   std::vector<std::string> args = {
       "--listen", absl::StrCat("127.0.0.1:", o.port), "--store", o.store_url, "--repo",
@@ -154,23 +160,26 @@ std::vector<std::string> MasterArgs(const LocalClusterOptions& o) {
     args.insert(args.end(), {"--model-source-root", root});
   }
   for (const std::string& root : o.job_roots) args.insert(args.end(), {"--job-root", root});
+  AppendTlsArgs(o, &args);
   return args;
 }
 
 std::vector<std::string> WorkerArgs(const LocalClusterOptions& o, const std::string& master,
                                     const std::string& id) {
-  return {"--master",
-          master,
-          "--listen",
-          "127.0.0.1:0",
-          "--id",
-          id,
-          "--repo",
-          o.repository,
-          "--cores",
-          absl::StrCat(o.worker_cores),
-          "--cluster-secret-file",
-          ClusterSecretFile().string()};
+  std::vector<std::string> args = {"--master",
+                                   master,
+                                   "--listen",
+                                   "127.0.0.1:0",
+                                   "--id",
+                                   id,
+                                   "--repo",
+                                   o.repository,
+                                   "--cores",
+                                   absl::StrCat(o.worker_cores),
+                                   "--cluster-secret-file",
+                                   ClusterSecretFile().string()};
+  AppendTlsArgs(o, &args);
+  return args;
 }
 
 absl::StatusOr<LocalCluster> StartProcesses(const LocalClusterOptions& options) {

@@ -39,6 +39,11 @@ struct LocalClusterOptions {
   // The master's --model-source-root and --job-root (none: anywhere).
   std::vector<std::string> model_source_roots{};
   std::vector<std::string> job_roots{};
+  // TLS for the master's and the workers' listeners (both use this pair)
+  // and the CA each checks the other against; empty: plaintext.
+  std::string tls_cert{};
+  std::string tls_key{};
+  std::string tls_ca{};
 };
 
 struct LocalCluster {

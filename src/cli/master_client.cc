@@ -12,6 +12,7 @@
 #include "cli/local_state.h"
 #include "common/cluster_secret.h"
 #include "common/secret_file.h"
+#include "common/tls.h"
 
 namespace infaas::cli {
 namespace {
@@ -24,8 +25,16 @@ std::shared_ptr<grpc::Channel> NewChannel(const std::string& address) {
   args.SetMaxSendMessageSize(kMaxMessageBytes);
   args.SetMaxReceiveMessageSize(kMaxMessageBytes);
   const std::string key = ResolveApiKey();
+  const char* ca = std::getenv("INFAAS_TLS_CA");
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+      ChannelCredentialsFor(ca == nullptr ? "" : ca);
+  if (!credentials.ok()) {
+    std::cerr << "infaas: INFAAS_TLS_CA: " << credentials.status().message() << "\n";
+    credentials = grpc::InsecureChannelCredentials();
+  }
   return CreateChannelWithMetadata(address, args,
-                                   {{"authorization", key.empty() ? "" : "Bearer " + key}});
+                                   {{"authorization", key.empty() ? "" : "Bearer " + key}},
+                                   *std::move(credentials));
 }
 
 std::string FirstLineOf(const std::filesystem::path& path) {

@@ -8,7 +8,8 @@
 // `infaas up` writes, and finally localhost:50052.
 //
 // Every call carries an API key when there is one: INFAAS_API_KEY, else the
-// operator's key in <home>/admin.key that `infaas up` makes.
+// operator's key in <home>/admin.key that `infaas up` makes. With
+// INFAAS_TLS_CA (a PEM file) the channel is TLS, checked against that CA.
 //
 //   MasterClient master(ResolveMasterAddress(flags.master));
 //   grpc::ClientContext context;

@@ -31,12 +31,15 @@ struct UpFlags {
   int worker_cores = 0;  // 0: this machine's cores shared among the workers
   std::vector<std::string> model_source_roots;
   std::vector<std::string> job_roots;
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_ca;
 };
 
 std::vector<std::string> AbsolutePaths(const std::vector<std::string>& paths) {
   std::vector<std::string> out;
   for (const std::string& p : paths) {
-    out.push_back(std::filesystem::absolute(p).lexically_normal().string());
+    out.push_back(p.empty() ? p : std::filesystem::absolute(p).lexically_normal().string());
   }
   return out;
 }
@@ -115,7 +118,15 @@ absl::Status RunUp(const UpFlags& flags) {
                           : std::max(1, static_cast<int>(std::thread::hardware_concurrency()) /
                                             std::max(1, flags.workers)),
       .model_source_roots = AbsolutePaths(flags.model_source_roots),
-      .job_roots = AbsolutePaths(flags.job_roots)};
+      .job_roots = AbsolutePaths(flags.job_roots),
+      .tls_cert = AbsolutePaths({flags.tls_cert}).front(),
+      .tls_key = AbsolutePaths({flags.tls_key}).front(),
+      // A self-signed certificate is its own CA.
+      .tls_ca = AbsolutePaths({flags.tls_ca.empty() ? flags.tls_cert : flags.tls_ca}).front()};
+  if (!options.tls_cert.empty() && std::getenv("INFAAS_TLS_CA") == nullptr) {
+    // This command's own calls to the master (waiting, registering the zoo).
+    ::setenv("INFAAS_TLS_CA", options.tls_ca.c_str(), 1);
+  }
   ASSIGN_OR_RETURN(LocalCluster cluster, StartLocalCluster(options));
   MasterClient master(cluster.master_address);
   const absl::Status zoo = flags.no_zoo ? absl::OkStatus() : RegisterZooIfEmpty(master);
@@ -180,6 +191,15 @@ void AddUpCommand(CLI::App& app, int* exit_code) {
                   "Only folders under this one (repeatable) may be registered from "
                   "(default: any the master may read)")
       ->check(CLI::ExistingDirectory);
+  cmd->add_option("--tls-cert", flags->tls_cert,
+                  "PEM certificate for TLS on every listener of the master and the workers; "
+                  "clients then need INFAAS_TLS_CA")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--tls-key", flags->tls_key, "PEM private key of --tls-cert")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--tls-ca", flags->tls_ca,
+                  "PEM CA that signed --tls-cert (default: the certificate itself)")
+      ->check(CLI::ExistingFile);
   cmd->add_option("--job-root", flags->job_roots,
                   "Offline jobs read and write only under this folder (repeatable; default: any)")
       ->check(CLI::ExistingDirectory);

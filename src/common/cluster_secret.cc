@@ -58,17 +58,16 @@ absl::Status CheckClusterSecret(const grpc::ServerContextBase& context, absl::st
       "(--cluster-secret-file, the same file for the master and its workers)");
 }
 
-std::shared_ptr<grpc::Channel> CreateChannelWithMetadata(const std::string& address,
-                                                         const grpc::ChannelArguments& args,
-                                                         CallMetadata metadata) {
+std::shared_ptr<grpc::Channel> CreateChannelWithMetadata(
+    const std::string& address, const grpc::ChannelArguments& args, CallMetadata metadata,
+    std::shared_ptr<grpc::ChannelCredentials> credentials) {
+  if (credentials == nullptr) credentials = grpc::InsecureChannelCredentials();
   std::erase_if(metadata, [](const auto& pair) { return pair.second.empty(); });
-  if (metadata.empty()) {
-    return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
-  }
+  if (metadata.empty()) return grpc::CreateCustomChannel(address, credentials, args);
   std::vector<std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>> factories;
   factories.push_back(std::make_unique<AddMetadataFactory>(std::move(metadata)));
-  return grpc::experimental::CreateCustomChannelWithInterceptors(
-      address, grpc::InsecureChannelCredentials(), args, std::move(factories));
+  return grpc::experimental::CreateCustomChannelWithInterceptors(address, credentials, args,
+                                                                 std::move(factories));
 }
 
 }  // namespace infaas

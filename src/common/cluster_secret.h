@@ -11,8 +11,8 @@
 //   // The callee's side, first thing in each method:
 //   if (absl::Status s = CheckClusterSecret(*context, secret); !s.ok()) ...
 //
-// The secret travels in the clear unless the channel is TLS: it keeps out
-// strangers on a trusted network, not eavesdroppers. Thread-safe.
+// The secret travels in the clear unless the channel is TLS (--tls-*,
+// common/tls.h). Thread-safe.
 
 #include <grpcpp/channel.h>
 #include <grpcpp/server_context.h>
@@ -40,10 +40,10 @@ absl::string_view ClientMetadataValue(const grpc::ServerContextBase& context,
 
 using CallMetadata = std::vector<std::pair<std::string, std::string>>;
 
-// An insecure channel whose every call sends `metadata` (pairs with an
-// empty value are skipped).
-std::shared_ptr<grpc::Channel> CreateChannelWithMetadata(const std::string& address,
-                                                         const grpc::ChannelArguments& args,
-                                                         CallMetadata metadata);
+// A channel whose every call sends `metadata` (pairs with an empty value
+// are skipped), over `credentials` (insecure when null; common/tls.h).
+std::shared_ptr<grpc::Channel> CreateChannelWithMetadata(
+    const std::string& address, const grpc::ChannelArguments& args, CallMetadata metadata,
+    std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
 
 }  // namespace infaas

@@ -7,14 +7,16 @@
 
 namespace infaas::controller {
 
-WorkerClients::WorkerClients(bool own_connections, std::string cluster_secret)
-    : factory_([own_connections, secret = std::move(cluster_secret)](const std::string& address) {
+WorkerClients::WorkerClients(bool own_connections, std::string cluster_secret,
+                             std::shared_ptr<grpc::ChannelCredentials> credentials)
+    : factory_([own_connections, secret = std::move(cluster_secret),
+                credentials = std::move(credentials)](const std::string& address) {
         grpc::ChannelArguments args;
         args.SetMaxReceiveMessageSize(64 << 20);
         args.SetMaxSendMessageSize(64 << 20);
         if (own_connections) args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-        return worker_rpc::Worker::NewStub(
-            CreateChannelWithMetadata(address, args, {{kClusterSecretMetadataKey, secret}}));
+        return worker_rpc::Worker::NewStub(CreateChannelWithMetadata(
+            address, args, {{kClusterSecretMetadataKey, secret}}, credentials));
       }) {}
 
 worker_rpc::Worker::StubInterface* WorkerClients::For(const std::string& address) {

@@ -18,6 +18,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "grpcpp/security/credentials.h"
 #include "infaas/worker_rpc/worker.grpc.pb.h"
 
 namespace infaas::controller {
@@ -30,8 +31,10 @@ class WorkerClients {
   // `own_connections`: this object's channels do not share TCP connections
   // (gRPC subchannels) with other channels of this process, so that, e.g.,
   // offline jobs' calls do not queue behind or lock against online ones.
-  // `cluster_secret` (empty: none) goes with every call (common/cluster_secret.h).
-  explicit WorkerClients(bool own_connections = false, std::string cluster_secret = "");
+  // `cluster_secret` (empty: none) goes with every call (common/cluster_secret.h),
+  // over `credentials` (null: plaintext; TLS ones from common/tls.h).
+  explicit WorkerClients(bool own_connections = false, std::string cluster_secret = "",
+                         std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
   // Stubs come from `factory`, called once per address.
   explicit WorkerClients(StubFactory factory) : factory_(std::move(factory)) {}
 

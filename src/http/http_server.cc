@@ -45,7 +45,11 @@ std::string DescribeStatus(const httplib::Request& req, int status, size_t max_b
 }  // namespace
 
 HttpServer::HttpServer(HttpServerOptions options)
-    : options_(options), server_(std::make_unique<httplib::Server>()) {
+    : options_(options),
+      server_(options_.tls.cert.empty()
+                  ? std::make_unique<httplib::Server>()
+                  : std::make_unique<httplib::SSLServer>(options_.tls.cert.c_str(),
+                                                         options_.tls.key.c_str())) {
   const size_t max_body = options_.max_body_bytes;
   const int threads = options_.threads;
   server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
@@ -106,6 +110,11 @@ HttpServer::HttpServer(HttpServerOptions options)
 HttpServer::~HttpServer() { Stop(); }
 
 absl::StatusOr<int> HttpServer::Start(const std::string& host, int port) {
+  if (!server_->is_valid()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "cannot serve HTTPS with the certificate ", options_.tls.cert.string(), " and the key ",
+        options_.tls.key.string(), "; check that both are readable PEM files and match"));
+  }
   int bound = port;
   if (port == 0) {
     bound = server_->bind_to_any_port(host);

@@ -23,6 +23,7 @@
 
 #include "absl/status/statusor.h"
 #include "auth/authenticator.h"
+#include "common/tls.h"
 #include "metrics/registry.h"
 
 namespace infaas::http {
@@ -30,6 +31,7 @@ namespace infaas::http {
 struct HttpServerOptions {
   size_t max_body_bytes = 64 << 20;  // larger bodies get 413
   int threads = 16;                  // requests handled at once
+  TlsFiles tls{};                    // HTTPS when set (common/tls.h)
 };
 
 class HttpServer {
@@ -40,7 +42,8 @@ class HttpServer {
   httplib::Server* routes() { return server_.get(); }
 
   // Binds host:port (port 0: any free one) and starts serving; returns the
-  // port. UNAVAILABLE when the port cannot be bound.
+  // port. UNAVAILABLE when the port cannot be bound; INVALID_ARGUMENT when
+  // the TLS certificate or key cannot be used.
   absl::StatusOr<int> Start(const std::string& host, int port);
   void Stop();
 

@@ -84,11 +84,13 @@ absl::Status MasterServer::BuildControl() {
   catalogue_ = std::make_unique<controller::CatalogueView>(store_.get());
   RETURN_IF_ERROR(catalogue_->Reload());
   cluster_ = std::make_unique<controller::ClusterView>(options_.dead_after);
-  clients_ =
-      std::make_unique<controller::WorkerClients>(/*own_connections=*/false, cluster_secret_);
+  ASSIGN_OR_RETURN(std::shared_ptr<grpc::ChannelCredentials> to_workers,
+                   ChannelCredentialsFor(options_.tls_ca));
+  clients_ = std::make_unique<controller::WorkerClients>(/*own_connections=*/false, cluster_secret_,
+                                                         to_workers);
   // Offline jobs call workers over their own connections, apart from online queries.
-  offline_clients_ =
-      std::make_unique<controller::WorkerClients>(/*own_connections=*/true, cluster_secret_);
+  offline_clients_ = std::make_unique<controller::WorkerClients>(/*own_connections=*/true,
+                                                                 cluster_secret_, to_workers);
   loads_ = std::make_unique<controller::LoadCoordinator>(clients_.get(), cluster_.get());
   registry_ = std::make_unique<metrics::MetricsRegistry>();
   serving_metrics_ = std::make_unique<controller::ServingMetrics>(registry_.get(), cluster_.get(),
@@ -141,7 +143,9 @@ absl::Status MasterServer::Serve() {
   // gRPC sets SO_REUSEPORT by default: a second server on a taken port would
   // silently share its traffic. Fail to bind instead.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  builder.AddListeningPort(options_.listen, grpc::InsecureServerCredentials(), &port);
+  ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
+                   ServerCredentialsFor(options_.tls));
+  builder.AddListeningPort(options_.listen, credentials, &port);
   builder.SetMaxReceiveMessageSize(64 << 20);
   builder.RegisterService(service_.get());
   builder.RegisterService(control_.get());
@@ -155,12 +159,14 @@ absl::Status MasterServer::Serve() {
   const std::string host = HostOf(options_.listen);
   grpc_address_ = absl::StrCat(host, ":", port);
   http_server_ = std::make_unique<http::HttpServer>(
-      http::HttpServerOptions{options_.http_max_body_bytes, options_.http_threads});
+      http::HttpServerOptions{.max_body_bytes = options_.http_max_body_bytes,
+                              .threads = options_.http_threads,
+                              .tls = options_.tls});
   http::AddKServeRoutes(http_server_->routes(), frontend_.get(), authenticator_.get());
   http::AddInfaasRoutes(http_server_->routes(),
                         v1::Infaas::NewStub(server_->InProcessChannel(grpc::ChannelArguments())));
   metrics_server_ = std::make_unique<http::HttpServer>(
-      http::HttpServerOptions{.max_body_bytes = 1 << 20, .threads = 2});
+      http::HttpServerOptions{.max_body_bytes = 1 << 20, .threads = 2, .tls = options_.tls});
   http::AddMetricsRoute(metrics_server_->routes(), registry_.get(), authenticator_.get());
   for (auto [listener, wanted, address] :
        {std::tuple(http_server_.get(), options_.http_port, &http_address_),
@@ -181,6 +187,8 @@ absl::Status MasterServer::Serve() {
             .heartbeat_ms =
                 static_cast<int>(absl::ToInt64Milliseconds(options_.heartbeat_interval)),
             .cluster_secret_file = options_.cluster_secret_file,
+            .tls = options_.tls,
+            .tls_ca = options_.tls_ca,
             .max_workers = options_.max_workers});
     autoscaler_->SetProvisioner(provisioner_.get());
   }

@@ -33,6 +33,7 @@
 #include "api/kserve_grpc_service.h"
 #include "autoscaler/autoscaler.h"
 #include "autoscaler/local_provisioner.h"
+#include "common/tls.h"
 #include "controller/demand_tracker.h"
 #include "controller/load_coordinator.h"
 #include "controller/query_router.h"
@@ -82,6 +83,11 @@ struct MasterOptions {
   // offline jobs may read and write; empty: anywhere (common/path_roots.h).
   std::vector<std::filesystem::path> model_source_roots{};
   std::vector<std::filesystem::path> job_roots{};
+  // TLS on the gRPC, HTTP and metrics listeners when set; tls_ca (when
+  // set) is what the workers' certificates are checked against, and is
+  // passed to the workers the provisioner starts with the same pair.
+  TlsFiles tls{};
+  std::filesystem::path tls_ca{};
 };
 
 class MasterServer {

@@ -20,13 +20,15 @@ namespace {
 
 // gRPC backs off up to two minutes between reconnects by default; a restarted
 // master should hear from its workers within about a second.
-std::shared_ptr<grpc::Channel> MasterChannel(const std::string& address,
-                                             const std::string& cluster_secret) {
+std::shared_ptr<grpc::Channel> MasterChannel(
+    const std::string& address, const std::string& cluster_secret,
+    std::shared_ptr<grpc::ChannelCredentials> credentials) {
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
-  return CreateChannelWithMetadata(address, args, {{kClusterSecretMetadataKey, cluster_secret}});
+  return CreateChannelWithMetadata(address, args, {{kClusterSecretMetadataKey, cluster_secret}},
+                                   std::move(credentials));
 }
 
 int CoresOffered(int configured) {
@@ -59,7 +61,7 @@ Heartbeater::Heartbeater(Options options, const LoadedVariants* variants)
     : options_(std::move(options)),
       variants_(variants),
       stub_(infaas::worker_rpc::Master::NewStub(
-          MasterChannel(options_.master_address, options_.cluster_secret))),
+          MasterChannel(options_.master_address, options_.cluster_secret, options_.credentials))),
       last_cpu_(internal::ReadProcessCpuTimes(CoresOffered(options_.cores))),
       interval_(options_.interval) {}
 

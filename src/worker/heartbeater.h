@@ -18,6 +18,7 @@
 // Owned by WorkerServer. Thread-safe; Stop() returns promptly, cancelling a
 // heartbeat in flight.
 
+#include <grpcpp/security/credentials.h>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -52,6 +53,8 @@ class Heartbeater {
     absl::Duration rpc_timeout = absl::Seconds(2);
     // Sent with every beat (common/cluster_secret.h); empty: none.
     std::string cluster_secret{};
+    // How to dial the master (TLS: common/tls.h); null: plaintext.
+    std::shared_ptr<grpc::ChannelCredentials> credentials{};
   };
 
   // Starts the heartbeat thread. `variants` must outlive the Heartbeater.

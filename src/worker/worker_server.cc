@@ -56,8 +56,9 @@ absl::StatusOr<std::unique_ptr<WorkerServer>> WorkerServer::Create(Options optio
   // gRPC sets SO_REUSEPORT by default: a second server on a taken port would
   // silently share its traffic. Fail to bind instead.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  builder.AddListeningPort(options.listen_address, grpc::InsecureServerCredentials(),
-                           &server->port_);
+  ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
+                   ServerCredentialsFor(options.tls));
+  builder.AddListeningPort(options.listen_address, credentials, &server->port_);
   builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
   builder.RegisterService(server->service_.get());
   server->server_ = builder.BuildAndStart();
@@ -72,13 +73,16 @@ absl::StatusOr<std::unique_ptr<WorkerServer>> WorkerServer::Create(Options optio
           ? absl::StrCat(AdvertisedHost(host_port.first), ":", server->port_)
           : options.advertise_address;
   if (!options.master_address.empty()) {
+    ASSIGN_OR_RETURN(std::shared_ptr<grpc::ChannelCredentials> to_master,
+                     ChannelCredentialsFor(options.tls_ca));
     ASSIGN_OR_RETURN(server->heartbeater_,
                      Heartbeater::Create({.worker_id = options.worker_id,
                                           .worker_address = server->advertise_address_,
                                           .master_address = options.master_address,
                                           .cores = options.cores,
                                           .interval = options.heartbeat_interval,
-                                          .cluster_secret = options.cluster_secret},
+                                          .cluster_secret = options.cluster_secret,
+                                          .credentials = to_master},
                                          server->variants_.get()));
   }
   LogInfo("worker serving", {{"worker", options.worker_id},

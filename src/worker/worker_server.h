@@ -23,6 +23,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/tls.h"
 #include "worker/heartbeater.h"
 #include "worker/loaded_variants.h"
 #include "worker/worker_service.h"
@@ -50,6 +51,10 @@ class WorkerServer {
     // Calls from the master must carry it, and heartbeats send it
     // (common/cluster_secret.h); empty: none.
     std::string cluster_secret{};
+    // TLS on this worker's listener when set, and the CA the master's
+    // certificate is checked against when dialing it (common/tls.h).
+    TlsFiles tls{};
+    std::filesystem::path tls_ca{};
   };
 
   // Loads nothing yet; starts listening and heartbeating. InvalidArgument

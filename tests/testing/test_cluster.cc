@@ -17,7 +17,9 @@
 #include "common/cluster_secret.h"
 #include "common/secret_file.h"
 #include "common/status_macros.h"
+#include "common/tls.h"
 #include "profiler/validation_set.h"
+#include "testing/test_certificate.h"
 
 namespace infaas::testing {
 namespace fs = std::filesystem;
@@ -66,15 +68,20 @@ absl::StatusOr<std::unique_ptr<TestCluster>> TestCluster::Start(const TestCluste
     c->store_url_ = absl::StrCat("sqlite:", (c->dir_ / "infaas.db").string());
   }
   RETURN_IF_ERROR(c->RegisterZoo(options.zoo_models));
+  if (options.tls) {
+    RETURN_IF_ERROR(WriteSelfSignedCertificate(c->dir_ / "tls.crt", c->dir_ / "tls.key"));
+  }
   ASSIGN_OR_RETURN(c->master_port_, store::testing::PickFreePort());
   c->master_address_ = absl::StrCat("127.0.0.1:", c->master_port_);
   RETURN_IF_ERROR(c->StartMaster());
   if (options.secure) {
     ASSIGN_OR_RETURN(c->admin_key_, ReadSecretFile(c->dir_ / "admin.key"));
   }
+  ASSIGN_OR_RETURN(std::shared_ptr<grpc::ChannelCredentials> credentials,
+                   ChannelCredentialsFor(c->tls_cert()));
   c->api_ = v1::Infaas::NewStub(CreateChannelWithMetadata(
       c->master_address_, grpc::ChannelArguments(),
-      {{"authorization", c->admin_key_.empty() ? "" : "Bearer " + c->admin_key_}}));
+      {{"authorization", c->admin_key_.empty() ? "" : "Bearer " + c->admin_key_}}, credentials));
   for (int i = 0; i < options.workers; ++i) RETURN_IF_ERROR(c->StartWorker(i));
   RETURN_IF_ERROR(c->AwaitLiveWorkers(options.workers, absl::Seconds(60)));
   return c;
@@ -105,6 +112,12 @@ absl::Status TestCluster::RegisterZoo(const std::vector<std::string>& models) {
   return absl::OkStatus();
 }
 
+void TestCluster::AppendTlsFlags(std::vector<std::string>* argv) const {
+  if (!options_.tls) return;
+  argv->insert(argv->end(), {"--tls-cert", tls_cert().string(), "--tls-key",
+                             (dir_ / "tls.key").string(), "--tls-ca", tls_cert().string()});
+}
+
 absl::Status TestCluster::StartMaster() {
   // HTTP and metrics on free ports: tests and clusters run side by side.
   std::vector<std::string> argv = {(BinaryDir() / "bin/infaas-master").string(),
@@ -129,6 +142,7 @@ absl::Status TestCluster::StartMaster() {
                 {"--require-api-keys", "--admin-key-file", (dir_ / "admin.key").string(),
                  "--cluster-secret-file", (dir_ / "cluster.secret").string()});
   }
+  AppendTlsFlags(&argv);
   argv.insert(argv.end(), options_.master_flags.begin(), options_.master_flags.end());
   ASSIGN_OR_RETURN(master_, ChildProcess::Start(argv, dir_ / "logs/master.log"));
   for (auto [prefix, address] :
@@ -166,6 +180,7 @@ absl::Status TestCluster::StartWorker(int index) {
   if (options_.secure) {
     args.insert(args.end(), {"--cluster-secret-file", (dir_ / "cluster.secret").string()});
   }
+  AppendTlsFlags(&args);
   ASSIGN_OR_RETURN(auto worker, ChildProcess::Start(args, dir_ / "logs" / (id + ".log")));
   ASSIGN_OR_RETURN(std::string line, worker->ReadLine(absl::Seconds(30)));
   if (!absl::StartsWith(line, absl::StrCat("infaas-worker ", id, " listening on "))) {

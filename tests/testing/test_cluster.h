@@ -37,6 +37,9 @@ struct TestClusterOptions {
   // dir()/admin.key, which api() sends) and a cluster secret
   // (dir()/cluster.secret) between the master and its workers.
   bool secure = false;
+  // TLS on every listener of the master and the workers, with a self-signed
+  // certificate made for the test (dir()/tls.crt, also the CA); api() trusts it.
+  bool tls = false;
 };
 
 class TestCluster {
@@ -49,6 +52,10 @@ class TestCluster {
   // HOST:PORT of the master's HTTP and metrics ports (free ports it picked).
   const std::string& http_address() const { return http_address_; }
   const std::string& metrics_address() const { return metrics_address_; }
+  // The certificate (and CA) of a `tls` cluster; empty otherwise.
+  std::filesystem::path tls_cert() const {
+    return options_.tls ? dir_ / "tls.crt" : std::filesystem::path();
+  }
   // The operator's admin key; empty unless `secure`.
   const std::string& admin_key() const { return admin_key_; }
   // The master's process id (for its memory in /proc); -1 when stopped.
@@ -87,6 +94,8 @@ class TestCluster {
   absl::Status RegisterZoo(const std::vector<std::string>& models);
   absl::Status StartMaster();
   absl::Status StartWorker(int index);
+  // --tls-cert, --tls-key and --tls-ca when `tls`.
+  void AppendTlsFlags(std::vector<std::string>* argv) const;
 
   std::filesystem::path dir_;
   std::string store_url_;
