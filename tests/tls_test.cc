@@ -9,6 +9,8 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <memory>
+
 #include "absl/time/clock.h"
 #include "common/cluster_secret.h"
 #include "common/tls.h"
@@ -31,13 +33,14 @@ class TlsTest : public ::testing::Test {
     cluster_ = nullptr;
   }
 
-  static httplib::SSLClient Https(const std::string& address) {
+  static std::unique_ptr<httplib::SSLClient> Https(const std::string& address) {
     const size_t colon = address.rfind(':');
-    httplib::SSLClient client(address.substr(0, colon), std::stoi(address.substr(colon + 1)));
-    client.set_ca_cert_path(cluster_->tls_cert().c_str());
-    client.enable_server_certificate_verification(true);
-    client.set_connection_timeout(5);
-    client.set_read_timeout(10);
+    auto client = std::make_unique<httplib::SSLClient>(address.substr(0, colon),
+                                                       std::stoi(address.substr(colon + 1)));
+    client->set_ca_cert_path(cluster_->tls_cert().c_str());
+    client->enable_server_certificate_verification(true);
+    client->set_connection_timeout(5);
+    client->set_read_timeout(10);
     return client;
   }
 
@@ -92,17 +95,17 @@ TEST_F(TlsTest, PlaintextClientsGetNothingFromTheMasterOrTheWorker) {
 }
 
 TEST_F(TlsTest, HttpsAndMetricsServeAClientThatTrustsTheCertificate) {
-  httplib::SSLClient https = Https(cluster_->http_address());
-  httplib::Result live = https.Get("/v2/health/live");
+  std::unique_ptr<httplib::SSLClient> https = Https(cluster_->http_address());
+  httplib::Result live = https->Get("/v2/health/live");
   ASSERT_TRUE(live != nullptr) << httplib::to_string(live.error());
   EXPECT_EQ(live->status, 200);
   httplib::Result model =
-      https.Get("/v2/models/lenet5", {{"Authorization", "Bearer " + cluster_->admin_key()}});
+      https->Get("/v2/models/lenet5", {{"Authorization", "Bearer " + cluster_->admin_key()}});
   ASSERT_TRUE(model != nullptr);
   EXPECT_EQ(model->status, 200);
-  httplib::SSLClient metrics = Https(cluster_->metrics_address());
+  std::unique_ptr<httplib::SSLClient> metrics = Https(cluster_->metrics_address());
   httplib::Result scraped =
-      metrics.Get("/metrics", {{"Authorization", "Bearer " + cluster_->admin_key()}});
+      metrics->Get("/metrics", {{"Authorization", "Bearer " + cluster_->admin_key()}});
   ASSERT_TRUE(scraped != nullptr);
   EXPECT_EQ(scraped->status, 200);
 

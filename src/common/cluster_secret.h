@@ -15,6 +15,7 @@
 // common/tls.h). Thread-safe.
 
 #include <grpcpp/channel.h>
+#include <grpcpp/security/credentials.h>
 #include <grpcpp/server_context.h>
 #include <grpcpp/support/channel_arguments.h>
 

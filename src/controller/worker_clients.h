@@ -16,9 +16,9 @@
 #include <memory>
 #include <string>
 
+#include <grpcpp/security/credentials.h>
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
-#include "grpcpp/security/credentials.h"
 #include "infaas/worker_rpc/worker.grpc.pb.h"
 
 namespace infaas::controller {
