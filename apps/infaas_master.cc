@@ -44,6 +44,9 @@ struct Flags {
   int scale_period_ms = 1000;
   double scale_time_scale = 1.0;
   std::string log_dir = infaas::cli::LogFolder().string();
+  // Registration's profiler processes.
+  int profile_time_limit_s = 600;
+  int64_t profile_memory_limit_mb = 8192;
   // Access.
   bool require_api_keys = false;
   std::string admin_key_file;
@@ -85,6 +88,9 @@ int Serve(const Flags& flags, sigset_t* stop_signals) {
        .scale_time_scale = flags.scale_time_scale,
        .worker_binary = cli::ExecutableFolder() / "infaas-worker",
        .log_dir = flags.log_dir,
+       .profiler_binary = cli::ExecutableFolder() / "infaas-profiler",
+       .profile_time_limit = absl::Seconds(flags.profile_time_limit_s),
+       .profile_memory_limit_bytes = flags.profile_memory_limit_mb << 20,
        .require_api_keys = flags.require_api_keys,
        .admin_key_file = flags.admin_key_file,
        .cluster_secret_file = flags.cluster_secret_file,
@@ -164,6 +170,16 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   app.add_option("--log-dir", flags.log_dir, "folder for the logs of workers it starts")
+      ->capture_default_str();
+  app.add_option("--profile-time-limit-s", flags.profile_time_limit_s,
+                 "a model being registered is profiled in a child process (per framework and "
+                 "thread count), stopped after this many seconds")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--profile-memory-limit-mb", flags.profile_memory_limit_mb,
+                 "address space of each profiling process; a model needing more fails its "
+                 "registration (0: no limit)")
+      ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   app.add_flag("--require-api-keys", flags.require_api_keys,
                "every call but health checks needs an API key (authorization: Bearer KEY); "

@@ -286,6 +286,25 @@ TEST_F(HostileTest, IdleAndSlowConnectionsDoNotTakeEveryHandler) {
   EXPECT_EQ(metrics.status, 200);
 }
 
+TEST_F(HostileTest, ConnectionsPastTheHandlersAndTheWaitingLimitGet503AndProbesStillAnswer) {
+  // The master's HTTP port has 16 handler threads and lets 64 connections
+  // wait (HttpServerOptions): fill both with idle connections.
+  std::vector<std::unique_ptr<IdleConnection>> idle;
+  for (int i = 0; i < 16 + 64; ++i) {
+    idle.push_back(std::make_unique<IdleConnection>(cluster_->http_address()));
+    ASSERT_TRUE(idle.back()->connected());
+  }
+  absl::SleepFor(absl::Milliseconds(300));  // let the listener accept them all
+  HttpReply busy = HttpGet(cluster_->http_address(), "/v2/models/lenet5");
+  EXPECT_EQ(busy.status, 503) << busy.body;
+  EXPECT_THAT(JsonErrorOf(busy), HasSubstr("busy"));
+  EXPECT_EQ(busy.headers["Retry-After"], "1");
+  // Probes go to the metrics port, which has threads of its own.
+  EXPECT_EQ(HttpGet(cluster_->metrics_address(), "/v2/health/live").status, 200);
+  EXPECT_EQ(HttpGet(cluster_->metrics_address(), "/v2/health/ready").status, 200);
+  idle.clear();  // the handlers see the connections close and are free again
+}
+
 TEST_F(HostileTest, KServeGrpcRefusesHugeShapesAndManyInputs) {
   inference::ModelInferRequest request;
   request.set_model_name("lenet5");

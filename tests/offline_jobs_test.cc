@@ -18,6 +18,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/util/json_util.h"
+#include "testing/small_disk.h"
 #include "testing/test_cluster.h"
 
 namespace infaas::testing {
@@ -308,6 +309,39 @@ TEST_F(OfflineJobTest, CancelStopsTheJobAndNothingMoreIsWritten) {
   v1::OfflineJob unused;
   EXPECT_EQ(cluster_->api()->CancelOfflineJob(&again, request, &unused).error_code(),
             grpc::StatusCode::FAILED_PRECONDITION);
+}
+
+TEST_F(OfflineJobTest, AFullOutputDiskPausesTheJobWhichResumesWhenSpaceReturns) {
+  const fs::path in = Folder("full-in"), disk_folder = Folder("full-disk");
+  FillWithSamples(in, 10);  // 120 images; each result takes a tmpfs page
+  absl::StatusOr<std::unique_ptr<SmallDisk>> disk = SmallDisk::Mount(disk_folder, 64 << 10);
+  if (!disk.ok()) GTEST_SKIP() << disk.status();
+  const fs::path out = disk_folder / "results";
+  absl::StatusOr<std::string> id = Submit(in, out, "lenet5");
+  ASSERT_TRUE(id.ok()) << id.status();
+
+  const v1::OfflineJob paused =
+      AwaitJob(*id, [](const v1::OfflineJob& j) { return !j.paused_reason().empty(); });
+  EXPECT_EQ(paused.state(), v1::OfflineJob::STATE_RUNNING) << paused.ShortDebugString();
+  EXPECT_THAT(paused.paused_reason(), HasSubstr(out.string()));
+  EXPECT_THAT(paused.paused_reason(), HasSubstr("resumes"));
+  EXPECT_EQ(paused.items_failed(), 0);
+  EXPECT_LT(paused.items_done(), 120);
+  // Still paused a while later: nothing fails while the disk is full.
+  absl::SleepFor(absl::Seconds(2));
+  absl::StatusOr<v1::OfflineJob> still = Get(*id);
+  ASSERT_TRUE(still.ok());
+  EXPECT_EQ(still->state(), v1::OfflineJob::STATE_RUNNING);
+  EXPECT_EQ(still->items_failed(), 0);
+
+  ASSERT_TRUE((*disk)->Resize(16 << 20).ok());
+  const v1::OfflineJob job = AwaitEnd(*id);
+  EXPECT_EQ(job.state(), v1::OfflineJob::STATE_DONE) << job.ShortDebugString();
+  EXPECT_EQ(job.items_done(), 120);
+  EXPECT_EQ(job.items_failed(), 0);
+  EXPECT_TRUE(job.paused_reason().empty());
+  EXPECT_EQ(ExpectCorrectResultForEveryImage(in, out), 120);
+  EXPECT_TRUE(fs::exists(out / kSummary));
 }
 
 TEST_F(OfflineJobTest, ListsEveryJob) {

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 #include "api/bounded_messages.h"
 #include "api/caller.h"
 #include "auth/access_rules.h"
@@ -300,8 +301,12 @@ grpc::ServerUnaryReactor* MasterControlService::Heartbeat(
     worker_rpc::HeartbeatResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   if (absl::Status member = CheckClusterSecret(*context, cluster_secret_); !member.ok()) {
-    LogWarning("heartbeat refused: no cluster secret",
-               {{"worker", request->worker_id()}, {"peer", context->peer()}});
+    if (std::optional<int64_t> held = refusal_log_.Admit(absl::Now())) {
+      LogWarning("heartbeat refused: no cluster secret",
+                 {{"worker", request->worker_id()},
+                  {"peer", context->peer()},
+                  {"refusals_not_logged", absl::StrCat(*held)}});
+    }
     reactor->Finish(ToGrpcStatus(member));
     return reactor;
   }

@@ -21,6 +21,7 @@
 #include "auth/authenticator.h"
 #include "autoscaler/autoscaler.h"
 #include "common/clock.h"
+#include "common/log_throttle.h"
 #include "common/path_roots.h"
 #include "controller/catalogue_view.h"
 #include "controller/cluster_view.h"
@@ -119,6 +120,8 @@ class MasterControlService final : public worker_rpc::Master::CallbackService {
   const absl::Duration interval_;
   controller::ServingMetrics* const metrics_;
   const std::string cluster_secret_;
+  // Refusals are logged at most once per 10 s, with the count held back.
+  LogThrottle refusal_log_{absl::Seconds(10)};
 };
 
 }  // namespace infaas::api

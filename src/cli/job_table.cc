@@ -60,6 +60,13 @@ std::string JobStateName(v1::OfflineJob::State state) {
   }
 }
 
+std::string JobStateLabel(const v1::OfflineJob& job) {
+  if (job.state() == v1::OfflineJob::STATE_RUNNING && !job.paused_reason().empty()) {
+    return "paused";
+  }
+  return JobStateName(job.state());
+}
+
 std::optional<absl::Duration> JobEta(const v1::OfflineJob& job) {
   if (job.state() != v1::OfflineJob::STATE_RUNNING || !(job.items_per_second() > 0)) {
     return std::nullopt;
@@ -82,7 +89,7 @@ std::string FormatJobList(const std::vector<v1::OfflineJob>& jobs) {
   std::vector<std::vector<std::string>> rows = {
       {"JOB", "STATE", "DONE", "FAILED", "TOTAL", "RATE/S", "ETA", "VARIANT"}};
   for (const v1::OfflineJob& job : jobs) {
-    rows.push_back({job.id(), JobStateName(job.state()), absl::StrCat(job.items_done()),
+    rows.push_back({job.id(), JobStateLabel(job), absl::StrCat(job.items_done()),
                     absl::StrCat(job.items_failed()), absl::StrCat(job.items_total()),
                     RateText(job), EtaText(job),
                     job.variants_used().empty() ? "-" : absl::StrJoin(job.variants_used(), ",")});
@@ -93,7 +100,8 @@ std::string FormatJobList(const std::vector<v1::OfflineJob>& jobs) {
 std::string FormatJobDetail(const v1::OfflineJob& job, int max_failures) {
   std::string out;
   absl::StrAppend(&out, "job       ", job.id(), "\n");
-  absl::StrAppend(&out, "state     ", JobStateName(job.state()), "\n");
+  absl::StrAppend(&out, "state     ", JobStateLabel(job), "\n");
+  if (!job.paused_reason().empty()) absl::StrAppend(&out, "why       ", job.paused_reason(), "\n");
   absl::StrAppend(&out, "input     ", job.input_url(), "\n");
   absl::StrAppend(&out, "output    ", job.output_url(), job.raw_output() ? " (raw tensors)" : "",
                   "\n");

@@ -24,6 +24,9 @@ namespace infaas::cli {
 
 // "queued", "running", "done", "failed", "cancelled".
 std::string JobStateName(v1::OfflineJob::State state);
+// JobStateName, or "paused" for a running job waiting for its output
+// disk (OfflineJob.paused_reason).
+std::string JobStateLabel(const v1::OfflineJob& job);
 
 // Inputs not yet done or failed over the rate; nullopt unless the job runs
 // at a positive rate.

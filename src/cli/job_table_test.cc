@@ -42,6 +42,17 @@ TEST(JobTableTest, ProgressTextShowsCountsRateAndEta) {
   EXPECT_EQ(JobProgressText(queued), "0/0 done, 0 failed");
 }
 
+TEST(JobTableTest, APausedJobSaysWhyInTheListAndTheDetail) {
+  v1::OfflineJob job = Running();
+  EXPECT_EQ(JobStateLabel(job), "running");
+  job.set_paused_reason("paused: results cannot be written to /out (No space left on device)");
+  EXPECT_EQ(JobStateLabel(job), "paused");
+  EXPECT_THAT(FormatJobList({job}), HasSubstr("paused"));
+  EXPECT_THAT(FormatJobDetail(job), HasSubstr("No space left on device"));
+  job.set_state(v1::OfflineJob::STATE_DONE);
+  EXPECT_EQ(JobStateLabel(job), "done");
+}
+
 TEST(JobTableTest, TheListHasOneRowPerJob) {
   v1::OfflineJob done = Running();
   done.set_id("job-2");

@@ -40,7 +40,7 @@ absl::StatusOr<v1::OfflineJob> FollowJob(MasterClient& master, const std::string
         job.items_total() > 0
             ? static_cast<double>(job.items_done() + job.items_failed()) / job.items_total()
             : 0.0;
-    bar.Update(JobStateName(job.state()), fraction, JobProgressText(job));
+    bar.Update(JobStateLabel(job), fraction, JobProgressText(job));
     if (Ended(job.state())) return job;
     absl::SleepFor(poll);
   }
@@ -48,7 +48,7 @@ absl::StatusOr<v1::OfflineJob> FollowJob(MasterClient& master, const std::string
 
 std::string JobEndLine(const v1::OfflineJob& job) {
   std::string line =
-      absl::StrCat("job ", job.id(), " ", JobStateName(job.state()), ": ", JobProgressText(job));
+      absl::StrCat("job ", job.id(), " ", JobStateLabel(job), ": ", JobProgressText(job));
   if (!job.error().empty()) absl::StrAppend(&line, "; ", job.error());
   if (job.state() != v1::OfflineJob::STATE_FAILED || job.started_at_unix_ms() > 0) {
     absl::StrAppend(&line, "; results in ", job.output_url(), " (summary: ", job.output_url(), "/",

@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -37,22 +39,30 @@ class SpawnSetup {
   SpawnSetup(const SpawnSetup&) = delete;
   SpawnSetup& operator=(const SpawnSetup&) = delete;
 
-  // New session, no blocked signals, default dispositions for the signals a
-  // launcher may have changed; stdio as SpawnDetached documents.
-  void Configure(const std::string& log_file) {
+  // No blocked signals and default dispositions for the signals a launcher
+  // may have changed; a new session when `new_session`.
+  void ResetSignals(bool new_session) {
     sigset_t none, defaults;
     sigemptyset(&none);
     sigemptyset(&defaults);
     for (int s : {SIGTERM, SIGINT, SIGHUP, SIGPIPE}) sigaddset(&defaults, s);
     posix_spawnattr_setsigmask(&attr_, &none);
     posix_spawnattr_setsigdefault(&attr_, &defaults);
-    posix_spawnattr_setflags(&attr_,
-                             POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    posix_spawnattr_setflags(&attr_, (new_session ? POSIX_SPAWN_SETSID : 0) |
+                                         POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  }
+
+  // New session; stdio as SpawnDetached documents.
+  void ConfigureDetached(const std::string& log_file) {
+    ResetSignals(/*new_session=*/true);
     posix_spawn_file_actions_addopen(&actions_, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_addopen(&actions_, 1, log_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
                                      0644);
     posix_spawn_file_actions_adddup2(&actions_, 1, 2);
   }
+
+  // The child's descriptor `to` is this process's `from`.
+  void Redirect(int from, int to) { posix_spawn_file_actions_adddup2(&actions_, from, to); }
 
   const posix_spawnattr_t* attr() const { return &attr_; }
   const posix_spawn_file_actions_t* actions() const { return &actions_; }
@@ -61,6 +71,27 @@ class SpawnSetup {
   posix_spawnattr_t attr_;
   posix_spawn_file_actions_t actions_;
 };
+
+absl::StatusOr<pid_t> Spawn(const std::filesystem::path& binary,
+                            const std::vector<std::string>& args, const SpawnSetup& setup,
+                            absl::string_view context) {
+  std::vector<std::string> argv_strings = {binary.string()};
+  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& a : argv_strings) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  const int err = posix_spawn(&pid, argv_strings[0].c_str(), setup.actions(), setup.attr(),
+                              argv.data(), environ);
+  if (err == ENOENT) {
+    return absl::NotFoundError(absl::StrCat("cannot start ", binary.string(), ": no such file"));
+  }
+  if (err != 0) {
+    return absl::InternalError(
+        absl::StrCat("cannot start ", binary.string(), context, ": ", std::strerror(err)));
+  }
+  return pid;
+}
 
 }  // namespace
 
@@ -73,26 +104,30 @@ absl::StatusOr<pid_t> SpawnDetached(const std::filesystem::path& binary,
     return absl::PermissionDeniedError(
         absl::StrCat("cannot create ", log_file.parent_path().string(), ": ", ec.message()));
   }
-  std::vector<std::string> argv_strings = {binary.string()};
-  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (std::string& a : argv_strings) argv.push_back(a.data());
-  argv.push_back(nullptr);
-
   const std::string log_path = log_file.string();
   SpawnSetup setup;
-  setup.Configure(log_path);
-  pid_t pid = 0;
-  const int err = posix_spawn(&pid, argv_strings[0].c_str(), setup.actions(), setup.attr(),
-                              argv.data(), environ);
-  if (err == ENOENT) {
-    return absl::NotFoundError(absl::StrCat("cannot start ", binary.string(), ": no such file"));
+  setup.ConfigureDetached(log_path);
+  return Spawn(binary, args, setup, absl::StrCat(" (log ", log_path, ")"));
+}
+
+absl::StatusOr<ConnectedChild> SpawnConnected(const std::filesystem::path& binary,
+                                              const std::vector<std::string>& args) {
+  int ends[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) != 0) {
+    return absl::InternalError(
+        absl::StrCat("cannot start ", binary.string(), ": socketpair: ", std::strerror(errno)));
   }
-  if (err != 0) {
-    return absl::InternalError(absl::StrCat("cannot start ", binary.string(), " (log ", log_path,
-                                            "): ", std::strerror(err)));
+  SpawnSetup setup;
+  setup.ResetSignals(/*new_session=*/false);
+  setup.Redirect(ends[1], 0);
+  setup.Redirect(ends[1], 1);
+  absl::StatusOr<pid_t> pid = Spawn(binary, args, setup, "");
+  ::close(ends[1]);
+  if (!pid.ok()) {
+    ::close(ends[0]);
+    return pid.status();
   }
-  return pid;
+  return ConnectedChild{.pid = *pid, .socket = ends[0]};
 }
 
 bool ProcessAlive(pid_t pid) {

@@ -1,8 +1,8 @@
 #pragma once
 
 // Starting and stopping the background processes of a local cluster
-// (`infaas up` / `infaas down`). Linux only: liveness and identity come from
-// /proc. Thread-compatible.
+// (`infaas up` / `infaas down`) and helper children (the isolated profiler). Linux only: liveness
+// and identity come from /proc. Thread-compatible.
 
 #include <sys/types.h>
 
@@ -25,6 +25,20 @@ namespace infaas {
 absl::StatusOr<pid_t> SpawnDetached(const std::filesystem::path& binary,
                                     const std::vector<std::string>& args,
                                     const std::filesystem::path& log_file);
+
+// A child started by SpawnConnected and this process's end of its socket.
+struct ConnectedChild {
+  pid_t pid = -1;
+  int socket = -1;  // the caller closes it and reaps `pid`
+};
+
+// Starts `binary` with `args` as a child of this process (same session):
+// its stdin and stdout are one end of a local stream socket, whose other
+// end is returned (close-on-exec); stderr is this process's. Writing to a
+// socket whose child has died gives EPIPE with send(MSG_NOSIGNAL), never
+// SIGPIPE. Errors as SpawnDetached's.
+absl::StatusOr<ConnectedChild> SpawnConnected(const std::filesystem::path& binary,
+                                              const std::vector<std::string>& args);
 
 // Whether process `pid` exists and has not exited (a zombie counts as exited).
 bool ProcessAlive(pid_t pid);

@@ -17,6 +17,8 @@ ThreadPool::~ThreadPool() { Shutdown(); }
 
 bool ThreadPool::Schedule(std::function<void()> fn) { return queue_.Push(std::move(fn)); }
 
+bool ThreadPool::TrySchedule(std::function<void()> fn) { return queue_.TryPush(std::move(fn)); }
+
 void ThreadPool::Shutdown() {
   queue_.Close();
   for (std::thread& t : threads_) {

@@ -7,7 +7,9 @@
 //   pool.Shutdown();  // or destroy: runs what is queued, then joins
 //
 // Schedule blocks while `max_queued` closures wait (back-pressure) and
-// returns false once the pool is shut down. Thread-safe.
+// returns false once the pool is shut down; TrySchedule refuses instead of
+// waiting (for callers that must not block, e.g. gRPC callbacks).
+// Thread-safe.
 
 #include <functional>
 #include <string>
@@ -26,6 +28,9 @@ class ThreadPool {
   ThreadPool& operator=(const ThreadPool&) = delete;
 
   bool Schedule(std::function<void()> fn);
+  // Schedule without waiting: false when `max_queued` closures wait (or the
+  // pool is shut down), and `fn` is not run.
+  bool TrySchedule(std::function<void()> fn);
 
   // Stops accepting work, runs everything already queued, joins the
   // threads. Idempotent.

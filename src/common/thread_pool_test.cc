@@ -5,6 +5,7 @@
 #include <atomic>
 
 #include "absl/synchronization/blocking_counter.h"
+#include "absl/synchronization/notification.h"
 
 namespace infaas {
 namespace {
@@ -31,6 +32,24 @@ TEST(ThreadPoolTest, ShutdownRunsQueuedWorkThenRejectsNewWork) {
   EXPECT_EQ(ran.load(), 10);
   EXPECT_FALSE(pool.Schedule([&] { ++ran; }));
   pool.Shutdown();  // idempotent
+}
+
+TEST(ThreadPoolTest, TryScheduleRefusesWhenTheQueueIsFullInsteadOfWaiting) {
+  ThreadPool pool("test", 1, /*max_queued=*/2);
+  absl::Notification release, running;
+  ASSERT_TRUE(pool.Schedule([&] {
+    running.Notify();
+    release.WaitForNotification();
+  }));
+  running.WaitForNotification();  // the thread is busy; the queue is empty
+  std::atomic<int> ran{0};
+  EXPECT_TRUE(pool.TrySchedule([&] { ++ran; }));
+  EXPECT_TRUE(pool.TrySchedule([&] { ++ran; }));
+  EXPECT_FALSE(pool.TrySchedule([&] { ran += 100; }));  // full: refused, never run
+  release.Notify();
+  pool.Shutdown();
+  EXPECT_EQ(ran.load(), 2);
+  EXPECT_FALSE(pool.TrySchedule([&] { ++ran; }));  // shut down
 }
 
 TEST(ThreadPoolTest, UsesTheRequestedNumberOfThreads) {

@@ -7,6 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "http/connection_pool.h"
 #include "http/http_caller.h"
 #include "http/http_status.h"
 
@@ -52,9 +53,14 @@ HttpServer::HttpServer(HttpServerOptions options)
                                                          options_.tls.key.c_str())) {
   const size_t max_body = options_.max_body_bytes;
   const int threads = options_.threads;
-  server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  const size_t max_waiting = options_.max_waiting_connections;
+  server_->new_task_queue = [threads, max_waiting] {
+    return new ConnectionPool(threads, max_waiting);
+  };
   server_->set_payload_max_length(max_body);
-  server_->set_keep_alive_max_count(1 << 20);
+  // A client's connection serves this many requests, then it reconnects
+  // (and waits its turn like everyone else).
+  server_->set_keep_alive_max_count(100);
   // A client that sends nothing for this long loses its connection (and
   // the handler thread it held).
   server_->set_read_timeout(5, 0);
@@ -63,9 +69,15 @@ HttpServer::HttpServer(HttpServerOptions options)
   // Before any body is read: cpp-httplib bounds only bodies that declare a
   // Content-Length, and inflates compressed ones. A chunked or compressed
   // body could grow without limit, so neither is accepted.
-  server_->set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+  server_->set_pre_routing_handler([threads, max_waiting](const httplib::Request& req,
+                                                          httplib::Response& res) {
     std::string refusal;
-    if (req.has_header("Transfer-Encoding")) {
+    if (ConnectionPool::Overflowing()) {
+      res.status = 503;
+      res.set_header("Retry-After", "1");
+      refusal = absl::StrCat("the server is busy: its ", threads, " handler threads are taken and ",
+                             max_waiting, " connections wait; retry in a second");
+    } else if (req.has_header("Transfer-Encoding")) {
       res.status = 411;
       refusal = absl::StrCat("the request to ", req.method, " ", req.path, " has a ",
                              req.get_header_value("Transfer-Encoding").substr(0, 32),

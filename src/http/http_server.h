@@ -3,8 +3,10 @@
 // HttpServer: one cpp-httplib server on its own port and thread, set up the
 // way INFaaS needs: a port already taken fails to bind (no SO_REUSEPORT
 // sharing), bodies over the size limit are refused with 413, every error
-// carries {"error": "..."}, connections are kept alive, and a fixed pool
-// of threads handles requests (each waits for its own answer).
+// carries {"error": "..."}, connections are kept alive (up to 100 requests
+// each), a fixed pool of threads handles requests (each waits for its own
+// answer), and connections past the threads and a bounded wait are
+// answered 503 with Retry-After at once (connection_pool.h).
 //
 //   HttpServer http({.max_body_bytes = 64 << 20, .threads = 16});
 //   AddKServeRoutes(http.routes(), &frontend);
@@ -31,7 +33,10 @@ namespace infaas::http {
 struct HttpServerOptions {
   size_t max_body_bytes = 64 << 20;  // larger bodies get 413
   int threads = 16;                  // requests handled at once
-  TlsFiles tls{};                    // HTTPS when set (common/tls.h)
+  // Connections that may wait for a handler thread; more get 503 at once
+  // (connection_pool.h).
+  size_t max_waiting_connections = 64;
+  TlsFiles tls{};  // HTTPS when set (common/tls.h)
 };
 
 class HttpServer {

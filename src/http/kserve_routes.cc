@@ -152,11 +152,7 @@ void RepositoryIndex(kserve::InferenceFrontend* frontend, const auth::Principal&
 
 }  // namespace
 
-void AddKServeRoutes(httplib::Server* server, kserve::InferenceFrontend* frontend,
-                     auth::Authenticator* authenticator) {
-  using auth::Action;
-  using auth::Principal;
-  auth::Authenticator* const keys = authenticator;
+void AddHealthRoutes(httplib::Server* server, kserve::InferenceFrontend* frontend) {
   server->Get("/v2/health/live",
               [](const httplib::Request&, httplib::Response& res) { res.status = 200; });
   server->Get("/v2/health/ready", [frontend](const httplib::Request&, httplib::Response& res) {
@@ -164,6 +160,14 @@ void AddKServeRoutes(httplib::Server* server, kserve::InferenceFrontend* fronten
     if (!s.ok()) return SendError(res, absl::FailedPreconditionError(s.message()));
     res.status = 200;
   });
+}
+
+void AddKServeRoutes(httplib::Server* server, kserve::InferenceFrontend* frontend,
+                     auth::Authenticator* authenticator) {
+  using auth::Action;
+  using auth::Principal;
+  auth::Authenticator* const keys = authenticator;
+  AddHealthRoutes(server, frontend);
   server->Get(
       "/v2",
       WithCaller(keys, Action::kReadCatalogue,

@@ -36,4 +36,9 @@ namespace infaas::http {
 void AddKServeRoutes(httplib::Server* server, kserve::InferenceFrontend* frontend,
                      auth::Authenticator* authenticator);
 
+// Only GET /v2/health/live and /v2/health/ready (open to all); AddKServeRoutes
+// adds them too. The master serves them on its metrics port as well, so
+// that probes are answered while the API port is busy.
+void AddHealthRoutes(httplib::Server* server, kserve::InferenceFrontend* frontend);
+
 }  // namespace infaas::http

@@ -8,6 +8,7 @@
 #include "common/status_macros.h"
 #include "http/infaas_routes.h"
 #include "http/kserve_routes.h"
+#include "profiler/child_profiler.h"
 
 namespace infaas::master {
 namespace {
@@ -40,6 +41,13 @@ absl::Status MasterServer::Init() {
                                                      offline_clients_.get(), loads_.get(),
                                                      Clock::Real(), repository_->root(),
                                                      autoscaler_.get(), std::move(job_roots)}));
+  profiler::RegistrationOptions registration;
+  if (!options_.profiler_binary.empty()) {
+    registration.measure =
+        profiler::ChildProcessMeasurer({.binary = options_.profiler_binary,
+                                        .time_limit = options_.profile_time_limit,
+                                        .memory_limit_bytes = options_.profile_memory_limit_bytes});
+  }
   service_ = std::make_unique<api::InfaasService>(
       api::InfaasService::Dependencies{.store = store_.get(),
                                        .repository = repository_.get(),
@@ -47,7 +55,7 @@ absl::Status MasterServer::Init() {
                                        .cluster = cluster_.get(),
                                        .router = router_.get(),
                                        .clock = Clock::Real(),
-                                       .registration = {},
+                                       .registration = std::move(registration),
                                        .autoscaler = autoscaler_.get(),
                                        .jobs = jobs_.get(),
                                        .metrics = serving_metrics_.get(),
@@ -168,6 +176,7 @@ absl::Status MasterServer::Serve() {
   metrics_server_ = std::make_unique<http::HttpServer>(
       http::HttpServerOptions{.max_body_bytes = 1 << 20, .threads = 2, .tls = options_.tls});
   http::AddMetricsRoute(metrics_server_->routes(), registry_.get(), authenticator_.get());
+  http::AddHealthRoutes(metrics_server_->routes(), frontend_.get());
   for (auto [listener, wanted, address] :
        {std::tuple(http_server_.get(), options_.http_port, &http_address_),
         std::tuple(metrics_server_.get(), options_.metrics_port, &metrics_address_)}) {

@@ -19,6 +19,7 @@
 #include <grpcpp/server.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -72,6 +73,12 @@ struct MasterOptions {
   // The infaas-worker binary the provisioner starts, and its logs' folder.
   std::filesystem::path worker_binary{};
   std::filesystem::path log_dir{};
+  // Models being registered are profiled in infaas-profiler child
+  // processes with these limits (profiler/child_profiler.h); an empty
+  // binary profiles in this process (tests of the layers above).
+  std::filesystem::path profiler_binary{};
+  absl::Duration profile_time_limit = absl::Minutes(10);
+  int64_t profile_memory_limit_bytes = int64_t{8} << 30;
   // Who may call (docs/security.md). With require_api_keys every route but
   // health needs a key; admin_key_file (when set) holds the operator's admin
   // key, made there (mode 0600) if absent. cluster_secret_file (when set)

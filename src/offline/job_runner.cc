@@ -332,6 +332,10 @@ void JobRunner::HandleAnswer(const ChunkCall& call, absl::Time now) {
     worker_backoff_until_[call.worker_id] = now + options_.worker_backoff;
   }
   if (absl::Status written = job.OnChunkDone(call.chunk_id, s, call.response); !written.ok()) {
+    if (absl::IsResourceExhausted(written)) {
+      job.PauseForSpace(written, now + options_.full_disk_retry);
+      return;
+    }
     EndJob(job, v1::OfflineJob::STATE_FAILED, now, written.ToString());
     jobs_.erase(it);
   }
@@ -361,7 +365,10 @@ void JobRunner::HandOutChunks(const controller::ClusterSnapshot& cluster, absl::
     int left = slots.slots;
     for (auto& job : jobs_) {
       if (left == 0) break;
-      if (!job->HasWaitingInputs() || !VariantReady(*job, *worker, now)) continue;
+      if (!job->HasWaitingInputs() || job->WaitingForSpace(now, options_.full_disk_retry) ||
+          !VariantReady(*job, *worker, now)) {
+        continue;
+      }
       while (left > 0) {
         std::optional<internal::ActiveJob::ChunkRequest> chunk = job->NextChunk(slots.worker_id);
         if (!chunk.has_value()) break;
@@ -459,7 +466,14 @@ void JobRunner::EndJob(internal::ActiveJob& job, v1::OfflineJob::State state, ab
 
 void JobRunner::EndFinishedJobs(absl::Time now) {
   for (auto& job : jobs_) {
-    if (job->Finished()) EndJob(*job, v1::OfflineJob::STATE_DONE, now);
+    if (!job->Finished() || job->WaitingForSpace(now, options_.full_disk_retry)) continue;
+    if (!job->OutputHasRoom()) {
+      // The summary would not fit: wait for room rather than lose it.
+      job->PauseForSpace(absl::ResourceExhaustedError("no room for the summary file"),
+                         now + options_.full_disk_retry);
+      continue;
+    }
+    EndJob(*job, v1::OfflineJob::STATE_DONE, now);
   }
   std::erase_if(jobs_, [](const auto& job) { return IsFinal(job->record().state()); });
 }

@@ -22,6 +22,10 @@
 // is saved in the store at least every `save_every`. Jobs run oldest first:
 // a later job gets the slots an earlier one leaves.
 //
+// A full output disk pauses a job (its record's paused_reason says so):
+// nothing is handed out, the inputs whose results could not be written wait,
+// and the job resumes by itself once the folder has room; nothing fails.
+//
 // Restarts: Start() resumes every job the store lists as queued or running;
 // inputs whose result file exists are not redone. Stop() (or destruction)
 // cancels the calls in flight and saves progress; the job stays running in
@@ -91,6 +95,8 @@ class JobRunner {
     absl::Duration save_every = absl::Seconds(1);
     // A worker whose call failed for a worker-side reason gets no chunk for this long.
     absl::Duration worker_backoff = absl::Seconds(1);
+    // A job whose output disk is full looks for room again this often.
+    absl::Duration full_disk_retry = absl::Seconds(1);
     // A load of the job's variant is asked of a worker at most this often.
     absl::Duration load_retry = absl::Seconds(10);
     // Run the runner thread at the OS's idle priority.

@@ -16,6 +16,7 @@
 // Thread-safe, but concurrent profiles disturb each other's timings.
 
 #include <filesystem>
+#include <functional>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -41,5 +42,11 @@ absl::StatusOr<InstanceMeasurement> MeasureInstance(const v1::ModelConfig& confi
                                                     const std::filesystem::path& model_dir,
                                                     int cpu_threads, const ProfileOptions& options,
                                                     const ValidationSet* validation);
+
+// How registration measures an instance: MeasureInstance in this process,
+// or in a child process with limits (child_profiler.h).
+using InstanceMeasurer = std::function<absl::StatusOr<InstanceMeasurement>(
+    const v1::ModelConfig& config, const std::filesystem::path& model_dir, int cpu_threads,
+    const ProfileOptions& options, const ValidationSet* validation)>;
 
 }  // namespace infaas::profiler

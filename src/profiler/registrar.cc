@@ -85,6 +85,7 @@ absl::StatusOr<std::vector<v1::VariantRecord>> ProfileAndPlan(const Registration
   const std::vector<v1::ModelConfig> configs = FrameworkConfigs(config, stored.folder);
   const std::vector<int> thread_counts = ThreadCountsToTry(cores);
   const double steps = static_cast<double>(configs.size() * thread_counts.size());
+  const InstanceMeasurer measure = options.measure ? options.measure : MeasureInstance;
   std::vector<InstanceMeasurement> measured;
   for (const v1::ModelConfig& c : configs) {
     for (int threads : thread_counts) {
@@ -92,9 +93,8 @@ absl::StatusOr<std::vector<v1::VariantRecord>> ProfileAndPlan(const Registration
                0.15 + 0.8 * static_cast<double>(measured.size()) / steps);
       // Accuracy does not depend on the thread count: measure it once.
       const bool with_accuracy = threads == thread_counts.front() && !validation.examples.empty();
-      ASSIGN_OR_RETURN(InstanceMeasurement m,
-                       MeasureInstance(c, stored.folder, threads, options.profile,
-                                       with_accuracy ? &validation : nullptr));
+      ASSIGN_OR_RETURN(InstanceMeasurement m, measure(c, stored.folder, threads, options.profile,
+                                                      with_accuracy ? &validation : nullptr));
       if (!with_accuracy && !measured.empty() && measured.back().framework == m.framework) {
         m.accuracy_percent = measured.back().accuracy_percent;
         m.validation_samples = measured.back().validation_samples;

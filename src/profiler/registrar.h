@@ -5,7 +5,8 @@
 //
 //  1. parse and check the config against the uploaded files;
 //  2. copy the files into the model repository (atomically);
-//  3. profile one instance per (framework, thread count): every framework
+//  3. profile one instance per (framework, thread count) — in this process
+//     or, with RegistrationOptions::measure, in a child process: every framework
 //     whose file is in the upload (the config's model_file, and a file of
 //     the same stem with the other framework's extension, e.g. lenet5.onnx
 //     beside lenet5.pt) and every thread count up to the machine's cores;
@@ -56,6 +57,9 @@ struct RegistrationOptions {
   ProfileOptions profile;
   size_t validation_limit = 0;  // examples used for accuracy; 0 = all
   double min_thread_speedup = 1.15;
+  // Measures each instance; null: MeasureInstance in this process. The
+  // master measures in a child process (child_profiler.h).
+  InstanceMeasurer measure = nullptr;
 };
 
 // Called with a short description of the current step and the fraction of

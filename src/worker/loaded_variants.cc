@@ -133,7 +133,13 @@ absl::StatusOr<std::unique_ptr<LoadedVariants>> LoadedVariants::Create(Options o
 }
 
 LoadedVariants::LoadedVariants(Options options)
-    : options_(std::move(options)), offline_decoder_("offline-decode", 1) {
+    : options_(std::move(options)),
+      online_decoder_("decode",
+                      options_.decode_threads > 0
+                          ? options_.decode_threads
+                          : std::max(1, static_cast<int>(std::thread::hardware_concurrency())),
+                      options_.decode_queue),
+      offline_decoder_("offline-decode", 1, options_.decode_queue) {
   // The pool's one thread runs this first, so all offline decoding is at
   // idle priority.
   offline_decoder_.Schedule([] {
@@ -283,18 +289,38 @@ void LoadedVariants::Infer(absl::string_view variant,
     }
     config = it->second.config;
   }
-  if (priority == Priority::kOnline) {
-    // Decoding is the costly part: outside the lock.
-    DecodeAndEnqueue(std::string(variant), *config, inputs, deadline, std::move(done), priority);
+  if (priority == Priority::kOffline) {
+    // Offline inputs are decoded at idle priority, not on the gRPC thread.
+    DecodeOn(offline_decoder_, std::string(variant), std::move(config), inputs, deadline,
+             std::move(done), priority);
     return;
   }
-  // Offline inputs are decoded at idle priority too, not on the gRPC thread.
+  const bool has_image =
+      std::any_of(inputs.begin(), inputs.end(), [](const v1::InputTensor& input) {
+        return input.content_case() == v1::InputTensor::kEncodedImage;
+      });
+  if (has_image) {
+    // Image decoding is the costly part: on the decoders, bounded.
+    DecodeOn(online_decoder_, std::string(variant), std::move(config), inputs, deadline,
+             std::move(done), priority);
+    return;
+  }
+  DecodeAndEnqueue(std::string(variant), *config, inputs, deadline, std::move(done), priority);
+}
+
+void LoadedVariants::DecodeOn(ThreadPool& pool, std::string variant,
+                              std::shared_ptr<const v1::ModelConfig> config,
+                              const google::protobuf::RepeatedPtrField<v1::InputTensor>& inputs,
+                              absl::Time deadline, InferDone done, Priority priority) {
   auto shared_done = std::make_shared<InferDone>(std::move(done));
-  const bool scheduled = offline_decoder_.Schedule([this, name = std::string(variant), config,
-                                                    &inputs, deadline, shared_done] {
-    DecodeAndEnqueue(name, *config, inputs, deadline, std::move(*shared_done), Priority::kOffline);
-  });
-  if (!scheduled) (*shared_done)(absl::UnavailableError("the worker is shutting down"));
+  const bool scheduled =
+      pool.TrySchedule([this, variant, config, &inputs, deadline, shared_done, priority] {
+        DecodeAndEnqueue(variant, *config, inputs, deadline, std::move(*shared_done), priority);
+      });
+  if (scheduled) return;
+  (*shared_done)(absl::ResourceExhaustedError(absl::StrCat(
+      "worker ", options_.worker_id, ": every input decoder is busy (", options_.decode_queue,
+      " queries wait to be decoded); retry shortly or send raw tensors")));
 }
 
 void LoadedVariants::DecodeAndEnqueue(

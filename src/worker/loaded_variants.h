@@ -62,6 +62,11 @@ class LoadedVariants {
     ModelLoader loader{};
     // Per instance; see VariantInstance::Options.
     size_t queue_capacity = 1024;
+    // Online queries with encoded images are decoded on this many threads
+    // (0: one per core), never on the caller's; past `decode_queue` queries
+    // waiting for a decoder, more are refused with RESOURCE_EXHAUSTED.
+    int decode_threads = 0;
+    size_t decode_queue = 256;
     // Must outlive this object.
     Clock* clock = Clock::Real();
   };
@@ -93,14 +98,16 @@ class LoadedVariants {
   // Unloads everything, draining queued queries; for shutdown.
   void UnloadAll();
 
-  // Decodes `inputs` (an encoded image or raw float32 each) on the calling
-  // thread and queues them as one query of `priority` on the instance with
-  // the fewest pending queries of that priority. `done` runs exactly once:
-  // at once for NotFound (variant not loaded), Unavailable (still loading)
-  // or InvalidArgument (an input that does not decode, naming its index and
-  // the variant), else as VariantInstance::Enqueue describes. Offline
-  // queries are decoded on an idle-priority thread of this object, so
-  // `inputs` must stay valid until `done` runs (a gRPC request does).
+  // Decodes `inputs` (an encoded image or raw float32 each) and queues them
+  // as one query of `priority` on the instance with the fewest pending
+  // queries of that priority. `done` runs exactly once: at once for NotFound
+  // (variant not loaded), Unavailable (still loading) or InvalidArgument (an
+  // input that does not decode, naming its index and the variant),
+  // ResourceExhausted (every decoder busy and their queue full), else as
+  // VariantInstance::Enqueue describes. Raw inputs of online queries are
+  // decoded on the calling thread; images on this object's decode threads,
+  // offline queries' on one idle-priority thread: so `inputs` must stay
+  // valid until `done` runs (a gRPC request does).
   void Infer(absl::string_view variant,
              const google::protobuf::RepeatedPtrField<v1::InputTensor>& inputs, absl::Time deadline,
              InferDone done, Priority priority = Priority::kOnline);
@@ -141,6 +148,12 @@ class LoadedVariants {
   absl::StatusOr<std::vector<std::shared_ptr<VariantInstance>>> LoadInstances(
       const v1::VariantRecord& record, std::shared_ptr<latency::ExecutionTimes> times, int count);
   absl::Status NotLoadedError(absl::string_view variant) const;
+  // Runs DecodeAndEnqueue on `pool`, or refuses (`done` with
+  // ResourceExhausted) when the pool's queue is full.
+  void DecodeOn(ThreadPool& pool, std::string variant,
+                std::shared_ptr<const v1::ModelConfig> config,
+                const google::protobuf::RepeatedPtrField<v1::InputTensor>& inputs,
+                absl::Time deadline, InferDone done, Priority priority);
   // Decodes `inputs` on the calling thread, then queues them on the
   // instance of `variant` with the shortest queue of `priority`, under the
   // lock.
@@ -152,6 +165,8 @@ class LoadedVariants {
   mutable absl::Mutex mu_;
   absl::CondVar loaded_cv_;
   absl::flat_hash_map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);
+  // Decode threads for online queries' images.
+  ThreadPool online_decoder_;
   // One idle-priority thread that decodes offline queries' inputs.
   ThreadPool offline_decoder_;
 };

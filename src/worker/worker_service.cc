@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/cluster_secret.h"
 #include "common/grpc_status.h"
@@ -62,8 +63,11 @@ WorkerServiceImpl::WorkerServiceImpl(LoadedVariants* variants, std::string clust
 grpc::ServerUnaryReactor* WorkerServiceImpl::RefuseStranger(grpc::CallbackServerContext* context) {
   absl::Status member = CheckClusterSecret(*context, cluster_secret_);
   if (member.ok()) return nullptr;
-  LogWarning("call refused: no cluster secret",
-             {{"worker", variants_->worker_id()}, {"peer", context->peer()}});
+  if (std::optional<int64_t> held = refusal_log_.Admit(absl::Now())) {
+    LogWarning("call refused: no cluster secret", {{"worker", variants_->worker_id()},
+                                                   {"peer", context->peer()},
+                                                   {"refusals_not_logged", absl::StrCat(*held)}});
+  }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reactor->Finish(ToGrpcStatus(member));
   return reactor;

@@ -19,6 +19,7 @@
 // Owned by WorkerServer; must outlive the grpc::Server it is registered
 // with, and `variants` must outlive it. Thread-safe.
 
+#include "common/log_throttle.h"
 #include "common/thread_pool.h"
 #include "infaas/worker_rpc/worker.grpc.pb.h"
 #include "worker/loaded_variants.h"
@@ -67,6 +68,8 @@ class WorkerServiceImpl final : public infaas::worker_rpc::Worker::WithRawCallba
 
   LoadedVariants* const variants_;
   const std::string cluster_secret_;
+  // Refusals are logged at most once per 10 s, with the count held back.
+  LogThrottle refusal_log_{absl::Seconds(10)};
   ThreadPool admin_;
 };
 

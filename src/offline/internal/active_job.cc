@@ -204,6 +204,36 @@ void ActiveJob::Refresh(absl::Time now) {
   record_.set_items_per_second(seconds > 0 ? finished / seconds : 0);
 }
 
+void ActiveJob::PauseForSpace(const absl::Status& why, absl::Time until) {
+  if (paused_until_ == absl::InfinitePast()) {
+    LogWarning("offline job paused: its output disk is full",
+               {{"job", id()}, {"output", output_.string()}, {"error", why.ToString()}});
+  }
+  paused_until_ = until;
+  record_.set_paused_reason(
+      absl::StrCat("paused: results cannot be written to ", output_.string(), " (", why.message(),
+                   "); the job resumes by itself when the disk has room again"));
+}
+
+bool ActiveJob::WaitingForSpace(absl::Time now, absl::Duration extend) {
+  if (paused_until_ == absl::InfinitePast()) return false;
+  if (now < paused_until_) return true;
+  if (!OutputHasRoom()) {
+    paused_until_ = now + extend;
+    return true;
+  }
+  paused_until_ = absl::InfinitePast();
+  record_.clear_paused_reason();
+  LogInfo("offline job resumes: its output disk has room", {{"job", id()}});
+  return false;
+}
+
+bool ActiveJob::OutputHasRoom() const {
+  std::error_code ec;
+  const fs::space_info space = fs::space(output_.empty() ? fs::path(".") : output_, ec);
+  return ec || space.available >= kMinFreeOutputBytes;
+}
+
 absl::Status ActiveJob::Finish(v1::OfflineJob::State state, absl::Time now, std::string error) {
   Refresh(now);
   record_.set_state(state);

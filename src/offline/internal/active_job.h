@@ -42,6 +42,9 @@ class ActiveJob {
     infaas::worker_rpc::InferRequest request;
   };
 
+  // Space a paused job waits for in its output folder before resuming.
+  static constexpr uintmax_t kMinFreeOutputBytes = uintmax_t{1} << 20;
+
   ActiveJob(v1::OfflineJob record, int top_k);
 
   const v1::OfflineJob& record() const { return record_; }
@@ -67,8 +70,9 @@ class ActiveJob {
   // inputs back for another worker when the worker or the call failed;
   // retries a chunk that the worker rejected as a whole (a bad input) one
   // input at a time, and records a lone input's rejection as its failure.
-  // OK, or an error when a result file cannot be written (the caller fails
-  // the job). Answers for unknown chunks are ignored.
+  // OK, or an error when a result file cannot be written: RESOURCE_EXHAUSTED
+  // for a full disk (the caller pauses the job), others fail it. Answers for unknown chunks are
+  // ignored.
   absl::Status OnChunkDone(int64_t chunk_id, const absl::Status& status,
                            const infaas::worker_rpc::InferResponse& response);
 
@@ -79,6 +83,18 @@ class ActiveJob {
 
   // Every input is done or failed.
   bool Finished() const { return started() && ledger_->Finished(); }
+
+  // The output folder's file system is full (a write failed with
+  // RESOURCE_EXHAUSTED): no chunk is handed out until `until`, and after
+  // that only once the folder has room again. The record says why.
+  void PauseForSpace(const absl::Status& why, absl::Time until);
+  // Whether the job waits for space at `now`. Past the pause's end it looks
+  // at the folder: with room the pause is lifted (false), without it the
+  // pause is extended by `extend` (true).
+  bool WaitingForSpace(absl::Time now, absl::Duration extend);
+  // The output folder's file system has kMinFreeOutputBytes available (or
+  // cannot tell).
+  bool OutputHasRoom() const;
 
   // Counters, rate and updated time into the record.
   void Refresh(absl::Time now);
@@ -94,6 +110,8 @@ class ActiveJob {
   v1::OfflineJob record_;
   const ResultFormat format_;
   std::filesystem::path output_;
+  // Paused for a full output disk until then (InfinitePast: not paused).
+  absl::Time paused_until_ = absl::InfinitePast();
   JobInputs inputs_;
   std::optional<JobLedger> ledger_;
   v1::VariantRecord variant_;
