@@ -83,7 +83,8 @@ step "fuzzers (${INFAAS_FUZZ_SECONDS:-25} s each)" \
 # and worker processes: they find real races too, but a busy gRPC server
 # also shows about one new report inside gRPC's own code every few runs
 # (tests/README.md), too flaky for CI.
-tsan_suites=(common_test auth_test latency_test metrics_test controller_test autoscaler_test
+tsan_suites=(common_test auth_test latency_test metrics_test controller_policy_test controller_test
+  autoscaler_test
   worker_test offline_test kserve_test)
 tsan_targets=("${tsan_suites[@]}")
 if [[ -n "${INFAAS_TSAN_INTEGRATION:-}" ]]; then

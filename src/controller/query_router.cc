@@ -9,7 +9,6 @@
 #include "common/model_name.h"
 #include "common/retry_after.h"
 #include "common/status_macros.h"
-#include "profiler/validation_set.h"
 
 namespace infaas::controller {
 
@@ -243,29 +242,8 @@ void QueryRouter::OnReply(std::shared_ptr<Pending> query, absl::Status status) {
   response.set_compute_time_ms(query->reply.compute_time_ms());
   response.set_batch_size(query->reply.batch_size());
   response.set_loaded(query->loaded);
-  for (std::string& label : LabelsOf(*query->record)) response.add_labels(std::move(label));
+  *response.mutable_labels() = query->record->labels();
   query->done(std::move(response));
-}
-
-std::vector<std::string> QueryRouter::LabelsOf(const v1::VariantRecord& record) {
-  if (record.config().label_file().empty()) return {};
-  const std::string key =
-      absl::StrCat(record.repository_model(), "/", record.config().label_file());
-  {
-    absl::MutexLock lock(&mu_);
-    auto it = labels_.find(key);
-    if (it != labels_.end()) return it->second;
-  }
-  absl::StatusOr<std::vector<std::string>> labels =
-      profiler::ReadLabelFile((deps_.repository_root / key).string());
-  if (!labels.ok()) {
-    LogWarning("labels unreadable",
-               {{"variant", record.config().name()}, {"error", labels.status().ToString()}});
-    return {};
-  }
-  absl::MutexLock lock(&mu_);
-  labels_[key] = *labels;
-  return *labels;
 }
 
 }  // namespace infaas::controller

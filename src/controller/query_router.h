@@ -52,8 +52,6 @@ class QueryRouter {
     WorkerClients* clients;
     LoadCoordinator* loads;
     Clock* clock;
-    // Where label files are read from: <root>/<repository_model>/<label_file>.
-    std::filesystem::path repository_root;
     // Told of each selection and answer; null for none.
     QueryObserver* observer = nullptr;
     // Each tenant's queries per second and in flight; null for no limits.
@@ -78,14 +76,10 @@ class QueryRouter {
   void Place(std::shared_ptr<Pending> query);
   void Dispatch(std::shared_ptr<Pending> query);
   void OnReply(std::shared_ptr<Pending> query, absl::Status status);
-  // The variant's class names, read once and cached; empty if it has none.
-  std::vector<std::string> LabelsOf(const v1::VariantRecord& record);
 
   const Dependencies deps_;
   const SelectorOptions options_;
   std::atomic<LoadRequests*> load_requests_{nullptr};
-  absl::Mutex mu_;
-  std::map<std::string, std::vector<std::string>> labels_ ABSL_GUARDED_BY(mu_);
 };
 
 // The selector's view of a query's requirements.

@@ -62,7 +62,7 @@ class QueryRouterTest : public ::testing::Test {
                                                       .latency = {{1, 1.0}, {8, 4.5}}})})
                 .value()),
         router_(std::make_unique<QueryRouter>(QueryRouter::Dependencies{
-            catalogue_->view(), &cluster_, &clients_, &loads_, &clock_, catalogue_->dir()})) {}
+            catalogue_->view(), &cluster_, &clients_, &loads_, &clock_})) {}
 
   // A worker at "fake:<id>" holding `variants`, each with `queue` queued.
   FakeWorker& AddWorker(const std::string& id, const std::vector<std::string>& variants,
@@ -223,14 +223,13 @@ TEST_F(QueryRouterTest, ATenantOverItsQuotaIsRefusedAtOnceAndOthersAreNot) {
   limit.set_name("acme");
   limit.set_max_queries_per_second(2);
   quotas.Set({limit});
-  router_ =
-      std::make_unique<QueryRouter>(QueryRouter::Dependencies{.catalogue = catalogue_->view(),
-                                                              .cluster = &cluster_,
-                                                              .clients = &clients_,
-                                                              .loads = &loads_,
-                                                              .clock = &clock_,
-                                                              .repository_root = catalogue_->dir(),
-                                                              .quotas = &quotas});
+  router_ = std::make_unique<QueryRouter>(QueryRouter::Dependencies{.catalogue = catalogue_->view(),
+                                                                    .cluster = &cluster_,
+                                                                    .clients = &clients_,
+                                                                    .loads = &loads_,
+                                                                    .clock = &clock_,
+
+                                                                    .quotas = &quotas});
   FakeWorker& worker = AddWorker("w1", {kCheap});
   EXPECT_TRUE(Query(ByArchitecture(50), UserOf("acme")).ok());
   EXPECT_TRUE(Query(ByArchitecture(50), UserOf("acme")).ok());

@@ -55,7 +55,7 @@ class FrontendTest : public ::testing::Test {
     metrics_ =
         std::make_unique<controller::ServingMetrics>(&registry_, &cluster_, catalogue, &clock_);
     router_ = std::make_unique<controller::QueryRouter>(controller::QueryRouter::Dependencies{
-        catalogue, &cluster_, &clients_, &loads_, &clock_, catalogue_->dir(), metrics_.get()});
+        catalogue, &cluster_, &clients_, &loads_, &clock_, metrics_.get()});
     frontend_ = std::make_unique<InferenceFrontend>(InferenceFrontend::Dependencies{
         catalogue, &cluster_, router_.get(), &loads_, metrics_.get(), &clock_});
   }

@@ -9,6 +9,7 @@
 #include "http/infaas_routes.h"
 #include "http/kserve_routes.h"
 #include "profiler/child_profiler.h"
+#include "profiler/registrar.h"
 
 namespace infaas::master {
 namespace {
@@ -37,10 +38,10 @@ absl::Status MasterServer::Init() {
   RETURN_IF_ERROR(BuildControl());
   RETURN_IF_ERROR(BuildAccess());
   RETURN_IF_ERROR(BuildAutoscaler());
-  ASSIGN_OR_RETURN(jobs_, offline::JobRunner::Start({store_.get(), catalogue_.get(), cluster_.get(),
-                                                     offline_clients_.get(), loads_.get(),
-                                                     Clock::Real(), repository_->root(),
-                                                     autoscaler_.get(), std::move(job_roots)}));
+  ASSIGN_OR_RETURN(jobs_,
+                   offline::JobRunner::Start({store_.get(), catalogue_.get(), cluster_.get(),
+                                              offline_clients_.get(), loads_.get(), Clock::Real(),
+                                              autoscaler_.get(), std::move(job_roots)}));
   profiler::RegistrationOptions registration;
   if (!options_.profiler_binary.empty()) {
     registration.measure =
@@ -89,6 +90,11 @@ absl::Status MasterServer::BuildControl() {
   }
   quotas_ = std::make_unique<auth::TenantQuotas>(Clock::Real());
   ASSIGN_OR_RETURN(repository_, repository::LocalModelRepository::Open(options_.repository));
+  // Records from before labels were kept in them get theirs once, here,
+  // so that no query reads a label file.
+  ASSIGN_OR_RETURN(const int labelled, profiler::FillMissingLabels(*store_, repository_->root()));
+  if (labelled > 0)
+    LogInfo("labels copied into variant records", {{"variants", absl::StrCat(labelled)}});
   catalogue_ = std::make_unique<controller::CatalogueView>(store_.get());
   RETURN_IF_ERROR(catalogue_->Reload());
   cluster_ = std::make_unique<controller::ClusterView>(options_.dead_after);
@@ -108,7 +114,7 @@ absl::Status MasterServer::BuildControl() {
       std::vector<controller::QueryObserver*>{serving_metrics_.get(), demand_.get()});
   router_ = std::make_unique<controller::QueryRouter>(controller::QueryRouter::Dependencies{
       catalogue_.get(), cluster_.get(), clients_.get(), loads_.get(), Clock::Real(),
-      repository_->root(), observers_.get(), quotas_.get()});
+      observers_.get(), quotas_.get()});
   frontend_ = std::make_unique<kserve::InferenceFrontend>(kserve::InferenceFrontend::Dependencies{
       catalogue_.get(), cluster_.get(), router_.get(), loads_.get(), serving_metrics_.get(),
       Clock::Real(), store_.get()});

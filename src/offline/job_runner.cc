@@ -308,7 +308,7 @@ void JobRunner::StartJobs(absl::Time now) {
     // Each job chooses among what its tenant may see.
     const std::shared_ptr<const controller::Catalogue> catalogue =
         deps_.catalogue->VisibleTo(auth::JobRunsAs(job->record()));
-    absl::Status started = job->Start(*catalogue, *cluster, deps_.repository_root, now);
+    absl::Status started = job->Start(*catalogue, *cluster, now);
     if (started.ok()) {
       Save(job->record());
       last_saved_[job->id()] = now;

@@ -6,8 +6,7 @@
 //
 //   ASSIGN_OR_RETURN(auto jobs, JobRunner::Start({.store = store, .catalogue = &catalogue,
 //                                                 .cluster = &cluster, .clients = &clients,
-//                                                 .loads = &loads,
-//                                                 .repository_root = repo->root()}));
+//                                                 .loads = &loads}));
 //   ASSIGN_OR_RETURN(std::string id, jobs->Submit(request));   // returns at once
 //   jobs->Get(id); jobs->List(); jobs->Cancel(id);
 //
@@ -76,8 +75,6 @@ class JobRunner {
     controller::WorkerClients* clients = nullptr;
     controller::LoadCoordinator* loads = nullptr;
     Clock* clock = Clock::Real();
-    // Where label files are read: <root>/<repository_model>/<label_file>.
-    std::filesystem::path repository_root{};
     // The owner of placement (the autoscaler): a job's variant is requested
     // from it; null loads it through `loads` directly.
     controller::LoadRequests* load_requests = nullptr;

@@ -56,15 +56,16 @@ class JobRunnerTest : public ::testing::Test {
   }
 
   void StartRunner() {
-    absl::StatusOr<std::unique_ptr<JobRunner>> runner =
-        JobRunner::Start({.store = catalogue_->store(),
-                          .catalogue = catalogue_->view(),
-                          .cluster = &cluster_,
-                          .clients = &clients_,
-                          .loads = &loads_,
-                          .clock = &clock_,
-                          .repository_root = dir_ / "repository"},
-                         {.poll = absl::Milliseconds(1), .idle_priority = false});
+    absl::StatusOr<std::unique_ptr<JobRunner>> runner = JobRunner::Start(
+        {
+            .store = catalogue_->store(),
+            .catalogue = catalogue_->view(),
+            .cluster = &cluster_,
+            .clients = &clients_,
+            .loads = &loads_,
+            .clock = &clock_,
+        },
+        {.poll = absl::Milliseconds(1), .idle_priority = false});
     ASSERT_TRUE(runner.ok()) << runner.status();
     runner_ = *std::move(runner);
   }

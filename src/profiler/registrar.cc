@@ -34,14 +34,10 @@ std::vector<v1::ModelConfig> FrameworkConfigs(const v1::ModelConfig& base, const
   return configs;
 }
 
-absl::StatusOr<ValidationSet> LoadValidation(const RegistrationRequest& request,
-                                             const v1::ModelConfig& config, const fs::path& folder,
-                                             size_t limit) {
-  std::vector<std::string> labels;
-  if (!config.label_file().empty()) {
-    ASSIGN_OR_RETURN(labels, ReadLabelFile((folder / config.label_file()).string()));
-  }
-  return LoadValidationSet(request.validation_url, labels, limit);
+absl::StatusOr<std::vector<std::string>> LabelsOf(const v1::ModelConfig& config,
+                                                  const fs::path& folder) {
+  if (config.label_file().empty()) return std::vector<std::string>{};
+  return ReadLabelFile((folder / config.label_file()).string());
 }
 
 absl::Status RejectIfRegistered(store::MetadataStore& store, const v1::ModelConfig& config) {
@@ -73,11 +69,12 @@ absl::StatusOr<std::vector<v1::VariantRecord>> ProfileAndPlan(const Registration
                                                               const repository::StoredModel& stored,
                                                               const RegistrationOptions& options,
                                                               const ProgressFn& progress) {
+  ASSIGN_OR_RETURN(const std::vector<std::string> labels, LabelsOf(config, stored.folder));
   ValidationSet validation;
   if (!request.validation_url.empty()) {
     progress("load validation set", 0.1);
     ASSIGN_OR_RETURN(validation,
-                     LoadValidation(request, config, stored.folder, options.validation_limit));
+                     LoadValidationSet(request.validation_url, labels, options.validation_limit));
   }
   const int cores = options.cores > 0
                         ? options.cores
@@ -113,6 +110,7 @@ absl::StatusOr<std::vector<v1::VariantRecord>> ProfileAndPlan(const Registration
     r.mutable_profile()->set_measured_on(absl::StrCat("x86_64 ", cores, " cores"));
     r.mutable_profile()->set_measured_at_unix_ms(now_ms);
     for (const v1::ModelFile& f : stored.files) *r.add_files() = f;
+    r.mutable_labels()->Assign(labels.begin(), labels.end());
   }
   return records;
 }
@@ -154,6 +152,26 @@ absl::StatusOr<std::vector<v1::VariantRecord>> RegisterModel(
                                {"variants", absl::StrCat(records->size())},
                                {"store", store.Describe()}});
   return records;
+}
+
+absl::StatusOr<int> FillMissingLabels(store::MetadataStore& store,
+                                      const std::filesystem::path& repository_root) {
+  ASSIGN_OR_RETURN(std::vector<v1::VariantRecord> records, store.ListVariants({}));
+  std::vector<v1::VariantRecord> filled;
+  for (v1::VariantRecord& r : records) {
+    if (r.config().label_file().empty() || r.labels_size() > 0) continue;
+    absl::StatusOr<std::vector<std::string>> labels =
+        LabelsOf(r.config(), repository_root / r.repository_model());
+    if (!labels.ok()) {
+      LogWarning("labels unreadable",
+                 {{"variant", r.config().name()}, {"error", labels.status().ToString()}});
+      continue;
+    }
+    r.mutable_labels()->Assign(labels->begin(), labels->end());
+    filled.push_back(std::move(r));
+  }
+  if (!filled.empty()) RETURN_IF_ERROR(store.PutVariants(filled));
+  return static_cast<int>(filled.size());
 }
 
 }  // namespace infaas::profiler

@@ -75,4 +75,12 @@ absl::StatusOr<std::vector<v1::VariantRecord>> RegisterModel(
     const RegistrationRequest& request, repository::ModelRepository& repository,
     store::MetadataStore& store, const RegistrationOptions& options, const ProgressFn& progress);
 
+// Records registered before VariantRecord.labels existed get their labels
+// from <repository_root>/<repository_model>/<label_file> and are written
+// back; the master runs this once at start. Returns how many were filled;
+// a label file that cannot be read is logged and its records left as they
+// are (their answers carry no class names).
+absl::StatusOr<int> FillMissingLabels(store::MetadataStore& store,
+                                      const std::filesystem::path& repository_root);
+
 }  // namespace infaas::profiler

@@ -90,6 +90,9 @@ TEST_F(RegistrarTest, RegistersProfiledVariantsOfBothFrameworks) {
     // 500 of the 10k test images: within a few points of the 10k figure.
     EXPECT_NEAR(r.profile().accuracy_percent(), declared, 4.0);
     EXPECT_FALSE(r.files().empty());
+    // The class names travel in the record: nothing on the query path reads a file.
+    ASSERT_EQ(r.labels_size(), 10);
+    EXPECT_EQ(r.labels(8), "Bag");
     EXPECT_TRUE(store_->GetVariant(r.config().name()).ok());
   }
   EXPECT_TRUE(saw_onnx && saw_torch);
@@ -97,6 +100,25 @@ TEST_F(RegistrarTest, RegistersProfiledVariantsOfBothFrameworks) {
   ASSERT_FALSE(fractions_.empty());
   EXPECT_TRUE(std::is_sorted(fractions_.begin(), fractions_.end()));
   EXPECT_DOUBLE_EQ(fractions_.back(), 1.0);
+}
+
+TEST_F(RegistrarTest, RecordsWithoutLabelsGetThemFromTheirLabelFileOnce) {
+  absl::StatusOr<std::vector<v1::VariantRecord>> variants = Register(ZooRequest("linear"));
+  ASSERT_TRUE(variants.ok()) << variants.status();
+  // As a store written before records kept their labels.
+  std::vector<v1::VariantRecord> old = *variants;
+  for (v1::VariantRecord& r : old) r.clear_labels();
+  ASSERT_TRUE(store_->PutVariants(old).ok());
+
+  absl::StatusOr<int> filled = FillMissingLabels(*store_, repo_->root());
+  ASSERT_TRUE(filled.ok()) << filled.status();
+  EXPECT_EQ(*filled, static_cast<int>(old.size()));
+  for (const v1::VariantRecord& r : old) {
+    absl::StatusOr<v1::VariantRecord> back = store_->GetVariant(r.config().name());
+    ASSERT_TRUE(back.ok());
+    EXPECT_EQ(back->labels_size(), 10);
+  }
+  EXPECT_EQ(*FillMissingLabels(*store_, repo_->root()), 0);  // nothing left to fill
 }
 
 TEST_F(RegistrarTest, RegisteringTheSameModelTwiceIsAlreadyExists) {

@@ -9,6 +9,7 @@
 #include "absl/types/span.h"
 #include "common/logging.h"
 #include "common/thread_priority.h"
+#include "latency/batching_rules.h"
 
 namespace infaas::worker {
 namespace {
@@ -31,19 +32,7 @@ absl::Status CheckQueryTensor(const backend::Tensor& t, absl::string_view varian
 
 double Ms(absl::Duration d) { return absl::ToDoubleMilliseconds(d); }
 
-// A prediction the admission rules may act on (an unknown one is not).
-absl::Duration Predicted(double ms) {
-  return std::isfinite(ms) ? absl::Milliseconds(ms) : absl::ZeroDuration();
-}
-
-// What the deadline rules allow a batch about to run: the tail (p90) of its
-// estimate, not the median — a median-sized allowance lets about half of
-// the batches that are cut close finish late. Not the p99: over the few
-// dozen runs the worker keeps, that is their maximum, and one slow run
-// would refuse every query until it ages out (and refused queries bring no
-// new runs). Work queued ahead is summed at the median (many batches: their
-// variation averages out).
-double GuardMs(const latency::ExecutionEstimate& e) { return std::max(e.median_ms, e.p90_ms); }
+using latency::Predicted;
 
 // How often the executor recomputes its estimates at most.
 constexpr absl::Duration kEstimateRefresh = absl::Milliseconds(50);
@@ -180,23 +169,11 @@ absl::Status VariantInstance::CheckFinishInTime(int64_t examples, absl::Time dea
   if (deadline == absl::InfiniteFuture()) return absl::OkStatus();
   const absl::Time now = clock_->Now();
   const int64_t ahead = queued_examples_.load();
-  absl::Time start;
-  double backlog_ms = 0;
-  double own_ms = 0;
+  absl::Time finish;
   {
     absl::MutexLock lock(&estimate_mu_);
-    start = std::max(now, busy_until_);
-    const int64_t full = ahead / max_batch_size_;
-    const size_t rest = static_cast<size_t>(ahead % max_batch_size_);
-    const double full_ms = estimates_[static_cast<size_t>(max_batch_size_)].median_ms;
-    if (full > 0 && std::isfinite(full_ms)) backlog_ms += static_cast<double>(full) * full_ms;
-    if (rest > 0 && std::isfinite(estimates_[rest].median_ms)) {
-      backlog_ms += estimates_[rest].median_ms;
-    }
-    const size_t own = static_cast<size_t>(std::clamp<int64_t>(examples, 1, max_batch_size_));
-    own_ms = GuardMs(estimates_[own]);
+    finish = latency::PredictedFinish(now, busy_until_, ahead, examples, estimates_);
   }
-  const absl::Time finish = start + Predicted(backlog_ms) + Predicted(own_ms);
   if (finish <= deadline) return absl::OkStatus();
   return absl::ResourceExhaustedError(absl::StrCat(
       "variant ", variant_, " on worker ", worker_id_, ": refused at once, predicted to finish ",
@@ -348,46 +325,49 @@ bool VariantInstance::Admit(Queued& item, std::vector<Queued>* batch, int64_t* e
     Fail(item, UnloadingError());
     return true;
   }
-  const absl::Time now = clock_->Now();
-  const absl::Time deadline = item.query.deadline;
-  if (now > deadline) {
-    Dequeued(item);
-    Fail(item, absl::DeadlineExceededError(
-                   absl::StrCat("variant ", variant_, " on worker ", worker_id_,
-                                ": the query's deadline passed after ", Ms(now - item.enqueued),
-                                " ms in the queue, before its batch started; it was not run")));
-    return true;
+  latency::Candidate candidate{
+      .now = clock_->Now(),
+      .deadline = item.query.deadline,
+      .examples = item.query.examples.shape[0],
+      .online = item.query.priority == Priority::kOnline,
+      .batch_examples = *examples,
+      // Examples of a variable-shaped input batch together only when equal.
+      .same_shape =
+          batch->empty() || std::ranges::equal(ExampleDims(item.query.examples),
+                                               ExampleDims(batch->front().query.examples))};
+  for (const Queued& member : *batch) {
+    candidate.batch_earliest_deadline =
+        std::min(candidate.batch_earliest_deadline, member.query.deadline);
   }
-  const int64_t n = item.query.examples.shape[0];
-  const bool online = item.query.priority == Priority::kOnline;
-  if (online && deadline != absl::InfiniteFuture()) {
-    const absl::Time finish = now + Predicted(GuardMs(Estimate(static_cast<int>(n))));
-    if (finish > deadline) {
+  latency::AdmissionDecision decision;
+  {
+    absl::MutexLock lock(&estimate_mu_);
+    decision = latency::Admit(candidate, estimates_);
+  }
+  const absl::Time now = candidate.now;
+  switch (decision.admission) {
+    case latency::Admission::kExpired:
+      Dequeued(item);
+      Fail(item, absl::DeadlineExceededError(
+                     absl::StrCat("variant ", variant_, " on worker ", worker_id_,
+                                  ": the query's deadline passed after ", Ms(now - item.enqueued),
+                                  " ms in the queue, before its batch started; it was not run")));
+      return true;
+    case latency::Admission::kDropped:
       Dequeued(item);
       Fail(item, absl::DeadlineExceededError(absl::StrCat(
                      "variant ", variant_, " on worker ", worker_id_,
-                     ": dropped before running: predicted finish ", Ms(finish - deadline),
+                     ": dropped before running: predicted finish ",
+                     Ms(decision.predicted_finish - item.query.deadline),
                      " ms after its deadline (", Ms(now - item.enqueued), " ms in the queue)")));
       return true;
-    }
-  }
-  // Examples of a variable-shaped input batch together only when equal.
-  const bool same_shape =
-      batch->empty() || std::ranges::equal(ExampleDims(item.query.examples),
-                                           ExampleDims(batch->front().query.examples));
-  if (*examples + n > max_batch_size_ || !same_shape) return false;
-  if (online && !batch->empty()) {
-    // The larger batch must still end before the earliest deadline in it.
-    absl::Time earliest = deadline;
-    for (const Queued& member : *batch) earliest = std::min(earliest, member.query.deadline);
-    const int larger = static_cast<int>(*examples + n);
-    if (earliest != absl::InfiniteFuture() &&
-        now + Predicted(GuardMs(Estimate(larger))) > earliest) {
+    case latency::Admission::kLeadsNext:
       return false;
-    }
+    case latency::Admission::kJoin:
+      break;
   }
   Dequeued(item);
-  *examples += n;
+  *examples += candidate.examples;
   batch->push_back(std::move(item));
   return true;
 }

@@ -9,7 +9,6 @@
 #include "common/logging.h"
 #include "common/status_macros.h"
 #include "offline/variant_choice.h"
-#include "profiler/validation_set.h"
 
 namespace infaas::offline::internal {
 namespace {
@@ -32,8 +31,7 @@ ActiveJob::ActiveJob(v1::OfflineJob record, int top_k)
     : record_(std::move(record)), format_{.raw = record_.raw_output(), .top_k = top_k} {}
 
 absl::Status ActiveJob::Start(const controller::Catalogue& catalogue,
-                              const controller::ClusterSnapshot& cluster,
-                              const fs::path& repository_root, absl::Time now) {
+                              const controller::ClusterSnapshot& cluster, absl::Time now) {
   ASSIGN_OR_RETURN(const fs::path input, PathFromFileUrl(record_.input_url()));
   ASSIGN_OR_RETURN(output_, PathFromFileUrl(record_.output_url()));
   ASSIGN_OR_RETURN(std::string variant,
@@ -49,16 +47,7 @@ absl::Status ActiveJob::Start(const controller::Catalogue& catalogue,
   }
   variant_ = *chosen;
   chunk_size_ = backend::EffectiveMaxBatchSize(variant_.config());
-  labels_.clear();
-  if (!variant_.config().label_file().empty()) {
-    absl::StatusOr<std::vector<std::string>> labels = profiler::ReadLabelFile(
-        (repository_root / variant_.repository_model() / variant_.config().label_file()).string());
-    if (labels.ok()) {
-      labels_ = *std::move(labels);
-    } else {
-      LogWarning("labels unreadable", {{"job", id()}, {"error", labels.status().ToString()}});
-    }
-  }
+  labels_.assign(variant_.labels().begin(), variant_.labels().end());
 
   ledger_.emplace(inputs_.items.size());
   // Resume: a result that exists is done; a recorded failure stays failed.

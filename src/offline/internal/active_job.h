@@ -6,7 +6,7 @@
 // their answers into result files.
 //
 //   ActiveJob job(record);
-//   RETURN_IF_ERROR(job.Start(*catalogue, *cluster, repository_root, now));
+//   RETURN_IF_ERROR(job.Start(*catalogue, *cluster, now));
 //   while (auto chunk = job.NextChunk("worker-1")) Send(chunk->request);
 //   ... answer arrives ...
 //   job.OnChunkDone(chunk_id, status, response, now);
@@ -58,8 +58,7 @@ class ActiveJob {
   // RESOURCE_EXHAUSTED: try again later (no worker can take it yet); any
   // other error: the job cannot run (the caller fails it).
   absl::Status Start(const controller::Catalogue& catalogue,
-                     const controller::ClusterSnapshot& cluster,
-                     const std::filesystem::path& repository_root, absl::Time now);
+                     const controller::ClusterSnapshot& cluster, absl::Time now);
 
   // The next chunk for `worker_id` as an offline Infer request, or nullopt
   // when no input waits. Inputs that cannot be read are recorded as failed

@@ -1,0 +1,77 @@
+#include "sim/simulation.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace infaas::sim {
+
+absl::StatusOr<SimulationResult> RunSimulation(
+    std::shared_ptr<const controller::Catalogue> catalogue, const SimulationOptions& options) {
+  if (options.streams.empty()) {
+    return absl::InvalidArgumentError("a simulation needs at least one stream of queries");
+  }
+  EventLoop loop;
+  SimMaster::Options master_options = options.master;
+  master_options.worker.seed = options.seed;
+  absl::StatusOr<std::unique_ptr<SimMaster>> master =
+      SimMaster::Create(&loop, std::move(catalogue), master_options);
+  if (!master.ok()) return master.status();
+  const absl::Time start = loop.now();
+  (*master)->Start(options.workers);
+
+  SimulationResult result;
+  // Both outlive the loop's run: the recorders by the result's end.
+  std::vector<std::unique_ptr<loadgen::LoadRecorder>> recorders;
+  // One recorder over every stream, judged by each query's own SLO: its
+  // SLO is 0 and a query counts as attained by its stream's recorder only.
+  loadgen::LoadRecorder all(options.interval, 0);
+  absl::Duration last_arrival;
+  int64_t answered = 0;
+  for (size_t s = 0; s < options.streams.size(); ++s) {
+    const Stream& stream = options.streams[s];
+    recorders.push_back(std::make_unique<loadgen::LoadRecorder>(
+        options.interval, stream.requirements.latency_slo_ms));
+    loadgen::LoadRecorder* recorder = recorders.back().get();
+    for (absl::Duration at : loadgen::PoissonArrivals(stream.schedule, options.seed * 7919 + s)) {
+      last_arrival = std::max(last_arrival, at);
+      loop.At(start + at, [&, recorder, at, requirements = stream.requirements] {
+        recorder->RecordSent(at);
+        all.RecordSent(at);
+        ++result.sent;
+        (*master)->Query(requirements, [&, recorder, at](const absl::Status& status,
+                                                         const QueryOutcome& outcome) {
+          ++answered;
+          recorder->RecordDone(at, outcome.latency, status, outcome.variant);
+          all.RecordDone(at, outcome.latency, status, outcome.variant);
+        });
+      });
+    }
+  }
+  const absl::Time end = start + last_arrival + options.drain;
+  for (absl::Time t = start + options.interval; t <= end; t += options.interval) {
+    loop.At(t, [&, t] {
+      result.samples.push_back({.at = t - start,
+                                .workers = (*master)->live_workers(),
+                                .instances = (*master)->instances()});
+    });
+  }
+  loop.RunUntil(end);
+
+  for (size_t s = 0; s < options.streams.size(); ++s) {
+    result.streams.push_back({options.streams[s].name, recorders[s]->Report()});
+  }
+  result.total = all.Report();
+  for (const TimedAction& a : (*master)->actions()) {
+    result.actions.push_back({.at = a.at - start, .action = a.action});
+  }
+  result.worker_seconds = (*master)->worker_seconds();
+  result.busy_core_seconds = (*master)->busy_core_seconds();
+  result.events = loop.events_run();
+  result.simulated = end - start;
+  result.answered = answered;
+  return result;
+}
+
+}  // namespace infaas::sim

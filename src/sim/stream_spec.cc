@@ -1,0 +1,86 @@
+#include "sim/stream_spec.h"
+
+#include <string>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+
+namespace infaas::sim {
+namespace {
+
+constexpr char kForm[] =
+    "; expected e.g. a=lenet5,slo=20,rate=200qps:60s (keys v, a, t, D, A, slo, batch, name, "
+    "rate last)";
+
+absl::Status Bad(absl::string_view text, absl::string_view what) {
+  return absl::InvalidArgumentError(absl::StrCat("stream \"", text, "\": ", what, kForm));
+}
+
+}  // namespace
+
+absl::StatusOr<Stream> ParseStream(absl::string_view text) {
+  Stream stream;
+  controller::QueryRequirements& r = stream.requirements;
+  absl::string_view rest = text;
+  bool has_rate = false;
+  while (!rest.empty()) {
+    const size_t comma = rest.find(',');
+    absl::string_view pair = rest.substr(0, comma);
+    rest = comma == absl::string_view::npos ? "" : rest.substr(comma + 1);
+    const size_t eq = pair.find('=');
+    if (eq == absl::string_view::npos)
+      return Bad(text, absl::StrCat("\"", pair, "\" is not key=value"));
+    const absl::string_view key = pair.substr(0, eq);
+    absl::string_view value = pair.substr(eq + 1);
+    if (key == "rate") {
+      // The schedule is the rest of the text: its phases are comma-separated too.
+      const std::string schedule =
+          rest.empty() ? std::string(value) : absl::StrCat(value, ",", rest);
+      absl::StatusOr<loadgen::RateSchedule> parsed = loadgen::ParseRateSchedule(schedule);
+      if (!parsed.ok()) return Bad(text, parsed.status().message());
+      stream.schedule = *std::move(parsed);
+      has_rate = true;
+      break;
+    }
+    if (key == "v" || key == "variant") {
+      r.variant = std::string(value);
+    } else if (key == "a" || key == "arch") {
+      r.architecture = std::string(value);
+    } else if (key == "t" || key == "task") {
+      r.task = std::string(value);
+    } else if (key == "D" || key == "dataset") {
+      r.dataset = std::string(value);
+    } else if (key == "name") {
+      stream.name = std::string(value);
+    } else if (key == "A" || key == "accuracy" || key == "slo") {
+      double number = 0;
+      if (!absl::SimpleAtod(value, &number) || !(number >= 0)) {
+        return Bad(text, absl::StrCat(key, " must be a number >= 0"));
+      }
+      (key == "slo" ? r.latency_slo_ms : r.min_accuracy_percent) = number;
+    } else if (key == "batch") {
+      if (!absl::SimpleAtoi(value, &r.batch_size) || r.batch_size < 1) {
+        return Bad(text, "batch must be a whole number >= 1");
+      }
+    } else {
+      return Bad(text, absl::StrCat("unknown key \"", key, "\""));
+    }
+  }
+  const int forms = !r.variant.empty() + !r.architecture.empty() + !r.task.empty();
+  if (forms != 1 || r.task.empty() != r.dataset.empty()) {
+    return Bad(text, "give exactly one of v, a, or t with D");
+  }
+  if (r.variant.empty() && r.latency_slo_ms <= 0) {
+    return Bad(text, "a query by architecture or task needs slo (ms)");
+  }
+  if (!has_rate) return Bad(text, "rate is missing");
+  if (stream.name.empty()) {
+    stream.name = !r.variant.empty()        ? r.variant
+                  : !r.architecture.empty() ? r.architecture
+                                            : r.task + "/" + r.dataset;
+  }
+  return stream;
+}
+
+}  // namespace infaas::sim

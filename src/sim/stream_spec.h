@@ -1,0 +1,24 @@
+#pragma once
+
+// The text form of a stream of simulated queries, as infaas-sim's --stream
+// takes it: comma-separated key=value pairs naming the query form (the
+// flags of infaas_online_query) and the arrival schedule.
+//
+//   a=lenet5,slo=20,rate=200qps:60s,800qps:30s
+//   t=classification,D=fashion-mnist,A=90,slo=50,batch=4,rate=100qps:2m
+//   v=lenet5_onnx_cpu1_b8,rate=50qps:10s,name=pinned
+//
+// Keys: v|variant, a|arch, t|task, D|dataset, A|accuracy, slo (ms), batch,
+// name; rate takes the rest of the text (a loadgen schedule, commas and
+// all). Pure; thread-safe.
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "sim/simulation.h"
+
+namespace infaas::sim {
+
+// InvalidArgument naming the part that does not parse and the form.
+absl::StatusOr<Stream> ParseStream(absl::string_view text);
+
+}  // namespace infaas::sim

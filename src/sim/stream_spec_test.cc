@@ -1,0 +1,48 @@
+#include "sim/stream_spec.h"
+
+#include <gtest/gtest.h>
+
+#include "absl/strings/match.h"
+
+namespace infaas::sim {
+namespace {
+
+TEST(StreamSpecTest, ParsesEachQueryFormAndAScheduleWithCommas) {
+  absl::StatusOr<Stream> a = ParseStream("a=lenet5,slo=20,rate=200qps:60s,800qps:30s");
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_EQ(a->name, "lenet5");
+  EXPECT_EQ(a->requirements.architecture, "lenet5");
+  EXPECT_DOUBLE_EQ(a->requirements.latency_slo_ms, 20);
+  ASSERT_EQ(a->schedule.size(), 2u);
+  EXPECT_DOUBLE_EQ(a->schedule[1].qps, 800);
+  EXPECT_EQ(a->schedule[1].duration, absl::Seconds(30));
+
+  absl::StatusOr<Stream> t =
+      ParseStream("t=classification,D=fashion-mnist,A=90,slo=50,batch=4,rate=100qps:2m");
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(t->name, "classification/fashion-mnist");
+  EXPECT_DOUBLE_EQ(t->requirements.min_accuracy_percent, 90);
+  EXPECT_EQ(t->requirements.batch_size, 4);
+
+  absl::StatusOr<Stream> v = ParseStream("v=lenet5_onnx_cpu1_b8,name=pinned,rate=50qps:10s");
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ(v->name, "pinned");
+  EXPECT_EQ(v->requirements.variant, "lenet5_onnx_cpu1_b8");
+}
+
+TEST(StreamSpecTest, RefusesWhatIsNotAStreamNamingThePart) {
+  for (const char* bad :
+       {"a=lenet5,rate=10qps:1s",               // no slo
+        "a=lenet5,slo=5",                       // no rate
+        "a=lenet5,v=x,slo=5,rate=1qps:1s",      // two forms
+        "t=classification,slo=5,rate=1qps:1s",  // no dataset
+        "a=lenet5,slo=fast,rate=1qps:1s", "a=lenet5,slo=5,batch=0,rate=1qps:1s",
+        "a=lenet5,slo=5,colour=red,rate=1qps:1s", "lenet5", "a=lenet5,slo=5,rate=lots"}) {
+    absl::StatusOr<Stream> s = ParseStream(bad);
+    EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_TRUE(absl::StrContains(s.status().message(), "expected e.g.")) << s.status();
+  }
+}
+
+}  // namespace
+}  // namespace infaas::sim
