@@ -14,7 +14,7 @@
 
 namespace infaas::loadgen {
 
-absl::StatusOr<RateSchedule> ParseRateSchedule(absl::string_view text) {
+absl::StatusOr<RateSchedule> ParseRateSchedule(absl::string_view text, double max_arrivals) {
   RateSchedule schedule;
   double expected = 0;  // queries the schedule sends on average
   for (absl::string_view part : absl::StrSplit(text, ',', absl::SkipWhitespace())) {
@@ -40,10 +40,10 @@ absl::StatusOr<RateSchedule> ParseRateSchedule(absl::string_view text) {
     return absl::InvalidArgumentError("the rate schedule is empty; write e.g. 10qps:30s,80qps:60s");
   }
   // PoissonArrivals holds every arrival in memory: bound them up front.
-  if (expected > kMaxScheduledArrivals) {
+  if (expected > max_arrivals) {
     return absl::InvalidArgumentError(absl::StrCat("the rate schedule \"", text, "\" sends about ",
-                                                   expected, " queries; at most ",
-                                                   kMaxScheduledArrivals, " fit in one run"));
+                                                   expected, " queries; at most ", max_arrivals,
+                                                   " fit in one run"));
   }
   return schedule;
 }
@@ -55,22 +55,51 @@ absl::Duration TotalDuration(const RateSchedule& schedule) {
 }
 
 std::vector<absl::Duration> PoissonArrivals(const RateSchedule& schedule, uint64_t seed) {
-  std::mt19937_64 random(seed);
+  ArrivalSource source(schedule, seed);
   std::vector<absl::Duration> arrivals;
-  absl::Duration phase_start;
-  for (const RatePhase& phase : schedule) {
-    const absl::Duration phase_end = phase_start + phase.duration;
-    if (phase.qps > 0) {
-      std::exponential_distribution<double> gap(phase.qps);
-      absl::Duration t = phase_start + absl::Seconds(gap(random));
-      while (t < phase_end) {
-        arrivals.push_back(t);
-        t += absl::Seconds(gap(random));
-      }
-    }
-    phase_start = phase_end;
-  }
+  while (std::optional<absl::Duration> t = source.Next()) arrivals.push_back(*t);
   return arrivals;
+}
+
+RateSchedule DiurnalSchedule(double mean_qps, double amplitude, absl::Duration period,
+                             absl::Duration duration, absl::Duration step) {
+  RateSchedule schedule;
+  const double a = std::clamp(amplitude, 0.0, 1.0);
+  for (absl::Duration t; t < duration; t += step) {
+    const absl::Duration length = std::min(step, duration - t);
+    // The rate at the middle of the step.
+    const double phase = 2 * M_PI * absl::FDivDuration(t + length / 2, period);
+    schedule.push_back(
+        {.qps = std::max(0.0, mean_qps * (1 - a * std::cos(phase))), .duration = length});
+  }
+  return schedule;
+}
+
+ArrivalSource::ArrivalSource(RateSchedule schedule, uint64_t seed, double cv)
+    : schedule_(std::move(schedule)), cv_(cv > 0 ? cv : 1), random_(seed) {}
+
+double ArrivalSource::Gap(double qps) {
+  if (cv_ == 1) return std::exponential_distribution<double>(qps)(random_);
+  // Gamma of shape k = 1/cv^2 and mean 1/qps: its gaps have that CV.
+  const double k = 1 / (cv_ * cv_);
+  return std::gamma_distribution<double>(k, 1 / (k * qps))(random_);
+}
+
+std::optional<absl::Duration> ArrivalSource::Next() {
+  while (phase_ < schedule_.size()) {
+    const RatePhase& phase = schedule_[phase_];
+    const absl::Duration phase_end = phase_start_ + phase.duration;
+    if (phase.qps > 0) {
+      next_ = (started_ ? next_ : phase_start_) + absl::Seconds(Gap(phase.qps));
+      started_ = true;
+      if (next_ < phase_end) return next_;
+    }
+    // The phase is over: the next starts afresh at its boundary.
+    ++phase_;
+    phase_start_ = phase_end;
+    started_ = false;
+  }
+  return std::nullopt;
 }
 
 absl::StatusOr<std::vector<absl::Duration>> ParseTrace(absl::string_view text) {

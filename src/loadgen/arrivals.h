@@ -10,6 +10,8 @@
 // Pure functions (ReadTrace reads one file); thread-safe.
 
 #include <cstdint>
+#include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -31,8 +33,40 @@ inline constexpr double kMaxScheduledArrivals = 10'000'000;
 
 // "RATEqps:DURATION[,...]", DURATION as absl parses it ("30s", "1m", "500ms").
 // InvalidArgument naming the bad part and the expected form (rates and
-// durations must be finite), or a schedule beyond kMaxScheduledArrivals.
-absl::StatusOr<RateSchedule> ParseRateSchedule(absl::string_view text);
+// durations must be finite), or a schedule beyond `max_arrivals` (callers
+// that draw arrivals one at a time, like the simulator, allow more).
+absl::StatusOr<RateSchedule> ParseRateSchedule(absl::string_view text,
+                                               double max_arrivals = kMaxScheduledArrivals);
+
+// A day's rhythm: `mean_qps` × (1 − amplitude × cos(2π t / period)), from
+// the trough at t = 0, as phases of `step` over `duration`. amplitude in
+// [0, 1].
+RateSchedule DiurnalSchedule(double mean_qps, double amplitude, absl::Duration period,
+                             absl::Duration duration, absl::Duration step = absl::Minutes(1));
+
+// Arrivals drawn one at a time, for runs too long to hold them all: a
+// renewal process whose rate follows `schedule`. `cv` is the coefficient of
+// variation of the gaps: 1 is Poisson (exponential gaps; the same times as
+// PoissonArrivals with the same seed), above 1 bursty (Gamma gaps, CV 4
+// gives bursts far beyond Poisson's). Not thread-safe.
+class ArrivalSource {
+ public:
+  ArrivalSource(RateSchedule schedule, uint64_t seed, double cv = 1);
+
+  // The next arrival's offset from the start; nullopt after the last.
+  std::optional<absl::Duration> Next();
+
+ private:
+  double Gap(double qps);
+
+  RateSchedule schedule_;
+  double cv_;
+  std::mt19937_64 random_;
+  size_t phase_ = 0;
+  absl::Duration phase_start_;
+  absl::Duration next_;  // the next arrival of the current phase
+  bool started_ = false;
+};
 
 absl::Duration TotalDuration(const RateSchedule& schedule);
 

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
+#include <optional>
 
 namespace infaas::loadgen {
 namespace {
@@ -65,6 +67,49 @@ TEST(PoissonArrivalsTest, FollowsEachPhasesRateAndIsRepeatable) {
   EXPECT_EQ(count_in(absl::Seconds(10), absl::Seconds(15)), 0);
   EXPECT_NEAR(count_in(absl::Seconds(15), absl::Seconds(25)), 500, 5 * 23);
   EXPECT_LT(a.back(), absl::Seconds(25));
+}
+
+TEST(ArrivalSourceTest, DrawsThePoissonTimesOneAtATime) {
+  const RateSchedule schedule = {{.qps = 50, .duration = absl::Seconds(2)},
+                                 {.qps = 0, .duration = absl::Seconds(1)},
+                                 {.qps = 200, .duration = absl::Seconds(1)}};
+  const std::vector<absl::Duration> all = PoissonArrivals(schedule, 11);
+  ArrivalSource source(schedule, 11);
+  std::vector<absl::Duration> drawn;
+  while (std::optional<absl::Duration> t = source.Next()) drawn.push_back(*t);
+  EXPECT_EQ(drawn, all);
+  EXPECT_FALSE(source.Next().has_value());
+}
+
+TEST(ArrivalSourceTest, GammaGapsHaveTheAskedVariationAndRate) {
+  ArrivalSource source({{.qps = 1000, .duration = absl::Seconds(200)}}, 5, /*cv=*/4);
+  std::vector<double> gaps;
+  absl::Duration last;
+  while (std::optional<absl::Duration> t = source.Next()) {
+    gaps.push_back(absl::ToDoubleSeconds(*t - last));
+    last = *t;
+  }
+  double mean = 0;
+  for (double g : gaps) mean += g;
+  mean /= static_cast<double>(gaps.size());
+  double var = 0;
+  for (double g : gaps) var += (g - mean) * (g - mean);
+  const double cv = std::sqrt(var / static_cast<double>(gaps.size())) / mean;
+  // 200,000 expected arrivals; a heavy tail makes the CV converge slowly.
+  EXPECT_NEAR(static_cast<double>(gaps.size()), 200'000, 200'000 * 0.1);
+  EXPECT_NEAR(cv, 4, 0.6);
+}
+
+TEST(DiurnalScheduleTest, RisesFromTheTroughToThePeakAndAveragesTheMean) {
+  const RateSchedule day =
+      DiurnalSchedule(100, 0.8, absl::Hours(24), absl::Hours(24), absl::Minutes(10));
+  ASSERT_EQ(day.size(), 144u);
+  EXPECT_LT(day.front().qps, 25);  // trough: 100 x (1 - 0.8), near
+  EXPECT_GT(day[72].qps, 175);     // peak at noon: 100 x 1.8, near
+  double sent = 0;
+  for (const RatePhase& p : day) sent += p.qps * absl::ToDoubleSeconds(p.duration);
+  EXPECT_NEAR(sent / (24 * 3600), 100, 0.5);
+  EXPECT_EQ(TotalDuration(day), absl::Hours(24));
 }
 
 TEST(TraceTest, ReadsOneArrivalPerLineSkippingCommentsAndSorts) {

@@ -1,6 +1,8 @@
 #include "sim/simulation.h"
 
 #include <algorithm>
+#include <functional>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -22,34 +24,45 @@ absl::StatusOr<SimulationResult> RunSimulation(
   (*master)->Start(options.workers);
 
   SimulationResult result;
-  // Both outlive the loop's run: the recorders by the result's end.
-  std::vector<std::unique_ptr<loadgen::LoadRecorder>> recorders;
   // One recorder over every stream, judged by each query's own SLO: its
   // SLO is 0 and a query counts as attained by its stream's recorder only.
   loadgen::LoadRecorder all(options.interval, 0);
-  absl::Duration last_arrival;
+  struct Source {
+    const Stream* stream;
+    loadgen::ArrivalSource arrivals;
+    std::unique_ptr<loadgen::LoadRecorder> recorder;
+  };
+  std::vector<std::unique_ptr<Source>> sources;
+  absl::Duration longest;
   int64_t answered = 0;
+  // Each arrival schedules the next one of its stream.
+  std::function<void(Source*)> schedule_next = [&](Source* source) {
+    const std::optional<absl::Duration> at = source->arrivals.Next();
+    if (!at.has_value()) return;
+    loop.At(start + *at, [&, source, at = *at] {
+      source->recorder->RecordSent(at);
+      all.RecordSent(at);
+      ++result.sent;
+      (*master)->Query(source->stream->requirements,
+                       [&, source, at](const absl::Status& status, const QueryOutcome& outcome) {
+                         ++answered;
+                         source->recorder->RecordDone(at, outcome.latency, status, outcome.variant);
+                         all.RecordDone(at, outcome.latency, status, outcome.variant);
+                       });
+      schedule_next(source);
+    });
+  };
   for (size_t s = 0; s < options.streams.size(); ++s) {
     const Stream& stream = options.streams[s];
-    recorders.push_back(std::make_unique<loadgen::LoadRecorder>(
-        options.interval, stream.requirements.latency_slo_ms));
-    loadgen::LoadRecorder* recorder = recorders.back().get();
-    for (absl::Duration at : loadgen::PoissonArrivals(stream.schedule, options.seed * 7919 + s)) {
-      last_arrival = std::max(last_arrival, at);
-      loop.At(start + at, [&, recorder, at, requirements = stream.requirements] {
-        recorder->RecordSent(at);
-        all.RecordSent(at);
-        ++result.sent;
-        (*master)->Query(requirements, [&, recorder, at](const absl::Status& status,
-                                                         const QueryOutcome& outcome) {
-          ++answered;
-          recorder->RecordDone(at, outcome.latency, status, outcome.variant);
-          all.RecordDone(at, outcome.latency, status, outcome.variant);
-        });
-      });
-    }
+    longest = std::max(longest, loadgen::TotalDuration(stream.schedule));
+    sources.push_back(std::make_unique<Source>(Source{
+        .stream = &stream,
+        .arrivals = loadgen::ArrivalSource(stream.schedule, options.seed * 7919 + s, stream.cv),
+        .recorder = std::make_unique<loadgen::LoadRecorder>(options.interval,
+                                                            stream.requirements.latency_slo_ms)}));
+    schedule_next(sources.back().get());
   }
-  const absl::Time end = start + last_arrival + options.drain;
+  const absl::Time end = start + longest + options.drain;
   for (absl::Time t = start + options.interval; t <= end; t += options.interval) {
     loop.At(t, [&, t] {
       result.samples.push_back({.at = t - start,
@@ -60,7 +73,7 @@ absl::StatusOr<SimulationResult> RunSimulation(
   loop.RunUntil(end);
 
   for (size_t s = 0; s < options.streams.size(); ++s) {
-    result.streams.push_back({options.streams[s].name, recorders[s]->Report()});
+    result.streams.push_back({options.streams[s].name, sources[s]->recorder->Report()});
   }
   result.total = all.Report();
   for (const TimedAction& a : (*master)->actions()) {

@@ -10,7 +10,9 @@
 //   std::cout << FormatReportText(r.streams[0].report);
 //
 // Deterministic: the same catalogue, options and seed give the same result,
-// bit for bit. Runs on the calling thread.
+// bit for bit. Arrivals are drawn as the run goes (memory does not grow with
+// its length, only with the report's intervals and latencies). Runs on the
+// calling thread.
 
 #include <cstdint>
 #include <memory>
@@ -31,6 +33,9 @@ struct Stream {
   std::string name;  // for the report
   controller::QueryRequirements requirements;
   loadgen::RateSchedule schedule;
+  // Coefficient of variation of the gaps between arrivals: 1 is Poisson,
+  // more is bursty (loadgen::ArrivalSource).
+  double cv = 1;
 };
 
 struct SimulationOptions {

@@ -1,17 +1,44 @@
 #include "sim/stream_spec.h"
 
+#include <algorithm>
+#include <cmath>
 #include <string>
+#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/time/time.h"
 
 namespace infaas::sim {
 namespace {
 
 constexpr char kForm[] =
-    "; expected e.g. a=lenet5,slo=20,rate=200qps:60s (keys v, a, t, D, A, slo, batch, name, "
-    "rate last)";
+    "; expected e.g. a=lenet5,slo=20,rate=200qps:60s (keys v, a, t, D, A, slo, batch, name, cv, "
+    "amp, and rate last or diurnal=MEANqps:PERIOD:LENGTH)";
+
+// Arrivals are drawn as a simulation goes: far more than a load generator
+// holds at once.
+constexpr double kMaxSimulatedArrivals = 1e12;
+
+// "400qps:24h:24h" as a day's rhythm.
+absl::StatusOr<loadgen::RateSchedule> ParseDiurnal(absl::string_view value, double amplitude) {
+  const std::vector<absl::string_view> fields = absl::StrSplit(value, ':');
+  double mean = 0;
+  absl::Duration period, length;
+  absl::string_view rate = fields.empty() ? "" : fields[0];
+  if (fields.size() != 3 || !absl::ConsumeSuffix(&rate, "qps") || !absl::SimpleAtod(rate, &mean) ||
+      !std::isfinite(mean) || mean < 0 || !absl::ParseDuration(fields[1], &period) ||
+      !absl::ParseDuration(fields[2], &length) || period <= absl::ZeroDuration() ||
+      length <= absl::ZeroDuration() || length == absl::InfiniteDuration() ||
+      period == absl::InfiniteDuration()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("diurnal=", value, " does not parse: write MEANqps:PERIOD:LENGTH"));
+  }
+  return loadgen::DiurnalSchedule(mean, amplitude, period, length,
+                                  std::min(absl::Minutes(1), period / 96));
+}
 
 absl::Status Bad(absl::string_view text, absl::string_view what) {
   return absl::InvalidArgumentError(absl::StrCat("stream \"", text, "\": ", what, kForm));
@@ -24,6 +51,8 @@ absl::StatusOr<Stream> ParseStream(absl::string_view text) {
   controller::QueryRequirements& r = stream.requirements;
   absl::string_view rest = text;
   bool has_rate = false;
+  std::string diurnal;
+  double amplitude = 0.5;
   while (!rest.empty()) {
     const size_t comma = rest.find(',');
     absl::string_view pair = rest.substr(0, comma);
@@ -37,7 +66,8 @@ absl::StatusOr<Stream> ParseStream(absl::string_view text) {
       // The schedule is the rest of the text: its phases are comma-separated too.
       const std::string schedule =
           rest.empty() ? std::string(value) : absl::StrCat(value, ",", rest);
-      absl::StatusOr<loadgen::RateSchedule> parsed = loadgen::ParseRateSchedule(schedule);
+      absl::StatusOr<loadgen::RateSchedule> parsed =
+          loadgen::ParseRateSchedule(schedule, kMaxSimulatedArrivals);
       if (!parsed.ok()) return Bad(text, parsed.status().message());
       stream.schedule = *std::move(parsed);
       has_rate = true;
@@ -53,6 +83,15 @@ absl::StatusOr<Stream> ParseStream(absl::string_view text) {
       r.dataset = std::string(value);
     } else if (key == "name") {
       stream.name = std::string(value);
+    } else if (key == "diurnal") {
+      diurnal = std::string(value);
+    } else if (key == "cv" || key == "amp") {
+      double number = 0;
+      if (!absl::SimpleAtod(value, &number) || !std::isfinite(number) || number <= 0 ||
+          (key == "amp" && number > 1)) {
+        return Bad(text, key == "cv" ? "cv must be a number > 0" : "amp must be in (0, 1]");
+      }
+      (key == "cv" ? stream.cv : amplitude) = number;
     } else if (key == "A" || key == "accuracy" || key == "slo") {
       double number = 0;
       if (!absl::SimpleAtod(value, &number) || !(number >= 0)) {
@@ -74,7 +113,12 @@ absl::StatusOr<Stream> ParseStream(absl::string_view text) {
   if (r.variant.empty() && r.latency_slo_ms <= 0) {
     return Bad(text, "a query by architecture or task needs slo (ms)");
   }
-  if (!has_rate) return Bad(text, "rate is missing");
+  if (has_rate == !diurnal.empty()) return Bad(text, "give the arrivals: rate or diurnal");
+  if (!diurnal.empty()) {
+    absl::StatusOr<loadgen::RateSchedule> day = ParseDiurnal(diurnal, amplitude);
+    if (!day.ok()) return Bad(text, day.status().message());
+    stream.schedule = *std::move(day);
+  }
   if (stream.name.empty()) {
     stream.name = !r.variant.empty()        ? r.variant
                   : !r.architecture.empty() ? r.architecture

@@ -6,11 +6,15 @@
 //
 //   a=lenet5,slo=20,rate=200qps:60s,800qps:30s
 //   t=classification,D=fashion-mnist,A=90,slo=50,batch=4,rate=100qps:2m
-//   v=lenet5_onnx_cpu1_b8,rate=50qps:10s,name=pinned
+//   v=lenet5_onnx_cpu1_b8,name=pinned,rate=50qps:10s
+//   a=vgg_mini,slo=100,cv=4,amp=0.8,diurnal=400qps:24h:24h
 //
 // Keys: v|variant, a|arch, t|task, D|dataset, A|accuracy, slo (ms), batch,
-// name; rate takes the rest of the text (a loadgen schedule, commas and
-// all). Pure; thread-safe.
+// name; cv (gaps' coefficient of variation: 1 Poisson, more bursty); the
+// arrivals: rate takes the rest of the text (a loadgen schedule, commas and
+// all), or diurnal=MEANqps:PERIOD:LENGTH a day's rhythm around the mean
+// (amp, default 0.5: trough mean x (1 - amp) at the start). Pure;
+// thread-safe.
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"

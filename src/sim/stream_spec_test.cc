@@ -30,6 +30,16 @@ TEST(StreamSpecTest, ParsesEachQueryFormAndAScheduleWithCommas) {
   EXPECT_EQ(v->requirements.variant, "lenet5_onnx_cpu1_b8");
 }
 
+TEST(StreamSpecTest, ParsesBurstyAndDiurnalArrivals) {
+  absl::StatusOr<Stream> s = ParseStream("a=vgg_mini,slo=100,cv=4,amp=0.8,diurnal=400qps:24h:24h");
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_DOUBLE_EQ(s->cv, 4);
+  EXPECT_EQ(loadgen::TotalDuration(s->schedule), absl::Hours(24));
+  EXPECT_LT(s->schedule.front().qps, 100);  // near the trough, 400 x 0.2
+  // A simulated hour at 100,000 queries per second is not refused.
+  EXPECT_TRUE(ParseStream("a=lenet5,slo=20,rate=100000qps:1h").ok());
+}
+
 TEST(StreamSpecTest, RefusesWhatIsNotAStreamNamingThePart) {
   for (const char* bad :
        {"a=lenet5,rate=10qps:1s",               // no slo
