@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
+#include "common/sanitizers.h"
 
 namespace infaas::profiler {
 namespace {
@@ -137,7 +138,11 @@ int RunProfileJob(int in_fd, int out_fd) {
   // starting at all), and nothing of the model is.
   const rlimit no_core{.rlim_cur = 0, .rlim_max = 0};
   ::setrlimit(RLIMIT_CORE, &no_core);
-  if (job.memory_limit_bytes() > 0) {
+  if (job.memory_limit_bytes() > 0 && kShadowMemorySanitizer) {
+    LogWarning(
+        "profiler: memory limit not applied in a sanitizer build (its shadow memory "
+        "takes terabytes of address space)");
+  } else if (job.memory_limit_bytes() > 0) {
     const auto limit = static_cast<rlim_t>(job.memory_limit_bytes());
     const rlimit as{.rlim_cur = limit, .rlim_max = limit};
     if (::setrlimit(RLIMIT_AS, &as) != 0) {
