@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -140,6 +141,10 @@ absl::StatusOr<InstanceMeasurement> MeasureInChild(const v1::ModelConfig& config
   const std::string job =
       ProfileJobFor(config, model_dir, cpu_threads, options, validation, limits.memory_limit_bytes)
           .SerializeAsString();
+  // A child that stops reading (it hangs before its job is in) cannot hold
+  // this thread past the time limit either.
+  const timeval send_limit = absl::ToTimeval(limits.time_limit);
+  ::setsockopt(child.socket(), SOL_SOCKET, SO_SNDTIMEO, &send_limit, sizeof(send_limit));
   // A child that died before reading is judged by its exit status below.
   SendAll(child.socket(), job).IgnoreError();
   absl::StatusOr<std::string> answer = ReceiveUntil(child.socket(), deadline);
