@@ -35,6 +35,9 @@ struct Flags {
   int metrics_port = 8002;  // -1: off
   size_t http_max_body_bytes = 64 << 20;
   int http_threads = 16;
+  size_t http_max_waiting_connections = 64;
+  int64_t max_queries_in_flight = 4096;
+  int64_t max_bytes_in_flight = int64_t{1} << 30;
   std::string log_level = "info";
   // Autoscaling.
   std::string autoscaler = "infaas";
@@ -80,6 +83,9 @@ int Serve(const Flags& flags, sigset_t* stop_signals) {
        .metrics_port = flags.metrics_port,
        .http_max_body_bytes = flags.http_max_body_bytes,
        .http_threads = flags.http_threads,
+       .http_max_waiting_connections = flags.http_max_waiting_connections,
+       .max_queries_in_flight = flags.max_queries_in_flight,
+       .max_bytes_in_flight = flags.max_bytes_in_flight,
        .autoscaler = flags.autoscaler,
        .max_workers = flags.max_workers,
        .worker_cores = flags.worker_cores,
@@ -170,6 +176,19 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   app.add_option("--log-dir", flags.log_dir, "folder for the logs of workers it starts")
+      ->capture_default_str();
+  app.add_option("--http-max-waiting-connections", flags.http_max_waiting_connections,
+                 "HTTP connections that may wait for a handler thread; more get 503 with "
+                 "Retry-After at once")
+      ->capture_default_str();
+  app.add_option("--max-queries-in-flight", flags.max_queries_in_flight,
+                 "queries the master holds at once (every API); more are refused at once with "
+                 "RESOURCE_EXHAUSTED / 429 (0: no bound)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--max-bytes-in-flight", flags.max_bytes_in_flight,
+                 "bytes of the queries the master holds at once (0: no bound)")
+      ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   app.add_option("--profile-time-limit-s", flags.profile_time_limit_s,
                  "a model being registered is profiled in a child process (per framework and "

@@ -31,6 +31,10 @@ using ::testing::AnyOf;
 using ::testing::HasSubstr;
 
 constexpr int kBodyLimit = 4 << 20;
+// The master's HTTP handler threads and waiting places, small so that a
+// handful of connections fill them.
+constexpr int kHttpThreads = 4;
+constexpr int kHttpWaiting = 4;
 // What the master may hold after every case; it starts near 100 MiB.
 constexpr int64_t kMasterMemoryLimitBytes = int64_t{600} << 20;
 
@@ -83,10 +87,12 @@ std::string PngHeader(uint32_t width, uint32_t height) {
 class HostileTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    auto started =
-        TestCluster::Start({.workers = 1,
-                            .zoo_models = {"lenet5"},
-                            .master_flags = {"--http-max-body-bytes", absl::StrCat(kBodyLimit)}});
+    auto started = TestCluster::Start(
+        {.workers = 1,
+         .zoo_models = {"lenet5"},
+         .master_flags = {"--http-max-body-bytes", absl::StrCat(kBodyLimit), "--http-threads",
+                          absl::StrCat(kHttpThreads), "--http-max-waiting-connections",
+                          absl::StrCat(kHttpWaiting)}});
     ASSERT_TRUE(started.ok()) << started.status();
     cluster_ = started->release();
     kserve_ = inference::GRPCInferenceService::NewStub(
@@ -271,38 +277,57 @@ TEST_F(HostileTest, MalformedJsonAndBodiesAreRefused) {
   EXPECT_THAT(header_answer, ::testing::Not(HasSubstr("200 OK")));
 }
 
-TEST_F(HostileTest, IdleAndSlowConnectionsDoNotTakeEveryHandler) {
-  // More idle connections than the HTTP server has threads, and one that
-  // sends its request a byte at a time (never finishing).
+TEST_F(HostileTest, IdleAndSlowConnectionsAreClosedAndProbesAnswerMeanwhile) {
+  // More idle connections than the HTTP port takes (4 past its threads and
+  // waiting places), and one that sends half a request and never the rest.
   std::vector<std::unique_ptr<IdleConnection>> idle;
-  for (int i = 0; i < 64; ++i) {
+  for (int i = 0; i < kHttpThreads + kHttpWaiting + 4; ++i) {
     idle.push_back(std::make_unique<IdleConnection>(cluster_->http_address()));
   }
   IdleConnection slow(cluster_->http_address());
   slow.Send("POST /v2/models/lenet5/infer HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{");
-  HttpReply ready = HttpGet(cluster_->http_address(), "/v2/health/ready");
-  EXPECT_EQ(ready.status, 200) << "health while 65 connections are idle";
-  HttpReply metrics = HttpGet(cluster_->metrics_address(), "/metrics");
-  EXPECT_EQ(metrics.status, 200);
+  // Probes and metrics have the metrics port's own threads.
+  EXPECT_EQ(HttpGet(cluster_->metrics_address(), "/v2/health/ready").status, 200);
+  EXPECT_EQ(HttpGet(cluster_->metrics_address(), "/metrics").status, 200);
+  // Every one of them is closed by the server: refused at once past the
+  // waiting limit, or timed out (2 s idle, 5 s without a byte).
+  const absl::Time give_up = absl::Now() + absl::Seconds(60);
+  auto all_closed = [&] {
+    if (!slow.ClosedByServer()) return false;
+    for (const auto& c : idle) {
+      if (!c->ClosedByServer()) return false;
+    }
+    return true;
+  };
+  while (!all_closed() && absl::Now() < give_up) absl::SleepFor(absl::Milliseconds(100));
+  EXPECT_TRUE(all_closed()) << "the server kept an idle or slow connection";
 }
 
 TEST_F(HostileTest, ConnectionsPastTheHandlersAndTheWaitingLimitGet503AndProbesStillAnswer) {
-  // The master's HTTP port has 16 handler threads and lets 64 connections
-  // wait (HttpServerOptions): fill both with idle connections.
-  std::vector<std::unique_ptr<IdleConnection>> idle;
-  for (int i = 0; i < 16 + 64; ++i) {
-    idle.push_back(std::make_unique<IdleConnection>(cluster_->http_address()));
-    ASSERT_TRUE(idle.back()->connected());
-  }
-  absl::SleepFor(absl::Milliseconds(300));  // let the listener accept them all
-  HttpReply busy = HttpGet(cluster_->http_address(), "/v2/models/lenet5");
+  // Fill the HTTP port's handler threads and its waiting places. Each
+  // connection sends half a request, so that a handler waits for the rest
+  // (5 s) rather than for a next request on an idle connection (2 s). A
+  // handler may still be busy with an earlier client when the filling
+  // starts (the next connection then finds a place): then the port is
+  // drained and filled again, a few times at most.
+  HttpReply busy;
+  for (int attempt = 0; attempt < 4 && busy.status != 503; ++attempt) {
+    if (attempt > 0) absl::SleepFor(absl::Seconds(6));  // every handler free again
+    std::vector<std::unique_ptr<IdleConnection>> idle;
+    for (int i = 0; i < kHttpThreads + kHttpWaiting; ++i) {
+      idle.push_back(std::make_unique<IdleConnection>(cluster_->http_address()));
+      ASSERT_TRUE(idle.back()->connected());
+      idle.back()->Send("GET /v2/health/live HTTP/1.1\r\n");
+    }
+    absl::SleepFor(absl::Milliseconds(200));  // let the listener accept them all
+    busy = HttpGet(cluster_->http_address(), "/v2/models/lenet5");
+    // Probes go to the metrics port, which has threads of its own.
+    EXPECT_EQ(HttpGet(cluster_->metrics_address(), "/v2/health/live").status, 200);
+    EXPECT_EQ(HttpGet(cluster_->metrics_address(), "/v2/health/ready").status, 200);
+  }  // the connections close: the handlers see it and are free again
   EXPECT_EQ(busy.status, 503) << busy.body;
   EXPECT_THAT(JsonErrorOf(busy), HasSubstr("busy"));
   EXPECT_EQ(busy.headers["Retry-After"], "1");
-  // Probes go to the metrics port, which has threads of its own.
-  EXPECT_EQ(HttpGet(cluster_->metrics_address(), "/v2/health/live").status, 200);
-  EXPECT_EQ(HttpGet(cluster_->metrics_address(), "/v2/health/ready").status, 200);
-  idle.clear();  // the handlers see the connections close and are free again
 }
 
 TEST_F(HostileTest, KServeGrpcRefusesHugeShapesAndManyInputs) {

@@ -79,6 +79,19 @@ void QueryRouter::QueryOnline(const auth::Principal& caller, const v1::QueryOnli
       done(std::move(result));
     };
   }
+  if (deps_.in_flight != nullptr) {
+    absl::StatusOr<InFlightLimit::Reservation> reserved =
+        deps_.in_flight->Admit(static_cast<int64_t>(request.ByteSizeLong()));
+    if (!reserved.ok()) {
+      done(reserved.status());
+      return;
+    }
+    done = [reservation = std::make_shared<InFlightLimit::Reservation>(*std::move(reserved)),
+            done = std::move(done)](absl::StatusOr<v1::QueryOnlineResponse> result) {
+      reservation->Release();
+      done(std::move(result));
+    };
+  }
   QueryRequirements requirements = RequirementsOf(request);
   if (deps_.observer != nullptr) {
     done = [observer = deps_.observer, requirements, start = deps_.clock->Now(),

@@ -33,6 +33,7 @@
 #include "common/wire_limits.h"
 #include "controller/catalogue_view.h"
 #include "controller/cluster_view.h"
+#include "controller/in_flight_limit.h"
 #include "controller/load_coordinator.h"
 #include "controller/load_requests.h"
 #include "controller/query_observer.h"
@@ -56,6 +57,8 @@ class QueryRouter {
     QueryObserver* observer = nullptr;
     // Each tenant's queries per second and in flight; null for no limits.
     auth::TenantQuotas* quotas = nullptr;
+    // Everyone's queries and request bytes in flight; null for no bound.
+    InFlightLimit* in_flight = nullptr;
   };
 
   explicit QueryRouter(Dependencies deps, SelectorOptions options = {});

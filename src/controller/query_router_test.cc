@@ -152,6 +152,32 @@ TEST_F(QueryRouterTest, CountsAQueryInFlightUntilItsAnswerComes) {
   EXPECT_EQ(cluster_.Snapshot(clock_.Now())->workers[0].Find(kCheap)->in_flight, 0);
 }
 
+TEST_F(QueryRouterTest, PastTheMastersInFlightBoundQueriesAreRefusedAtOnce) {
+  InFlightLimit limit({.max_queries = 1});
+  router_ = std::make_unique<QueryRouter>(QueryRouter::Dependencies{.catalogue = catalogue_->view(),
+                                                                    .cluster = &cluster_,
+                                                                    .clients = &clients_,
+                                                                    .loads = &loads_,
+                                                                    .clock = &clock_,
+                                                                    .in_flight = &limit});
+  FakeWorker& worker = AddWorker("w1", {kCheap});
+  worker.Hold();
+  absl::Notification first;
+  router_->QueryOnline(auth::Principal::Operator(), ByArchitecture(50),
+                       clock_.Now() + absl::Seconds(10),
+                       [&](absl::StatusOr<v1::QueryOnlineResponse>) { first.Notify(); });
+  worker.AwaitHeld(1);
+  absl::StatusOr<v1::QueryOnlineResponse> over = Query(ByArchitecture(50));
+  EXPECT_EQ(over.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(over.status().message(), HasSubstr("--max-queries-in-flight"));
+  EXPECT_TRUE(RetryAfter(over.status()).has_value());
+  worker.Release();
+  first.WaitForNotification();
+  EXPECT_EQ(limit.queries(), 0);
+  EXPECT_EQ(limit.bytes(), 0);
+  EXPECT_TRUE(Query(ByArchitecture(50)).ok());  // room again
+}
+
 TEST_F(QueryRouterTest, RefusesOverloadAtOnceWithARetryAfterHint) {
   FakeWorker& worker = AddWorker("w1", {kCheap}, /*queue=*/40);  // 80 ms of work ahead
   absl::StatusOr<v1::QueryOnlineResponse> answer = Query(ByArchitecture(20));

@@ -89,6 +89,8 @@ absl::Status MasterServer::BuildControl() {
     ASSIGN_OR_RETURN(cluster_secret_, EnsureSecretFile(options_.cluster_secret_file));
   }
   quotas_ = std::make_unique<auth::TenantQuotas>(Clock::Real());
+  in_flight_ = std::make_unique<controller::InFlightLimit>(controller::InFlightLimit::Options{
+      .max_queries = options_.max_queries_in_flight, .max_bytes = options_.max_bytes_in_flight});
   ASSIGN_OR_RETURN(repository_, repository::LocalModelRepository::Open(options_.repository));
   // Records from before labels were kept in them get theirs once, here,
   // so that no query reads a label file.
@@ -114,7 +116,7 @@ absl::Status MasterServer::BuildControl() {
       std::vector<controller::QueryObserver*>{serving_metrics_.get(), demand_.get()});
   router_ = std::make_unique<controller::QueryRouter>(controller::QueryRouter::Dependencies{
       catalogue_.get(), cluster_.get(), clients_.get(), loads_.get(), Clock::Real(),
-      observers_.get(), quotas_.get()});
+      observers_.get(), quotas_.get(), in_flight_.get()});
   frontend_ = std::make_unique<kserve::InferenceFrontend>(kserve::InferenceFrontend::Dependencies{
       catalogue_.get(), cluster_.get(), router_.get(), loads_.get(), serving_metrics_.get(),
       Clock::Real(), store_.get()});
@@ -175,6 +177,7 @@ absl::Status MasterServer::Serve() {
   http_server_ = std::make_unique<http::HttpServer>(
       http::HttpServerOptions{.max_body_bytes = options_.http_max_body_bytes,
                               .threads = options_.http_threads,
+                              .max_waiting_connections = options_.http_max_waiting_connections,
                               .tls = options_.tls});
   http::AddKServeRoutes(http_server_->routes(), frontend_.get(), authenticator_.get());
   http::AddInfaasRoutes(http_server_->routes(),

@@ -61,6 +61,11 @@ struct MasterOptions {
   int metrics_port = 8002;
   size_t http_max_body_bytes = size_t{64} << 20;
   int http_threads = 16;
+  size_t http_max_waiting_connections = 64;  // past the threads; more get 503
+  // Queries (every API) the master holds at once, and their request bytes;
+  // more are refused at once (controller/in_flight_limit.h). 0: no bound.
+  int64_t max_queries_in_flight = 4096;
+  int64_t max_bytes_in_flight = int64_t{1} << 30;
   // Autoscaling: a policy name ("static" turns it off), the most live
   // workers (0: never start or stop one), what a started worker offers.
   std::string autoscaler = "infaas";
@@ -131,6 +136,7 @@ class MasterServer {
   std::unique_ptr<store::MetadataStore> store_;
   std::unique_ptr<auth::Authenticator> authenticator_;  // null: authentication off
   std::unique_ptr<auth::TenantQuotas> quotas_;
+  std::unique_ptr<controller::InFlightLimit> in_flight_;
   std::string cluster_secret_;
   std::unique_ptr<repository::LocalModelRepository> repository_;
   std::unique_ptr<controller::CatalogueView> catalogue_;
