@@ -22,6 +22,8 @@ constexpr char kForm[] =
 // holds at once.
 constexpr double kMaxSimulatedArrivals = 1e12;
 
+constexpr int64_t kMaxDiurnalSteps = 100'000;
+
 // "400qps:24h:24h" as a day's rhythm.
 absl::StatusOr<loadgen::RateSchedule> ParseDiurnal(absl::string_view value, double amplitude) {
   const std::vector<absl::string_view> fields = absl::StrSplit(value, ':');
@@ -36,8 +38,12 @@ absl::StatusOr<loadgen::RateSchedule> ParseDiurnal(absl::string_view value, doub
     return absl::InvalidArgumentError(
         absl::StrCat("diurnal=", value, " does not parse: write MEANqps:PERIOD:LENGTH"));
   }
-  return loadgen::DiurnalSchedule(mean, amplitude, period, length,
-                                  std::min(absl::Minutes(1), period / 96));
+  // Steps of a minute, or finer for a short period, but never more than
+  // kMaxDiurnalSteps of them: a tiny period over a long run must not cost
+  // the memory of billions of phases.
+  const absl::Duration step =
+      std::max(std::min(absl::Minutes(1), period / 96), length / kMaxDiurnalSteps);
+  return loadgen::DiurnalSchedule(mean, amplitude, period, length, step);
 }
 
 absl::Status Bad(absl::string_view text, absl::string_view what) {

@@ -36,6 +36,10 @@ TEST(StreamSpecTest, ParsesBurstyAndDiurnalArrivals) {
   EXPECT_DOUBLE_EQ(s->cv, 4);
   EXPECT_EQ(loadgen::TotalDuration(s->schedule), absl::Hours(24));
   EXPECT_LT(s->schedule.front().qps, 100);  // near the trough, 400 x 0.2
+  // A tiny period over a long run is drawn in bounded steps.
+  absl::StatusOr<Stream> fine = ParseStream("a=lenet5,slo=5,diurnal=1qps:1ms:1000h");
+  ASSERT_TRUE(fine.ok()) << fine.status();
+  EXPECT_LE(fine->schedule.size(), 100'001u);
   // A simulated hour at 100,000 queries per second is not refused.
   EXPECT_TRUE(ParseStream("a=lenet5,slo=20,rate=100000qps:1h").ok());
 }
