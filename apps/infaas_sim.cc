@@ -16,11 +16,14 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "autoscaler/scaling_policy.h"
+#include "sim/generated_catalogue.h"
 #include "sim/simulation.h"
 #include "sim/stream_spec.h"
 #include "store/metadata_store.h"
@@ -35,6 +38,16 @@ std::string DefaultStore() {
 }
 
 absl::StatusOr<std::shared_ptr<const controller::Catalogue>> LoadCatalogue(const std::string& url) {
+  if (absl::StartsWith(url, "generated:")) {
+    int architectures = 0;
+    if (!absl::SimpleAtoi(url.substr(10), &architectures) || architectures < 1 ||
+        architectures > 100000) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--store ", url,
+                       ": a generated catalogue is generated:N with N architectures, 1..100000"));
+    }
+    return sim::GenerateCatalogue({.architectures = architectures});
+  }
   absl::StatusOr<std::unique_ptr<store::MetadataStore>> store = store::OpenMetadataStore(url);
   if (!store.ok()) return store.status();
   absl::StatusOr<std::vector<v1::VariantRecord>> records = (*store)->ListVariants({});
@@ -74,12 +87,16 @@ int main(int argc, char** argv) {
       "workers, driven by open-loop streams of queries, on a virtual clock (deterministic: the "
       "same seed gives the same run).",
       "infaas-sim");
-  app.add_option("--store", store_url,
-                 "catalogue: the store of a registered deployment (sqlite:PATH or redis://...)")
+  app.add_option(
+         "--store", store_url,
+         "catalogue: the store of a registered deployment (sqlite:PATH or redis://...), or "
+         "generated:N for N made-up architectures (gen000, gen001, ...; sim/generated_catalogue.h)")
       ->capture_default_str();
-  app.add_option("--stream", streams,
-                 "queries: key=value pairs, e.g. a=lenet5,slo=20,rate=200qps:60s,800qps:30s "
-                 "(keys v, a, t, D, A, slo, batch, name; rate last); repeatable")
+  app.add_option(
+         "--stream", streams,
+         "queries: key=value pairs, e.g. a=lenet5,slo=20,rate=200qps:60s,800qps:30s "
+         "(keys v, a, t, D, A, slo, batch, name, cv, amp; the arrivals: rate=SCHEDULE last, "
+         "diurnal=MEANqps:PERIOD:LENGTH, or trace=FILE of SECONDS,NAME lines); repeatable")
       ->required();
   app.add_option("--workers", options.workers, "workers at the start (never removed)")
       ->check(CLI::PositiveNumber)
@@ -123,6 +140,10 @@ int main(int argc, char** argv) {
       return 2;
     }
     options.streams.push_back(*std::move(stream));
+  }
+  if (absl::Status traces = sim::ResolveTraces(&options.streams); !traces.ok()) {
+    std::cerr << "infaas-sim: " << traces.message() << "\n";
+    return 2;
   }
   options.master.worker.memory_bytes = static_cast<int64_t>(memory_gib * (1 << 30));
   options.master.call_overhead = absl::Microseconds(call_overhead_us);

@@ -127,4 +127,41 @@ absl::StatusOr<std::vector<absl::Duration>> ReadTrace(const std::string& path) {
   return ParseTrace(text);
 }
 
+absl::StatusOr<NamedTrace> ParseNamedTrace(absl::string_view text, double max_arrivals) {
+  NamedTrace trace;
+  int64_t line_number = 0, arrivals = 0;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    ++line_number;
+    line = absl::StripAsciiWhitespace(line);
+    if (line.empty() || line[0] == '#') continue;
+    const size_t comma = line.find(',');
+    const absl::string_view time = absl::StripAsciiWhitespace(line.substr(0, comma));
+    const absl::string_view name =
+        comma == absl::string_view::npos ? "" : absl::StripAsciiWhitespace(line.substr(comma + 1));
+    double seconds = 0;
+    if (!absl::SimpleAtod(time, &seconds) || !std::isfinite(seconds) || seconds < 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "trace line ", line_number, " (\"", line,
+          "\") does not start with a time; give one arrival per line as "
+          "SECONDS,NAME (seconds from the start, the stream's name), e.g. 0.25,lenet5"));
+    }
+    if (static_cast<double>(++arrivals) > max_arrivals) {
+      return absl::InvalidArgumentError(absl::StrCat("the trace has more than ", max_arrivals,
+                                                     " arrivals (line ", line_number,
+                                                     "); split it or shorten it"));
+    }
+    trace[std::string(name)].push_back(absl::Seconds(seconds));
+  }
+  for (auto& [name, times] : trace) std::sort(times.begin(), times.end());
+  return trace;
+}
+
+absl::StatusOr<NamedTrace> ReadNamedTrace(const std::string& path, double max_arrivals) {
+  ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  absl::StatusOr<NamedTrace> trace = ParseNamedTrace(text, max_arrivals);
+  if (!trace.ok())
+    return absl::InvalidArgumentError(absl::StrCat(path, ": ", trace.status().message()));
+  return trace;
+}
+
 }  // namespace infaas::loadgen

@@ -10,6 +10,7 @@
 // Pure functions (ReadTrace reads one file); thread-safe.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <random>
 #include <string>
@@ -80,5 +81,15 @@ std::vector<absl::Duration> PoissonArrivals(const RateSchedule& schedule, uint64
 // return. InvalidArgument naming the line that does not parse.
 absl::StatusOr<std::vector<absl::Duration>> ParseTrace(absl::string_view text);
 absl::StatusOr<std::vector<absl::Duration>> ReadTrace(const std::string& path);
+
+// A trace of several models' queries: "SECONDS,NAME" per line (NAME: the
+// stream the arrival belongs to; a line with SECONDS alone belongs to "").
+// Each name's arrivals sorted. At most `max_arrivals` lines; InvalidArgument
+// naming the line that does not parse, or the bound.
+using NamedTrace = std::map<std::string, std::vector<absl::Duration>>;
+absl::StatusOr<NamedTrace> ParseNamedTrace(absl::string_view text,
+                                           double max_arrivals = kMaxScheduledArrivals);
+absl::StatusOr<NamedTrace> ReadNamedTrace(const std::string& path,
+                                          double max_arrivals = kMaxScheduledArrivals);
 
 }  // namespace infaas::loadgen

@@ -6,7 +6,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "common/latency_histogram.h"
 
 namespace infaas::loadgen {
 
@@ -34,14 +33,13 @@ void LoadRecorder::RecordDone(absl::Duration sent_offset, absl::Duration latency
   Bucket& b = BucketLocked(sent_offset);
   if (!status.ok()) {
     ++b.errors[absl::StatusCodeToString(status.code())];
-    if (absl::IsResourceExhausted(status)) b.refusal_ms.push_back(ms);
+    if (absl::IsResourceExhausted(status)) b.refusal_ms.Add(ms);
     return;
   }
   ++b.ok;
-  b.latencies_ms.push_back(ms);
+  b.latencies_ms.Add(ms);
   if (times.measured_ms > 0 && times.predicted_ms >= 0 && std::isfinite(times.predicted_ms)) {
-    b.prediction_errors.push_back(std::abs(times.predicted_ms - times.measured_ms) /
-                                  times.measured_ms);
+    b.prediction_errors.Add(std::abs(times.predicted_ms - times.measured_ms) / times.measured_ms);
   }
   ++b.variants[variant];
   if (slo_ms_ <= 0 || ms <= slo_ms_) ++b.attained;
@@ -58,20 +56,16 @@ IntervalStats LoadRecorder::Summarise(const Bucket& b, absl::Duration start,
   const double seconds = std::max(absl::ToDoubleSeconds(length), 1e-9);
   s.offered_qps = static_cast<double>(b.sent) / seconds;
   s.achieved_qps = static_cast<double>(b.ok) / seconds;
-  if (!b.latencies_ms.empty()) {
-    s.p50_ms = PercentileOf(b.latencies_ms, 50);
-    s.p90_ms = PercentileOf(b.latencies_ms, 90);
-    s.p99_ms = PercentileOf(b.latencies_ms, 99);
-  }
+  s.p50_ms = b.latencies_ms.Percentile(50);
+  s.p90_ms = b.latencies_ms.Percentile(90);
+  s.p99_ms = b.latencies_ms.Percentile(99);
   s.slo_attainment = b.sent > 0 ? static_cast<double>(b.attained) / static_cast<double>(b.sent) : 0;
   s.goodput_qps = static_cast<double>(b.attained) / seconds;
   s.answered_in_slo = b.ok > 0 ? static_cast<double>(b.attained) / static_cast<double>(b.ok) : 1;
-  s.refused = static_cast<int64_t>(b.refusal_ms.size());
-  if (!b.refusal_ms.empty()) s.refusal_p99_ms = PercentileOf(b.refusal_ms, 99);
-  if (!b.prediction_errors.empty()) {
-    s.prediction_error_p50 = PercentileOf(b.prediction_errors, 50);
-    s.prediction_error_p90 = PercentileOf(b.prediction_errors, 90);
-  }
+  s.refused = b.refusal_ms.count();
+  s.refusal_p99_ms = b.refusal_ms.Percentile(99);
+  s.prediction_error_p50 = b.prediction_errors.Percentile(50);
+  s.prediction_error_p90 = b.prediction_errors.Percentile(90);
   s.errors = b.errors;
   s.variants = b.variants;
   return s;
@@ -89,10 +83,9 @@ LoadReport LoadRecorder::Report() const {
     all.sent += b.sent;
     all.ok += b.ok;
     all.attained += b.attained;
-    all.latencies_ms.insert(all.latencies_ms.end(), b.latencies_ms.begin(), b.latencies_ms.end());
-    all.refusal_ms.insert(all.refusal_ms.end(), b.refusal_ms.begin(), b.refusal_ms.end());
-    all.prediction_errors.insert(all.prediction_errors.end(), b.prediction_errors.begin(),
-                                 b.prediction_errors.end());
+    all.latencies_ms.Merge(b.latencies_ms);
+    all.refusal_ms.Merge(b.refusal_ms);
+    all.prediction_errors.Merge(b.prediction_errors);
     for (const auto& [k, v] : b.errors) all.errors[k] += v;
     for (const auto& [k, v] : b.variants) all.variants[k] += v;
     sent += b.sent;

@@ -15,7 +15,9 @@
 // second. A refusal is a RESOURCE_EXHAUSTED answer (admission control); its
 // time is how long the refusal took to arrive. The prediction error of an
 // answer is |predicted - measured| / measured of the latency the master
-// predicted and measured (AnswerTimes). Thread-safe.
+// predicted and measured (AnswerTimes). Memory grows with the intervals,
+// not with the queries: percentiles come from SampleDigest (exact up to 256
+// samples per interval, within 1% past that). Thread-safe.
 
 #include <cstdint>
 #include <map>
@@ -26,6 +28,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "loadgen/sample_digest.h"
 
 namespace infaas::loadgen {
 
@@ -82,9 +85,9 @@ class LoadRecorder {
     int64_t sent = 0;
     int64_t ok = 0;
     int64_t attained = 0;
-    std::vector<double> latencies_ms;
-    std::vector<double> refusal_ms;
-    std::vector<double> prediction_errors;
+    SampleDigest latencies_ms;
+    SampleDigest refusal_ms;
+    SampleDigest prediction_errors;
     std::map<std::string, int64_t> errors;
     std::map<std::string, int64_t> variants;
   };

@@ -30,14 +30,21 @@ absl::StatusOr<SimulationResult> RunSimulation(
   struct Source {
     const Stream* stream;
     loadgen::ArrivalSource arrivals;
+    size_t next_in_trace = 0;
     std::unique_ptr<loadgen::LoadRecorder> recorder;
+
+    std::optional<absl::Duration> Next() {
+      if (!stream->trace.has_value()) return arrivals.Next();
+      if (next_in_trace >= stream->trace->size()) return std::nullopt;
+      return (*stream->trace)[next_in_trace++];
+    }
   };
   std::vector<std::unique_ptr<Source>> sources;
   absl::Duration longest;
   int64_t answered = 0;
   // Each arrival schedules the next one of its stream.
   std::function<void(Source*)> schedule_next = [&](Source* source) {
-    const std::optional<absl::Duration> at = source->arrivals.Next();
+    const std::optional<absl::Duration> at = source->Next();
     if (!at.has_value()) return;
     loop.At(start + *at, [&, source, at = *at] {
       source->recorder->RecordSent(at);
@@ -54,10 +61,15 @@ absl::StatusOr<SimulationResult> RunSimulation(
   };
   for (size_t s = 0; s < options.streams.size(); ++s) {
     const Stream& stream = options.streams[s];
-    longest = std::max(longest, loadgen::TotalDuration(stream.schedule));
+    longest = std::max(longest,
+                       stream.trace.has_value()
+                           ? (stream.trace->empty() ? absl::ZeroDuration()
+                                                    : stream.trace->back() + absl::Nanoseconds(1))
+                           : loadgen::TotalDuration(stream.schedule));
     sources.push_back(std::make_unique<Source>(Source{
         .stream = &stream,
         .arrivals = loadgen::ArrivalSource(stream.schedule, options.seed * 7919 + s, stream.cv),
+        .next_in_trace = 0,
         .recorder = std::make_unique<loadgen::LoadRecorder>(options.interval,
                                                             stream.requirements.latency_slo_ms)}));
     schedule_next(sources.back().get());

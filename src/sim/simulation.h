@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,11 @@ struct Stream {
   // Coefficient of variation of the gaps between arrivals: 1 is Poisson,
   // more is bursty (loadgen::ArrivalSource).
   double cv = 1;
+  // A trace's arrivals (offsets from the start), played instead of the
+  // schedule when set; `trace_path` names the file they come from
+  // (ParseStream sets the path, the caller reads it: see ResolveTraces).
+  std::string trace_path = {};
+  std::optional<std::vector<absl::Duration>> trace = std::nullopt;
 };
 
 struct SimulationOptions {

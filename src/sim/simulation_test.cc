@@ -107,6 +107,23 @@ TEST(SimulationTest, ThePolicyScalesUpUnderTheStepAndServesMostQueriesInTime) {
   }
 }
 
+TEST(SimulationTest, ATraceStreamSendsExactlyItsArrivals) {
+  SimulationOptions options = Options(1);
+  options.streams.resize(1);
+  std::vector<absl::Duration> trace;
+  for (int i = 0; i < 500; ++i) trace.push_back(absl::Milliseconds(7 * i));
+  options.streams[0].trace = trace;
+  absl::StatusOr<SimulationResult> r = RunSimulation(Zoo(), options);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->sent, 500);
+  EXPECT_EQ(r->answered, 500);
+  // 3.5 s of arrivals, 1-s intervals: 143 in each of the first three.
+  const loadgen::LoadReport& report = r->streams[0].report;
+  ASSERT_GE(report.intervals.size(), 4u);
+  EXPECT_EQ(report.intervals[0].sent, 143);
+  EXPECT_EQ(report.intervals[3].sent, 500 - 3 * 143);
+}
+
 TEST(SimulationTest, AnUnknownPolicyOrNoStreamIsRefused) {
   SimulationOptions options = Options(1);
   options.master.policy = "magic";

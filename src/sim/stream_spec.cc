@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
@@ -16,11 +18,13 @@ namespace {
 
 constexpr char kForm[] =
     "; expected e.g. a=lenet5,slo=20,rate=200qps:60s (keys v, a, t, D, A, slo, batch, name, cv, "
-    "amp, and rate last or diurnal=MEANqps:PERIOD:LENGTH)";
+    "amp, and rate last, diurnal=MEANqps:PERIOD:LENGTH or trace=PATH)";
 
 // Arrivals are drawn as a simulation goes: far more than a load generator
 // holds at once.
 constexpr double kMaxSimulatedArrivals = 1e12;
+// A trace is held in memory (8 bytes an arrival).
+constexpr double kMaxTraceArrivals = 1e8;
 
 constexpr int64_t kMaxDiurnalSteps = 100'000;
 
@@ -91,6 +95,9 @@ absl::StatusOr<Stream> ParseStream(absl::string_view text) {
       stream.name = std::string(value);
     } else if (key == "diurnal") {
       diurnal = std::string(value);
+    } else if (key == "trace") {
+      if (value.empty()) return Bad(text, "trace needs a file: trace=PATH");
+      stream.trace_path = std::string(value);
     } else if (key == "cv" || key == "amp") {
       double number = 0;
       if (!absl::SimpleAtod(value, &number) || !std::isfinite(number) || number <= 0 ||
@@ -119,7 +126,9 @@ absl::StatusOr<Stream> ParseStream(absl::string_view text) {
   if (r.variant.empty() && r.latency_slo_ms <= 0) {
     return Bad(text, "a query by architecture or task needs slo (ms)");
   }
-  if (has_rate == !diurnal.empty()) return Bad(text, "give the arrivals: rate or diurnal");
+  if (has_rate + !diurnal.empty() + !stream.trace_path.empty() != 1) {
+    return Bad(text, "give the arrivals: one of rate, diurnal or trace");
+  }
   if (!diurnal.empty()) {
     absl::StatusOr<loadgen::RateSchedule> day = ParseDiurnal(diurnal, amplitude);
     if (!day.ok()) return Bad(text, day.status().message());
@@ -131,6 +140,34 @@ absl::StatusOr<Stream> ParseStream(absl::string_view text) {
                                             : r.task + "/" + r.dataset;
   }
   return stream;
+}
+
+absl::Status ResolveTraces(std::vector<Stream>* streams) {
+  std::map<std::string, loadgen::NamedTrace> files;
+  for (Stream& stream : *streams) {
+    if (stream.trace_path.empty()) continue;
+    auto file = files.find(stream.trace_path);
+    if (file == files.end()) {
+      absl::StatusOr<loadgen::NamedTrace> trace =
+          loadgen::ReadNamedTrace(stream.trace_path, kMaxTraceArrivals);
+      if (!trace.ok()) return trace.status();
+      file = files.emplace(stream.trace_path, *std::move(trace)).first;
+    }
+    const loadgen::NamedTrace& trace = file->second;
+    if (auto own = trace.find(stream.name); own != trace.end()) {
+      stream.trace = own->second;
+    } else if (trace.size() == 1 && trace.begin()->first.empty()) {
+      stream.trace = trace.begin()->second;
+    } else {
+      std::vector<std::string> names;
+      for (const auto& [name, times] : trace) names.push_back(name.empty() ? "(none)" : name);
+      return absl::InvalidArgumentError(
+          absl::StrCat("trace ", stream.trace_path, " has no arrivals for the stream \"",
+                       stream.name, "\"; its lines name ", absl::StrJoin(names, ", "),
+                       " (set the stream's name= to one of them)"));
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace infaas::sim

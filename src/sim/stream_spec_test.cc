@@ -2,7 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <vector>
+
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 
 namespace infaas::sim {
 namespace {
@@ -56,6 +61,57 @@ TEST(StreamSpecTest, RefusesWhatIsNotAStreamNamingThePart) {
     EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument) << bad;
     EXPECT_TRUE(absl::StrContains(s.status().message(), "expected e.g.")) << s.status();
   }
+}
+
+TEST(StreamSpecTest, ATraceStreamPlaysTheLinesWithItsName) {
+  const std::filesystem::path path = std::filesystem::path(::testing::TempDir()) / "two.csv";
+  std::ofstream(path) << "# seconds,stream\n0.5,lenet5\n0.1,vgg\n0.2,lenet5\n";
+  absl::StatusOr<Stream> lenet = ParseStream(absl::StrCat("a=lenet5,slo=20,trace=", path.string()));
+  absl::StatusOr<Stream> vgg =
+      ParseStream(absl::StrCat("a=vgg_mini,name=vgg,slo=90,trace=", path.string()));
+  absl::StatusOr<Stream> other =
+      ParseStream(absl::StrCat("a=resnet_mini,slo=90,trace=", path.string()));
+  ASSERT_TRUE(lenet.ok() && vgg.ok() && other.ok()) << lenet.status() << vgg.status();
+  EXPECT_FALSE(lenet->trace.has_value());  // read by ResolveTraces, not by the parser
+
+  std::vector<Stream> streams = {*lenet, *vgg};
+  ASSERT_TRUE(ResolveTraces(&streams).ok());
+  ASSERT_TRUE(streams[0].trace.has_value());
+  EXPECT_EQ(*streams[0].trace,
+            (std::vector<absl::Duration>{absl::Milliseconds(200), absl::Milliseconds(500)}));
+  EXPECT_EQ(*streams[1].trace, (std::vector<absl::Duration>{absl::Milliseconds(100)}));
+
+  std::vector<Stream> unnamed = {*other};
+  const absl::Status missing = ResolveTraces(&unnamed);
+  EXPECT_TRUE(absl::IsInvalidArgument(missing));
+  EXPECT_TRUE(absl::StrContains(missing.message(), "resnet_mini")) << missing;
+  EXPECT_TRUE(absl::StrContains(missing.message(), "lenet5, vgg")) << missing;
+}
+
+TEST(StreamSpecTest, ATraceWithoutNamesFeedsAnyStream) {
+  const std::filesystem::path path = std::filesystem::path(::testing::TempDir()) / "times.txt";
+  std::ofstream(path) << "1\n0.25\n";
+  std::vector<Stream> streams = {
+      *ParseStream(absl::StrCat("a=lenet5,slo=20,trace=", path.string()))};
+  ASSERT_TRUE(ResolveTraces(&streams).ok());
+  EXPECT_EQ(*streams[0].trace,
+            (std::vector<absl::Duration>{absl::Milliseconds(250), absl::Seconds(1)}));
+}
+
+TEST(StreamSpecTest, ABadTraceNamesItsFileAndLine) {
+  const std::filesystem::path path = std::filesystem::path(::testing::TempDir()) / "bad.csv";
+  std::ofstream(path) << "0.1,lenet5\nsoon,lenet5\n";
+  std::vector<Stream> streams = {
+      *ParseStream(absl::StrCat("a=lenet5,slo=20,trace=", path.string()))};
+  const absl::Status bad = ResolveTraces(&streams);
+  EXPECT_TRUE(absl::IsInvalidArgument(bad));
+  EXPECT_TRUE(absl::StrContains(bad.message(), "line 2")) << bad;
+  EXPECT_TRUE(absl::StrContains(bad.message(), path.string())) << bad;
+
+  EXPECT_FALSE(ParseStream("a=lenet5,slo=20,trace=x.csv,diurnal=1qps:1h:1h").ok());
+  EXPECT_FALSE(ParseStream("a=lenet5,slo=20,trace=").ok());
+  std::vector<Stream> absent = {*ParseStream("a=lenet5,slo=20,trace=/nonexistent/x.csv")};
+  EXPECT_FALSE(ResolveTraces(&absent).ok());
 }
 
 }  // namespace
