@@ -12,6 +12,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -25,6 +26,7 @@
 #include "autoscaler/scaling_policy.h"
 #include "sim/generated_catalogue.h"
 #include "sim/simulation.h"
+#include "sim/simulation_plot.h"
 #include "sim/stream_spec.h"
 #include "store/metadata_store.h"
 
@@ -82,6 +84,7 @@ int main(int argc, char** argv) {
   double worker_startup_s = 3;
   double interval_s = 1;
   bool json = false;
+  std::string plot_path;
   CLI::App app(
       "infaas-sim: INFaaS's own selector and scaling policies on a virtual cluster of emulated "
       "workers, driven by open-loop streams of queries, on a virtual clock (deterministic: the "
@@ -131,6 +134,9 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   app.add_flag("--json", json, "print JSON instead of tables");
+  app.add_option("--plot", plot_path,
+                 "also write an SVG of the run over time: load, workers and instances, SLO "
+                 "attainment, p99 latency");
   CLI11_PARSE(app, argc, argv);
 
   for (const std::string& text : streams) {
@@ -163,6 +169,16 @@ int main(int argc, char** argv) {
     return 1;
   }
   const double simulated_s = absl::ToDoubleSeconds(result->simulated);
+  if (!plot_path.empty()) {
+    std::ofstream plot(plot_path);
+    plot << sim::PlotSimulation(
+        *result, absl::StrFormat("infaas-sim: policy %s, %d streams", options.master.policy,
+                                 options.streams.size()));
+    if (!plot.flush()) {
+      std::cerr << "infaas-sim: cannot write the plot to " << plot_path << "\n";
+      return 1;
+    }
+  }
   if (json) {
     std::vector<std::string> parts;
     for (const sim::StreamResult& s : result->streams) {

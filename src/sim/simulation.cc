@@ -20,8 +20,12 @@ absl::StatusOr<SimulationResult> RunSimulation(
   absl::StatusOr<std::unique_ptr<SimMaster>> master =
       SimMaster::Create(&loop, std::move(catalogue), master_options);
   if (!master.ok()) return master.status();
-  const absl::Time start = loop.now();
   (*master)->Start(options.workers);
+  const absl::Duration warmup = options.warmup.has_value()
+                                    ? loadgen::TotalDuration(options.warmup->schedule)
+                                    : absl::ZeroDuration();
+  // The streams' time 0.
+  const absl::Time start = loop.now() + warmup;
 
   SimulationResult result;
   // One recorder over every stream, judged by each query's own SLO: its
@@ -29,6 +33,8 @@ absl::StatusOr<SimulationResult> RunSimulation(
   loadgen::LoadRecorder all(options.interval, 0);
   struct Source {
     const Stream* stream;
+    bool measured;
+    absl::Time zero;
     loadgen::ArrivalSource arrivals;
     size_t next_in_trace = 0;
     std::unique_ptr<loadgen::LoadRecorder> recorder;
@@ -46,14 +52,17 @@ absl::StatusOr<SimulationResult> RunSimulation(
   std::function<void(Source*)> schedule_next = [&](Source* source) {
     const std::optional<absl::Duration> at = source->Next();
     if (!at.has_value()) return;
-    loop.At(start + *at, [&, source, at = *at] {
+    loop.At(source->zero + *at, [&, source, at = *at] {
       source->recorder->RecordSent(at);
-      all.RecordSent(at);
-      ++result.sent;
+      if (source->measured) {
+        all.RecordSent(at);
+        ++result.sent;
+      }
       (*master)->Query(source->stream->requirements,
                        [&, source, at](const absl::Status& status, const QueryOutcome& outcome) {
-                         ++answered;
                          source->recorder->RecordDone(at, outcome.latency, status, outcome.variant);
+                         if (!source->measured) return;
+                         ++answered;
                          all.RecordDone(at, outcome.latency, status, outcome.variant);
                        });
       schedule_next(source);
@@ -68,10 +77,22 @@ absl::StatusOr<SimulationResult> RunSimulation(
                            : loadgen::TotalDuration(stream.schedule));
     sources.push_back(std::make_unique<Source>(Source{
         .stream = &stream,
+        .measured = true,
+        .zero = start,
         .arrivals = loadgen::ArrivalSource(stream.schedule, options.seed * 7919 + s, stream.cv),
         .next_in_trace = 0,
         .recorder = std::make_unique<loadgen::LoadRecorder>(options.interval,
                                                             stream.requirements.latency_slo_ms)}));
+    schedule_next(sources.back().get());
+  }
+  if (options.warmup.has_value()) {
+    sources.push_back(std::make_unique<Source>(Source{
+        .stream = &*options.warmup,
+        .measured = false,
+        .zero = start - warmup,
+        .arrivals = loadgen::ArrivalSource(options.warmup->schedule, options.seed * 104729 + 1, 1),
+        .next_in_trace = 0,
+        .recorder = std::make_unique<loadgen::LoadRecorder>(options.interval, 0)}));
     schedule_next(sources.back().get());
   }
   const absl::Time end = start + longest + options.drain;

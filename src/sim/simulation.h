@@ -48,6 +48,10 @@ struct SimulationOptions {
   int workers = 1;  // started at once, never removed
   SimMaster::Options master{};
   std::vector<Stream> streams;
+  // Played from the start and left out of the report, the streams starting
+  // when it ends: e.g. what a real benchmark sends until its variant is
+  // loaded (bench/sim-validation). Its schedule only (not a trace).
+  std::optional<Stream> warmup = std::nullopt;
   uint64_t seed = 1;
   absl::Duration interval = absl::Seconds(1);  // of the reports and samples
   // After the last arrival, time for the answers to come back.
@@ -56,7 +60,7 @@ struct SimulationOptions {
 
 // The cluster at the end of one interval.
 struct ClusterSample {
-  absl::Duration at;
+  absl::Duration at;  // from the start of the streams
   int workers = 0;
   int instances = 0;
 };
@@ -76,12 +80,13 @@ struct SimulationResult {
   std::vector<StreamResult> streams;
   loadgen::LoadReport total;  // every stream together (SLOs per query)
   std::vector<ClusterSample> samples;
-  std::vector<ActionAt> actions;
+  std::vector<ActionAt> actions;  // at: from the start of the streams (negative in the warm-up)
   double worker_seconds = 0;
   double busy_core_seconds = 0;
   int64_t events = 0;
-  absl::Duration simulated;
-  // Conservation: every query sent got exactly one answer.
+  absl::Duration simulated;  // the streams and the drain after them (not the warm-up)
+  // Conservation: every query sent got exactly one answer (warm-up ones not
+  // counted).
   int64_t sent = 0;
   int64_t answered = 0;
 };

@@ -124,6 +124,28 @@ TEST(SimulationTest, ATraceStreamSendsExactlyItsArrivals) {
   EXPECT_EQ(report.intervals[3].sent, 500 - 3 * 143);
 }
 
+TEST(SimulationTest, AWarmUpLoadsTheVariantAndIsLeftOutOfTheReport) {
+  SimulationOptions options = Options(1);
+  options.streams.resize(1);
+  options.streams[0].schedule = {{.qps = 100, .duration = absl::Seconds(2)}};
+  options.master.policy = "static";
+  absl::StatusOr<SimulationResult> cold = RunSimulation(Zoo(), options);
+  Stream warmup = options.streams[0];
+  warmup.schedule = {{.qps = 5, .duration = absl::Seconds(2)}};
+  options.warmup = warmup;
+  absl::StatusOr<SimulationResult> warm = RunSimulation(Zoo(), options);
+  ASSERT_TRUE(cold.ok() && warm.ok());
+  // The same arrivals are measured; only the warm run has its variant ready.
+  EXPECT_EQ(warm->sent, cold->sent);
+  EXPECT_EQ(warm->answered, warm->sent);
+  EXPECT_EQ(warm->simulated, cold->simulated);
+  const loadgen::IntervalStats& first_cold = cold->streams[0].report.intervals[0];
+  const loadgen::IntervalStats& first_warm = warm->streams[0].report.intervals[0];
+  EXPECT_EQ(first_warm.sent, first_cold.sent);
+  EXPECT_DOUBLE_EQ(first_warm.slo_attainment, 1.0);
+  EXPECT_GT(first_warm.attained, first_cold.attained);
+}
+
 TEST(SimulationTest, AnUnknownPolicyOrNoStreamIsRefused) {
   SimulationOptions options = Options(1);
   options.master.policy = "magic";
