@@ -124,6 +124,9 @@ int main(int argc, char** argv) {
                  "coefficient of variation of each batch's run time (lognormal)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
+  app.add_flag("--profile-noise", options.master.worker.profile_noise,
+               "vary each batch's run time as its profile does (a lognormal with the profile's "
+               "p99 / median), instead of --noise-cv");
   app.add_option("--call-overhead-us", call_overhead_us, "a master-worker call's round trip")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();

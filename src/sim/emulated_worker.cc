@@ -52,7 +52,14 @@ void EmulatedWorker::RefreshEstimates(Variant& v) {
 double EmulatedWorker::ExecutionMs(const Variant& v, int64_t examples) {
   double ms = latency::ProfileMedianMs(v.record.profile(), static_cast<int>(examples));
   if (!std::isfinite(ms)) ms = 1;
-  if (options_.noise_cv > 0) {
+  if (options_.profile_noise) {
+    // ln(p99 / p50) = 2.326 sigma for a lognormal of median p50.
+    const double p99 = latency::ProfileP99Ms(v.record.profile(), static_cast<int>(examples));
+    if (std::isfinite(p99) && p99 > ms) {
+      std::normal_distribution<double> normal(0, std::log(p99 / ms) / 2.3263);
+      ms *= std::exp(normal(rng_));
+    }
+  } else if (options_.noise_cv > 0) {
     // A lognormal factor of mean 1 and the given coefficient of variation.
     const double sigma2 = std::log1p(options_.noise_cv * options_.noise_cv);
     std::normal_distribution<double> normal(-sigma2 / 2, std::sqrt(sigma2));

@@ -7,7 +7,8 @@
 // refusal at enqueue, the drop before running, the batch-growth rule) with
 // the real latency model (the profile blended with the times it records).
 // A batch of b examples runs for the profile's median at b, times a
-// lognormal noise factor (Options::noise_cv) and a slowdown when the
+// lognormal noise factor (Options::noise_cv, or the profile's own p99 /
+// median: Options::profile_noise) and a slowdown when the
 // worker's cores are over-committed (running threads / cores, when above
 // 1). Loads take the profile's load latency; instances are removed only
 // once their queue is empty (scaling down loses no query). Heartbeat()
@@ -63,6 +64,9 @@ class EmulatedWorker {
     // Coefficient of variation of the lognormal factor on each batch's time
     // (0: every batch runs exactly its profiled median).
     double noise_cv = 0;
+    // Instead, the profile's own spread: a lognormal factor of median 1
+    // whose p99 is the profile's p99 / median at that batch size.
+    bool profile_noise = false;
     uint64_t seed = 1;
     // Batches slow down by running threads / cores when above 1.
     bool interference = true;

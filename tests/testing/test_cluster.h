@@ -64,6 +64,9 @@ class TestCluster {
   // with the cluster; tests may add files.
   const std::filesystem::path& dir() const { return dir_; }
 
+  // The store the cluster registers into (sqlite:PATH or redis://...).
+  const std::string& store_url() const { return store_url_; }
+
   // The master's GetClusterStatus.
   absl::StatusOr<v1::ClusterStatus> Status();
 
