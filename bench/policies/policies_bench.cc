@@ -20,6 +20,8 @@
 //
 //   build/bin/infaas_bench_policies [--workers 20] [--seconds 120]   # about 4 min
 
+#include <sys/resource.h>
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cmath>
@@ -29,6 +31,7 @@
 #include <vector>
 
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "autoscaler/scaling_policy.h"
 #include "latency/latency_model.h"
@@ -47,6 +50,8 @@ struct Flags {
   double peak = 0.6;  // of the full cluster's capacity
   double slo_factor = 10;
   uint64_t seed = 1;
+  std::string policies = "infaas,infaas2021,individual,static";
+  std::string scenarios = "diurnal,step";
 };
 
 struct Row {
@@ -59,6 +64,8 @@ struct Row {
   int64_t instance_changes = 0;
   double wall_s = 0;
   int64_t events = 0;
+  double simulated_s = 0;
+  int peak_instances = 0;
 };
 
 // Per architecture: the fastest batch-1 latency and the fewest core-ms per
@@ -157,6 +164,10 @@ Row Run(const Flags& flags, std::shared_ptr<const controller::Catalogue> catalog
     row.instance_changes += a.action.kind == Kind::kSetInstances || a.action.kind == Kind::kReplace;
   }
   row.events = r->events;
+  row.simulated_s = absl::ToDoubleSeconds(r->simulated);
+  for (const sim::ClusterSample& c : r->samples) {
+    row.peak_instances = std::max(row.peak_instances, c.instances);
+  }
   return row;
 }
 
@@ -176,7 +187,13 @@ int main(int argc, char** argv) {
                  "each stream's SLO over its fastest batch-1 latency")
       ->capture_default_str();
   app.add_option("--seed", flags.seed)->capture_default_str();
+  app.add_option("--policies", flags.policies, "comma-separated")->capture_default_str();
+  app.add_option("--scenarios", flags.scenarios, "comma-separated: diurnal, step")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+  const std::vector<std::string> policies = absl::StrSplit(flags.policies, ',', absl::SkipEmpty());
+  const std::vector<std::string> scenarios =
+      absl::StrSplit(flags.scenarios, ',', absl::SkipEmpty());
 
   // Models of 2 to 50 ms at batch 1: a cluster's worth of load stays within
   // what the simulator runs in minutes.
@@ -187,20 +204,28 @@ int main(int argc, char** argv) {
       "peak %.0f%% of capacity, SLO %.0fx the fastest batch-1 latency; simulated\n",
       flags.architectures, flags.workers, flags.cores, flags.seconds, 100 * flags.peak,
       flags.slo_factor);
-  std::cout
-      << "| scenario | policy | q/s per core | in SLO | SLO violations | refusals | "
-         "worker-hours | instance changes | sim wall s |\n|---|---|---|---|---|---|---|---|---|\n";
-  for (const bool diurnal : {true, false}) {
+  std::cout << "| scenario | policy | q/s per core | in SLO | SLO violations | refusals | "
+               "worker-hours | instance changes | peak instances | queries | wall s | events/s | "
+               "simulated/wall |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+  for (const std::string& scenario : scenarios) {
+    if (scenario != "diurnal" && scenario != "step") {
+      std::cerr << "unknown scenario " << scenario << " (diurnal, step)\n";
+      return 2;
+    }
+    const bool diurnal = scenario == "diurnal";
     std::map<std::string, Row> rows;
-    for (const std::string& policy : autoscaler::ScalingPolicyNames()) {
+    for (const std::string& policy : policies) {
       const Row row = Run(flags, catalogue, policy, diurnal);
       rows[policy] = row;
-      std::cout << absl::StrFormat("| %s | %s | %.1f | %.2f%% | %d | %d | %.3f | %d | %.1f |\n",
-                                   diurnal ? "diurnal+bursts" : "step 3x", policy,
-                                   row.throughput_per_core, 100 * row.attainment, row.violations,
-                                   row.refusals, row.worker_hours, row.instance_changes,
-                                   row.wall_s);
+      std::cout << absl::StrFormat(
+          "| %s | %s | %.1f | %.2f%% | %d | %d | %.3f | %d | %d | %d | %.1f | %.0f | %.1fx |\n",
+          diurnal ? "diurnal+bursts" : "step 3x", policy, row.throughput_per_core,
+          100 * row.attainment, row.violations, row.refusals, row.worker_hours,
+          row.instance_changes, row.peak_instances, row.sent, row.wall_s,
+          static_cast<double>(row.events) / std::max(row.wall_s, 1e-9),
+          row.simulated_s / std::max(row.wall_s, 1e-9));
     }
+    if (!rows.contains("infaas") || !rows.contains("infaas2021")) continue;
     const Row& ours = rows["infaas"];
     const Row& original = rows["infaas2021"];
     const double hours_ratio = original.worker_hours / std::max(1e-9, ours.worker_hours);
@@ -213,5 +238,8 @@ int main(int argc, char** argv) {
         hours_ratio >= 1.3 && ours.attainment >= original.attainment ? "met" : "NOT MET",
         violation_ratio, violation_ratio >= 1.6 ? "met" : "NOT MET");
   }
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  std::cout << absl::StrFormat("peak RSS %.0f MiB\n", static_cast<double>(usage.ru_maxrss) / 1024);
   return 0;
 }

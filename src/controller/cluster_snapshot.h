@@ -39,6 +39,11 @@ struct LoadedVariant {
   // answered: known at once, unlike queue_length, which is a heartbeat old.
   int in_flight = 0;
   int64_t in_flight_examples = 0;
+  // The worker refused a query here (RESOURCE_EXHAUSTED: it would have
+  // missed its deadline) within ClusterView's refusal memory: the master's
+  // prediction and the worker's disagree, so the selector treats it as
+  // overloaded until the evidence catches up.
+  bool refused_recently = false;
 
   bool serving() const { return instances > 0; }
 };

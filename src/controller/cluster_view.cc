@@ -45,7 +45,8 @@ WorkerSnapshot FromHeartbeat(const worker_rpc::HeartbeatRequest& beat, absl::Tim
 
 }  // namespace
 
-ClusterView::ClusterView(absl::Duration dead_after) : dead_after_(dead_after) {}
+ClusterView::ClusterView(absl::Duration dead_after, absl::Duration refusal_memory)
+    : dead_after_(dead_after), refusal_memory_(refusal_memory) {}
 
 void ClusterView::OnHeartbeat(const worker_rpc::HeartbeatRequest& beat, absl::Time now) {
   WorkerSnapshot w = FromHeartbeat(beat, now);
@@ -144,6 +145,10 @@ void ClusterView::ExpireLocked(absl::Time now) {
       ++it;
     }
   }
+  // A refusal mark that runs out changes what snapshots show.
+  if (std::erase_if(refused_until_, [now](const auto& r) { return r.second <= now; }) > 0) {
+    snapshot_.reset();
+  }
 }
 
 std::shared_ptr<const ClusterSnapshot> ClusterView::Snapshot(absl::Time now) {
@@ -167,6 +172,7 @@ std::shared_ptr<const ClusterSnapshot> ClusterView::Snapshot(absl::Time now) {
       }
     }
     for (LoadedVariant& v : w.variants) {
+      v.refused_recently = refused_until_.contains({id, v.variant});
       auto f = in_flight_.find({id, v.variant});
       if (f == in_flight_.end()) continue;
       v.in_flight = f->second.queries;
@@ -190,6 +196,13 @@ void ClusterView::NoteDispatched(const std::string& worker_id, const std::string
   InFlight& f = in_flight_[{worker_id, variant}];
   ++f.queries;
   f.examples += std::max(examples, 0);
+  snapshot_.reset();
+}
+
+void ClusterView::NoteRefused(const std::string& worker_id, const std::string& variant,
+                              absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  refused_until_[{worker_id, variant}] = now + refusal_memory_;
   snapshot_.reset();
 }
 

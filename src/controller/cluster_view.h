@@ -38,7 +38,8 @@ namespace infaas::controller {
 
 class ClusterView {
  public:
-  explicit ClusterView(absl::Duration dead_after = absl::Seconds(2));
+  explicit ClusterView(absl::Duration dead_after = absl::Seconds(2),
+                       absl::Duration refusal_memory = absl::Seconds(1));
 
   void OnHeartbeat(const worker_rpc::HeartbeatRequest& beat, absl::Time now);
 
@@ -84,6 +85,11 @@ class ClusterView {
   // call_overhead_ms (a negative value: unknown, e.g. an error).
   void NoteAnswered(const std::string& worker_id, const std::string& variant, int examples,
                     double overhead_ms);
+  // The worker refused a query to `variant` (RESOURCE_EXHAUSTED at its
+  // enqueue: predicted late). Snapshots mark the variant there
+  // refused_recently for `refusal_memory` from `now`, so the selector sends
+  // the next queries elsewhere rather than to a refusal each.
+  void NoteRefused(const std::string& worker_id, const std::string& variant, absl::Time now);
 
  private:
   struct InFlight {
@@ -94,6 +100,7 @@ class ClusterView {
   void ExpireLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const absl::Duration dead_after_;
+  const absl::Duration refusal_memory_;
   absl::Mutex mu_;
   std::map<std::string, WorkerSnapshot> workers_ ABSL_GUARDED_BY(mu_);
   std::set<std::pair<std::string, std::string>> loading_ ABSL_GUARDED_BY(mu_);
@@ -103,6 +110,8 @@ class ClusterView {
   // Per worker, the last few answers' overheads (their median is the figure).
   std::map<std::string, std::deque<double>> call_overhead_ms_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, double> load_ms_ ABSL_GUARDED_BY(mu_);  // per variant
+  // (worker, variant) -> until when it counts as refused_recently.
+  std::map<std::pair<std::string, std::string>, absl::Time> refused_until_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<const ClusterSnapshot> snapshot_ ABSL_GUARDED_BY(mu_);
 };
 

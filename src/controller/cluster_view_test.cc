@@ -40,6 +40,23 @@ TEST(ClusterViewTest, AHeartbeatMakesAWorkerLiveWithWhatItReported) {
   EXPECT_EQ(w.Find("lenet5_onnx_cpu1_b1")->queue_length, 3);
 }
 
+TEST(ClusterViewTest, AWorkersRefusalMarksTheVariantThereForAWhile) {
+  FakeClock clock;
+  ClusterView view(absl::Seconds(2), /*refusal_memory=*/absl::Seconds(1));
+  view.OnHeartbeat(Beat("w1", {"a", "b"}), clock.Now());
+  EXPECT_FALSE(view.Snapshot(clock.Now())->workers[0].Find("a")->refused_recently);
+  view.NoteRefused("w1", "a", clock.Now());
+  auto marked = view.Snapshot(clock.Now());
+  EXPECT_TRUE(marked->workers[0].Find("a")->refused_recently);
+  EXPECT_FALSE(marked->workers[0].Find("b")->refused_recently);
+  // Heartbeats do not clear it; time does.
+  clock.Advance(absl::Milliseconds(900));
+  view.OnHeartbeat(Beat("w1", {"a", "b"}), clock.Now());
+  EXPECT_TRUE(view.Snapshot(clock.Now())->workers[0].Find("a")->refused_recently);
+  clock.Advance(absl::Milliseconds(200));
+  EXPECT_FALSE(view.Snapshot(clock.Now())->workers[0].Find("a")->refused_recently);
+}
+
 TEST(ClusterViewTest, ALoadAfterAnUnloadShowsTheVariantAgain) {
   FakeClock clock;
   ClusterView view(absl::Seconds(2));

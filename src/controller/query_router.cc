@@ -232,6 +232,12 @@ void QueryRouter::OnReply(std::shared_ptr<Pending> query, absl::Status status) {
     Place(std::move(query));
     return;
   }
+  if (absl::IsResourceExhausted(status) &&
+      query->context->GetServerTrailingMetadata().contains(kAnsweredByWorkerKey.data())) {
+    // The worker predicted this query late where the selector predicted it
+    // in time: send the next ones elsewhere until the evidence agrees.
+    deps_.cluster->NoteRefused(chosen.worker_id, chosen.variant, now);
+  }
   if (!status.ok()) {
     // The worker's own errors name the variant and itself already.
     const std::string where =

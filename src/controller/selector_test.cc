@@ -510,6 +510,38 @@ TEST(SelectorTest, TheLearnedCallOverheadCountsInThePrediction) {
   EXPECT_DOUBLE_EQ(d.selection->call_overhead_ms, 0.5);
 }
 
+TEST(SelectorTest, AQueryQualifiesOnlyIfItFitsTheBudgetTheWorkerWillHoldItTo) {
+  // The router keeps the way back's p90 out of the budget it sends; a
+  // variant that fits the SLO only with the median way back would be
+  // refused by the worker, every time. lenet5_onnx: 2 ms warm.
+  WorkerSnapshot w = Worker("w1", {Loaded("lenet5_onnx_cpu1_b1")});
+  w.call_overhead_ms = 0.5;
+  w.call_overhead_p90_ms = 3.5;
+  SelectorDecision fits = SelectVariant(ByArchitecture("lenet5", 6), Zoo(), Cluster({w}));
+  ASSERT_TRUE(fits.selection.ok()) << fits.selection.status();
+  EXPECT_DOUBLE_EQ(fits.selection->predicted_latency_ms, 2.5);  // the median way back
+  SelectorDecision late = SelectVariant(ByArchitecture("lenet5", 5), Zoo(), Cluster({w}));
+  EXPECT_FALSE(late.selection.ok() && late.selection->variant == "lenet5_onnx_cpu1_b1" &&
+               late.selection->worker_id == "w1")
+      << "2 ms + 3.5 ms p90 way back exceeds 5 ms";
+}
+
+TEST(SelectorTest, AVariantTheWorkerRefusedLatelyIsAvoidedWhileAnotherQualifies) {
+  LoadedVariant refusing = Loaded("lenet5_onnx_cpu1_b1");
+  refusing.refused_recently = true;
+  ClusterSnapshot cluster =
+      Cluster({Worker("w1", {refusing}), Worker("w2", {Loaded("lenet5_torchscript_cpu4_b8")})});
+  SelectorDecision d = SelectVariant(ByArchitecture("lenet5", 1000), Zoo(), cluster);
+  ASSERT_TRUE(d.selection.ok()) << d.selection.status();
+  EXPECT_EQ(d.selection->variant, "lenet5_torchscript_cpu4_b8");
+  // With nothing else (no room to load another), it still serves: the
+  // refusal was a disagreement, not a verdict.
+  SelectorDecision alone = SelectVariant(ByArchitecture("lenet5", 1000), Zoo(),
+                                         Cluster({Worker("w1", {refusing}, /*free_memory=*/0)}));
+  ASSERT_TRUE(alone.selection.ok()) << alone.selection.status();
+  EXPECT_EQ(alone.selection->variant, "lenet5_onnx_cpu1_b1");
+}
+
 TEST(SelectorTest, AColdLoadFitsOnlyWithTheLoadTimeMeasuredOnTheCluster) {
   // Profiled: a 50 ms load. Measured on this cluster at 50 ms it fits a
   // 150 ms target; measured at 400 ms it does not.

@@ -295,6 +295,11 @@ void SimMaster::Dispatch(std::shared_ptr<Pending> query) {
                                        : -1;
         cluster_.NoteAnswered(chosen.worker_id, chosen.variant, query->requirements.batch_size,
                               overhead_ms);
+        // Only the emulated worker refuses (the router's own refusals never
+        // reach a worker).
+        if (absl::IsResourceExhausted(status)) {
+          cluster_.NoteRefused(chosen.worker_id, chosen.variant, now);
+        }
         const bool retryable = absl::IsUnavailable(status) || absl::IsNotFound(status);
         if (!status.ok() && retryable && query->attempts < 2 && now < query->deadline) {
           Place(query);

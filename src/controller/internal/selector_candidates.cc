@@ -76,10 +76,14 @@ Candidate MakeCandidate(const v1::VariantRecord& record, const WorkerSnapshot& w
       c.load_ms = LoadMs(record, cluster);
       c.wait_ms += c.load_ms;
     }
-    c.overloaded = loaded->serving() && c.queue_per_instance > options.overload_queue_per_instance;
+    c.overloaded =
+        loaded->serving() &&
+        (c.queue_per_instance > options.overload_queue_per_instance || loaded->refused_recently);
   }
   c.wait_ms += worker.call_overhead_ms;
   c.predicted_ms = c.wait_ms + c.service_ms;
+  c.admission_ms = c.predicted_ms - worker.call_overhead_ms +
+                   std::max(worker.call_overhead_ms, worker.call_overhead_p90_ms);
   return c;
 }
 
@@ -135,7 +139,7 @@ const Candidate* BestQualifying(const std::vector<Candidate>& candidates,
   const Candidate* best = nullptr;
   for (const Candidate& c : candidates) {
     if (!MeetsAccuracy(*c.record, requirements)) continue;
-    if (!(c.predicted_ms <= requirements.latency_slo_ms)) continue;
+    if (!(c.admission_ms <= requirements.latency_slo_ms)) continue;
     if (best == nullptr || RequirementsKey(c) < RequirementsKey(*best)) best = &c;
   }
   return best;

@@ -30,8 +30,15 @@ struct Candidate {
   double wait_ms = 0;       // load still to come + queued work ahead + call overhead
   double load_ms = 0;       // the load part of wait_ms (cold or loading), as expected
   double predicted_ms = 0;  // wait_ms + service_ms
-  double cost = 0;          // cpu_threads * service_ms, core-ms
-  bool overloaded = false;  // serving with too long a queue per instance
+  // predicted_ms with the way back at its p90, not its median: the time the
+  // worker itself holds the query to (the router keeps the p90 back from
+  // the budget it sends), so a query the master deems in time is not one
+  // the worker refuses.
+  double admission_ms = 0;
+  double cost = 0;  // cpu_threads * service_ms, core-ms
+  // Serving with too long a queue per instance, or refused a query lately
+  // (LoadedVariant::refused_recently).
+  bool overloaded = false;
 };
 
 // Config fields with their proto defaults (0 means 1) applied.
