@@ -14,6 +14,7 @@ absl::Status CatalogueView::Reload() {
   ASSIGN_OR_RETURN(std::vector<v1::VariantRecord> variants, store_->ListVariants({}));
   auto next = std::make_shared<Catalogue>();
   next->variants = std::move(variants);
+  next->BuildIndex();
   const bool has_private = std::any_of(
       next->variants.begin(), next->variants.end(),
       [](const v1::VariantRecord& v) { return !v.owner_tenant().empty() && !v.is_public(); });
@@ -32,6 +33,7 @@ std::shared_ptr<const Catalogue> CatalogueView::VisibleTo(const auth::Principal&
   for (const v1::VariantRecord& v : current_->variants) {
     if (auth::CanSee(caller, v)) visible->variants.push_back(v);
   }
+  visible->BuildIndex();
   per_tenant_.emplace(caller.tenant, visible);
   return visible;
 }

@@ -2,7 +2,7 @@
 
 // What the master knows of its workers at one instant: an immutable value
 // that the pure policies (selector, autoscalers) read. The master builds a
-// fresh one from heartbeats and publishes it as
+// fresh one from heartbeats, indexes it (IndexSnapshot) and publishes it as
 // std::shared_ptr<const ClusterSnapshot>.
 
 #include <cstdint>
@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/time/time.h"
 #include "latency/execution_times.h"
 
@@ -73,6 +74,8 @@ struct WorkerSnapshot {
     }
     return nullptr;
   }
+  // Cores not busy, by the last heartbeat's utilisation.
+  double IdleCores() const;
 };
 
 struct ClusterSnapshot {
@@ -81,6 +84,19 @@ struct ClusterSnapshot {
   // Variant -> how long loading one instance took when last measured on
   // any worker (ms); the selector prefers it to the profile's figure.
   std::map<std::string, double> measured_load_ms;
+
+  // An index over `workers` (IndexSnapshot; ClusterView's snapshots have
+  // one), so that a selection neither scans every worker for a variant nor
+  // every worker for a load: the workers holding each variant (serving or
+  // loading; positions in `workers`, ascending), and the workers that take
+  // loads (not draining) by free memory, then idle cores, most first, then
+  // id. A snapshot without it is scanned.
+  bool indexed = false;
+  absl::flat_hash_map<std::string, std::vector<uint32_t>> holders{};
+  std::vector<uint32_t> load_order{};
 };
+
+// Builds `cluster`'s index; call after the last change to its workers.
+void IndexSnapshot(ClusterSnapshot* cluster);
 
 }  // namespace infaas::controller

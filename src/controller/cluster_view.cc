@@ -54,6 +54,7 @@ void ClusterView::OnHeartbeat(const worker_rpc::HeartbeatRequest& beat, absl::Ti
   if (workers_.find(w.id) == workers_.end()) {
     LogInfo("worker joined", {{"worker", w.id}, {"address", w.address}});
   }
+  next_expiry_ = std::min(next_expiry_, now + dead_after_);
   // A reported variant is no longer "loading"; one no longer reported is
   // done unloading.
   for (const LoadedVariant& v : w.variants) loading_.erase({w.id, v.variant});
@@ -131,6 +132,11 @@ std::map<std::string, absl::Time> ClusterView::Draining() {
 }
 
 void ClusterView::ExpireLocked(absl::Time now) {
+  // Called on every selection: scan only when something may have run out
+  // (heartbeats only move a worker's expiry later, so the earliest expiry
+  // seen at the last scan is a safe bound).
+  if (now < next_expiry_) return;
+  next_expiry_ = absl::InfiniteFuture();
   for (auto it = workers_.begin(); it != workers_.end();) {
     if (now - it->second.last_heartbeat > dead_after_) {
       LogWarning("worker marked dead",
@@ -142,12 +148,19 @@ void ClusterView::ExpireLocked(absl::Time now) {
       it = workers_.erase(it);
       snapshot_.reset();
     } else {
+      next_expiry_ = std::min(next_expiry_, it->second.last_heartbeat + dead_after_);
       ++it;
     }
   }
   // A refusal mark that runs out changes what snapshots show.
-  if (std::erase_if(refused_until_, [now](const auto& r) { return r.second <= now; }) > 0) {
-    snapshot_.reset();
+  for (auto it = refused_until_.begin(); it != refused_until_.end();) {
+    if (it->second <= now) {
+      it = refused_until_.erase(it);
+      snapshot_.reset();
+    } else {
+      next_expiry_ = std::min(next_expiry_, it->second);
+      ++it;
+    }
   }
 }
 
@@ -166,9 +179,11 @@ std::shared_ptr<const ClusterSnapshot> ClusterView::Snapshot(absl::Time now) {
       mu_.AssertHeld();
       return unloading_.contains({worker_id, v.variant});
     });
-    for (const auto& [loading_worker, variant] : loading_) {
-      if (loading_worker == id && w.Find(variant) == nullptr) {
-        w.variants.push_back(LoadedVariant{.variant = variant, .instances = 0, .loading = true});
+    // This worker's loads in flight: (id, "") sorts before its first one.
+    for (auto l = loading_.lower_bound({id, std::string()}); l != loading_.end() && l->first == id;
+         ++l) {
+      if (w.Find(l->second) == nullptr) {
+        w.variants.push_back(LoadedVariant{.variant = l->second, .instances = 0, .loading = true});
       }
     }
     for (LoadedVariant& v : w.variants) {
@@ -186,6 +201,7 @@ std::shared_ptr<const ClusterSnapshot> ClusterView::Snapshot(absl::Time now) {
     snapshot->workers.push_back(std::move(w));
   }
   snapshot->measured_load_ms = load_ms_;
+  IndexSnapshot(snapshot.get());
   snapshot_ = std::move(snapshot);
   return snapshot_;
 }
@@ -203,6 +219,7 @@ void ClusterView::NoteRefused(const std::string& worker_id, const std::string& v
                               absl::Time now) {
   absl::MutexLock lock(&mu_);
   refused_until_[{worker_id, variant}] = now + refusal_memory_;
+  next_expiry_ = std::min(next_expiry_, now + refusal_memory_);
   snapshot_.reset();
 }
 

@@ -113,6 +113,8 @@ class ClusterView {
   // (worker, variant) -> until when it counts as refused_recently.
   std::map<std::pair<std::string, std::string>, absl::Time> refused_until_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<const ClusterSnapshot> snapshot_ ABSL_GUARDED_BY(mu_);
+  // No worker or refusal mark runs out before this (ExpireLocked).
+  absl::Time next_expiry_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
 };
 
 }  // namespace infaas::controller

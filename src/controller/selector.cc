@@ -126,11 +126,18 @@ absl::StatusOr<Scope> ResolveScope(const QueryRequirements& q, const Catalogue& 
   const bool by_architecture = !q.architecture.empty();
   scope.subject = by_architecture ? q.architecture : absl::StrCat(q.task, "/", q.dataset);
   scope.description = absl::StrCat("variant ", by_architecture ? "of " : "for ", scope.subject);
-  for (const v1::VariantRecord& r : catalogue.variants) {
-    const v1::ModelConfig& c = r.config();
-    if (by_architecture ? c.architecture() == q.architecture
-                        : c.task() == q.task && c.dataset() == q.dataset) {
-      scope.variants.push_back(&r);
+  const std::vector<uint32_t>* indexed = by_architecture
+                                             ? catalogue.IndexedArchitecture(q.architecture)
+                                             : catalogue.IndexedFamily(q.task, q.dataset);
+  if (indexed != nullptr) {
+    for (uint32_t i : *indexed) scope.variants.push_back(&catalogue.variants[i]);
+  } else {
+    for (const v1::VariantRecord& r : catalogue.variants) {
+      const v1::ModelConfig& c = r.config();
+      if (by_architecture ? c.architecture() == q.architecture
+                          : c.task() == q.task && c.dataset() == q.dataset) {
+        scope.variants.push_back(&r);
+      }
     }
   }
   if (!scope.variants.empty()) return scope;
@@ -146,10 +153,8 @@ absl::StatusOr<Scope> ResolveScope(const QueryRequirements& q, const Catalogue& 
 absl::StatusOr<std::vector<const v1::VariantRecord*>> FilterByInput(const Scope& scope,
                                                                     const QueryRequirements& q) {
   std::vector<const v1::VariantRecord*> shaped, batched, measured;
-  std::set<std::string> inputs;
   int largest_batch = 0;
   for (const v1::VariantRecord* r : scope.variants) {
-    inputs.insert(internal::FormatDims(DeclaredDims(*r), true));
     if (InputMatches(*r, q.input_dims)) shaped.push_back(r);
   }
   for (const v1::VariantRecord* r : shaped) {
@@ -160,6 +165,10 @@ absl::StatusOr<std::vector<const v1::VariantRecord*>> FilterByInput(const Scope&
     if (!std::isinf(PredictLatencyMs(r->profile(), q.batch_size))) measured.push_back(r);
   }
   if (shaped.empty()) {
+    std::set<std::string> inputs;
+    for (const v1::VariantRecord* r : scope.variants) {
+      inputs.insert(internal::FormatDims(DeclaredDims(*r), true));
+    }
     return absl::InvalidArgumentError(absl::StrFormat(
         "-d %s does not match the input of any %s: %s", internal::FormatDims(q.input_dims, false),
         scope.description, absl::StrJoin(inputs, ", ")));
@@ -302,11 +311,54 @@ SelectorDecision SelectByRequirements(const QueryRequirements& q, const Catalogu
 
 }  // namespace
 
+namespace {
+
+std::string FamilyKey(absl::string_view task, absl::string_view dataset) {
+  return absl::StrCat(task, "\n", dataset);
+}
+
+const std::vector<uint32_t>& NoPositions() {
+  static const auto* const kNone = new std::vector<uint32_t>();
+  return *kNone;
+}
+
+}  // namespace
+
+void Catalogue::BuildIndex() {
+  by_name.clear();
+  by_architecture.clear();
+  by_family.clear();
+  for (uint32_t i = 0; i < variants.size(); ++i) {
+    const v1::ModelConfig& c = variants[i].config();
+    by_name.try_emplace(c.name(), i);  // the first of a name, as a scan finds it
+    by_architecture[c.architecture()].push_back(i);
+    by_family[FamilyKey(c.task(), c.dataset())].push_back(i);
+  }
+  indexed_size = variants.size();
+}
+
 const v1::VariantRecord* Catalogue::Find(absl::string_view name) const {
+  if (indexed_size == variants.size() && indexed_size > 0) {
+    auto it = by_name.find(name);
+    return it == by_name.end() ? nullptr : &variants[it->second];
+  }
   for (const v1::VariantRecord& r : variants) {
     if (r.config().name() == name) return &r;
   }
   return nullptr;
+}
+
+const std::vector<uint32_t>* Catalogue::IndexedArchitecture(absl::string_view architecture) const {
+  if (indexed_size != variants.size() || indexed_size == 0) return nullptr;
+  auto it = by_architecture.find(architecture);
+  return it == by_architecture.end() ? &NoPositions() : &it->second;
+}
+
+const std::vector<uint32_t>* Catalogue::IndexedFamily(absl::string_view task,
+                                                      absl::string_view dataset) const {
+  if (indexed_size != variants.size() || indexed_size == 0) return nullptr;
+  auto it = by_family.find(FamilyKey(task, dataset));
+  return it == by_family.end() ? &NoPositions() : &it->second;
 }
 
 SelectorDecision SelectVariant(const QueryRequirements& requirements, const Catalogue& catalogue,

@@ -69,6 +69,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "controller/cluster_snapshot.h"
@@ -93,11 +94,31 @@ struct QueryRequirements {
 
 // The registered variants, as the master's catalogue view holds them.
 // A plain value; share it as std::shared_ptr<const Catalogue>.
+//
+// BuildIndex() indexes the variants by name, architecture and task/dataset
+// so that Find and the selector look them up rather than scan them all: call
+// it after the last change to `variants` (the catalogue view and the
+// simulator do). A catalogue never indexed, or whose size changed since, is
+// scanned; one whose names, architectures or families changed in place
+// since must be indexed again.
 struct Catalogue {
   std::vector<v1::VariantRecord> variants;
 
+  void BuildIndex();
   // The record whose config.name is `name`, or nullptr.
   const v1::VariantRecord* Find(absl::string_view name) const;
+  // Positions in `variants` of the architecture's (or the family's)
+  // variants, in catalogue order: empty when there are none; nullptr when
+  // the catalogue is not indexed.
+  const std::vector<uint32_t>* IndexedArchitecture(absl::string_view architecture) const;
+  const std::vector<uint32_t>* IndexedFamily(absl::string_view task,
+                                             absl::string_view dataset) const;
+
+  // The index (BuildIndex); not for direct use.
+  size_t indexed_size = 0;
+  absl::flat_hash_map<std::string, uint32_t> by_name{};
+  absl::flat_hash_map<std::string, std::vector<uint32_t>> by_architecture{};
+  absl::flat_hash_map<std::string, std::vector<uint32_t>> by_family{};  // "task\ndataset"
 };
 
 // Tunables of the policy. The defaults suit the shipped zoo.

@@ -9,11 +9,6 @@
 namespace infaas::controller::internal {
 namespace {
 
-double IdleCores(const WorkerSnapshot& worker) {
-  double cores = std::max(worker.cores, 1);
-  return cores * (1.0 - std::clamp(worker.cpu_utilization, 0.0, 1.0));
-}
-
 bool MeetsAccuracy(const v1::VariantRecord& record, const QueryRequirements& requirements) {
   return record.profile().accuracy_percent() >= requirements.min_accuracy_percent;
 }
@@ -97,12 +92,39 @@ int CpuThreads(const v1::VariantRecord& record) {
   return std::max(record.config().cpu_threads(), 1);
 }
 
+namespace {
+
+// ChooseLoadWorker over the snapshot's index: the load order is the key's
+// order but for its first element (enough idle cores), so the first
+// eligible worker with enough idle cores wins, else the first eligible.
+const WorkerSnapshot* ChooseIndexed(const v1::VariantRecord& record,
+                                    const ClusterSnapshot& cluster) {
+  const int threads = CpuThreads(record);
+  const std::vector<uint32_t>* holders = nullptr;
+  if (auto it = cluster.holders.find(record.config().name()); it != cluster.holders.end()) {
+    holders = &it->second;
+  }
+  const WorkerSnapshot* fallback = nullptr;
+  for (uint32_t i : cluster.load_order) {
+    const WorkerSnapshot& worker = cluster.workers[i];
+    // Most free memory first: once one cannot hold it, none after can.
+    if (worker.free_memory_bytes < record.profile().peak_memory_bytes()) break;
+    if (holders != nullptr && std::binary_search(holders->begin(), holders->end(), i)) continue;
+    if (worker.IdleCores() >= threads) return &worker;
+    if (fallback == nullptr) fallback = &worker;
+  }
+  return fallback;
+}
+
+}  // namespace
+
 const WorkerSnapshot* ChooseLoadWorker(const v1::VariantRecord& record,
                                        const ClusterSnapshot& cluster) {
+  if (cluster.indexed) return ChooseIndexed(record, cluster);
   const int threads = CpuThreads(record);
   auto key = [threads](const WorkerSnapshot& w) {
     // Larger is better on every element but the id.
-    return std::make_tuple(IdleCores(w) >= threads, w.free_memory_bytes, IdleCores(w));
+    return std::make_tuple(w.IdleCores() >= threads, w.free_memory_bytes, w.IdleCores());
   };
   const WorkerSnapshot* best = nullptr;
   for (const WorkerSnapshot& worker : cluster.workers) {
@@ -121,11 +143,19 @@ std::vector<Candidate> BuildCandidates(const std::vector<const v1::VariantRecord
                                        const SelectorOptions& options) {
   std::vector<Candidate> candidates;
   for (const v1::VariantRecord* record : records) {
-    for (const WorkerSnapshot& worker : cluster.workers) {
-      const LoadedVariant* loaded = worker.Find(record->config().name());
+    const std::string& name = record->config().name();
+    auto consider = [&](const WorkerSnapshot& worker) {
+      const LoadedVariant* loaded = worker.Find(name);
       if (loaded != nullptr && !worker.draining) {
         candidates.push_back(MakeCandidate(*record, worker, loaded, batch, cluster, options));
       }
+    };
+    if (cluster.indexed) {
+      if (auto it = cluster.holders.find(name); it != cluster.holders.end()) {
+        for (uint32_t i : it->second) consider(cluster.workers[i]);
+      }
+    } else {
+      for (const WorkerSnapshot& worker : cluster.workers) consider(worker);
     }
     if (const WorkerSnapshot* target = ChooseLoadWorker(*record, cluster); target != nullptr) {
       candidates.push_back(MakeCandidate(*record, *target, nullptr, batch, cluster, options));
