@@ -21,6 +21,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/logging.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "autoscaler/scaling_policy.h"
@@ -141,6 +142,9 @@ int main(int argc, char** argv) {
                  "also write an SVG of the run over time: load, workers and instances, SLO "
                  "attainment, p99 latency");
   CLI11_PARSE(app, argc, argv);
+  // The simulated master's own log lines (workers joining, loads) would
+  // drown the report: warnings and errors only.
+  SetLogLevel(LogLevel::kWarning);
 
   for (const std::string& text : streams) {
     absl::StatusOr<sim::Stream> stream = sim::ParseStream(text);

@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "absl/strings/str_format.h"
+#include "common/logging.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "autoscaler/scaling_policy.h"
@@ -191,6 +192,9 @@ int main(int argc, char** argv) {
   app.add_option("--scenarios", flags.scenarios, "comma-separated: diurnal, step")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+  // The simulated master's own log lines (workers joining, loads) would
+  // drown the report: warnings and errors only.
+  SetLogLevel(LogLevel::kWarning);
   const std::vector<std::string> policies = absl::StrSplit(flags.policies, ',', absl::SkipEmpty());
   const std::vector<std::string> scenarios =
       absl::StrSplit(flags.scenarios, ',', absl::SkipEmpty());
