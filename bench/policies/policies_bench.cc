@@ -31,10 +31,10 @@
 #include <vector>
 
 #include "absl/strings/str_format.h"
-#include "common/logging.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "autoscaler/scaling_policy.h"
+#include "common/logging.h"
 #include "latency/latency_model.h"
 #include "sim/generated_catalogue.h"
 #include "sim/simulation.h"
