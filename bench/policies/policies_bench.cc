@@ -25,11 +25,13 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cmath>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
@@ -38,6 +40,7 @@
 #include "latency/latency_model.h"
 #include "sim/generated_catalogue.h"
 #include "sim/simulation.h"
+#include "sim/simulation_plot.h"
 
 namespace {
 
@@ -53,6 +56,7 @@ struct Flags {
   uint64_t seed = 1;
   std::string policies = "infaas,infaas2021,individual,static";
   std::string scenarios = "diurnal,step";
+  std::string plot_dir;
 };
 
 struct Row {
@@ -150,6 +154,11 @@ Row Run(const Flags& flags, std::shared_ptr<const controller::Catalogue> catalog
     std::cerr << policy << ": " << r.status() << "\n";
     return row;
   }
+  if (!flags.plot_dir.empty()) {
+    const std::string scenario = diurnal ? "diurnal" : "step";
+    std::ofstream(absl::StrCat(flags.plot_dir, "/", scenario, "-", policy, ".svg"))
+        << sim::PlotSimulation(*r, absl::StrCat("bench/policies: ", scenario, ", policy ", policy));
+  }
   int64_t attained = 0;
   for (const sim::StreamResult& s : r->streams) {
     attained += s.report.total.attained;
@@ -191,6 +200,7 @@ int main(int argc, char** argv) {
   app.add_option("--policies", flags.policies, "comma-separated")->capture_default_str();
   app.add_option("--scenarios", flags.scenarios, "comma-separated: diurnal, step")
       ->capture_default_str();
+  app.add_option("--plot-dir", flags.plot_dir, "write each run's SVG there");
   CLI11_PARSE(app, argc, argv);
   // The simulated master's own log lines (workers joining, loads) would
   // drown the report: warnings and errors only.
