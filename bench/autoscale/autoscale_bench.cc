@@ -29,12 +29,8 @@ using namespace infaas;
 struct Flags {
   std::string schedule = "10qps:10s,110qps:30s,10qps:25s";
   std::string policies = "infaas,infaas2021,individual,static";
-  std::string model = "resnet_mini";
-  int images = 8;
-  double slo_ms = 50;
-  int max_workers = 3;
-  double time_scale = 0.5;
-  uint64_t seed = 1;
+  // What each real run plays (policy and schedule set per run).
+  testing::RealRunOptions run{.max_workers = 3};
 };
 
 double Violations(const testing::RealRun& o) { return 1 - o.report.total.slo_attainment; }
@@ -47,14 +43,14 @@ int main(int argc, char** argv) {
                "infaas_bench_autoscale");
   app.add_option("--schedule", flags.schedule, "RATEqps:DURATION,...")->capture_default_str();
   app.add_option("--policies", flags.policies, "comma-separated")->capture_default_str();
-  app.add_option("--model", flags.model, "zoo architecture queried")->capture_default_str();
-  app.add_option("--images", flags.images, "images per query")->capture_default_str();
-  app.add_option("--slo-ms", flags.slo_ms, "latency SLO of each query")->capture_default_str();
-  app.add_option("--max-workers", flags.max_workers, "the master's --max-workers")
+  app.add_option("--model", flags.run.model, "zoo architecture queried")->capture_default_str();
+  app.add_option("--images", flags.run.images, "images per query")->capture_default_str();
+  app.add_option("--slo-ms", flags.run.slo_ms, "latency SLO of each query")->capture_default_str();
+  app.add_option("--max-workers", flags.run.max_workers, "the master's --max-workers")
       ->capture_default_str();
-  app.add_option("--time-scale", flags.time_scale, "the master's --scale-time-scale")
+  app.add_option("--time-scale", flags.run.time_scale, "the master's --scale-time-scale")
       ->capture_default_str();
-  app.add_option("--seed", flags.seed, "arrival times seed")->capture_default_str();
+  app.add_option("--seed", flags.run.seed, "arrival times seed")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   absl::StatusOr<loadgen::RateSchedule> schedule = loadgen::ParseRateSchedule(flags.schedule);
@@ -64,15 +60,10 @@ int main(int argc, char** argv) {
   }
   std::vector<testing::RealRun> outcomes;
   for (absl::string_view policy : absl::StrSplit(flags.policies, ',', absl::SkipEmpty())) {
-    absl::StatusOr<testing::RealRun> outcome =
-        testing::RunOnRealCluster({.policy = std::string(policy),
-                                   .schedule = *schedule,
-                                   .model = flags.model,
-                                   .images = flags.images,
-                                   .slo_ms = flags.slo_ms,
-                                   .max_workers = flags.max_workers,
-                                   .time_scale = flags.time_scale,
-                                   .seed = flags.seed});
+    testing::RealRunOptions run = flags.run;
+    run.policy = std::string(policy);
+    run.schedule = *schedule;
+    absl::StatusOr<testing::RealRun> outcome = testing::RunOnRealCluster(run);
     if (!outcome.ok()) {
       std::cerr << policy << ": " << outcome.status() << "\n";
       return 1;
@@ -83,7 +74,8 @@ int main(int argc, char** argv) {
   std::cout << absl::StrFormat(
       "\nschedule %s; %d x %s image(s) per query within %g ms; workers of 1 core, at most %d; "
       "delays x%g; each worker pinned to its own CPU\n\n",
-      flags.schedule, flags.images, flags.model, flags.slo_ms, flags.max_workers, flags.time_scale);
+      flags.schedule, flags.run.images, flags.run.model, flags.run.slo_ms, flags.run.max_workers,
+      flags.run.time_scale);
   std::cout << absl::StrFormat("%-11s %8s %9s %9s %8s %9s %9s %9s  %s\n", "policy", "in SLO",
                                "achieved", "p99 ms", "failed", "workers", "peak", "instances",
                                "failures by code");

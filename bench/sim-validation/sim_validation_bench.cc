@@ -35,14 +35,10 @@ using namespace infaas;
 struct Flags {
   std::string policies = "infaas,infaas2021,individual,static";
   std::string scenarios = "step,ramp";
-  std::string model = "resnet_mini";
-  int images = 8;
-  double slo_ms = 50;
   // Each worker on its own CPU on this 2-core machine (a third would share
   // CPU 0 with the first, which the simulator does not model).
-  int max_workers = 2;
-  double time_scale = 0.5;
-  uint64_t seed = 1;
+  // What each real run plays (policy and schedule set per run).
+  testing::RealRunOptions run{.max_workers = 2};
   // The simulator's model of what it does not measure, the same for every row.
   testing::SimCalibration calibration;
   std::string plot_dir;
@@ -71,8 +67,8 @@ int main(int argc, char** argv) {
   app.add_option("--policies", flags.policies, "comma-separated")->capture_default_str();
   app.add_option("--scenarios", flags.scenarios, "comma-separated: step, ramp")
       ->capture_default_str();
-  app.add_option("--max-workers", flags.max_workers)->capture_default_str();
-  app.add_option("--seed", flags.seed, "arrival times seed")->capture_default_str();
+  app.add_option("--max-workers", flags.run.max_workers)->capture_default_str();
+  app.add_option("--seed", flags.run.seed, "arrival times seed")->capture_default_str();
   app.add_option("--sim-worker-startup-s", flags.calibration.worker_startup_s,
                  "the simulator's worker start-up time")
       ->capture_default_str();
@@ -97,14 +93,9 @@ int main(int argc, char** argv) {
     absl::StatusOr<loadgen::RateSchedule> schedule = loadgen::ParseRateSchedule(scenario->second);
     if (!schedule.ok()) return 2;
     for (absl::string_view policy : absl::StrSplit(flags.policies, ',', absl::SkipEmpty())) {
-      const testing::RealRunOptions run{.policy = std::string(policy),
-                                        .schedule = *schedule,
-                                        .model = flags.model,
-                                        .images = flags.images,
-                                        .slo_ms = flags.slo_ms,
-                                        .max_workers = flags.max_workers,
-                                        .time_scale = flags.time_scale,
-                                        .seed = flags.seed};
+      testing::RealRunOptions run = flags.run;
+      run.policy = std::string(policy);
+      run.schedule = *schedule;
       absl::StatusOr<testing::RealRun> real = testing::RunOnRealCluster(run);
       if (!real.ok()) {
         std::cerr << policy << ": " << real.status() << "\n";
@@ -113,9 +104,9 @@ int main(int argc, char** argv) {
       for (const v1::VariantRecord& v : real->catalogue) {
         std::cerr << absl::StrFormat(
             "   profile %s: batch 1 %.2f ms, batch %d %.2f ms (p99 %.2f), load %.0f ms\n",
-            v.config().name(), latency::ProfileMedianMs(v.profile(), 1), flags.images,
-            latency::ProfileMedianMs(v.profile(), flags.images),
-            latency::ProfileP99Ms(v.profile(), flags.images), v.profile().load_latency_ms());
+            v.config().name(), latency::ProfileMedianMs(v.profile(), 1), flags.run.images,
+            latency::ProfileMedianMs(v.profile(), flags.run.images),
+            latency::ProfileP99Ms(v.profile(), flags.run.images), v.profile().load_latency_ms());
       }
       testing::SimCalibration calibration = flags.calibration;
       if (!flags.plot_dir.empty()) {
@@ -136,8 +127,8 @@ int main(int argc, char** argv) {
   std::cout << absl::StrFormat(
       "\n%d x %s image(s) per query within %g ms; 1-core workers, at most %d; delays x%g. "
       "Simulator: worker start-up %g s, call overhead %g us, execution noise %s\n\n",
-      flags.images, flags.model, flags.slo_ms, flags.max_workers, flags.time_scale,
-      flags.calibration.worker_startup_s, flags.calibration.call_overhead_us,
+      flags.run.images, flags.run.model, flags.run.slo_ms, flags.run.max_workers,
+      flags.run.time_scale, flags.calibration.worker_startup_s, flags.calibration.call_overhead_us,
       flags.calibration.profile_noise ? "from the profile (p99/p50)" : "none");
   std::cout << absl::StrFormat("%-6s %-11s | %-25s | %-27s | %-25s | %-25s\n", "", "",
                                "in SLO: real sim (pp)", "p99 ms: real sim (err)",

@@ -338,7 +338,7 @@ void Catalogue::BuildIndex() {
 }
 
 const v1::VariantRecord* Catalogue::Find(absl::string_view name) const {
-  if (indexed_size == variants.size() && indexed_size > 0) {
+  if (Indexed()) {
     auto it = by_name.find(name);
     return it == by_name.end() ? nullptr : &variants[it->second];
   }
@@ -349,14 +349,14 @@ const v1::VariantRecord* Catalogue::Find(absl::string_view name) const {
 }
 
 const std::vector<uint32_t>* Catalogue::IndexedArchitecture(absl::string_view architecture) const {
-  if (indexed_size != variants.size() || indexed_size == 0) return nullptr;
+  if (!Indexed()) return nullptr;
   auto it = by_architecture.find(architecture);
   return it == by_architecture.end() ? &NoPositions() : &it->second;
 }
 
 const std::vector<uint32_t>* Catalogue::IndexedFamily(absl::string_view task,
                                                       absl::string_view dataset) const {
-  if (indexed_size != variants.size() || indexed_size == 0) return nullptr;
+  if (!Indexed()) return nullptr;
   auto it = by_family.find(FamilyKey(task, dataset));
   return it == by_family.end() ? &NoPositions() : &it->second;
 }

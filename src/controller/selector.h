@@ -105,6 +105,8 @@ struct Catalogue {
   std::vector<v1::VariantRecord> variants;
 
   void BuildIndex();
+  // True when BuildIndex ran since the last change of size.
+  bool Indexed() const { return indexed_size == variants.size() && indexed_size > 0; }
   // The record whose config.name is `name`, or nullptr.
   const v1::VariantRecord* Find(absl::string_view name) const;
   // Positions in `variants` of the architecture's (or the family's)

@@ -22,7 +22,7 @@ absl::StatusOr<std::unique_ptr<SimMaster>> SimMaster::Create(
   absl::StatusOr<std::unique_ptr<autoscaler::ScalingPolicy>> policy =
       autoscaler::MakeScalingPolicy(options.policy, options.scaling);
   if (!policy.ok()) return policy.status();
-  if (catalogue->IndexedArchitecture("") == nullptr) {
+  if (!catalogue->Indexed()) {
     // As the master's catalogue view does: selections look variants up.
     auto indexed = std::make_shared<controller::Catalogue>(*catalogue);
     indexed->BuildIndex();

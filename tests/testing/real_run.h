@@ -26,7 +26,7 @@ namespace infaas::testing {
 
 struct RealRunOptions {
   std::string policy = "infaas";
-  loadgen::RateSchedule schedule;
+  loadgen::RateSchedule schedule = {};
   std::string model = "resnet_mini";
   int images = 8;
   double slo_ms = 50;
