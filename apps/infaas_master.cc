@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "cli/local_state.h"
 #include "common/logging.h"
+#include "common/mutex_checks.h"
 #include "master/master_server.h"
 
 namespace {
@@ -224,6 +225,7 @@ int main(int argc, char** argv) {
                  "PEM CA that signed the workers' certificates: dial workers over TLS");
   CLI11_PARSE(app, argc, argv);
   infaas::InitLogging("master", infaas::ParseLogLevel(flags.log_level));
+  infaas::UseReleaseMutexChecks();
 
   // Block the stop signals in every thread; main waits for them with sigwait.
   sigset_t stop_signals;

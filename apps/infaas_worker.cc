@@ -22,6 +22,7 @@
 #include "absl/time/time.h"
 #include "common/cpu_affinity.h"
 #include "common/logging.h"
+#include "common/mutex_checks.h"
 #include "common/secret_file.h"
 #include "worker/worker_server.h"
 
@@ -95,6 +96,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   infaas::InitLogging(absl::StrCat("worker ", id), infaas::ParseLogLevel(log_level));
+  infaas::UseReleaseMutexChecks();
   if (!cpus.empty()) {
     // Before any thread starts: they all inherit the mask.
     absl::StatusOr<std::vector<int>> list = infaas::ParseCpuList(cpus);

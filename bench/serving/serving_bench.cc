@@ -44,15 +44,29 @@ Figures InProcess(const std::string& arch, const std::string& image, int batch, 
   });
 }
 
+// Where one query's time goes, from the answers: the master's own
+// measurement (arrival to reply) and the worker's queue and compute times.
+struct Breakdown {
+  absl::Mutex mu;
+  std::vector<double> master_ms, worker_ms;
+  void Add(const v1::QueryOnlineResponse& r) {
+    absl::MutexLock lock(&mu);
+    master_ms.push_back(r.measured_latency_ms());
+    worker_ms.push_back(r.queue_time_ms() + r.compute_time_ms());
+  }
+};
+
 Figures EndToEnd(v1::Infaas::Stub* api, const std::string& variant, const std::string& image,
-                 int concurrency, absl::Duration d) {
+                 int concurrency, absl::Duration d, Breakdown* breakdown = nullptr) {
   v1::QueryOnlineRequest request;
   request.set_variant(variant);
   request.add_inputs()->set_encoded_image(image);
   return bench::DriveLoad(concurrency, d, 1, [&] {
     grpc::ClientContext context;
     v1::QueryOnlineResponse response;
-    return api->QueryOnline(&context, request, &response).ok();
+    if (!api->QueryOnline(&context, request, &response).ok()) return false;
+    if (breakdown != nullptr) breakdown->Add(response);
+    return true;
   });
 }
 
@@ -83,7 +97,8 @@ int main(int argc, char** argv) {
     EndToEnd((*cluster)->api(), variant, image, 1, absl::Seconds(1));  // load + warm up
     const Figures floor = InProcess(arch, image, 1, d);
     const Figures floor_batched = InProcess(arch, image, 8, d);
-    const Figures one = EndToEnd((*cluster)->api(), variant, image, 1, d);
+    Breakdown parts;
+    const Figures one = EndToEnd((*cluster)->api(), variant, image, 1, d, &parts);
     const Figures busy = EndToEnd((*cluster)->api(), variant, image, concurrency, d);
     auto row = [&](const char* path, const Figures& f, const Figures& base) {
       absl::PrintF("%-12s %-22s %9.3f %9.3f %11.3f %12.0f %9.0f%%\n", arch, path, f.p50_ms,
@@ -94,6 +109,10 @@ int main(int argc, char** argv) {
     row("in-process b8", floor_batched, floor_batched);
     row("e2e c1", one, floor);
     row(absl::StrFormat("e2e c%d", concurrency).c_str(), busy, floor_batched);
+    const double master = PercentileOf(parts.master_ms, 50), worker = PercentileOf(parts.worker_ms, 50);
+    absl::PrintF("%-12s c1 p50 split: client<->master %.3f ms, master<->worker %.3f ms, "
+                 "worker queue+compute %.3f ms (in-process decode+run %.3f ms)\n",
+                 arch, one.p50_ms - master, master - worker, worker, floor.p50_ms);
   }
   return 0;
 }

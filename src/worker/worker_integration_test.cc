@@ -186,6 +186,49 @@ TEST_F(WorkerIntegrationTest, AnswersConcurrentQueriesAndBatchesSomeOfThem) {
   EXPECT_LE(max_batch.load(), 8);
 }
 
+TEST_F(WorkerIntegrationTest, AnswersEachPartOfACoalescedCallOnItsOwn) {
+  ASSERT_TRUE(LoadVariant(Lenet5Record(root_)).ok());
+  const std::vector<backend::testing::Sample> samples = backend::testing::ZooSamples();
+  const std::vector<std::string> labels = backend::testing::ReadLines(ZooDir() / "labels.txt");
+  // Parts of 2, 1 and 3 inputs; the middle one does not decode, the last
+  // one's budget is already spent.
+  InferRequest request;
+  request.set_variant(kVariant);
+  for (int i : {0, 1}) request.add_inputs()->set_encoded_image(samples[i].bytes);
+  request.add_inputs()->set_encoded_image("definitely not a PNG");
+  for (int i : {2, 3, 4}) request.add_inputs()->set_encoded_image(samples[i].bytes);
+  for (auto [inputs, budget_ms] : {std::pair{2, 0.0}, {1, 0.0}, {3, 1e-6}}) {
+    infaas::worker_rpc::QueryPart* part = request.add_parts();
+    part->set_inputs(inputs);
+    part->set_slo_budget_ms(budget_ms);
+  }
+  InferResponse response;
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  const grpc::Status status = stub_->Infer(&context, request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(response.parts_size(), 3);
+  const infaas::worker_rpc::PartAnswer& good = response.parts(0);
+  EXPECT_EQ(good.code(), 0) << good.message();
+  ASSERT_EQ(good.outputs_size(), 2);
+  for (int i : {0, 1}) {
+    EXPECT_EQ(backend::testing::ClassKey(labels[ArgMax(good.outputs(i))]), samples[i].class_key);
+  }
+  EXPECT_GE(good.batch_size(), 2);
+  EXPECT_EQ(response.parts(1).code(), static_cast<int>(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(response.parts(1).outputs_size(), 0);
+  EXPECT_EQ(response.parts(2).code(), static_cast<int>(absl::StatusCode::kResourceExhausted))
+      << response.parts(2).message();
+  EXPECT_EQ(response.outputs_size(), 0);
+
+  // Parts that do not cover the inputs: the call is refused whole.
+  request.mutable_parts(2)->set_inputs(2);
+  grpc::ClientContext again;
+  SetDeadline(&again);
+  EXPECT_EQ(stub_->Infer(&again, request, &response).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
 TEST_F(WorkerIntegrationTest, AnswersNotFoundForAVariantThatIsNotLoaded) {
   InferResponse response;
   const grpc::Status status = Infer("resnet9000", "x", &response);

@@ -1,10 +1,12 @@
 #include "worker/worker_service.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <memory>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -26,25 +28,60 @@ absl::Time DeadlineOf(const grpc::CallbackServerContext& context) {
 
 // The call's deadline, tightened to the query's latency target when the
 // master sent one (a budget that is not a positive finite number is none).
-absl::Time QueryDeadline(const grpc::CallbackServerContext& context,
-                         const infaas::worker_rpc::InferRequest& request) {
+absl::Time QueryDeadline(const grpc::CallbackServerContext& context, double budget_ms) {
   const absl::Time deadline = DeadlineOf(context);
-  const double budget_ms = request.slo_budget_ms();
   if (!(budget_ms > 0) || !std::isfinite(budget_ms)) return deadline;
   return std::min(deadline, absl::Now() + absl::Microseconds(budget_ms * 1000));
 }
 
-void FillResponse(const InferResult& result, infaas::worker_rpc::InferResponse* response) {
+// Row i of the outputs answers input i.
+void FillOutputs(const InferResult& result,
+                 google::protobuf::RepeatedPtrField<v1::OutputTensor>* outputs) {
   const int64_t rows = result.outputs.shape.empty() ? 0 : result.outputs.shape[0];
   const size_t row_size = rows == 0 ? 0 : result.outputs.data.size() / static_cast<size_t>(rows);
+  outputs->Reserve(static_cast<int>(rows));
   for (int64_t r = 0; r < rows; ++r) {
     const auto first = result.outputs.data.begin() + static_cast<std::ptrdiff_t>(r * row_size);
-    response->add_outputs()->mutable_values()->Add(first,
-                                                   first + static_cast<std::ptrdiff_t>(row_size));
+    outputs->Add()->mutable_values()->Add(first, first + static_cast<std::ptrdiff_t>(row_size));
   }
+}
+
+void FillResponse(const InferResult& result, infaas::worker_rpc::InferResponse* response) {
+  FillOutputs(result, response->mutable_outputs());
   response->set_queue_time_ms(absl::ToDoubleMilliseconds(result.queue_time));
   response->set_compute_time_ms(absl::ToDoubleMilliseconds(result.compute_time));
   response->set_batch_size(result.batch_size);
+}
+
+void FillPart(const absl::StatusOr<InferResult>& result, infaas::worker_rpc::PartAnswer* part) {
+  if (!result.ok()) {
+    part->set_code(static_cast<int>(result.status().code()));
+    part->set_message(std::string(result.status().message()));
+    return;
+  }
+  FillOutputs(*result, part->mutable_outputs());
+  part->set_queue_time_ms(absl::ToDoubleMilliseconds(result->queue_time));
+  part->set_compute_time_ms(absl::ToDoubleMilliseconds(result->compute_time));
+  part->set_batch_size(result->batch_size);
+}
+
+// The parts' input counts must cover the inputs exactly.
+absl::Status CheckParts(const infaas::worker_rpc::InferRequest& request) {
+  int64_t covered = 0;
+  for (const infaas::worker_rpc::QueryPart& part : request.parts()) {
+    if (part.inputs() < 1) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "a query part of variant ", request.variant(), " has ", part.inputs(),
+          " inputs; each part needs at least one"));
+    }
+    covered += part.inputs();
+  }
+  if (covered != request.inputs_size()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the query parts of variant ", request.variant(), " count ", covered, " inputs; the call has ",
+        request.inputs_size()));
+  }
+  return absl::OkStatus();
 }
 
 grpc::Status ShuttingDown(const LoadedVariants& variants) {
@@ -109,17 +146,24 @@ grpc::ServerUnaryReactor* WorkerServiceImpl::Infer(grpc::CallbackServerContext* 
   // Marks every answer as the worker's own, so that the master can tell an
   // error this live worker returned from one of a dead connection.
   context->AddTrailingMetadata(std::string(kAnsweredByWorkerKey), variants_->worker_id());
-  // InferRequest.inputs (field 2): no more than any query may carry.
+  // InferRequest.inputs (field 2) and parts (field 5): no more than any
+  // query may carry.
   static const auto* const kLimits = new std::vector<WireFieldLimit>{
-      {.number = 2, .name = "inputs", .kind = WireKind::kMessage, .max_count = kMaxInputsPerQuery}};
+      {.number = 2, .name = "inputs", .kind = WireKind::kMessage, .max_count = kMaxInputsPerQuery},
+      {.number = 5, .name = "parts", .kind = WireKind::kMessage, .max_count = kMaxInputsPerQuery}};
   // Shared with the answer: it lives until Finish, which the executor calls.
   auto query = std::make_shared<infaas::worker_rpc::InferRequest>();
   if (absl::Status parsed = ParseWithinLimits(*request, *kLimits, query.get()); !parsed.ok()) {
     reactor->Finish(ToGrpcStatus(parsed));
     return reactor;
   }
+  const Priority priority = query->offline() ? Priority::kOffline : Priority::kOnline;
+  if (query->parts_size() > 0) {
+    InferParts(*context, std::move(query), priority, reactor, response);
+    return reactor;
+  }
   variants_->Infer(
-      query->variant(), query->inputs(), QueryDeadline(*context, *query),
+      query->variant(), query->inputs(), QueryDeadline(*context, query->slo_budget_ms()),
       [reactor, response, query](absl::StatusOr<InferResult> result) {
         if (!result.ok()) {
           reactor->Finish(ToGrpcStatus(result.status()));
@@ -130,8 +174,50 @@ grpc::ServerUnaryReactor* WorkerServiceImpl::Infer(grpc::CallbackServerContext* 
         *response = ToByteBuffer(answer);
         reactor->Finish(grpc::Status::OK);
       },
-      query->offline() ? Priority::kOffline : Priority::kOnline);
+      priority);
   return reactor;
+}
+
+void WorkerServiceImpl::InferParts(const grpc::CallbackServerContext& context,
+                                   std::shared_ptr<infaas::worker_rpc::InferRequest> query,
+                                   Priority priority, grpc::ServerUnaryReactor* reactor,
+                                   grpc::ByteBuffer* response) {
+  if (absl::Status valid = CheckParts(*query); !valid.ok()) {
+    reactor->Finish(ToGrpcStatus(valid));
+    return;
+  }
+  // Each part's inputs move into its own list; the answers fill their
+  // own slots, and the last one to finish sends them all.
+  struct Gathered {
+    std::vector<google::protobuf::RepeatedPtrField<v1::InputTensor>> inputs;
+    infaas::worker_rpc::InferResponse answer;
+    std::atomic<int> remaining{0};
+  };
+  auto gathered = std::make_shared<Gathered>();
+  const int parts = query->parts_size();
+  gathered->inputs.resize(static_cast<size_t>(parts));
+  gathered->answer.mutable_parts()->Reserve(parts);
+  for (int i = 0; i < parts; ++i) gathered->answer.add_parts();
+  gathered->remaining.store(parts);
+  int next = 0;
+  for (int i = 0; i < parts; ++i) {
+    auto& inputs = gathered->inputs[static_cast<size_t>(i)];
+    for (int k = 0; k < query->parts(i).inputs(); ++k) {
+      *inputs.Add() = std::move(*query->mutable_inputs(next++));
+    }
+  }
+  for (int i = 0; i < parts; ++i) {
+    variants_->Infer(
+        query->variant(), gathered->inputs[static_cast<size_t>(i)],
+        QueryDeadline(context, query->parts(i).slo_budget_ms()),
+        [gathered, i, reactor, response](absl::StatusOr<InferResult> result) {
+          FillPart(result, gathered->answer.mutable_parts(i));
+          if (gathered->remaining.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+          *response = ToByteBuffer(gathered->answer);
+          reactor->Finish(grpc::Status::OK);
+        },
+        priority);
+  }
 }
 
 }  // namespace infaas::worker

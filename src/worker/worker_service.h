@@ -56,7 +56,8 @@ class WorkerServiceImpl final : public infaas::worker_rpc::Worker::WithRawCallba
   // (loading, or unloading before the query ran), INVALID_ARGUMENT (an input
   // that does not decode, too many inputs), RESOURCE_EXHAUSTED (queue full),
   // DEADLINE_EXCEEDED (the deadline passed in the queue), INTERNAL (the
-  // model failed).
+  // model failed). A call with `parts` (several queries coalesced by the
+  // master) is OK with each part's own status in `response.parts`.
   grpc::ServerUnaryReactor* Infer(grpc::CallbackServerContext* context,
                                   const grpc::ByteBuffer* request,
                                   grpc::ByteBuffer* response) override;
@@ -65,6 +66,12 @@ class WorkerServiceImpl final : public infaas::worker_rpc::Worker::WithRawCallba
   // The reactor, finished with PERMISSION_DENIED, if the call lacks the
   // cluster secret; null when it may go on.
   grpc::ServerUnaryReactor* RefuseStranger(grpc::CallbackServerContext* context);
+
+  // Each part of `query` as its own query; finishes `reactor` once all are
+  // answered.
+  void InferParts(const grpc::CallbackServerContext& context,
+                  std::shared_ptr<infaas::worker_rpc::InferRequest> query, Priority priority,
+                  grpc::ServerUnaryReactor* reactor, grpc::ByteBuffer* response);
 
   LoadedVariants* const variants_;
   const std::string cluster_secret_;
