@@ -39,6 +39,7 @@ struct Flags {
   size_t http_max_waiting_connections = 64;
   int64_t max_queries_in_flight = 4096;
   int64_t max_bytes_in_flight = int64_t{1} << 30;
+  int calls_per_instance = 2;
   std::string log_level = "info";
   // Autoscaling.
   std::string autoscaler = "infaas";
@@ -87,6 +88,7 @@ int Serve(const Flags& flags, sigset_t* stop_signals) {
        .http_max_waiting_connections = flags.http_max_waiting_connections,
        .max_queries_in_flight = flags.max_queries_in_flight,
        .max_bytes_in_flight = flags.max_bytes_in_flight,
+       .calls_per_instance = flags.calls_per_instance,
        .autoscaler = flags.autoscaler,
        .max_workers = flags.max_workers,
        .worker_cores = flags.worker_cores,
@@ -185,6 +187,11 @@ int main(int argc, char** argv) {
   app.add_option("--max-queries-in-flight", flags.max_queries_in_flight,
                  "queries the master holds at once (every API); more are refused at once with "
                  "RESOURCE_EXHAUSTED / 429 (0: no bound)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--calls-per-instance", flags.calls_per_instance,
+                 "Infer calls in flight per instance of a variant on a worker; past them, small "
+                 "queries to it wait to leave together in one call (0: each query its own call)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   app.add_option("--max-bytes-in-flight", flags.max_bytes_in_flight,

@@ -49,10 +49,17 @@ Figures InProcess(const std::string& arch, const std::string& image, int batch, 
 struct Breakdown {
   absl::Mutex mu;
   std::vector<double> master_ms, worker_ms;
+  int64_t answers = 0, batched = 0;  // the batch sizes the answers ran in, summed
   void Add(const v1::QueryOnlineResponse& r) {
     absl::MutexLock lock(&mu);
     master_ms.push_back(r.measured_latency_ms());
     worker_ms.push_back(r.queue_time_ms() + r.compute_time_ms());
+    ++answers;
+    batched += r.batch_size();
+  }
+  double MeanBatch() {
+    absl::MutexLock lock(&mu);
+    return answers == 0 ? 0 : static_cast<double>(batched) / static_cast<double>(answers);
   }
 };
 
@@ -75,15 +82,20 @@ Figures EndToEnd(v1::Infaas::Stub* api, const std::string& variant, const std::s
 int main(int argc, char** argv) {
   double seconds = 5;
   int concurrency = 32;
+  std::vector<std::string> master_flags;
   CLI::App app("Serving overhead: in-process backend vs gRPC client -> master -> worker.");
   app.add_option("--seconds", seconds, "Measuring time per figure")->capture_default_str();
   app.add_option("--concurrency", concurrency, "Queries in flight at saturation")
       ->capture_default_str();
+  app.add_option("--master-flag", master_flags,
+                 "A flag for the master, e.g. --master-flag=--calls-per-instance=0 (repeatable)");
   CLI11_PARSE(app, argc, argv);
   const absl::Duration d = absl::Seconds(seconds);
 
   auto cluster =
-      testing::TestCluster::Start({.workers = 1, .zoo_models = {"lenet5", "resnet_mini"}});
+      testing::TestCluster::Start({.workers = 1,
+                                   .zoo_models = {"lenet5", "resnet_mini"},
+                                   .master_flags = master_flags});
   if (!cluster.ok()) {
     std::cerr << "cannot start the cluster: " << cluster.status() << "\n";
     return 1;
@@ -99,7 +111,8 @@ int main(int argc, char** argv) {
     const Figures floor_batched = InProcess(arch, image, 8, d);
     Breakdown parts;
     const Figures one = EndToEnd((*cluster)->api(), variant, image, 1, d, &parts);
-    const Figures busy = EndToEnd((*cluster)->api(), variant, image, concurrency, d);
+    Breakdown busy_parts;
+    const Figures busy = EndToEnd((*cluster)->api(), variant, image, concurrency, d, &busy_parts);
     auto row = [&](const char* path, const Figures& f, const Figures& base) {
       absl::PrintF("%-12s %-22s %9.3f %9.3f %11.3f %12.0f %9.0f%%\n", arch, path, f.p50_ms,
                    f.p99_ms, f.p50_ms - floor.p50_ms, f.per_second,
@@ -113,6 +126,8 @@ int main(int argc, char** argv) {
     absl::PrintF("%-12s c1 p50 split: client<->master %.3f ms, master<->worker %.3f ms, "
                  "worker queue+compute %.3f ms (in-process decode+run %.3f ms)\n",
                  arch, one.p50_ms - master, master - worker, worker, floor.p50_ms);
+    absl::PrintF("%-12s c%d: a query ran in a batch of %.1f on average\n", arch, concurrency,
+                 busy_parts.MeanBatch());
   }
   return 0;
 }

@@ -81,7 +81,7 @@ grpc::ServerUnaryReactor* InfaasService::QueryOnline(grpc::CallbackServerContext
     return reactor;
   }
   deps_.router->QueryOnline(
-      *caller, query, DeadlineOf(*context, deps_.clock->Now()),
+      *caller, std::move(query), DeadlineOf(*context, deps_.clock->Now()),
       [context, reactor, response](absl::StatusOr<v1::QueryOnlineResponse> result) {
         if (result.ok()) *response = ToByteBuffer(*result);
         if (std::optional<absl::Duration> after = RetryAfter(result.status())) {

@@ -1,7 +1,5 @@
 #include "controller/query_router.h"
 
-#include <grpcpp/client_context.h>
-
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/grpc_status.h"
@@ -9,26 +7,24 @@
 #include "common/model_name.h"
 #include "common/retry_after.h"
 #include "common/status_macros.h"
+#include "controller/internal/selector_candidates.h"
 
 namespace infaas::controller {
 
 // One query in flight; shared by the callbacks that move it along.
 struct QueryRouter::Pending {
   auth::Principal caller;
-  v1::QueryOnlineRequest request;
+  // Moved from the request: to the worker's call and back (for a retry).
+  google::protobuf::RepeatedPtrField<v1::InputTensor> inputs;
   QueryRequirements requirements;
   absl::Time start;
   absl::Time deadline;
-  absl::Time dispatched;  // the last Infer call's start
   Done done;
   int attempts = 0;
   bool loaded = false;  // a cold load happened for this query
   Selection selection;
   const v1::VariantRecord* record = nullptr;
   std::shared_ptr<const Catalogue> catalogue;  // keeps `record` alive
-  std::unique_ptr<grpc::ClientContext> context;
-  worker_rpc::InferRequest infer;
-  worker_rpc::InferResponse reply;
 };
 
 // The names a query asks for, before they are looked up, logged or counted.
@@ -56,10 +52,13 @@ QueryRequirements RequirementsOf(const v1::QueryOnlineRequest& request) {
   return r;
 }
 
-QueryRouter::QueryRouter(Dependencies deps, SelectorOptions options)
-    : deps_(std::move(deps)), options_(options) {}
+QueryRouter::QueryRouter(Dependencies deps, SelectorOptions options,
+                         CallCoalescer::Options coalescing)
+    : deps_(std::move(deps)),
+      options_(options),
+      calls_(deps_.clients, deps_.clock, coalescing) {}
 
-void QueryRouter::QueryOnline(const auth::Principal& caller, const v1::QueryOnlineRequest& request,
+void QueryRouter::QueryOnline(const auth::Principal& caller, v1::QueryOnlineRequest request,
                               absl::Time deadline, Done done) {
   if (absl::Status valid = ValidateRequestedNames(request); !valid.ok()) {
     done(std::move(valid));
@@ -113,7 +112,7 @@ void QueryRouter::QueryOnline(const auth::Principal& caller, const v1::QueryOnli
   }
   auto query = std::make_shared<Pending>();
   query->caller = caller;
-  query->request = request;
+  query->inputs.Swap(request.mutable_inputs());
   query->requirements = std::move(requirements);
   query->start = deps_.clock->Now();
   query->deadline = deadline;
@@ -175,42 +174,44 @@ void QueryRouter::Place(std::shared_ptr<Pending> query) {
 
 void QueryRouter::Dispatch(std::shared_ptr<Pending> query) {
   const absl::Time now = deps_.clock->Now();
-  query->infer.Clear();
+  const Selection& chosen = query->selection;
+  CallCoalescer::Query call{.deadline = query->deadline};
   const double slo_ms = query->requirements.latency_slo_ms;
   if (slo_ms > 0) {
-    // What is left of the target when the worker gets it, less the way
-    // back (its p90: a median would make every slow return a late answer).
-    const double budget_ms = slo_ms - absl::ToDoubleMilliseconds(now - query->start) -
-                             query->selection.call_overhead_p90_ms;
-    if (budget_ms <= 0) {
+    // The worker must answer before the target less the way back (its p90:
+    // a median would make every slow return a late answer).
+    call.must_finish_by = query->start + absl::Microseconds(1000 * slo_ms) -
+                          absl::Microseconds(1000 * chosen.call_overhead_p90_ms);
+    if (call.must_finish_by <= now) {
       query->done(absl::DeadlineExceededError(absl::StrCat(
-          "variant ", query->selection.variant, " on worker ", query->selection.worker_id,
-          ": the latency target of ", slo_ms, " ms passed before the query could be sent",
+          "variant ", chosen.variant, " on worker ", chosen.worker_id, ": the latency target of ",
+          slo_ms, " ms passed before the query could be sent",
           query->loaded ? " (it waited for a load)" : "", "; not run")));
       return;
     }
-    query->infer.set_slo_budget_ms(budget_ms);
   }
-  query->context = std::make_unique<grpc::ClientContext>();
-  query->context->set_deadline(absl::ToChronoTime(query->deadline));
-  query->infer.set_variant(query->selection.variant);
-  *query->infer.mutable_inputs() = query->request.inputs();
-  query->reply.Clear();
-  query->dispatched = now;
-  deps_.cluster->NoteDispatched(query->selection.worker_id, query->selection.variant,
-                                query->requirements.batch_size);
-  deps_.clients->For(query->selection.worker_address)
-      ->async()
-      ->Infer(query->context.get(), &query->infer, &query->reply,
-              [this, query](grpc::Status s) { OnReply(query, FromGrpcStatus(s)); });
+  call.inputs.Swap(&query->inputs);
+  call.done = [this, query](CallCoalescer::Outcome outcome) {
+    query->inputs.Swap(&outcome.inputs);
+    OnReply(query, std::move(outcome));
+  };
+  deps_.cluster->NoteDispatched(chosen.worker_id, chosen.variant, query->requirements.batch_size);
+  calls_.Send({.address = chosen.worker_address,
+               .variant = chosen.variant,
+               .max_batch = internal::MaxBatch(*query->record),
+               .instances = chosen.instances},
+              std::move(call));
 }
 
-void QueryRouter::OnReply(std::shared_ptr<Pending> query, absl::Status status) {
+void QueryRouter::OnReply(std::shared_ptr<Pending> query, CallCoalescer::Outcome outcome) {
   const Selection& chosen = query->selection;
   const absl::Time now = deps_.clock->Now();
-  const double call_ms = absl::ToDoubleMilliseconds(now - query->dispatched);
+  absl::Status status = std::move(outcome.status);
+  const worker_rpc::PartAnswer& reply = outcome.answer;
+  // From when its call left: a wait for the call is not the way there.
+  const double call_ms = absl::ToDoubleMilliseconds(now - outcome.sent);
   const double overhead_ms =
-      status.ok() ? call_ms - query->reply.queue_time_ms() - query->reply.compute_time_ms() : -1;
+      status.ok() ? call_ms - reply.queue_time_ms() - reply.compute_time_ms() : -1;
   deps_.cluster->NoteAnswered(chosen.worker_id, chosen.variant, query->requirements.batch_size,
                               overhead_ms);
   const bool retryable = absl::IsUnavailable(status) || absl::IsNotFound(status);
@@ -223,17 +224,14 @@ void QueryRouter::OnReply(std::shared_ptr<Pending> query, absl::Status status) {
         {{"variant", chosen.variant}, {"worker", chosen.worker_id}, {"error", status.ToString()}});
     // A live worker that answered UNAVAILABLE itself (a variant loading or
     // unloading there) stays; only a failed connection means it is gone.
-    const bool answered_by_worker =
-        query->context->GetServerTrailingMetadata().contains(kAnsweredByWorkerKey.data());
-    if (absl::IsUnavailable(status) && !answered_by_worker) {
+    if (absl::IsUnavailable(status) && !outcome.answered_by_worker) {
       deps_.cluster->MarkDead(chosen.worker_id);
     }
     if (absl::IsNotFound(status)) deps_.cluster->NoteUnloading(chosen.worker_id, chosen.variant);
     Place(std::move(query));
     return;
   }
-  if (absl::IsResourceExhausted(status) &&
-      query->context->GetServerTrailingMetadata().contains(kAnsweredByWorkerKey.data())) {
+  if (absl::IsResourceExhausted(status) && outcome.answered_by_worker) {
     // The worker predicted this query late where the selector predicted it
     // in time: send the next ones elsewhere until the evidence agrees.
     deps_.cluster->NoteRefused(chosen.worker_id, chosen.variant, now);
@@ -248,7 +246,7 @@ void QueryRouter::OnReply(std::shared_ptr<Pending> query, absl::Status status) {
     return;
   }
   v1::QueryOnlineResponse response;
-  *response.mutable_outputs() = query->reply.outputs();
+  response.mutable_outputs()->Swap(outcome.answer.mutable_outputs());
   response.set_variant(chosen.variant);
   response.set_worker(chosen.worker_id);
   response.set_predicted_latency_ms(chosen.predicted_latency_ms);
@@ -257,9 +255,9 @@ void QueryRouter::OnReply(std::shared_ptr<Pending> query, absl::Status status) {
   response.set_latency_slo_ms(query->requirements.latency_slo_ms);
   response.set_slo_missed(query->requirements.latency_slo_ms > 0 &&
                           measured_ms > query->requirements.latency_slo_ms);
-  response.set_queue_time_ms(query->reply.queue_time_ms());
-  response.set_compute_time_ms(query->reply.compute_time_ms());
-  response.set_batch_size(query->reply.batch_size());
+  response.set_queue_time_ms(reply.queue_time_ms());
+  response.set_compute_time_ms(reply.compute_time_ms());
+  response.set_batch_size(reply.batch_size());
   response.set_loaded(query->loaded);
   *response.mutable_labels() = query->record->labels();
   query->done(std::move(response));

@@ -7,7 +7,8 @@
 // selector recommends to the owner of placement (LoadRequests: the
 // autoscaler's policy weighs it), loads the chosen variant first if
 // the selector decided a cold load fits the SLO, and sends the inputs to the
-// worker with the caller's deadline. If the worker turns out to be gone
+// worker with the caller's deadline (several small queries to one variant on
+// one worker may share a call: CallCoalescer). If the worker turns out to be gone
 // (UNAVAILABLE) it is marked dead and the query is placed once more.
 //
 //   router.QueryOnline(request, deadline, [](absl::StatusOr<v1::QueryOnlineResponse> r) {...});
@@ -31,6 +32,7 @@
 #include "auth/tenant_quotas.h"
 #include "common/clock.h"
 #include "common/wire_limits.h"
+#include "controller/call_coalescer.h"
 #include "controller/catalogue_view.h"
 #include "controller/cluster_view.h"
 #include "controller/in_flight_limit.h"
@@ -61,7 +63,10 @@ class QueryRouter {
     InFlightLimit* in_flight = nullptr;
   };
 
-  explicit QueryRouter(Dependencies deps, SelectorOptions options = {});
+  // `coalescing`: when queries to one variant on one worker share a call
+  // (CallCoalescer).
+  explicit QueryRouter(Dependencies deps, SelectorOptions options = {},
+                       CallCoalescer::Options coalescing = {});
 
   // Where recommended loads go; set once, before the first query. Without
   // one (tools, tests) the router starts them itself.
@@ -70,7 +75,8 @@ class QueryRouter {
 
   // `caller` sees only the models it may (CatalogueView::VisibleTo) and is
   // held to its tenant's quota: over it, RESOURCE_EXHAUSTED at once.
-  void QueryOnline(const auth::Principal& caller, const v1::QueryOnlineRequest& request,
+  // The request is moved along, not copied: pass it with std::move.
+  void QueryOnline(const auth::Principal& caller, v1::QueryOnlineRequest request,
                    absl::Time deadline, Done done);
 
  private:
@@ -78,10 +84,11 @@ class QueryRouter {
 
   void Place(std::shared_ptr<Pending> query);
   void Dispatch(std::shared_ptr<Pending> query);
-  void OnReply(std::shared_ptr<Pending> query, absl::Status status);
+  void OnReply(std::shared_ptr<Pending> query, CallCoalescer::Outcome outcome);
 
   const Dependencies deps_;
   const SelectorOptions options_;
+  CallCoalescer calls_;
   std::atomic<LoadRequests*> load_requests_{nullptr};
 };
 

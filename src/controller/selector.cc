@@ -197,6 +197,7 @@ Selection MakeSelection(const Candidate& c, std::string reason) {
   s.accuracy_percent = c.record->profile().accuracy_percent();
   s.call_overhead_ms = c.worker->call_overhead_ms;
   s.call_overhead_p90_ms = c.worker->call_overhead_p90_ms;
+  if (const LoadedVariant* loaded = c.worker->Find(s.variant)) s.instances = loaded->instances;
   s.reason = std::move(reason);
   return s;
 }

@@ -164,6 +164,8 @@ struct Selection {
   double call_overhead_ms = 0;
   // Its p90: kept back from the deadline the worker is given.
   double call_overhead_p90_ms = 0;
+  // Instances of the variant serving on the worker (0: none yet).
+  int instances = 0;
   std::string reason;  // why this choice, for logs and the reply
 };
 

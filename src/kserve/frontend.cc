@@ -77,7 +77,7 @@ void InferenceFrontend::Infer(const auth::Principal& caller,
   header.set_model_name(request.model_name());
   header.set_id(request.id());
   deps_.router->QueryOnline(
-      caller, *query, deadline,
+      caller, *std::move(query), deadline,
       [header = std::move(header), catalogue = model->catalogue, raw_output,
        done = std::move(done)](absl::StatusOr<v1::QueryOnlineResponse> answer) {
         if (!answer.ok()) return done(answer.status());

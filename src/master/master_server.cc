@@ -116,7 +116,9 @@ absl::Status MasterServer::BuildControl() {
       std::vector<controller::QueryObserver*>{serving_metrics_.get(), demand_.get()});
   router_ = std::make_unique<controller::QueryRouter>(controller::QueryRouter::Dependencies{
       catalogue_.get(), cluster_.get(), clients_.get(), loads_.get(), Clock::Real(),
-      observers_.get(), quotas_.get(), in_flight_.get()});
+      observers_.get(), quotas_.get(), in_flight_.get()},
+      controller::SelectorOptions{},
+      controller::CallCoalescer::Options{.calls_per_instance = options_.calls_per_instance});
   frontend_ = std::make_unique<kserve::InferenceFrontend>(kserve::InferenceFrontend::Dependencies{
       catalogue_.get(), cluster_.get(), router_.get(), loads_.get(), serving_metrics_.get(),
       Clock::Real(), store_.get()});

@@ -66,6 +66,9 @@ struct MasterOptions {
   // more are refused at once (controller/in_flight_limit.h). 0: no bound.
   int64_t max_queries_in_flight = 4096;
   int64_t max_bytes_in_flight = int64_t{1} << 30;
+  // Calls in flight per instance of a variant on a worker before small
+  // queries wait to share one call (controller/call_coalescer.h); 0: never.
+  int calls_per_instance = 2;
   // Autoscaling: a policy name ("static" turns it off), the most live
   // workers (0: never start or stop one), what a started worker offers.
   std::string autoscaler = "infaas";

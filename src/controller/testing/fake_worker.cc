@@ -194,11 +194,21 @@ std::vector<worker_rpc::UnloadVariantRequest> FakeWorker::unload_requests() cons
 
 void FakeWorker::AnswerWith(int label, const worker_rpc::InferRequest& request,
                             worker_rpc::InferResponse* response) {
-  for (int i = 0; i < request.inputs_size(); ++i) {
-    v1::OutputTensor* output = response->add_outputs();
-    for (int c = 0; c < 10; ++c) output->add_values(c == label ? 10.0f : 0.0f);
+  auto answer = [label](int inputs, int batch, auto* out) {
+    for (int i = 0; i < inputs; ++i) {
+      v1::OutputTensor* output = out->add_outputs();
+      for (int c = 0; c < 10; ++c) output->add_values(c == label ? 10.0f : 0.0f);
+    }
+    out->set_batch_size(batch);
+  };
+  if (request.parts_size() == 0) {
+    answer(request.inputs_size(), request.inputs_size(), response);
+    return;
   }
-  response->set_batch_size(request.inputs_size());
+  // A coalesced call: the parts ran together, each answered on its own.
+  for (const worker_rpc::QueryPart& part : request.parts()) {
+    answer(part.inputs(), request.inputs_size(), response->add_parts());
+  }
 }
 
 worker_rpc::HeartbeatRequest IdleWorkerBeat(const std::string& id, const std::string& address,

@@ -78,7 +78,8 @@ class FakeWorker {
   std::vector<worker_rpc::LoadVariantRequest> load_requests() const;
   std::vector<worker_rpc::UnloadVariantRequest> unload_requests() const;
 
-  // 10 logits per input with the largest at `label`: a handler's answer.
+  // 10 logits per input with the largest at `label`: a handler's answer
+  // (per part, for a call with parts).
   static void AnswerWith(int label, const worker_rpc::InferRequest& request,
                          worker_rpc::InferResponse* response);
 
