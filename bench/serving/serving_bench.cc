@@ -92,10 +92,8 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   const absl::Duration d = absl::Seconds(seconds);
 
-  auto cluster =
-      testing::TestCluster::Start({.workers = 1,
-                                   .zoo_models = {"lenet5", "resnet_mini"},
-                                   .master_flags = master_flags});
+  auto cluster = testing::TestCluster::Start(
+      {.workers = 1, .zoo_models = {"lenet5", "resnet_mini"}, .master_flags = master_flags});
   if (!cluster.ok()) {
     std::cerr << "cannot start the cluster: " << cluster.status() << "\n";
     return 1;
@@ -122,10 +120,12 @@ int main(int argc, char** argv) {
     row("in-process b8", floor_batched, floor_batched);
     row("e2e c1", one, floor);
     row(absl::StrFormat("e2e c%d", concurrency).c_str(), busy, floor_batched);
-    const double master = PercentileOf(parts.master_ms, 50), worker = PercentileOf(parts.worker_ms, 50);
-    absl::PrintF("%-12s c1 p50 split: client<->master %.3f ms, master<->worker %.3f ms, "
-                 "worker queue+compute %.3f ms (in-process decode+run %.3f ms)\n",
-                 arch, one.p50_ms - master, master - worker, worker, floor.p50_ms);
+    const double master = PercentileOf(parts.master_ms, 50),
+                 worker = PercentileOf(parts.worker_ms, 50);
+    absl::PrintF(
+        "%-12s c1 p50 split: client<->master %.3f ms, master<->worker %.3f ms, "
+        "worker queue+compute %.3f ms (in-process decode+run %.3f ms)\n",
+        arch, one.p50_ms - master, master - worker, worker, floor.p50_ms);
     absl::PrintF("%-12s c%d: a query ran in a batch of %.1f on average\n", arch, concurrency,
                  busy_parts.MeanBatch());
   }

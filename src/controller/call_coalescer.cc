@@ -135,10 +135,9 @@ void CallCoalescer::Start(const Target& target, std::vector<Query> queries) {
   // as long as its latest caller waits.
   call->context.set_deadline(absl::ToChronoTime(LatestOf(call->queries)));
   worker_rpc::Worker::StubInterface* stub = clients_->For(target.address);
-  stub->async()->Infer(&call->context, &call->request, &call->reply,
-                       [this, target, call](grpc::Status s) {
-                         Finish(target, call, FromGrpcStatus(s));
-                       });
+  stub->async()->Infer(
+      &call->context, &call->request, &call->reply,
+      [this, target, call](grpc::Status s) { Finish(target, call, FromGrpcStatus(s)); });
 }
 
 void CallCoalescer::Finish(const Target& target, std::shared_ptr<Call> call, absl::Status status) {
@@ -158,13 +157,13 @@ void CallCoalescer::Finish(const Target& target, std::shared_ptr<Call> call, abs
   for (std::vector<Query>& queries : calls) Start(target, std::move(queries));
   if (call->queries.empty()) return;
 
-  const bool answered_by_worker =
-      status.ok() || call->context.GetServerTrailingMetadata().contains(kAnsweredByWorkerKey.data());
+  const bool answered_by_worker = status.ok() || call->context.GetServerTrailingMetadata().contains(
+                                                     kAnsweredByWorkerKey.data());
   const bool parts = call->request.parts_size() > 0;
   if (status.ok() && parts && call->reply.parts_size() != call->request.parts_size()) {
-    status = absl::InternalError(absl::StrCat("the worker answered ", call->reply.parts_size(),
-                                              " parts of a call with ",
-                                              call->request.parts_size()));
+    status =
+        absl::InternalError(absl::StrCat("the worker answered ", call->reply.parts_size(),
+                                         " parts of a call with ", call->request.parts_size()));
   }
   int next_input = 0;
   for (size_t i = 0; i < call->queries.size(); ++i) {

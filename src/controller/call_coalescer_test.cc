@@ -111,7 +111,7 @@ TEST_F(CallCoalescerTest, QueriesThatFindTheCallsInFlightLeaveTogetherUpToTheMax
   EXPECT_EQ(together.inputs_size(), 4);
   EXPECT_EQ(together.parts(0).inputs(), 1);
   EXPECT_EQ(together.parts(1).inputs(), 2);
-  EXPECT_NEAR(together.parts(0).slo_budget_ms(), 30, 1e-6);  // its own target
+  EXPECT_NEAR(together.parts(0).slo_budget_ms(), 30, 1e-6);      // its own target
   EXPECT_NEAR(together.parts(1).slo_budget_ms(), 10'000, 1e-6);  // its caller's deadline
   EXPECT_EQ(together.inputs(1).raw_fp32(), "2");
   EXPECT_EQ(calls[2].parts_size(), 0);
@@ -217,7 +217,8 @@ TEST(CallCoalescerOffTest, WithoutCoalescingEveryQueryIsItsOwnCall) {
   worker.AwaitHeld(4);  // all four in flight at once
   worker.Release();
   absl::MutexLock lock(&mu);
-  mu.Await(absl::Condition(+[](int* n) { return *n == 4; }, &answered));
+  mu.Await(absl::Condition(
+      +[](int* n) { return *n == 4; }, &answered));
 }
 
 }  // namespace

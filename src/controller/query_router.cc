@@ -54,9 +54,7 @@ QueryRequirements RequirementsOf(const v1::QueryOnlineRequest& request) {
 
 QueryRouter::QueryRouter(Dependencies deps, SelectorOptions options,
                          CallCoalescer::Options coalescing)
-    : deps_(std::move(deps)),
-      options_(options),
-      calls_(deps_.clients, deps_.clock, coalescing) {}
+    : deps_(std::move(deps)), options_(options), calls_(deps_.clients, deps_.clock, coalescing) {}
 
 void QueryRouter::QueryOnline(const auth::Principal& caller, v1::QueryOnlineRequest request,
                               absl::Time deadline, Done done) {

@@ -268,8 +268,10 @@ SelectorDecision SelectByRequirements(const QueryRequirements& q, const Catalogu
   if (!records.ok()) return Fail(records.status());
   if (cluster.workers.empty()) return Fail(internal::NoLiveWorkersError());
 
+  // Only what may be picked; the refusals below build the rest for their
+  // messages.
   std::vector<Candidate> candidates =
-      internal::BuildCandidates(*records, cluster, q.batch_size, options);
+      internal::BuildCandidates(*records, cluster, q.batch_size, options, &q);
   const Candidate* chosen = internal::BestQualifying(candidates, q);
   const Candidate* to_load = internal::BestToLoad(candidates, q);
   SelectorDecision decision;
@@ -297,16 +299,19 @@ SelectorDecision SelectByRequirements(const QueryRequirements& q, const Catalogu
     decision.background_load =
         MakeRecommendation(*to_load, internal::BackgroundReason(nullptr, *to_load, q));
   }
+  const std::vector<Candidate> all =
+      internal::BuildCandidates(*records, cluster, q.batch_size, options);
   // Admission control: the capacity exists but is busy. Refused at once,
   // never queued behind work that would make it late.
   if (const Candidate* busy = internal::BestBusy(candidates, q); busy != nullptr) {
     decision.retry_after_ms = std::max(busy->predicted_ms - q.latency_slo_ms, 1.0);
-    decision.selection = absl::ResourceExhaustedError(internal::OverloadMessage(
-        scope->description, candidates, *busy, decision.retry_after_ms, q));
+    decision.selection = absl::ResourceExhaustedError(
+        internal::OverloadMessage(scope->description, all, *busy, decision.retry_after_ms, q));
     return decision;
   }
+  // `to_load` points into `candidates`, which stay.
   decision.selection = absl::UnavailableError(
-      internal::NotNowMessage(scope->description, *records, candidates, to_load, cluster, q));
+      internal::NotNowMessage(scope->description, *records, all, to_load, cluster, q));
   return decision;
 }
 

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <map>
+#include <utility>
+
+#include "absl/container/inlined_vector.h"
 
 namespace infaas::latency {
 namespace {
@@ -12,16 +14,21 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 // Runs that weigh as much as the (scaled) profile in the blend.
 constexpr double kPriorWeight = 2;
 
-// Interpolates `points` (batch size -> ms) at `batch`; see ProfileMedianMs.
-double Interpolate(const std::map<int, double>& points, int batch) {
+// Batch size -> ms, ascending by batch size, each size once.
+using Points = absl::InlinedVector<std::pair<int, double>, 16>;
+
+// Interpolates `points` at `batch`; see ProfileMedianMs.
+double Interpolate(const Points& points, int batch) {
   if (points.empty()) return kInf;
   const double b = std::max(batch, 1);
-  const auto& [first_batch, first_ms] = *points.begin();
+  const auto& [first_batch, first_ms] = points.front();
   // Below the smallest measured size: no faster than measured (a smaller
   // batch is not slower, so this is an upper bound).
   if (b <= first_batch) return first_ms;
   if (points.size() == 1) return first_ms * b / first_batch;  // no batching gain assumed
-  auto upper = points.lower_bound(static_cast<int>(std::ceil(b)));
+  const int wanted = static_cast<int>(std::ceil(b));
+  auto upper = std::lower_bound(points.begin(), points.end(), wanted,
+                                [](const auto& point, int size) { return point.first < size; });
   if (upper == points.end()) --upper;  // beyond the largest: extend the last segment
   auto lower = std::prev(upper);
   const double slope = (upper->second - lower->second) / (upper->first - lower->first);
@@ -31,12 +38,21 @@ double Interpolate(const std::map<int, double>& points, int batch) {
 
 template <typename Field>
 double ProfileMs(const v1::VariantProfile& profile, int batch, Field field) {
-  // A repeated size keeps its last figure.
-  std::map<int, double> points;
+  // On the selector's path for every candidate: no allocation for a
+  // profile of up to 16 sizes.
+  Points points;
   for (const v1::BatchLatency& l : profile.latency()) {
-    if (l.batch_size() > 0) points[l.batch_size()] = field(l);
+    if (l.batch_size() > 0) points.emplace_back(l.batch_size(), field(l));
   }
-  return Interpolate(points, batch);
+  // Ascending by size; a repeated size keeps its last figure.
+  std::stable_sort(points.begin(), points.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  Points unique;
+  for (size_t i = 0; i < points.size(); ++i) {
+    if (i + 1 < points.size() && points[i + 1].first == points[i].first) continue;
+    unique.push_back(points[i]);
+  }
+  return Interpolate(unique, batch);
 }
 
 // A timing's p90; its p99 where it has none (a heartbeat's), never below

@@ -114,9 +114,10 @@ absl::Status MasterServer::BuildControl() {
   demand_ = std::make_unique<controller::DemandTracker>(Clock::Real());
   observers_ = std::make_unique<controller::QueryObservers>(
       std::vector<controller::QueryObserver*>{serving_metrics_.get(), demand_.get()});
-  router_ = std::make_unique<controller::QueryRouter>(controller::QueryRouter::Dependencies{
-      catalogue_.get(), cluster_.get(), clients_.get(), loads_.get(), Clock::Real(),
-      observers_.get(), quotas_.get(), in_flight_.get()},
+  router_ = std::make_unique<controller::QueryRouter>(
+      controller::QueryRouter::Dependencies{catalogue_.get(), cluster_.get(), clients_.get(),
+                                            loads_.get(), Clock::Real(), observers_.get(),
+                                            quotas_.get(), in_flight_.get()},
       controller::SelectorOptions{},
       controller::CallCoalescer::Options{.calls_per_instance = options_.calls_per_instance});
   frontend_ = std::make_unique<kserve::InferenceFrontend>(kserve::InferenceFrontend::Dependencies{

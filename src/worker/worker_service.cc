@@ -70,16 +70,16 @@ absl::Status CheckParts(const infaas::worker_rpc::InferRequest& request) {
   int64_t covered = 0;
   for (const infaas::worker_rpc::QueryPart& part : request.parts()) {
     if (part.inputs() < 1) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "a query part of variant ", request.variant(), " has ", part.inputs(),
-          " inputs; each part needs at least one"));
+      return absl::InvalidArgumentError(absl::StrCat("a query part of variant ", request.variant(),
+                                                     " has ", part.inputs(),
+                                                     " inputs; each part needs at least one"));
     }
     covered += part.inputs();
   }
   if (covered != request.inputs_size()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "the query parts of variant ", request.variant(), " count ", covered, " inputs; the call has ",
-        request.inputs_size()));
+    return absl::InvalidArgumentError(absl::StrCat("the query parts of variant ", request.variant(),
+                                                   " count ", covered, " inputs; the call has ",
+                                                   request.inputs_size()));
   }
   return absl::OkStatus();
 }

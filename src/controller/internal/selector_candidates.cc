@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <tuple>
 
+#include "absl/container/flat_hash_set.h"
+
 #include "absl/strings/string_view.h"
 #include "latency/latency_model.h"
 
@@ -140,9 +142,11 @@ const WorkerSnapshot* ChooseLoadWorker(const v1::VariantRecord& record,
 
 std::vector<Candidate> BuildCandidates(const std::vector<const v1::VariantRecord*>& records,
                                        const ClusterSnapshot& cluster, int batch,
-                                       const SelectorOptions& options) {
+                                       const SelectorOptions& options,
+                                       const QueryRequirements* only_for) {
   std::vector<Candidate> candidates;
   for (const v1::VariantRecord* record : records) {
+    if (only_for != nullptr && !MeetsAccuracy(*record, *only_for)) continue;
     const std::string& name = record->config().name();
     auto consider = [&](const WorkerSnapshot& worker) {
       const LoadedVariant* loaded = worker.Find(name);
@@ -156,6 +160,12 @@ std::vector<Candidate> BuildCandidates(const std::vector<const v1::VariantRecord
       }
     } else {
       for (const WorkerSnapshot& worker : cluster.workers) consider(worker);
+    }
+    // Cold, the estimate is the profile's: one slower than the target
+    // is neither chosen nor loaded for this query.
+    if (only_for != nullptr &&
+        !(PredictLatencyMs(record->profile(), batch) <= only_for->latency_slo_ms)) {
+      continue;
     }
     if (const WorkerSnapshot* target = ChooseLoadWorker(*record, cluster); target != nullptr) {
       candidates.push_back(MakeCandidate(*record, *target, nullptr, batch, cluster, options));
@@ -177,23 +187,20 @@ const Candidate* BestQualifying(const std::vector<Candidate>& candidates,
 
 const Candidate* BestToLoad(const std::vector<Candidate>& candidates,
                             const QueryRequirements& requirements) {
-  auto loading_somewhere = [&candidates](const v1::VariantRecord* record) {
-    return std::any_of(candidates.begin(), candidates.end(), [record](const Candidate& c) {
-      return c.record == record && c.readiness == Readiness::kLoading;
-    });
-  };
   // One load at a time: while a variant that would qualify is loading, the
   // queries wait for it rather than each starting another sibling.
+  absl::flat_hash_set<const v1::VariantRecord*> loading;
   for (const Candidate& c : candidates) {
-    if (c.readiness == Readiness::kLoading && MeetsAccuracy(*c.record, requirements) &&
-        c.service_ms <= requirements.latency_slo_ms) {
+    if (c.readiness != Readiness::kLoading) continue;
+    if (MeetsAccuracy(*c.record, requirements) && c.service_ms <= requirements.latency_slo_ms) {
       return nullptr;
     }
+    loading.insert(c.record);
   }
   const Candidate* best = nullptr;
   for (const Candidate& c : candidates) {
     if (c.readiness != Readiness::kCold || !MeetsAccuracy(*c.record, requirements)) continue;
-    if (!(c.service_ms <= requirements.latency_slo_ms) || loading_somewhere(c.record)) continue;
+    if (!(c.service_ms <= requirements.latency_slo_ms) || loading.contains(c.record)) continue;
     if (best == nullptr || RequirementsKey(c) < RequirementsKey(*best)) best = &c;
   }
   return best;

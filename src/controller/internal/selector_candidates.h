@@ -53,10 +53,14 @@ const WorkerSnapshot* ChooseLoadWorker(const v1::VariantRecord& record,
                                        const ClusterSnapshot& cluster);
 
 // Every serving or loading instance of each record, plus one cold candidate
-// per record on ChooseLoadWorker (when there is one).
+// per record on ChooseLoadWorker (when there is one). With `only_for`, just
+// those BestQualifying, BestToLoad and BestBusy may pick for it: none of a
+// record below its accuracy, no cold one slower than its target (the error
+// messages, which offer the alternatives, want them all).
 std::vector<Candidate> BuildCandidates(const std::vector<const v1::VariantRecord*>& records,
                                        const ClusterSnapshot& cluster, int batch,
-                                       const SelectorOptions& options);
+                                       const SelectorOptions& options,
+                                       const QueryRequirements* only_for = nullptr);
 
 // Forms 2 and 3: the preferred candidate with accuracy >= the minimum and
 // predicted <= SLO (tiers and order as in selector.h), or nullptr.
