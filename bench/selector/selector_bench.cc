@@ -94,13 +94,30 @@ void BM_Select(benchmark::State& state) {
   const Setup s = MakeSetup(variants, workers, indexed);
   std::vector<controller::QueryRequirements> queries;
   for (int i = 0; i < 64; ++i) queries.push_back(Query(s, form, i * 37));
+  // As the master's router selects: without writing the reason.
+  const controller::SelectorOptions options{.explain = false};
   size_t next = 0;
   for (auto _ : state) {
-    controller::SelectorDecision d =
-        controller::SelectVariant(queries[next++ % queries.size()], s.catalogue, s.cluster);
+    controller::SelectorDecision d = controller::SelectVariant(queries[next++ % queries.size()],
+                                                               s.catalogue, s.cluster, options);
     benchmark::DoNotOptimize(d);
   }
-  state.SetLabel(absl::StrFormat("%s, %s", kFormNames[form], indexed ? "indexed" : "scanning"));
+  // How many variants the first query could use at all (its accuracy, its
+  // target when idle): what a selection's cost should grow with.
+  const controller::QueryRequirements& q = queries.front();
+  int usable = 0;
+  for (const v1::VariantRecord& r : s.catalogue.variants) {
+    const v1::ModelConfig& c = r.config();
+    const bool in_scope = form == kVariant        ? c.name() == q.variant
+                          : form == kArchitecture ? c.architecture() == q.architecture
+                                                  : c.task() == q.task && c.dataset() == q.dataset;
+    if (in_scope && r.profile().accuracy_percent() >= q.min_accuracy_percent &&
+        (form == kVariant || controller::PredictLatencyMs(r.profile(), 1) <= q.latency_slo_ms)) {
+      ++usable;
+    }
+  }
+  state.SetLabel(absl::StrFormat("%s, %s, %d usable", kFormNames[form],
+                                 indexed ? "indexed" : "scanning", usable));
 }
 
 void Arguments(benchmark::internal::Benchmark* b) {

@@ -13,10 +13,10 @@ void IndexSnapshot(ClusterSnapshot* cluster) {
   cluster->load_order.clear();
   for (uint32_t i = 0; i < cluster->workers.size(); ++i) {
     const WorkerSnapshot& w = cluster->workers[i];
-    for (const LoadedVariant& v : w.variants) {
-      std::vector<uint32_t>& holders = cluster->holders[v.variant];
+    for (uint32_t slot = 0; slot < w.variants.size(); ++slot) {
+      std::vector<ClusterSnapshot::Holder>& holders = cluster->holders[w.variants[slot].variant];
       // A worker listing a variant twice is counted once, as Find sees it.
-      if (holders.empty() || holders.back() != i) holders.push_back(i);
+      if (holders.empty() || holders.back().worker != i) holders.push_back({i, slot});
     }
     if (!w.draining) cluster->load_order.push_back(i);
   }

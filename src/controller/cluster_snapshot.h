@@ -88,11 +88,16 @@ struct ClusterSnapshot {
   // An index over `workers` (IndexSnapshot; ClusterView's snapshots have
   // one), so that a selection neither scans every worker for a variant nor
   // every worker for a load: the workers holding each variant (serving or
-  // loading; positions in `workers`, ascending), and the workers that take
-  // loads (not draining) by free memory, then idle cores, most first, then
-  // id. A snapshot without it is scanned.
+  // loading), with where the variant is in each one's list; and the workers
+  // that take loads (not draining) by free memory, then idle cores, most
+  // first, then id. A snapshot without it is scanned.
+  struct Holder {
+    uint32_t worker;  // position in `workers`
+    uint32_t slot;    // position in that worker's `variants`
+  };
   bool indexed = false;
-  absl::flat_hash_map<std::string, std::vector<uint32_t>> holders{};
+  // Ascending by worker.
+  absl::flat_hash_map<std::string, std::vector<Holder>> holders{};
   std::vector<uint32_t> load_order{};
 };
 

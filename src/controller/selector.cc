@@ -23,9 +23,15 @@ using internal::Readiness;
 
 // The variants a form-2 or form-3 query chooses among.
 struct Scope {
-  std::string description;  // "variant of lenet5", "variant for classification/mnist"
-  std::string subject;      // "lenet5", "classification/mnist"
-  std::vector<const v1::VariantRecord*> variants;
+  const QueryRequirements* q = nullptr;
+  std::vector<const v1::VariantRecord*> variants = {};
+
+  // "variant of lenet5", "variant for classification/mnist": for messages,
+  // built only when one is.
+  std::string description() const {
+    if (!q->architecture.empty()) return absl::StrCat("variant of ", q->architecture);
+    return absl::StrCat("variant for ", q->task, "/", q->dataset);
+  }
 };
 
 SelectorDecision Fail(absl::Status status) {
@@ -122,10 +128,8 @@ absl::Status CheckNamedVariantFits(const v1::VariantRecord& record, const QueryR
 
 absl::StatusOr<Scope> ResolveScope(const QueryRequirements& q, const Catalogue& catalogue,
                                    const SelectorOptions& options) {
-  Scope scope;
+  Scope scope{.q = &q};
   const bool by_architecture = !q.architecture.empty();
-  scope.subject = by_architecture ? q.architecture : absl::StrCat(q.task, "/", q.dataset);
-  scope.description = absl::StrCat("variant ", by_architecture ? "of " : "for ", scope.subject);
   const std::vector<uint32_t>* indexed = by_architecture
                                              ? catalogue.IndexedArchitecture(q.architecture)
                                              : catalogue.IndexedFamily(q.task, q.dataset);
@@ -152,7 +156,17 @@ absl::StatusOr<Scope> ResolveScope(const QueryRequirements& q, const Catalogue& 
 // large enough max batch, a measured latency. Errors when none is left.
 absl::StatusOr<std::vector<const v1::VariantRecord*>> FilterByInput(const Scope& scope,
                                                                     const QueryRequirements& q) {
-  std::vector<const v1::VariantRecord*> shaped, batched, measured;
+  std::vector<const v1::VariantRecord*> usable;
+  usable.reserve(scope.variants.size());
+  for (const v1::VariantRecord* r : scope.variants) {
+    if (InputMatches(*r, q.input_dims) && q.batch_size <= internal::MaxBatch(*r) &&
+        !std::isinf(PredictLatencyMs(r->profile(), q.batch_size))) {
+      usable.push_back(r);
+    }
+  }
+  if (!usable.empty()) return usable;
+  // None: say which test left none, in the order they apply.
+  std::vector<const v1::VariantRecord*> shaped, batched;
   int largest_batch = 0;
   for (const v1::VariantRecord* r : scope.variants) {
     if (InputMatches(*r, q.input_dims)) shaped.push_back(r);
@@ -161,9 +175,6 @@ absl::StatusOr<std::vector<const v1::VariantRecord*>> FilterByInput(const Scope&
     largest_batch = std::max(largest_batch, internal::MaxBatch(*r));
     if (q.batch_size <= internal::MaxBatch(*r)) batched.push_back(r);
   }
-  for (const v1::VariantRecord* r : batched) {
-    if (!std::isinf(PredictLatencyMs(r->profile(), q.batch_size))) measured.push_back(r);
-  }
   if (shaped.empty()) {
     std::set<std::string> inputs;
     for (const v1::VariantRecord* r : scope.variants) {
@@ -171,19 +182,16 @@ absl::StatusOr<std::vector<const v1::VariantRecord*>> FilterByInput(const Scope&
     }
     return absl::InvalidArgumentError(absl::StrFormat(
         "-d %s does not match the input of any %s: %s", internal::FormatDims(q.input_dims, false),
-        scope.description, absl::StrJoin(inputs, ", ")));
+        scope.description(), absl::StrJoin(inputs, ", ")));
   }
   if (batched.empty()) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "batch %d exceeds the max batch of every %s (the largest is %d); split the query",
-        q.batch_size, scope.description, largest_batch));
+        q.batch_size, scope.description(), largest_batch));
   }
-  if (measured.empty()) {
-    return absl::FailedPreconditionError(absl::StrFormat(
-        "no %s has a measured latency; register it again with: infaas profile CONFIG",
-        scope.description));
-  }
-  return measured;
+  return absl::FailedPreconditionError(
+      absl::StrFormat("no %s has a measured latency; register it again with: infaas profile CONFIG",
+                      scope.description()));
 }
 
 Selection MakeSelection(const Candidate& c, std::string reason) {
@@ -247,7 +255,8 @@ SelectorDecision SelectNamedVariant(const QueryRequirements& q, const Catalogue&
                         q.variant, internal::NoRoomText(*record, cluster))));
   }
   SelectorDecision decision;
-  decision.selection = MakeSelection(*chosen, internal::NamedVariantReason(*chosen, candidates));
+  decision.selection = MakeSelection(
+      *chosen, options.explain ? internal::NamedVariantReason(*chosen, candidates) : "");
   if (chosen->overloaded) {
     // Another instance on a fresh worker, if one has room.
     for (const Candidate& c : candidates) {
@@ -276,8 +285,8 @@ SelectorDecision SelectByRequirements(const QueryRequirements& q, const Catalogu
   const Candidate* to_load = internal::BestToLoad(candidates, q);
   SelectorDecision decision;
   if (chosen != nullptr) {
-    decision.selection =
-        MakeSelection(*chosen, internal::ChoiceReason(scope->description, *chosen, q));
+    decision.selection = MakeSelection(
+        *chosen, options.explain ? internal::ChoiceReason(scope->description(), *chosen, q) : "");
     if (to_load != nullptr && WorthLoadingInBackground(*chosen, *to_load, options, q.batch_size)) {
       decision.background_load =
           MakeRecommendation(*to_load, internal::BackgroundReason(chosen, *to_load, q));
@@ -293,7 +302,7 @@ SelectorDecision SelectByRequirements(const QueryRequirements& q, const Catalogu
   });
   if (!feasible) {
     return Fail(absl::FailedPreconditionError(
-        internal::InfeasibleMessage(scope->description, *records, q)));
+        internal::InfeasibleMessage(scope->description(), *records, q)));
   }
   if (to_load != nullptr) {
     decision.background_load =
@@ -306,12 +315,12 @@ SelectorDecision SelectByRequirements(const QueryRequirements& q, const Catalogu
   if (const Candidate* busy = internal::BestBusy(candidates, q); busy != nullptr) {
     decision.retry_after_ms = std::max(busy->predicted_ms - q.latency_slo_ms, 1.0);
     decision.selection = absl::ResourceExhaustedError(
-        internal::OverloadMessage(scope->description, all, *busy, decision.retry_after_ms, q));
+        internal::OverloadMessage(scope->description(), all, *busy, decision.retry_after_ms, q));
     return decision;
   }
   // `to_load` points into `candidates`, which stay.
   decision.selection = absl::UnavailableError(
-      internal::NotNowMessage(scope->description, *records, all, to_load, cluster, q));
+      internal::NotNowMessage(scope->description(), *records, all, to_load, cluster, q));
   return decision;
 }
 

@@ -133,6 +133,9 @@ struct SelectorOptions {
   double background_load_min_cost_ratio = 1.5;
   // How many names or alternatives an error message lists at most.
   int max_names_in_errors = 5;
+  // Write Selection::reason (a microsecond of formatting per query): for
+  // tools and tests; the router, which shows it nowhere, leaves it out.
+  bool explain = true;
 };
 
 // A load the caller should start now, off the request path, so that later
@@ -166,7 +169,7 @@ struct Selection {
   double call_overhead_p90_ms = 0;
   // Instances of the variant serving on the worker (0: none yet).
   int instances = 0;
-  std::string reason;  // why this choice, for logs and the reply
+  std::string reason;  // why this choice (SelectorOptions::explain)
 };
 
 // The outcome of one selection.

@@ -3,9 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <utility>
-
-#include "absl/container/inlined_vector.h"
 
 namespace infaas::latency {
 namespace {
@@ -14,45 +11,43 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 // Runs that weigh as much as the (scaled) profile in the blend.
 constexpr double kPriorWeight = 2;
 
-// Batch size -> ms, ascending by batch size, each size once.
-using Points = absl::InlinedVector<std::pair<int, double>, 16>;
-
-// Interpolates `points` at `batch`; see ProfileMedianMs.
-double Interpolate(const Points& points, int batch) {
-  if (points.empty()) return kInf;
-  const double b = std::max(batch, 1);
-  const auto& [first_batch, first_ms] = points.front();
-  // Below the smallest measured size: no faster than measured (a smaller
-  // batch is not slower, so this is an upper bound).
-  if (b <= first_batch) return first_ms;
-  if (points.size() == 1) return first_ms * b / first_batch;  // no batching gain assumed
-  const int wanted = static_cast<int>(std::ceil(b));
-  auto upper = std::lower_bound(points.begin(), points.end(), wanted,
-                                [](const auto& point, int size) { return point.first < size; });
-  if (upper == points.end()) --upper;  // beyond the largest: extend the last segment
-  auto lower = std::prev(upper);
-  const double slope = (upper->second - lower->second) / (upper->first - lower->first);
-  if (b > upper->first) return upper->second + std::max(slope, 0.0) * (b - upper->first);
-  return lower->second + slope * (b - lower->first);
-}
-
+// Interpolates the profile's figures (batch size -> ms, read by `field`)
+// at `batch`; see ProfileMedianMs. On the selector's path for every
+// candidate, so two passes over the few entries, no allocation: a repeated
+// size keeps its last figure (later entries win ties).
 template <typename Field>
 double ProfileMs(const v1::VariantProfile& profile, int batch, Field field) {
-  // On the selector's path for every candidate: no allocation for a
-  // profile of up to 16 sizes.
-  Points points;
+  const int wanted = std::max(batch, 1);
+  const v1::BatchLatency* first = nullptr;    // the smallest size
+  const v1::BatchLatency* largest = nullptr;  // the largest size
+  const v1::BatchLatency* upper = nullptr;    // the smallest size >= wanted
+  bool distinct = false;                      // more than one size
   for (const v1::BatchLatency& l : profile.latency()) {
-    if (l.batch_size() > 0) points.emplace_back(l.batch_size(), field(l));
+    const int size = l.batch_size();
+    if (size <= 0) continue;
+    if (first != nullptr && size != first->batch_size()) distinct = true;
+    if (first == nullptr || size <= first->batch_size()) first = &l;
+    if (largest == nullptr || size >= largest->batch_size()) largest = &l;
+    if (size >= wanted && (upper == nullptr || size <= upper->batch_size())) upper = &l;
   }
-  // Ascending by size; a repeated size keeps its last figure.
-  std::stable_sort(points.begin(), points.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
-  Points unique;
-  for (size_t i = 0; i < points.size(); ++i) {
-    if (i + 1 < points.size() && points[i + 1].first == points[i].first) continue;
-    unique.push_back(points[i]);
+  if (first == nullptr) return kInf;
+  const double b = wanted;
+  // Below the smallest measured size: no faster than measured (a smaller
+  // batch is not slower, so this is an upper bound).
+  if (b <= first->batch_size()) return field(*first);
+  if (!distinct) return field(*first) * b / first->batch_size();  // no batching gain assumed
+  if (upper == nullptr) upper = largest;    // beyond the largest: extend the last segment
+  const v1::BatchLatency* lower = nullptr;  // the largest size below upper's
+  for (const v1::BatchLatency& l : profile.latency()) {
+    const int size = l.batch_size();
+    if (size <= 0 || size >= upper->batch_size()) continue;
+    if (lower == nullptr || size >= lower->batch_size()) lower = &l;
   }
-  return Interpolate(unique, batch);
+  const double slope =
+      (field(*upper) - field(*lower)) / (upper->batch_size() - lower->batch_size());
+  if (b > upper->batch_size())
+    return field(*upper) + std::max(slope, 0.0) * (b - upper->batch_size());
+  return field(*lower) + slope * (b - lower->batch_size());
 }
 
 // A timing's p90; its p99 where it has none (a heartbeat's), never below

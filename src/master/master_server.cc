@@ -118,7 +118,7 @@ absl::Status MasterServer::BuildControl() {
       controller::QueryRouter::Dependencies{catalogue_.get(), cluster_.get(), clients_.get(),
                                             loads_.get(), Clock::Real(), observers_.get(),
                                             quotas_.get(), in_flight_.get()},
-      controller::SelectorOptions{},
+      controller::SelectorOptions{.explain = false},
       controller::CallCoalescer::Options{.calls_per_instance = options_.calls_per_instance});
   frontend_ = std::make_unique<kserve::InferenceFrontend>(kserve::InferenceFrontend::Dependencies{
       catalogue_.get(), cluster_.get(), router_.get(), loads_.get(), serving_metrics_.get(),

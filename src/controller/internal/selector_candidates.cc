@@ -99,19 +99,23 @@ namespace {
 // ChooseLoadWorker over the snapshot's index: the load order is the key's
 // order but for its first element (enough idle cores), so the first
 // eligible worker with enough idle cores wins, else the first eligible.
-const WorkerSnapshot* ChooseIndexed(const v1::VariantRecord& record,
-                                    const ClusterSnapshot& cluster) {
+// `holders`: the record's in the index, or null.
+const WorkerSnapshot* ChooseIndexed(const v1::VariantRecord& record, const ClusterSnapshot& cluster,
+                                    const std::vector<ClusterSnapshot::Holder>* holders) {
   const int threads = CpuThreads(record);
-  const std::vector<uint32_t>* holders = nullptr;
-  if (auto it = cluster.holders.find(record.config().name()); it != cluster.holders.end()) {
-    holders = &it->second;
-  }
+  auto holds = [holders](uint32_t worker) {
+    if (holders == nullptr) return false;
+    auto it =
+        std::lower_bound(holders->begin(), holders->end(), worker,
+                         [](const ClusterSnapshot::Holder& h, uint32_t w) { return h.worker < w; });
+    return it != holders->end() && it->worker == worker;
+  };
   const WorkerSnapshot* fallback = nullptr;
   for (uint32_t i : cluster.load_order) {
     const WorkerSnapshot& worker = cluster.workers[i];
     // Most free memory first: once one cannot hold it, none after can.
     if (worker.free_memory_bytes < record.profile().peak_memory_bytes()) break;
-    if (holders != nullptr && std::binary_search(holders->begin(), holders->end(), i)) continue;
+    if (holds(i)) continue;
     if (worker.IdleCores() >= threads) return &worker;
     if (fallback == nullptr) fallback = &worker;
   }
@@ -122,7 +126,10 @@ const WorkerSnapshot* ChooseIndexed(const v1::VariantRecord& record,
 
 const WorkerSnapshot* ChooseLoadWorker(const v1::VariantRecord& record,
                                        const ClusterSnapshot& cluster) {
-  if (cluster.indexed) return ChooseIndexed(record, cluster);
+  if (cluster.indexed) {
+    auto it = cluster.holders.find(record.config().name());
+    return ChooseIndexed(record, cluster, it != cluster.holders.end() ? &it->second : nullptr);
+  }
   const int threads = CpuThreads(record);
   auto key = [threads](const WorkerSnapshot& w) {
     // Larger is better on every element but the id.
@@ -148,18 +155,22 @@ std::vector<Candidate> BuildCandidates(const std::vector<const v1::VariantRecord
   for (const v1::VariantRecord* record : records) {
     if (only_for != nullptr && !MeetsAccuracy(*record, *only_for)) continue;
     const std::string& name = record->config().name();
-    auto consider = [&](const WorkerSnapshot& worker) {
-      const LoadedVariant* loaded = worker.Find(name);
+    auto consider = [&](const WorkerSnapshot& worker, const LoadedVariant* loaded) {
       if (loaded != nullptr && !worker.draining) {
         candidates.push_back(MakeCandidate(*record, worker, loaded, batch, cluster, options));
       }
     };
+    const std::vector<ClusterSnapshot::Holder>* holders = nullptr;
     if (cluster.indexed) {
       if (auto it = cluster.holders.find(name); it != cluster.holders.end()) {
-        for (uint32_t i : it->second) consider(cluster.workers[i]);
+        holders = &it->second;
+        for (const ClusterSnapshot::Holder& h : *holders) {
+          const WorkerSnapshot& worker = cluster.workers[h.worker];
+          consider(worker, &worker.variants[h.slot]);
+        }
       }
     } else {
-      for (const WorkerSnapshot& worker : cluster.workers) consider(worker);
+      for (const WorkerSnapshot& worker : cluster.workers) consider(worker, worker.Find(name));
     }
     // Cold, the estimate is the profile's: one slower than the target
     // is neither chosen nor loaded for this query.
@@ -167,7 +178,9 @@ std::vector<Candidate> BuildCandidates(const std::vector<const v1::VariantRecord
         !(PredictLatencyMs(record->profile(), batch) <= only_for->latency_slo_ms)) {
       continue;
     }
-    if (const WorkerSnapshot* target = ChooseLoadWorker(*record, cluster); target != nullptr) {
+    const WorkerSnapshot* target = cluster.indexed ? ChooseIndexed(*record, cluster, holders)
+                                                   : ChooseLoadWorker(*record, cluster);
+    if (target != nullptr) {
       candidates.push_back(MakeCandidate(*record, *target, nullptr, batch, cluster, options));
     }
   }
