@@ -19,7 +19,7 @@ packages=(
   # stores
   libsqlite3-dev sqlite3 libhiredis-dev redis-server
   # HTTP, CLI, logging, JSON
-  libcpp-httplib-dev libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
+  libcpp-httplib-dev libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libsimdjson-dev
   libssl-dev zlib1g-dev
   # tests, benchmarks, metrics check
   libgtest-dev libgmock-dev libbenchmark-dev prometheus curl

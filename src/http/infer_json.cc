@@ -2,6 +2,10 @@
 
 #include <cstring>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <string_view>
+
+#include <simdjson.h>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
@@ -12,7 +16,8 @@
 namespace infaas::http {
 namespace {
 
-using nlohmann::json;
+using nlohmann::json;                    // answers
+using Element = simdjson::dom::element;  // requests
 using InputTensor = inference::ModelInferRequest::InferInputTensor;
 using ParameterMap = google::protobuf::Map<std::string, inference::InferParameter>;
 
@@ -22,24 +27,74 @@ absl::Status Invalid(absl::string_view where, absl::string_view what) {
   return absl::InvalidArgumentError(absl::StrCat(where, ": ", what));
 }
 
-absl::Status ParametersFromJson(const json& j, absl::string_view where, ParameterMap* out) {
-  if (!j.is_object()) return Invalid(where, "\"parameters\" must be an object");
-  for (const auto& [name, value] : j.items()) {
+// nlohmann's names for JSON types, in messages.
+absl::string_view TypeName(const Element& e) {
+  switch (e.type()) {
+    case simdjson::dom::element_type::ARRAY:
+      return "array";
+    case simdjson::dom::element_type::OBJECT:
+      return "object";
+    case simdjson::dom::element_type::STRING:
+      return "string";
+    case simdjson::dom::element_type::BOOL:
+      return "boolean";
+    case simdjson::dom::element_type::NULL_VALUE:
+      return "null";
+    default:
+      return "number";
+  }
+}
+
+bool IsNumber(const Element& e) {
+  const auto t = e.type();
+  return t == simdjson::dom::element_type::INT64 || t == simdjson::dom::element_type::UINT64 ||
+         t == simdjson::dom::element_type::DOUBLE;
+}
+
+// The member `key` of `object`, or nullopt.
+std::optional<Element> Member(const simdjson::dom::object& object, std::string_view key) {
+  Element e;
+  if (object.at_key(key).get(e) != simdjson::SUCCESS) return std::nullopt;
+  return e;
+}
+
+// The string member `key`, or nullopt when absent or not a string.
+std::optional<std::string_view> StringMember(const simdjson::dom::object& object,
+                                             std::string_view key) {
+  std::optional<Element> e = Member(object, key);
+  std::string_view s;
+  if (!e.has_value() || e->get_string().get(s) != simdjson::SUCCESS) return std::nullopt;
+  return s;
+}
+
+absl::Status ParametersFromJson(const Element& j, absl::string_view where, ParameterMap* out) {
+  simdjson::dom::object object;
+  if (j.get_object().get(object) != simdjson::SUCCESS) {
+    return Invalid(where, "\"parameters\" must be an object");
+  }
+  for (const simdjson::dom::key_value_pair field : object) {
+    const std::string name(field.key);
+    const Element& value = field.value;
     inference::InferParameter& p = (*out)[name];
-    if (value.is_boolean()) {
-      p.set_bool_param(value.get<bool>());
-    } else if (value.is_number_unsigned() &&
-               value.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) {
-      p.set_uint64_param(value.get<uint64_t>());
-    } else if (value.is_number_integer()) {
-      p.set_int64_param(value.get<int64_t>());
-    } else if (value.is_number_float()) {
-      p.set_double_param(value.get<double>());
-    } else if (value.is_string()) {
-      p.set_string_param(value.get<std::string>());
-    } else {
-      return Invalid(where,
-                     absl::StrCat("parameter \"", name, "\" must be a boolean, number or string"));
+    switch (value.type()) {
+      case simdjson::dom::element_type::BOOL:
+        p.set_bool_param(bool(value));
+        break;
+      case simdjson::dom::element_type::UINT64:  // above INT64_MAX
+        p.set_uint64_param(uint64_t(value));
+        break;
+      case simdjson::dom::element_type::INT64:
+        p.set_int64_param(int64_t(value));
+        break;
+      case simdjson::dom::element_type::DOUBLE:
+        p.set_double_param(double(value));
+        break;
+      case simdjson::dom::element_type::STRING:
+        p.set_string_param(std::string(std::string_view(value)));
+        break;
+      default:
+        return Invalid(
+            where, absl::StrCat("parameter \"", name, "\" must be a boolean, number or string"));
     }
   }
   return absl::OkStatus();
@@ -68,50 +123,52 @@ json ParametersToJson(const ParameterMap& parameters) {
   return j;
 }
 
-// Appends the leaves of a flat or nested array to `leaves`.
-absl::Status Flatten(const json& data, int depth, absl::string_view where,
-                     std::vector<const json*>* leaves) {
-  if (!data.is_array()) {
-    leaves->push_back(&data);
-    return absl::OkStatus();
-  }
+// Calls `leaf(element, index)` for each leaf of a flat or nested array, in
+// order, until one fails.
+template <typename Leaf>
+absl::Status ForEachLeaf(const Element& data, int depth, absl::string_view where, size_t* index,
+                         Leaf& leaf) {
+  if (!data.is_array()) return leaf(data, (*index)++);
   if (depth > kMaxNesting) return Invalid(where, "\"data\" is nested too deeply");
-  for (const json& e : data) RETURN_IF_ERROR(Flatten(e, depth + 1, where, leaves));
+  for (const Element e : simdjson::dom::array(data)) {
+    RETURN_IF_ERROR(ForEachLeaf(e, depth + 1, where, index, leaf));
+  }
   return absl::OkStatus();
 }
 
-absl::Status DataToContents(const json& data, const std::string& datatype, bool base64,
+absl::Status DataToContents(const Element& data, const std::string& datatype, bool base64,
                             const std::string& where, inference::InferTensorContents* contents) {
   if (!data.is_array()) return Invalid(where, "\"data\" must be an array (flat or nested)");
-  std::vector<const json*> leaves;
-  RETURN_IF_ERROR(Flatten(data, 0, where, &leaves));
-  for (size_t i = 0; i < leaves.size(); ++i) {
-    const json& e = *leaves[i];
+  auto leaf = [&](const Element& e, size_t i) -> absl::Status {
     if (datatype == "BYTES") {
       if (!e.is_string()) {
-        return Invalid(where, absl::StrCat("datatype BYTES needs strings; element ", i, " is ",
-                                           e.type_name()));
+        return Invalid(
+            where, absl::StrCat("datatype BYTES needs strings; element ", i, " is ", TypeName(e)));
       }
-      std::string bytes = e.get<std::string>();
-      if (base64 && !absl::Base64Unescape(e.get<std::string>(), &bytes)) {
+      const std::string_view text(e);
+      std::string bytes(text);
+      if (base64 && !absl::Base64Unescape(absl::string_view(text.data(), text.size()), &bytes)) {
         return Invalid(where, absl::StrCat("element ", i, " is not valid base64"));
       }
       contents->add_bytes_contents(std::move(bytes));
     } else if (datatype == "BOOL") {
-      if (!e.is_boolean())
-        return Invalid(where, absl::StrCat("datatype BOOL needs booleans; element ", i, " is ",
-                                           e.type_name()));
-      contents->add_bool_contents(e.get<bool>());
+      if (!e.is_bool()) {
+        return Invalid(
+            where, absl::StrCat("datatype BOOL needs booleans; element ", i, " is ", TypeName(e)));
+      }
+      contents->add_bool_contents(bool(e));
     } else {
       // Numeric datatypes: the values travel as FP32; kserve checks the datatype.
-      if (!e.is_number()) {
+      if (!IsNumber(e)) {
         return Invalid(where, absl::StrCat("datatype ", datatype, " needs numbers; element ", i,
-                                           " is ", e.type_name()));
+                                           " is ", TypeName(e)));
       }
-      contents->add_fp32_contents(e.get<float>());
+      contents->add_fp32_contents(static_cast<float>(double(e)));
     }
-  }
-  return absl::OkStatus();
+    return absl::OkStatus();
+  };
+  size_t index = 0;
+  return ForEachLeaf(data, 0, where, &index, leaf);
 }
 
 // Raw form of JSON contents, for a request that mixes binary and JSON inputs.
@@ -137,30 +194,33 @@ absl::StatusOr<int64_t> BinarySize(const InputTensor& input, const std::string& 
   return size;
 }
 
-absl::Status ParseInput(const json& j, size_t index, absl::string_view binary, size_t* offset,
+absl::Status ParseInput(const Element& j, size_t index, absl::string_view binary, size_t* offset,
                         InputTensor* input, std::optional<std::string>* raw) {
   std::string where = absl::StrCat("inputs[", index, "]");
-  if (!j.is_object()) return Invalid(where, "must be an object");
-  if (!j.contains("name") || !j["name"].is_string())
-    return Invalid(where, "needs a string \"name\"");
-  input->set_name(j["name"].get<std::string>());
+  simdjson::dom::object object;
+  if (j.get_object().get(object) != simdjson::SUCCESS) return Invalid(where, "must be an object");
+  const std::optional<std::string_view> name = StringMember(object, "name");
+  if (!name.has_value()) return Invalid(where, "needs a string \"name\"");
+  input->set_name(std::string(*name));
   where = absl::StrCat("input \"", input->name(), "\"");
-  if (!j.contains("datatype") || !j["datatype"].is_string()) {
+  const std::optional<std::string_view> datatype = StringMember(object, "datatype");
+  if (!datatype.has_value()) {
     return Invalid(where, "needs a string \"datatype\" (e.g. \"FP32\")");
   }
-  input->set_datatype(j["datatype"].get<std::string>());
-  if (!j.contains("shape") || !j["shape"].is_array())
-    return Invalid(where, "needs a \"shape\" array");
-  for (const json& d : j["shape"]) {
-    if (!d.is_number_integer()) return Invalid(where, "\"shape\" must hold integers");
-    input->add_shape(d.get<int64_t>());
+  input->set_datatype(std::string(*datatype));
+  const std::optional<Element> shape = Member(object, "shape");
+  if (!shape.has_value() || !shape->is_array()) return Invalid(where, "needs a \"shape\" array");
+  for (const Element d : simdjson::dom::array(*shape)) {
+    if (!d.is_int64()) return Invalid(where, "\"shape\" must hold integers");
+    input->add_shape(int64_t(d));
   }
-  if (j.contains("parameters")) {
-    RETURN_IF_ERROR(ParametersFromJson(j["parameters"], where, input->mutable_parameters()));
+  if (const std::optional<Element> p = Member(object, "parameters")) {
+    RETURN_IF_ERROR(ParametersFromJson(*p, where, input->mutable_parameters()));
   }
+  const std::optional<Element> data = Member(object, "data");
   ASSIGN_OR_RETURN(const int64_t size, BinarySize(*input, where));
   if (size >= 0) {
-    if (j.contains("data")) return Invalid(where, "has both \"data\" and \"binary_data_size\"");
+    if (data.has_value()) return Invalid(where, "has both \"data\" and \"binary_data_size\"");
     if (binary.size() - *offset < static_cast<size_t>(size)) {
       return Invalid(where, absl::StrCat("\"binary_data_size\" is ", size, " but only ",
                                          binary.size() - *offset,
@@ -170,23 +230,25 @@ absl::Status ParseInput(const json& j, size_t index, absl::string_view binary, s
     *offset += size;
     return absl::OkStatus();
   }
-  if (!j.contains("data")) return Invalid(where, "needs \"data\" (or \"binary_data_size\")");
+  if (!data.has_value()) return Invalid(where, "needs \"data\" (or \"binary_data_size\")");
   auto ct = input->parameters().find("content_type");
   const bool base64 = ct != input->parameters().end() && ct->second.string_param() == "base64";
-  return DataToContents(j["data"], input->datatype(), base64, where, input->mutable_contents());
+  return DataToContents(*data, input->datatype(), base64, where, input->mutable_contents());
 }
 
-absl::Status ParseOutputs(const json& j, HttpInferRequest* r) {
+absl::Status ParseOutputs(const Element& j, HttpInferRequest* r) {
   if (!j.is_array()) return Invalid("request", "\"outputs\" must be an array");
-  for (size_t i = 0; i < j.size(); ++i) {
-    const std::string where = absl::StrCat("outputs[", i, "]");
-    if (!j[i].is_object() || !j[i].contains("name") || !j[i]["name"].is_string()) {
-      return Invalid(where, "must be an object with a string \"name\"");
-    }
+  size_t i = 0;
+  for (const Element o : simdjson::dom::array(j)) {
+    const std::string where = absl::StrCat("outputs[", i++, "]");
+    simdjson::dom::object object;
+    std::optional<std::string_view> name;
+    if (o.get_object().get(object) == simdjson::SUCCESS) name = StringMember(object, "name");
+    if (!name.has_value()) return Invalid(where, "must be an object with a string \"name\"");
     auto* out = r->request.add_outputs();
-    out->set_name(j[i]["name"].get<std::string>());
-    if (j[i].contains("parameters")) {
-      RETURN_IF_ERROR(ParametersFromJson(j[i]["parameters"], where, out->mutable_parameters()));
+    out->set_name(std::string(*name));
+    if (const std::optional<Element> p = Member(object, "parameters")) {
+      RETURN_IF_ERROR(ParametersFromJson(*p, where, out->mutable_parameters()));
       auto b = out->parameters().find("binary_data");
       if (b != out->parameters().end() && b->second.bool_param())
         r->binary_outputs.insert(out->name());
@@ -195,14 +257,20 @@ absl::Status ParseOutputs(const json& j, HttpInferRequest* r) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<json> ParseJson(absl::string_view text) {
+// A parser per request thread keeps its buffers for the next body; a body
+// past this size gets a parser of its own, freed with it.
+constexpr size_t kReusedParserMaxBytes = size_t{1} << 20;
+
+absl::StatusOr<Element> ParseJson(absl::string_view text, simdjson::dom::parser& parser) {
   RETURN_IF_ERROR(CheckJsonContainers(text));
-  try {
-    return json::parse(text.begin(), text.end());
-  } catch (const json::exception& e) {
+  Element root;
+  // The parser copies the text into its own padded buffer.
+  if (const simdjson::error_code error = parser.parse(text.data(), text.size()).get(root);
+      error != simdjson::SUCCESS) {
     return absl::InvalidArgumentError(
-        absl::StrCat("the request body is not valid JSON: ", e.what()));
+        absl::StrCat("the request body is not valid JSON: ", simdjson::error_message(error)));
   }
+  return root;
 }
 
 }  // namespace
@@ -226,29 +294,36 @@ absl::StatusOr<HttpInferRequest> ParseInferRequest(absl::string_view body,
         kInferenceHeaderLength, " is ", header, " but the body has only ", body.size(), " bytes"));
   }
   const absl::string_view binary = body.substr(header);
-  ASSIGN_OR_RETURN(json j, ParseJson(body.substr(0, header)));
-  if (!j.is_object()) return Invalid("request", "the body must be a JSON object");
+  thread_local simdjson::dom::parser reused;
+  std::optional<simdjson::dom::parser> own;
+  simdjson::dom::parser& parser = header <= kReusedParserMaxBytes ? reused : own.emplace();
+  ASSIGN_OR_RETURN(const Element root, ParseJson(body.substr(0, header), parser));
+  simdjson::dom::object j;
+  if (root.get_object().get(j) != simdjson::SUCCESS) {
+    return Invalid("request", "the body must be a JSON object");
+  }
   HttpInferRequest r;
   r.request.set_model_name(std::string(model_name));
   if (!model_version.empty()) r.request.set_model_version(std::string(model_version));
-  if (j.contains("id")) {
-    if (!j["id"].is_string()) return Invalid("request", "\"id\" must be a string");
-    r.request.set_id(j["id"].get<std::string>());
+  if (const std::optional<Element> id = Member(j, "id")) {
+    if (!id->is_string()) return Invalid("request", "\"id\" must be a string");
+    r.request.set_id(std::string(std::string_view(*id)));
   }
-  if (j.contains("parameters")) {
-    RETURN_IF_ERROR(ParametersFromJson(j["parameters"], "request", r.request.mutable_parameters()));
+  if (const std::optional<Element> p = Member(j, "parameters")) {
+    RETURN_IF_ERROR(ParametersFromJson(*p, "request", r.request.mutable_parameters()));
     auto b = r.request.parameters().find("binary_data_output");
     r.binary_output_all = b != r.request.parameters().end() && b->second.bool_param();
   }
-  if (!j.contains("inputs") || !j["inputs"].is_array()) {
+  const std::optional<Element> inputs = Member(j, "inputs");
+  if (!inputs.has_value() || !inputs->is_array()) {
     return Invalid("request", "needs an \"inputs\" array");
   }
   size_t offset = 0;
   std::vector<std::optional<std::string>> raws;
-  for (size_t i = 0; i < j["inputs"].size(); ++i) {
+  size_t i = 0;
+  for (const Element input : simdjson::dom::array(*inputs)) {
     raws.emplace_back();
-    RETURN_IF_ERROR(
-        ParseInput(j["inputs"][i], i, binary, &offset, r.request.add_inputs(), &raws.back()));
+    RETURN_IF_ERROR(ParseInput(input, i++, binary, &offset, r.request.add_inputs(), &raws.back()));
   }
   if (offset != binary.size()) {
     return absl::InvalidArgumentError(absl::StrCat("the body has ", binary.size(),
@@ -257,14 +332,16 @@ absl::StatusOr<HttpInferRequest> ParseInferRequest(absl::string_view body,
                                                    offset));
   }
   if (offset > 0) {  // the protocol message carries all inputs raw, or none
-    for (int i = 0; i < r.request.inputs_size(); ++i) {
-      auto* input = r.request.mutable_inputs(i);
-      r.request.add_raw_input_contents(raws[i].has_value() ? *raws[i]
+    for (int k = 0; k < r.request.inputs_size(); ++k) {
+      auto* input = r.request.mutable_inputs(k);
+      r.request.add_raw_input_contents(raws[k].has_value() ? *raws[k]
                                                            : ContentsToRaw(input->contents()));
       input->clear_contents();
     }
   }
-  if (j.contains("outputs")) RETURN_IF_ERROR(ParseOutputs(j["outputs"], &r));
+  if (const std::optional<Element> outputs = Member(j, "outputs")) {
+    RETURN_IF_ERROR(ParseOutputs(*outputs, &r));
+  }
   return r;
 }
 

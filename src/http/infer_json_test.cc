@@ -29,6 +29,22 @@ TEST(InferJsonTest, NestedDataIsFlattenedInRowMajorOrder) {
   EXPECT_THAT(r->request.inputs(0).shape(), ::testing::ElementsAre(1, 2, 2));
 }
 
+TEST(InferJsonTest, NumbersAreReadExactlyAndParametersKeepTheirTypes) {
+  auto r = ParseInferRequest(
+      R"({"parameters":{"big":18446744073709551615,"neg":-3,"s":"x"},
+          "inputs":[{"name":"a","shape":[1,5],"datatype":"FP32",
+                     "data":[0.1,-2.5e-3,3.4028234663852886e38,1e-45,7]},
+                    {"name":"b","shape":[2],"datatype":"BOOL","data":[true,false]}]})",
+      std::nullopt, "m", "");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->request.parameters().at("big").uint64_param(), 18446744073709551615u);
+  EXPECT_EQ(r->request.parameters().at("neg").int64_param(), -3);
+  EXPECT_EQ(r->request.parameters().at("s").string_param(), "x");
+  EXPECT_THAT(r->request.inputs(0).contents().fp32_contents(),
+              ::testing::ElementsAre(0.1f, -2.5e-3f, 3.4028234663852886e38f, 1e-45f, 7.0f));
+  EXPECT_THAT(r->request.inputs(1).contents().bool_contents(), ::testing::ElementsAre(true, false));
+}
+
 TEST(InferJsonTest, Base64BytesAreDecoded) {
   auto r = ParseInferRequest(
       R"({"inputs":[{"name":"input","shape":[1],"datatype":"BYTES",
