@@ -13,6 +13,7 @@
 
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <map>
 
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
@@ -102,6 +103,7 @@ int main(int argc, char** argv) {
                                                "models/zoo/samples/ankle_boot_0000.png");
   absl::PrintF("%-12s %-22s %9s %9s %11s %12s %10s\n", "model", "path", "p50 ms", "p99 ms",
                "added p50", "items/s", "vs in-proc");
+  std::map<std::string, std::pair<double, double>> goals;  // arch -> added p50, busy share
   for (const std::string arch : {"lenet5", "resnet_mini"}) {
     const std::string variant = arch + "_torchscript_cpu1_b8";
     EndToEnd((*cluster)->api(), variant, image, 1, absl::Seconds(1));  // load + warm up
@@ -128,6 +130,16 @@ int main(int argc, char** argv) {
         arch, one.p50_ms - master, master - worker, worker, floor.p50_ms);
     absl::PrintF("%-12s c%d: a query ran in a batch of %.1f on average\n", arch, concurrency,
                  busy_parts.MeanBatch());
+    goals[arch] = {one.p50_ms - floor.p50_ms, 100 * busy.per_second / floor_batched.per_second};
   }
+  auto verdict = [](bool met) { return met ? "met" : "NOT MET"; };
+  absl::PrintF("\ngoals (issue 15):\n");
+  absl::PrintF("  lenet5 added p50 at concurrency 1         %6.3f ms (goal <= 0.25 ms)  %s\n",
+               goals["lenet5"].first, verdict(goals["lenet5"].first <= 0.25));
+  absl::PrintF("  lenet5 throughput at c%-3d vs in-process b8 %5.0f%%    (goal >= 75%%)     %s\n",
+               concurrency, goals["lenet5"].second, verdict(goals["lenet5"].second >= 75));
+  absl::PrintF("  resnet_mini throughput at c%-3d            %5.0f%%    (goal >= 94%%)     %s\n",
+               concurrency, goals["resnet_mini"].second,
+               verdict(goals["resnet_mini"].second >= 94));
   return 0;
 }
