@@ -5,8 +5,10 @@
 // fresh one from heartbeats, indexes it (IndexSnapshot) and publishes it as
 // std::shared_ptr<const ClusterSnapshot>.
 
+#include <atomic>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,6 +17,14 @@
 #include "latency/execution_times.h"
 
 namespace infaas::controller {
+
+// Queries this master sent to one variant on one worker and has not yet
+// seen answered. Counted in place and shared by the view's snapshots, so a
+// dispatch or an answer does not build the snapshot again.
+struct InFlightCount {
+  std::atomic<int> queries{0};
+  std::atomic<int64_t> examples{0};
+};
 
 // One variant loaded on one worker (all its instances together).
 struct LoadedVariant {
@@ -38,8 +48,8 @@ struct LoadedVariant {
   std::vector<latency::BatchTiming> execution{};
   // Queries (and their inputs) this master sent there and has not yet seen
   // answered: known at once, unlike queue_length, which is a heartbeat old.
-  int in_flight = 0;
-  int64_t in_flight_examples = 0;
+  // Null: none (InFlightQueries() is 0).
+  std::shared_ptr<const InFlightCount> in_flight = nullptr;
   // The worker refused a query here (RESOURCE_EXHAUSTED: it would have
   // missed its deadline) within ClusterView's refusal memory: the master's
   // prediction and the worker's disagree, so the selector treats it as
@@ -47,6 +57,12 @@ struct LoadedVariant {
   bool refused_recently = false;
 
   bool serving() const { return instances > 0; }
+  int InFlightQueries() const {
+    return in_flight == nullptr ? 0 : in_flight->queries.load(std::memory_order_relaxed);
+  }
+  int64_t InFlightExamples() const {
+    return in_flight == nullptr ? 0 : in_flight->examples.load(std::memory_order_relaxed);
+  }
 };
 
 struct WorkerSnapshot {

@@ -97,6 +97,7 @@ void ClusterView::NoteLoaded(const std::string& worker_id, const std::string& va
 void ClusterView::MarkDead(const std::string& worker_id) {
   absl::MutexLock lock(&mu_);
   std::erase_if(unloading_, [&worker_id](const auto& u) { return u.first == worker_id; });
+  std::erase_if(in_flight_, [&worker_id](const auto& f) { return f.first.first == worker_id; });
   if (workers_.erase(worker_id) > 0) {
     LogWarning("worker marked dead", {{"worker", worker_id}, {"reason", "RPC unavailable"}});
     snapshot_.reset();
@@ -145,6 +146,7 @@ void ClusterView::ExpireLocked(absl::Time now) {
                   {"silent_ms",
                    absl::StrCat(absl::ToInt64Milliseconds(now - it->second.last_heartbeat))}});
       std::erase_if(unloading_, [&it](const auto& u) { return u.first == it->first; });
+      std::erase_if(in_flight_, [&it](const auto& f) { return f.first.first == it->first; });
       it = workers_.erase(it);
       snapshot_.reset();
     } else {
@@ -173,30 +175,41 @@ std::shared_ptr<const ClusterSnapshot> ClusterView::Snapshot(absl::Time now) {
   for (const auto& [id, worker] : workers_) {
     WorkerSnapshot w = worker;
     w.draining = draining_.contains(id);
-    // clang 14 cannot capture a structured binding: capture a reference to it.
-    const std::string& worker_id = id;
-    std::erase_if(w.variants, [this, &worker_id](const LoadedVariant& v) {
-      mu_.AssertHeld();
-      return unloading_.contains({worker_id, v.variant});
-    });
+    // The marks on this worker's variants, each set ordered by worker first:
+    // a range each, usually empty, rather than a lookup per variant.
+    const auto first = std::pair<std::string, std::string>(id, std::string());
+    auto unloading = unloading_.lower_bound(first);
+    if (unloading != unloading_.end() && unloading->first == id) {
+      std::erase_if(w.variants, [this, &first](const LoadedVariant& v) {
+        mu_.AssertHeld();
+        return unloading_.contains({first.first, v.variant});
+      });
+    }
     // This worker's loads in flight: (id, "") sorts before its first one.
-    for (auto l = loading_.lower_bound({id, std::string()}); l != loading_.end() && l->first == id;
-         ++l) {
+    for (auto l = loading_.lower_bound(first); l != loading_.end() && l->first == id; ++l) {
       if (w.Find(l->second) == nullptr) {
         w.variants.push_back(LoadedVariant{.variant = l->second, .instances = 0, .loading = true});
       }
     }
-    for (LoadedVariant& v : w.variants) {
-      v.refused_recently = refused_until_.contains({id, v.variant});
-      auto f = in_flight_.find({id, v.variant});
-      if (f == in_flight_.end()) continue;
-      v.in_flight = f->second.queries;
-      v.in_flight_examples = f->second.examples;
+    auto refused = refused_until_.lower_bound(first);
+    auto counts = in_flight_.lower_bound(first);
+    const bool marked = refused != refused_until_.end() && refused->first.first == id;
+    const bool counted = counts != in_flight_.end() && counts->first.first == id;
+    if (marked || counted) {
+      for (LoadedVariant& v : w.variants) {
+        mu_.AssertHeld();
+        v.refused_recently = marked && refused_until_.contains({id, v.variant});
+        if (!counted) continue;
+        if (auto f = in_flight_.find({id, v.variant}); f != in_flight_.end()) {
+          v.in_flight = f->second;
+        }
+      }
     }
     if (auto o = call_overhead_ms_.find(id); o != call_overhead_ms_.end()) {
-      const std::vector<double> recent(o->second.begin(), o->second.end());
+      const std::vector<double> recent(o->second.recent.begin(), o->second.recent.end());
       w.call_overhead_ms = PercentileOf(recent, 50);
       w.call_overhead_p90_ms = PercentileOf(recent, 90);
+      o->second.unseen = 0;
     }
     snapshot->workers.push_back(std::move(w));
   }
@@ -209,10 +222,13 @@ std::shared_ptr<const ClusterSnapshot> ClusterView::Snapshot(absl::Time now) {
 void ClusterView::NoteDispatched(const std::string& worker_id, const std::string& variant,
                                  int examples) {
   absl::MutexLock lock(&mu_);
-  InFlight& f = in_flight_[{worker_id, variant}];
-  ++f.queries;
-  f.examples += std::max(examples, 0);
-  snapshot_.reset();
+  std::shared_ptr<InFlightCount>& count = in_flight_[{worker_id, variant}];
+  if (count == nullptr) {
+    count = std::make_shared<InFlightCount>();
+    snapshot_.reset();  // the snapshot does not point at it yet
+  }
+  count->queries.fetch_add(1, std::memory_order_relaxed);
+  count->examples.fetch_add(std::max(examples, 0), std::memory_order_relaxed);
 }
 
 void ClusterView::NoteRefused(const std::string& worker_id, const std::string& variant,
@@ -226,19 +242,31 @@ void ClusterView::NoteRefused(const std::string& worker_id, const std::string& v
 void ClusterView::NoteAnswered(const std::string& worker_id, const std::string& variant,
                                int examples, double overhead_ms) {
   constexpr size_t kOverheadsKept = 32;
+  // The snapshot takes the new overheads in after this many answers: their
+  // median moves slowly, and building it again for each costs more than
+  // the selection.
+  constexpr int kOverheadsPerRefresh = 8;
   absl::MutexLock lock(&mu_);
-  auto it = in_flight_.find({worker_id, variant});
-  if (it != in_flight_.end()) {
-    it->second.queries = std::max(it->second.queries - 1, 0);
-    it->second.examples = std::max<int64_t>(it->second.examples - std::max(examples, 0), 0);
-    if (it->second.queries == 0) in_flight_.erase(it);
+  if (auto it = in_flight_.find({worker_id, variant}); it != in_flight_.end()) {
+    InFlightCount& count = *it->second;
+    // Never below 0 (an answer for a query sent before the worker was
+    // forgotten): only this mutex's holders write.
+    count.queries.store(std::max(count.queries.load(std::memory_order_relaxed) - 1, 0),
+                        std::memory_order_relaxed);
+    count.examples.store(
+        std::max<int64_t>(count.examples.load(std::memory_order_relaxed) - std::max(examples, 0),
+                          0),
+        std::memory_order_relaxed);
   }
   if (overhead_ms >= 0 && std::isfinite(overhead_ms)) {
-    std::deque<double>& recent = call_overhead_ms_[worker_id];
-    recent.push_back(overhead_ms);
-    while (recent.size() > kOverheadsKept) recent.pop_front();
+    Overheads& overheads = call_overhead_ms_[worker_id];
+    overheads.recent.push_back(overhead_ms);
+    while (overheads.recent.size() > kOverheadsKept) overheads.recent.pop_front();
+    // The first ones at once: until then the worker's figure is 0.
+    if (++overheads.unseen >= kOverheadsPerRefresh || overheads.recent.size() <= 2) {
+      snapshot_.reset();
+    }
   }
-  snapshot_.reset();
 }
 
 int ClusterView::LiveWorkers(absl::Time now) {

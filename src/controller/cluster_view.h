@@ -78,7 +78,8 @@ class ClusterView {
 
   // The router sent a query of `examples` inputs to `variant` on
   // `worker_id`; snapshots count it in LoadedVariant::in_flight until
-  // NoteAnswered.
+  // NoteAnswered. Neither builds the snapshot again (but the first query
+  // to a variant on a worker, and every 8th answer's call overhead).
   void NoteDispatched(const std::string& worker_id, const std::string& variant, int examples);
   // Its answer came back. `overhead_ms` is how much longer the call took
   // than the worker's queue and compute time; it feeds the worker's
@@ -92,11 +93,6 @@ class ClusterView {
   void NoteRefused(const std::string& worker_id, const std::string& variant, absl::Time now);
 
  private:
-  struct InFlight {
-    int queries = 0;
-    int64_t examples = 0;
-  };
-
   void ExpireLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const absl::Duration dead_after_;
@@ -106,9 +102,17 @@ class ClusterView {
   std::set<std::pair<std::string, std::string>> loading_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, absl::Time> draining_ ABSL_GUARDED_BY(mu_);  // id -> since
   std::set<std::pair<std::string, std::string>> unloading_ ABSL_GUARDED_BY(mu_);
-  std::map<std::pair<std::string, std::string>, InFlight> in_flight_ ABSL_GUARDED_BY(mu_);
-  // Per worker, the last few answers' overheads (their median is the figure).
-  std::map<std::string, std::deque<double>> call_overhead_ms_ ABSL_GUARDED_BY(mu_);
+  // (worker, variant) -> queries in flight there, counted in place (the
+  // snapshots point at them); kept until the worker is forgotten.
+  std::map<std::pair<std::string, std::string>, std::shared_ptr<InFlightCount>> in_flight_
+      ABSL_GUARDED_BY(mu_);
+  // Per worker, the last few answers' overheads (their median is the
+  // figure), and answers since the snapshot last took them in.
+  struct Overheads {
+    std::deque<double> recent;
+    int unseen = 0;
+  };
+  std::map<std::string, Overheads> call_overhead_ms_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, double> load_ms_ ABSL_GUARDED_BY(mu_);  // per variant
   // (worker, variant) -> until when it counts as refused_recently.
   std::map<std::pair<std::string, std::string>, absl::Time> refused_until_ ABSL_GUARDED_BY(mu_);

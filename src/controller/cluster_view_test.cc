@@ -99,12 +99,13 @@ TEST(ClusterViewTest, QueriesSentAndNotYetAnsweredShowInSnapshotsAtOnce) {
   view.NoteDispatched("w1", "lenet5_onnx_cpu1_b1", 8);
   view.NoteDispatched("w1", "lenet5_onnx_cpu1_b1", 2);
   const LoadedVariant* v = view.Snapshot(clock.Now())->workers[0].Find("lenet5_onnx_cpu1_b1");
-  EXPECT_EQ(v->in_flight, 2);
-  EXPECT_EQ(v->in_flight_examples, 10);
+  EXPECT_EQ(v->InFlightQueries(), 2);
+  EXPECT_EQ(v->InFlightExamples(), 10);
   view.NoteAnswered("w1", "lenet5_onnx_cpu1_b1", 8, /*overhead_ms=*/0.4);
   view.NoteAnswered("w1", "lenet5_onnx_cpu1_b1", 2, /*overhead_ms=*/-1);  // an error
   auto snapshot = view.Snapshot(clock.Now());
-  EXPECT_EQ(snapshot->workers[0].Find("lenet5_onnx_cpu1_b1")->in_flight, 0);
+  EXPECT_EQ(snapshot->workers[0].Find("lenet5_onnx_cpu1_b1")->InFlightQueries(), 0);
+  EXPECT_EQ(v->InFlightQueries(), 0);  // counted in place: an older snapshot sees it too
   EXPECT_DOUBLE_EQ(snapshot->workers[0].call_overhead_ms, 0.4);  // the first answer sets it
   view.NoteDispatched("w1", "lenet5_onnx_cpu1_b1", 1);
   view.NoteAnswered("w1", "lenet5_onnx_cpu1_b1", 1, 2.4);  // then the median of the last few

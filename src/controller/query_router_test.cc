@@ -145,11 +145,11 @@ TEST_F(QueryRouterTest, CountsAQueryInFlightUntilItsAnswerComes) {
   const std::shared_ptr<const ClusterSnapshot> snapshot = cluster_.Snapshot(clock_.Now());
   const LoadedVariant* held = snapshot->workers[0].Find(kCheap);
   ASSERT_NE(held, nullptr);
-  EXPECT_EQ(held->in_flight, 1);
-  EXPECT_EQ(held->in_flight_examples, 1);
+  EXPECT_EQ(held->InFlightQueries(), 1);
+  EXPECT_EQ(held->InFlightExamples(), 1);
   worker.Release();
   done.WaitForNotification();
-  EXPECT_EQ(cluster_.Snapshot(clock_.Now())->workers[0].Find(kCheap)->in_flight, 0);
+  EXPECT_EQ(cluster_.Snapshot(clock_.Now())->workers[0].Find(kCheap)->InFlightQueries(), 0);
 }
 
 TEST_F(QueryRouterTest, PastTheMastersInFlightBoundQueriesAreRefusedAtOnce) {

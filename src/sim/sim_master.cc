@@ -126,7 +126,7 @@ void SimMaster::FollowUp(const controller::ClusterSnapshot& cluster) {
     int queued = 0;
     if (w != nullptr) {
       for (const controller::LoadedVariant& v : w->variants) {
-        queued += v.queue_length + v.offline_queue_length + v.in_flight;
+        queued += v.queue_length + v.offline_queue_length + v.InFlightQueries();
       }
     }
     const bool drained = w == nullptr || (w->last_heartbeat > since && queued == 0);

@@ -64,7 +64,7 @@ Candidate MakeCandidate(const v1::VariantRecord& record, const WorkerSnapshot& w
     // since, whichever is more; the instances share it evenly and run it in
     // batches of up to the max batch.
     const int64_t ahead =
-        std::max<int64_t>(std::max(loaded->queue_length, 0), loaded->in_flight_examples);
+        std::max<int64_t>(std::max(loaded->queue_length, 0), loaded->InFlightExamples());
     const int instances = std::max(loaded->instances, 1);
     c.queue_length = static_cast<int>(std::min<int64_t>(ahead, 1 << 30));
     c.queue_per_instance = static_cast<double>(ahead) / instances;
