@@ -77,8 +77,9 @@ class CallCoalescerTest : public ::testing::Test {
 TEST_F(CallCoalescerTest, ALoneQueryLeavesAtOnceAsAPlainCall) {
   Send(0, 2, 8, clock_.Now() + absl::Milliseconds(40));
   AwaitOutcomes(1);
-  ASSERT_EQ(seen().size(), 1u);
-  const worker_rpc::InferRequest& call = seen()[0];
+  const std::vector<worker_rpc::InferRequest> calls = seen();
+  ASSERT_EQ(calls.size(), 1u);
+  const worker_rpc::InferRequest& call = calls[0];
   EXPECT_EQ(call.parts_size(), 0);
   EXPECT_EQ(call.inputs_size(), 2);
   EXPECT_NEAR(call.slo_budget_ms(), 40, 1e-6);
