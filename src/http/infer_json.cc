@@ -257,9 +257,10 @@ absl::Status ParseOutputs(const Element& j, HttpInferRequest* r) {
   return absl::OkStatus();
 }
 
-// A parser per request thread keeps its buffers for the next body; a body
-// past this size gets a parser of its own, freed with it.
-constexpr size_t kReusedParserMaxBytes = size_t{1} << 20;
+// A parser per request thread keeps its buffers (several times the largest
+// body it parsed) for the next body; a body past this size gets a parser of
+// its own, freed with it, so that a thread keeps a few MiB at most.
+constexpr size_t kReusedParserMaxBytes = size_t{256} << 10;
 
 absl::StatusOr<Element> ParseJson(absl::string_view text, simdjson::dom::parser& parser) {
   RETURN_IF_ERROR(CheckJsonContainers(text));
