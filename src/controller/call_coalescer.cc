@@ -58,6 +58,12 @@ absl::Status PartStatus(const worker_rpc::PartAnswer& answer) {
 CallCoalescer::CallCoalescer(WorkerClients* clients, Clock* clock, Options options)
     : clients_(clients), clock_(clock), options_(options) {}
 
+CallCoalescer::~CallCoalescer() {
+  absl::MutexLock lock(&mu_);
+  mu_.Await(absl::Condition(
+      +[](int* live) { return *live == 0; }, &live_calls_));
+}
+
 void CallCoalescer::Send(const Target& target, Query query) {
   std::vector<std::vector<Query>> calls;
   {
@@ -93,7 +99,16 @@ std::vector<CallCoalescer::Query> CallCoalescer::NextCallLocked(Group& group,
 }
 
 void CallCoalescer::Start(const Target& target, std::vector<Query> queries) {
-  auto call = std::make_shared<Call>();
+  {
+    absl::MutexLock lock(&mu_);
+    ++live_calls_;
+  }
+  // The last owner (gRPC's callback, once it returns) counts it out.
+  std::shared_ptr<Call> call(new Call, [this](Call* ended) {
+    delete ended;
+    absl::MutexLock lock(&mu_);
+    --live_calls_;
+  });
   const absl::Time now = clock_->Now();
   call->sent = now;
   call->request.set_variant(target.variant);

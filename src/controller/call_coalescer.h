@@ -82,6 +82,9 @@ class CallCoalescer {
   };
 
   CallCoalescer(WorkerClients* clients, Clock* clock, Options options);
+  // Waits until every call it started is over and gRPC has let go of it
+  // (its answers delivered): `clients` must outlive this.
+  ~CallCoalescer();
 
   void Send(const Target& target, Query query);
 
@@ -104,6 +107,8 @@ class CallCoalescer {
   const Options options_;
   absl::Mutex mu_;
   std::map<Key, Group> groups_ ABSL_GUARDED_BY(mu_);
+  // Calls not yet destroyed (gRPC holds each until after its callback).
+  int live_calls_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace infaas::controller

@@ -98,7 +98,8 @@ TEST(ClusterViewTest, QueriesSentAndNotYetAnsweredShowInSnapshotsAtOnce) {
   view.OnHeartbeat(Beat("w1", {"lenet5_onnx_cpu1_b1"}), clock.Now());
   view.NoteDispatched("w1", "lenet5_onnx_cpu1_b1", 8);
   view.NoteDispatched("w1", "lenet5_onnx_cpu1_b1", 2);
-  const LoadedVariant* v = view.Snapshot(clock.Now())->workers[0].Find("lenet5_onnx_cpu1_b1");
+  const std::shared_ptr<const ClusterSnapshot> before = view.Snapshot(clock.Now());
+  const LoadedVariant* v = before->workers[0].Find("lenet5_onnx_cpu1_b1");
   EXPECT_EQ(v->InFlightQueries(), 2);
   EXPECT_EQ(v->InFlightExamples(), 10);
   view.NoteAnswered("w1", "lenet5_onnx_cpu1_b1", 8, /*overhead_ms=*/0.4);
