@@ -43,17 +43,39 @@ WorkerSnapshot FromHeartbeat(const worker_rpc::HeartbeatRequest& beat, absl::Tim
   return w;
 }
 
+// The same address, variants, instances and loads: a heartbeat between
+// two such reports changes figures, not where a query may go.
+bool ServesTheSame(const WorkerSnapshot& before, const WorkerSnapshot& now) {
+  if (before.address != now.address || before.cores != now.cores ||
+      before.variants.size() != now.variants.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < now.variants.size(); ++i) {
+    const LoadedVariant& a = before.variants[i];
+    const LoadedVariant& b = now.variants[i];
+    if (a.variant != b.variant || a.instances != b.instances || a.loading != b.loading) {
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
-ClusterView::ClusterView(absl::Duration dead_after, absl::Duration refusal_memory)
-    : dead_after_(dead_after), refusal_memory_(refusal_memory) {}
+ClusterView::ClusterView(absl::Duration dead_after, absl::Duration refusal_memory,
+                         absl::Duration heartbeat_refresh)
+    : dead_after_(dead_after),
+      refusal_memory_(refusal_memory),
+      heartbeat_refresh_(heartbeat_refresh) {}
 
 void ClusterView::OnHeartbeat(const worker_rpc::HeartbeatRequest& beat, absl::Time now) {
   WorkerSnapshot w = FromHeartbeat(beat, now);
   absl::MutexLock lock(&mu_);
-  if (workers_.find(w.id) == workers_.end()) {
+  auto known = workers_.find(w.id);
+  if (known == workers_.end()) {
     LogInfo("worker joined", {{"worker", w.id}, {"address", w.address}});
   }
+  const bool same_service = known != workers_.end() && ServesTheSame(known->second, w);
   next_expiry_ = std::min(next_expiry_, now + dead_after_);
   // A reported variant is no longer "loading"; one no longer reported is
   // done unloading.
@@ -67,6 +89,10 @@ void ClusterView::OnHeartbeat(const worker_rpc::HeartbeatRequest& beat, absl::Ti
     return u.first == w.id && w.Find(u.second) == nullptr;
   });
   workers_[w.id] = std::move(w);
+  if (same_service && heartbeat_refresh_ > absl::ZeroDuration()) {
+    if (snapshot_ != nullptr) beats_pending_since_ = std::min(beats_pending_since_, now);
+    return;
+  }
   snapshot_.reset();
 }
 
@@ -169,7 +195,9 @@ void ClusterView::ExpireLocked(absl::Time now) {
 std::shared_ptr<const ClusterSnapshot> ClusterView::Snapshot(absl::Time now) {
   absl::MutexLock lock(&mu_);
   ExpireLocked(now);
+  if (snapshot_ != nullptr && now - beats_pending_since_ >= heartbeat_refresh_) snapshot_.reset();
   if (snapshot_ != nullptr) return snapshot_;
+  beats_pending_since_ = absl::InfiniteFuture();
   auto snapshot = std::make_shared<ClusterSnapshot>();
   snapshot->taken_at = now;
   for (const auto& [id, worker] : workers_) {

@@ -18,8 +18,12 @@
 // each variant's last measured load time (from heartbeats). These go into every snapshot,
 // for the latency model.
 //
-// Thread-safe. Snapshot() returns an immutable value, rebuilt only when
-// something changed.
+// Thread-safe. Snapshot() returns a value (immutable but for the shared
+// in-flight counts), rebuilt only when something changed. A heartbeat that
+// changes only a worker's figures (queues, rates, utilisation), not what it
+// serves, reaches the snapshot within `heartbeat_refresh` rather than at
+// once: each rebuild copies every worker's list, and at two heartbeats a
+// second per worker a large cluster would rebuild it for nearly every query.
 
 #include <deque>
 #include <map>
@@ -36,10 +40,15 @@
 
 namespace infaas::controller {
 
+// The master's (and the simulator's) heartbeat_refresh: a fifth of the
+// workers' heartbeat interval.
+inline constexpr absl::Duration kHeartbeatRefresh = absl::Milliseconds(100);
+
 class ClusterView {
  public:
   explicit ClusterView(absl::Duration dead_after = absl::Seconds(2),
-                       absl::Duration refusal_memory = absl::Seconds(1));
+                       absl::Duration refusal_memory = absl::Seconds(1),
+                       absl::Duration heartbeat_refresh = absl::ZeroDuration());
 
   void OnHeartbeat(const worker_rpc::HeartbeatRequest& beat, absl::Time now);
 
@@ -97,6 +106,9 @@ class ClusterView {
 
   const absl::Duration dead_after_;
   const absl::Duration refusal_memory_;
+  const absl::Duration heartbeat_refresh_;
+  // The first heartbeat not yet in the snapshot (InfiniteFuture: none).
+  absl::Time beats_pending_since_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
   absl::Mutex mu_;
   std::map<std::string, WorkerSnapshot> workers_ ABSL_GUARDED_BY(mu_);
   std::set<std::pair<std::string, std::string>> loading_ ABSL_GUARDED_BY(mu_);

@@ -71,6 +71,26 @@ TEST(ClusterViewTest, ALoadAfterAnUnloadShowsTheVariantAgain) {
   EXPECT_NE(view.Snapshot(clock.Now())->workers[0].Find("lenet5_onnx_cpu1_b1"), nullptr);
 }
 
+TEST(ClusterViewTest, AHeartbeatWithNewFiguresOnlyReachesTheSnapshotWithinTheRefresh) {
+  FakeClock clock;
+  ClusterView view(absl::Seconds(2), absl::Seconds(1), kHeartbeatRefresh);
+  view.OnHeartbeat(Beat("w1", {"a"}), clock.Now());
+  ASSERT_EQ(view.Snapshot(clock.Now())->workers[0].Find("a")->queue_length, 3);
+  // Only figures change: the snapshot keeps the last ones until the refresh.
+  worker_rpc::HeartbeatRequest busier = Beat("w1", {"a"});
+  busier.mutable_variants(0)->set_queue_length(7);
+  view.OnHeartbeat(busier, clock.Now());
+  EXPECT_EQ(view.Snapshot(clock.Now())->workers[0].Find("a")->queue_length, 3);
+  clock.Advance(kHeartbeatRefresh);
+  EXPECT_EQ(view.Snapshot(clock.Now())->workers[0].Find("a")->queue_length, 7);
+  // What it serves changes: at once.
+  view.OnHeartbeat(Beat("w1", {"a", "b"}), clock.Now());
+  EXPECT_NE(view.Snapshot(clock.Now())->workers[0].Find("b"), nullptr);
+  // A new worker: at once.
+  view.OnHeartbeat(Beat("w2", {"a"}), clock.Now());
+  EXPECT_EQ(view.Snapshot(clock.Now())->workers.size(), 2u);
+}
+
 TEST(ClusterViewTest, HeartbeatsCarryExecutionTimesAndMeasuredLoadTimes) {
   FakeClock clock;
   ClusterView view(absl::Seconds(2));

@@ -99,7 +99,8 @@ absl::Status MasterServer::BuildControl() {
     LogInfo("labels copied into variant records", {{"variants", absl::StrCat(labelled)}});
   catalogue_ = std::make_unique<controller::CatalogueView>(store_.get());
   RETURN_IF_ERROR(catalogue_->Reload());
-  cluster_ = std::make_unique<controller::ClusterView>(options_.dead_after);
+  cluster_ = std::make_unique<controller::ClusterView>(options_.dead_after, absl::Seconds(1),
+                                                       controller::kHeartbeatRefresh);
   ASSIGN_OR_RETURN(std::shared_ptr<grpc::ChannelCredentials> to_workers,
                    ChannelCredentialsFor(options_.tls_ca));
   clients_ = std::make_unique<controller::WorkerClients>(/*own_connections=*/false, cluster_secret_,

@@ -38,7 +38,7 @@ SimMaster::SimMaster(EventLoop* loop, std::shared_ptr<const controller::Catalogu
       catalogue_(std::move(catalogue)),
       options_(std::move(options)),
       policy_(std::move(policy)),
-      cluster_(options_.dead_after),
+      cluster_(options_.dead_after, absl::Seconds(1), controller::kHeartbeatRefresh),
       demand_(loop->clock()) {}
 
 void SimMaster::Start(int workers) {
