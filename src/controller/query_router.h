@@ -88,8 +88,10 @@ class QueryRouter {
 
   const Dependencies deps_;
   const SelectorOptions options_;
-  CallCoalescer calls_;
   std::atomic<LoadRequests*> load_requests_{nullptr};
+  // Last, so destroyed first: it waits for the calls in flight, whose
+  // answers use the members above.
+  CallCoalescer calls_;
 };
 
 // The selector's view of a query's requirements.
