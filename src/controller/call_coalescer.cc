@@ -70,12 +70,19 @@ void CallCoalescer::Send(const Target& target, Query query) {
     absl::MutexLock lock(&mu_);
     Group& group = groups_[Key(target.address, target.variant)];
     group.waiting.push_back(std::move(query));
-    for (std::vector<Query> next = NextCallLocked(group, target); !next.empty();
-         next = NextCallLocked(group, target)) {
-      calls.push_back(std::move(next));
-    }
+    calls = TakeCallsLocked(group, target);
   }
   for (std::vector<Query>& queries : calls) Start(target, std::move(queries));
+}
+
+std::vector<std::vector<CallCoalescer::Query>> CallCoalescer::TakeCallsLocked(
+    Group& group, const Target& target) {
+  std::vector<std::vector<Query>> calls;
+  for (std::vector<Query> next = NextCallLocked(group, target); !next.empty();
+       next = NextCallLocked(group, target)) {
+    calls.push_back(std::move(next));
+  }
+  return calls;
 }
 
 std::vector<CallCoalescer::Query> CallCoalescer::NextCallLocked(Group& group,
@@ -112,19 +119,17 @@ void CallCoalescer::Start(const Target& target, std::vector<Query> queries) {
   const absl::Time now = clock_->Now();
   call->sent = now;
   call->request.set_variant(target.variant);
-  // A query whose target passed while it waited is answered here, not sent.
-  std::vector<Query> late;
+  // A query whose target or deadline passed while it waited is answered
+  // here, not sent.
   for (Query& q : queries) {
-    if (q.must_finish_by != absl::InfiniteFuture() && q.must_finish_by <= now) {
-      late.push_back(std::move(q));
-    } else {
+    if (std::min(q.must_finish_by, q.deadline) > now) {
       call->queries.push_back(std::move(q));
+      continue;
     }
-  }
-  for (Query& q : late) {
     Outcome outcome;
     outcome.status = absl::DeadlineExceededError(
-        "the latency target passed while the query waited for a call to the worker; not run");
+        absl::StrCat("the ", q.must_finish_by <= now ? "latency target" : "deadline",
+                     " passed while the query waited for a call to the worker; not run"));
     outcome.sent = now;
     outcome.inputs = std::move(q.inputs);
     q.done(std::move(outcome));
@@ -162,10 +167,7 @@ void CallCoalescer::Finish(const Target& target, std::shared_ptr<Call> call, abs
     auto it = groups_.find(Key(target.address, target.variant));
     Group& group = it->second;
     --group.in_flight;
-    for (std::vector<Query> next = NextCallLocked(group, target); !next.empty();
-         next = NextCallLocked(group, target)) {
-      calls.push_back(std::move(next));
-    }
+    calls = TakeCallsLocked(group, target);
     if (group.in_flight == 0 && group.waiting.empty()) groups_.erase(it);
   }
   // The next calls leave before these answers are delivered.

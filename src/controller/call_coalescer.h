@@ -16,6 +16,8 @@
 // budget, computed when its call leaves (not before: the wait counts); the
 // worker admits, batches and answers each part on its own
 // (worker_rpc.QueryPart), so a tight query cannot get a slack one refused.
+// A query whose target or caller's deadline passes while it waits is
+// answered DEADLINE_EXCEEDED without being sent.
 //
 //   coalescer.Send({.address = a, .variant = v, .max_batch = 8, .instances = 1},
 //                  {.inputs = std::move(inputs), .must_finish_by = t, .deadline = d,
@@ -98,6 +100,9 @@ class CallCoalescer {
 
   // Takes the next call's queries from `group`; empty when none may leave.
   std::vector<Query> NextCallLocked(Group& group, const Target& target)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Every call that may leave now.
+  std::vector<std::vector<Query>> TakeCallsLocked(Group& group, const Target& target)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Start(const Target& target, std::vector<Query> queries);
   void Finish(const Target& target, std::shared_ptr<Call> call, absl::Status status);

@@ -42,9 +42,10 @@ class CallCoalescerTest : public ::testing::Test {
   // A query of `inputs` raw inputs, each tagged with its query's number, whose
   // outcome lands in outcomes_[n].
   void Send(int n, int inputs = 1, int max_batch = 8,
-            absl::Time must_finish_by = absl::InfiniteFuture()) {
+            absl::Time must_finish_by = absl::InfiniteFuture(),
+            absl::Duration deadline = absl::Seconds(10)) {
     CallCoalescer::Query query{.must_finish_by = must_finish_by,
-                               .deadline = clock_.Now() + absl::Seconds(10)};
+                               .deadline = clock_.Now() + deadline};
     for (int i = 0; i < inputs; ++i) query.inputs.Add()->set_raw_fp32(std::to_string(n));
     query.done = [this, n](CallCoalescer::Outcome outcome) {
       absl::MutexLock lock(&mu_);
@@ -58,6 +59,13 @@ class CallCoalescerTest : public ::testing::Test {
     absl::MutexLock lock(&mu_);
     auto enough = [this, n]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return outcomes_.size() >= n; };
     mu_.Await(absl::Condition(&enough));
+  }
+
+  // Query 0 held at the worker: the one call in flight the limit allows.
+  void HoldOneCallInFlight(int max_batch = 8) {
+    worker_.Hold();
+    Send(0, 1, max_batch);
+    worker_.AwaitHeld(1);
   }
 
   std::vector<worker_rpc::InferRequest> seen() {
@@ -93,9 +101,7 @@ TEST_F(CallCoalescerTest, ALoneQueryLeavesAtOnceAsAPlainCall) {
 }
 
 TEST_F(CallCoalescerTest, QueriesThatFindTheCallsInFlightLeaveTogetherUpToTheMaxBatch) {
-  worker_.Hold();
-  Send(0, 1, 4);
-  worker_.AwaitHeld(1);
+  HoldOneCallInFlight(4);
   // One call in flight (the limit): these wait, 5 inputs in all, max batch 4.
   Send(1, 1, 4, clock_.Now() + absl::Milliseconds(30));
   Send(2, 2, 4);
@@ -140,9 +146,7 @@ TEST_F(CallCoalescerTest, EachPartKeepsItsOwnAnswer) {
     }
     return grpc::Status::OK;
   });
-  worker_.Hold();
-  Send(0);
-  worker_.AwaitHeld(1);
+  HoldOneCallInFlight();
   Send(1);
   Send(2);
   Send(3);
@@ -157,22 +161,25 @@ TEST_F(CallCoalescerTest, EachPartKeepsItsOwnAnswer) {
   EXPECT_EQ(outcomes_[3].answer.outputs_size(), 1);
 }
 
-TEST_F(CallCoalescerTest, AQueryWhoseTargetPassedWhileItWaitedIsNotSent) {
-  worker_.Hold();
-  Send(0);
-  worker_.AwaitHeld(1);
+TEST_F(CallCoalescerTest, AQueryWhoseTargetOrDeadlinePassedWhileItWaitedIsNotSent) {
+  HoldOneCallInFlight();
   Send(1, 1, 8, clock_.Now() + absl::Milliseconds(5));
   Send(2);
+  Send(3, 1, 8, absl::InfiniteFuture(), absl::Milliseconds(5));  // no target, a deadline
   clock_.Advance(absl::Milliseconds(6));
   worker_.Release();
-  AwaitOutcomes(3);
+  AwaitOutcomes(4);
   const std::vector<worker_rpc::InferRequest> calls = seen();
   ASSERT_EQ(calls.size(), 2u);
   EXPECT_EQ(calls[1].parts_size(), 0);  // only query 2 left
   EXPECT_EQ(calls[1].inputs(0).raw_fp32(), "2");
   absl::MutexLock lock(&mu_);
   EXPECT_TRUE(absl::IsDeadlineExceeded(outcomes_[1].status));
-  EXPECT_THAT(outcomes_[1].status.message(), HasSubstr("waited for a call to the worker"));
+  EXPECT_THAT(outcomes_[1].status.message(),
+              HasSubstr("latency target passed while the query waited for a call to the worker"));
+  EXPECT_TRUE(absl::IsDeadlineExceeded(outcomes_[3].status));
+  EXPECT_THAT(outcomes_[3].status.message(), HasSubstr("the deadline passed"));
+  EXPECT_EQ(outcomes_[3].inputs.size(), 1);
   EXPECT_EQ(outcomes_[1].inputs.size(), 1);
   EXPECT_TRUE(outcomes_[2].status.ok());
 }
@@ -181,9 +188,7 @@ TEST_F(CallCoalescerTest, AFailedCallFailsEachOfItsQueriesAndGivesTheirInputsBac
   worker_.SetInfer([](const worker_rpc::InferRequest&, worker_rpc::InferResponse*) {
     return grpc::Status(grpc::StatusCode::UNAVAILABLE, "connection refused");
   });
-  worker_.Hold();
-  Send(0);
-  worker_.AwaitHeld(1);
+  HoldOneCallInFlight();
   Send(1);
   Send(2, 2);
   worker_.Release();

@@ -225,7 +225,6 @@ std::shared_ptr<const ClusterSnapshot> ClusterView::Snapshot(absl::Time now) {
     const bool counted = counts != in_flight_.end() && counts->first.first == id;
     if (marked || counted) {
       for (LoadedVariant& v : w.variants) {
-        mu_.AssertHeld();
         v.refused_recently = marked && refused_until_.contains({id, v.variant});
         if (!counted) continue;
         if (auto f = in_flight_.find({id, v.variant}); f != in_flight_.end()) {
