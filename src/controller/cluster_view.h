@@ -13,10 +13,12 @@
 //
 // The view also keeps what the heartbeats cannot know yet: the queries the
 // router has sent and not seen answered (per worker and variant), what a
-// call adds to the worker's own times (per worker, the median of the last
-// 16 answers, so one slow connection set-up does not linger), and
-// each variant's last measured load time (from heartbeats). These go into every snapshot,
-// for the latency model.
+// call adds to the worker's own times (per worker, the median and p90 of
+// the last 32 answers, so one slow connection set-up does not linger; taken
+// into the snapshot every 8th answer), and each variant's last measured
+// load time (from heartbeats). These go into every snapshot, for the
+// latency model; the in-flight counts are shared with the snapshots and
+// updated in place.
 //
 // Thread-safe. Snapshot() returns a value (immutable but for the shared
 // in-flight counts), rebuilt only when something changed. A heartbeat that
