@@ -15,4 +15,7 @@ if(INFAAS_BUILD_TESTS)
   find_package(GTest REQUIRED)
 endif()
 find_package(Torch REQUIRED)
+# Debian's libonnx-dev: the ONNX protobuf messages, for rewriting exported
+# files at registration (backend/onnx_compat.h).
+find_package(ONNX REQUIRED)
 find_package(OpenCV REQUIRED COMPONENTS core imgproc imgcodecs dnn)

@@ -15,7 +15,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev
   # inference backends and images
-  libtorch-dev libopencv-dev
+  libtorch-dev libopencv-dev libonnx-dev
   # stores
   libsqlite3-dev sqlite3 libhiredis-dev redis-server
   # HTTP, CLI, logging, JSON

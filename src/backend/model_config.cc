@@ -23,6 +23,8 @@ using v1::ModelConfig;
 using v1::Preprocessing;
 using v1::TensorSpec;
 
+constexpr int kMaxResizeShorterSide = 8192;
+
 // Keeps the first syntax error the parser reports, with 1-based positions.
 class FirstErrorCollector : public google::protobuf::io::ErrorCollector {
  public:
@@ -165,6 +167,16 @@ absl::Status ValidatePreprocessing(const ModelConfig& config, absl::string_view 
     if (size > 0 && dim != -1 && dim != size) {
       return Invalid(source, field, absl::StrCat("is ", size, " but input.dims says ", dim));
     }
+  }
+  if (pre.resize_shorter_side() < 0 || pre.resize_shorter_side() > kMaxResizeShorterSide) {
+    return Invalid(source, "preprocessing.resize_shorter_side",
+                   absl::StrCat("is ", pre.resize_shorter_side(), "; give 0 (no resize) to ",
+                                kMaxResizeShorterSide, " pixels"));
+  }
+  if (pre.resize_shorter_side() > 0 && !pre.center_crop()) {
+    return Invalid(source, "preprocessing.resize_shorter_side",
+                   "needs center_crop: true (the resized image is then cropped to width x "
+                   "height), or leave it out to resize straight to width x height");
   }
   return ValidateMeanStd(pre, channels, source);
 }

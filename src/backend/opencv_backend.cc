@@ -12,6 +12,7 @@
 #include "backend/internal/onnx_inputs.h"
 #include "backend/internal/opencv_threads.h"
 #include "backend/model_config.h"
+#include "backend/onnx_compat.h"
 #include "common/files.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
@@ -117,6 +118,19 @@ absl::StatusOr<cv::dnn::Net> ReadCpuNet(const v1::ModelConfig& config,
     error = ConciseError(e.what());
   } catch (const std::exception& e) {
     error = ConciseError(e.what());
+  }
+  if (config.framework() == v1::FRAMEWORK_ONNX) {
+    // Name the operator, the node and the opset when OpenCV says which.
+    absl::StatusOr<OnnxSignature> signature = OnnxSignatureOf(onnx_bytes);
+    const std::string unsupported =
+        DescribeUnsupportedOnnxNode(error, signature.ok() ? signature->opset : 0);
+    if (!unsupported.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "variant ", config.name(), ": ", unsupported, " (file ",
+          (model_dir / config.model_file()).string(), "; OpenCV says: ", error,
+          "); registration rewrites the forms docs/models.md lists, other operators need "
+          "another export (an older opset, or the operator replaced)"));
+    }
   }
   return absl::InvalidArgumentError(
       absl::StrCat("variant ", config.name(), ": OpenCV DNN cannot ", "import the ",

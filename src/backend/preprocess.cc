@@ -1,6 +1,8 @@
 #include "backend/preprocess.h"
 
+#include <algorithm>
 #include <bit>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <opencv2/core.hpp>
@@ -85,19 +87,51 @@ absl::StatusOr<cv::Mat> DecodeToMat(absl::string_view encoded, int channels) {
   }
 }
 
+// `image` resized to rows x cols: area averaging when it shrinks in either
+// direction, bilinear when it only grows.
+cv::Mat ResizeTo(const cv::Mat& image, int rows, int cols) {
+  if (image.rows == rows && image.cols == cols) return image;
+  const bool shrinking = image.rows > rows || image.cols > cols;
+  cv::Mat resized;
+  cv::resize(image, resized, cv::Size(cols, rows), 0, 0,
+             shrinking ? cv::INTER_AREA : cv::INTER_LINEAR);
+  return resized;
+}
+
+// Shorter side to resize_shorter_side (if set), enlarged if it would not
+// cover height x width, then the centre height x width.
+cv::Mat ResizeAndCropCentre(const cv::Mat& image, const Preprocessing& pre, int height,
+                            int width) {
+  int rows = image.rows;
+  int cols = image.cols;
+  if (const int side = pre.resize_shorter_side(); side > 0) {
+    // The longer side truncated to whole pixels, as torchvision does.
+    if (rows <= cols) {
+      cols = static_cast<int>(static_cast<double>(side) * cols / rows);
+      rows = side;
+    } else {
+      rows = static_cast<int>(static_cast<double>(side) * rows / cols);
+      cols = side;
+    }
+  }
+  if (rows < height || cols < width) {
+    const double grow = std::max(static_cast<double>(height) / rows,
+                                 static_cast<double>(width) / cols);
+    rows = std::max(height, static_cast<int>(std::ceil(rows * grow)));
+    cols = std::max(width, static_cast<int>(std::ceil(cols * grow)));
+  }
+  const cv::Mat resized = ResizeTo(image, rows, cols);
+  return resized(cv::Rect((cols - width) / 2, (rows - height) / 2, width, height));
+}
+
 // Colour order, size and float conversion (x * scale), still HWC.
 cv::Mat ToScaledFloat(const cv::Mat& decoded, const Preprocessing& pre, int height, int width) {
   cv::Mat image = decoded;
   if (image.channels() == 3 && pre.color() != Preprocessing::COLOR_BGR) {
     cv::cvtColor(decoded, image, cv::COLOR_BGR2RGB);
   }
-  if (image.rows != height || image.cols != width) {
-    const bool shrinking = image.rows > height || image.cols > width;
-    cv::Mat resized;
-    cv::resize(image, resized, cv::Size(width, height), 0, 0,
-               shrinking ? cv::INTER_AREA : cv::INTER_LINEAR);
-    image = resized;
-  }
+  image = pre.center_crop() ? ResizeAndCropCentre(image, pre, height, width)
+                            : ResizeTo(image, height, width);
   const double scale = pre.scale() > 0.0f ? pre.scale() : 1.0 / 255.0;
   cv::Mat scaled;
   image.convertTo(scaled, CV_32F, scale);

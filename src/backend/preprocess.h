@@ -4,7 +4,9 @@
 //
 // Two kinds of input:
 //  - an encoded image (PNG or JPEG): decoded, converted to the config's
-//    colour mode, resized to preprocessing.width x height, multiplied by
+//    colour mode, resized to preprocessing.width x height (or, with
+//    center_crop, its shorter side resized to resize_shorter_side and the
+//    centre width x height cut out, as ImageNet models expect), multiplied by
 //    scale (0 = 1/255), normalised per channel ((x - mean[c]) / std[c]) and
 //    laid out as CHW float32;
 //  - a raw tensor: little-endian float32 values, exactly as many as the

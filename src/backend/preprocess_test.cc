@@ -92,6 +92,52 @@ TEST(PreprocessTest, AColourImageIsConvertedToGreyForAGreyModel) {
   EXPECT_THAT(example->shape, ElementsAre(1, 28, 28));
 }
 
+// 30x10: a red, a green and a blue 10x10 square side by side.
+cv::Mat ThreeSquares() {
+  cv::Mat image(10, 30, CV_8UC3);
+  image(cv::Rect(0, 0, 10, 10)).setTo(cv::Scalar(0, 0, 255));
+  image(cv::Rect(10, 0, 10, 10)).setTo(cv::Scalar(0, 255, 0));
+  image(cv::Rect(20, 0, 10, 10)).setTo(cv::Scalar(255, 0, 0));
+  return image;
+}
+
+TEST(PreprocessTest, ACentreCropKeepsTheMiddleOfTheImage) {
+  v1::ModelConfig config = ColourConfig(v1::Preprocessing::COLOR_RGB, 10);
+  config.mutable_preprocessing()->set_center_crop(true);
+  absl::StatusOr<Tensor> example = DecodeImageInput(EncodePng(ThreeSquares()), config, 0);
+  ASSERT_TRUE(example.ok()) << example.status();
+  EXPECT_THAT(example->shape, ElementsAre(3, 10, 10));
+  for (int i = 0; i < 100; ++i) {  // all green: R, G, B planes
+    ASSERT_NEAR(example->data[i], 0.0f, 1e-6);
+    ASSERT_NEAR(example->data[100 + i], 1.0f, 1e-6);
+    ASSERT_NEAR(example->data[200 + i], 0.0f, 1e-6);
+  }
+  // Resized straight instead, the image would show all three colours.
+  config.mutable_preprocessing()->set_center_crop(false);
+  absl::StatusOr<Tensor> squeezed = DecodeImageInput(EncodePng(ThreeSquares()), config, 0);
+  ASSERT_TRUE(squeezed.ok());
+  EXPECT_NEAR(squeezed->data[0], 1.0f, 1e-6);  // red at the left
+}
+
+TEST(PreprocessTest, TheShorterSideIsResizedBeforeTheCentreIsCut) {
+  v1::ModelConfig config = ColourConfig(v1::Preprocessing::COLOR_RGB, 6);
+  config.mutable_preprocessing()->set_center_crop(true);
+  config.mutable_preprocessing()->set_resize_shorter_side(20);  // 30x10 -> 60x20
+  absl::StatusOr<Tensor> example = DecodeImageInput(EncodePng(ThreeSquares()), config, 0);
+  ASSERT_TRUE(example.ok()) << example.status();
+  EXPECT_THAT(example->shape, ElementsAre(3, 6, 6));
+  EXPECT_NEAR(example->data[36], 1.0f, 1e-6);  // green, from the middle square
+  // An image smaller than the crop is enlarged until it covers it.
+  config.mutable_preprocessing()->set_resize_shorter_side(0);
+  config.mutable_preprocessing()->set_width(40);
+  config.mutable_preprocessing()->set_height(40);
+  config.mutable_input()->set_dims(1, 40);
+  config.mutable_input()->set_dims(2, 40);
+  absl::StatusOr<Tensor> enlarged = DecodeImageInput(EncodePng(ThreeSquares()), config, 0);
+  ASSERT_TRUE(enlarged.ok()) << enlarged.status();
+  EXPECT_THAT(enlarged->shape, ElementsAre(3, 40, 40));
+}
+
 TEST(PreprocessTest, BytesThatAreNotAnImageAreRejected) {
   absl::StatusOr<Tensor> example = DecodeImageInput("not an image", ZooLenetConfig(), 3);
   ASSERT_EQ(example.status().code(), absl::StatusCode::kInvalidArgument);

@@ -70,8 +70,25 @@ int64_t WeightBytes(const torch::jit::Module& module) {
   return bytes;
 }
 
-// jit::load + eval + freeze + optimize_for_inference, with libtorch's
-// exceptions turned into a status naming the variant and the file.
+// The output of `module` on `probe`, as a dense float tensor.
+at::Tensor ProbeOutput(torch::jit::Module& module, const at::Tensor& probe) {
+  c10::InferenceMode inference_mode;
+  return module.forward({probe.clone()}).toTensor().to(at::kFloat).to_dense().contiguous();
+}
+
+// Whether optimize_for_inference kept the function: libtorch 1.13's oneDNN
+// rewrites compute some graphs wrongly (a convolution with 8 output
+// channels followed by ReLU6 gives unclamped values), so the optimised
+// module must agree with the frozen one on a probe batch.
+bool SameOutputs(const at::Tensor& frozen, const at::Tensor& optimised) {
+  if (frozen.sizes() != optimised.sizes()) return false;
+  const double scale = frozen.abs().max().item<double>();
+  return (frozen - optimised).abs().max().item<double>() <= 1e-4 + 1e-3 * scale;
+}
+
+// jit::load + eval + freeze + optimize_for_inference (kept only when it
+// computes what the frozen module computes), with libtorch's exceptions
+// turned into a status naming the variant and the file.
 absl::StatusOr<torch::jit::Module> ReadAndOptimise(const v1::ModelConfig& config,
                                                    const std::filesystem::path& file,
                                                    int64_t* weight_bytes) {
@@ -82,8 +99,22 @@ absl::StatusOr<torch::jit::Module> ReadAndOptimise(const v1::ModelConfig& config
     *weight_bytes = WeightBytes(module);
     step = "freeze";
     torch::jit::Module frozen = torch::jit::freeze(module);
+    const at::Tensor probe = at::randn(internal::WarmUpShape(config, 1),
+                                       at::TensorOptions().dtype(at::kFloat));
+    at::Tensor expected;
+    try {
+      expected = ProbeOutput(frozen, probe);
+    } catch (const std::exception&) {
+      // A config the model rejects: the warm-up reports it in its words.
+      step = "optimise";
+      return torch::jit::optimize_for_inference(frozen);
+    }
     step = "optimise";
-    return torch::jit::optimize_for_inference(frozen);
+    torch::jit::Module optimised = torch::jit::optimize_for_inference(frozen);
+    if (SameOutputs(expected, ProbeOutput(optimised, probe))) return optimised;
+    LogWarning("TorchScript optimisation changed the outputs; serving the frozen module",
+               {{"variant", config.name()}, {"file", file.string()}});
+    return torch::jit::freeze(module);
   } catch (const c10::Error& e) {
     return absl::InvalidArgumentError(absl::StrCat("variant ", config.name(), ": cannot ", step,
                                                    " the TorchScript file ", file.string(), ": ",

@@ -23,6 +23,39 @@ std::filesystem::path SourceDir() {
 
 std::filesystem::path ZooDir() { return SourceDir() / "models" / "zoo"; }
 
+std::filesystem::path ByomDir() { return SourceDir() / "models" / "byom" / "mobilenet_tiny"; }
+
+v1::ModelConfig ByomConfig(v1::Framework framework, absl::string_view model_file) {
+  v1::ModelConfig config;
+  config.set_name(absl::StrCat("mobilenet_tiny_", v1::Framework_Name(framework)));
+  config.set_architecture("mobilenet_tiny");
+  config.set_framework(framework);
+  config.set_model_file(std::string(model_file));
+  config.mutable_input()->set_name("input");
+  for (int64_t d : {3, 224, 224}) config.mutable_input()->add_dims(d);
+  config.mutable_output()->set_name("logits");
+  config.mutable_output()->add_dims(1000);
+  v1::Preprocessing& pre = *config.mutable_preprocessing();
+  pre.set_color(v1::Preprocessing::COLOR_RGB);
+  pre.set_resize_shorter_side(256);
+  pre.set_center_crop(true);
+  pre.set_width(224);
+  pre.set_height(224);
+  for (float m : {0.485f, 0.456f, 0.406f}) pre.add_mean(m);
+  for (float s : {0.229f, 0.224f, 0.225f}) pre.add_std(s);
+  config.set_max_batch_size(4);
+  return config;
+}
+
+std::vector<float> ByomExpectedLogits() {
+  std::vector<float> logits;
+  for (const std::string& line : ReadLines(ByomDir() / "expected.txt")) {
+    if (line.empty() || line[0] == '#') continue;
+    logits.push_back(std::stof(line));
+  }
+  return logits;
+}
+
 std::vector<std::filesystem::path> ZooArchitectureDirs() {
   std::vector<std::filesystem::path> dirs;
   std::error_code ec;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "infaas/v1/model_config.pb.h"
 
 namespace infaas::backend::testing {
 
@@ -19,6 +20,18 @@ std::filesystem::path SourceDir();
 
 // SourceDir()/models/zoo.
 std::filesystem::path ZooDir();
+
+// SourceDir()/models/byom/mobilenet_tiny: an ImageNet-shaped model as
+// exporters write it (tools/zoo/make_byom_example.py).
+std::filesystem::path ByomDir();
+
+// A complete config for one of ByomDir()'s model files ([3,224,224] RGB,
+// ImageNet preprocessing, [1000] out, max batch 4); the shipped
+// config.pbtxt leaves the shapes out on purpose.
+v1::ModelConfig ByomConfig(v1::Framework framework, absl::string_view model_file);
+
+// ByomDir()/expected.txt: PyTorch's logits for ByomDir()/sample.jpg.
+std::vector<float> ByomExpectedLogits();
 
 // The zoo's architecture folders that hold both config.pbtxt (TorchScript)
 // and config_onnx.pbtxt (ONNX), sorted by name.
