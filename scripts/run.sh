@@ -50,6 +50,11 @@ echo "#    ... and an impossible pair the nearest feasible alternatives"
 show query -t classification -D fashion-mnist -A 93 -l 0.001 -i "$samples/dress_0013.png"
 show status
 echo
+echo "# bring your own model: an ImageNet-shaped model as PyTorch exports it (the ONNX file"
+echo "#    unmodified, a config without shapes); registration says what it inferred and rewrote"
+show register models/byom/mobilenet_tiny/config.pbtxt
+show query -a mobilenet_tiny -l 500 -i models/byom/mobilenet_tiny/sample.jpg
+echo
 echo "# 4. demand moves: an open-loop step from 20 to 150 queries/s of 8 images and back;"
 echo "#    the master adds instances (and, when they fit nowhere, workers), then removes them"
 images=()

@@ -12,11 +12,14 @@
 // time over wall time during the timed runs: about 1 for one thread, up to
 // 2 for two.
 
+#include <google/protobuf/text_format.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,9 +30,12 @@
 #include "backend/backend.h"
 #include "backend/internal/process_stats.h"
 #include "backend/model_config.h"
+#include "backend/onnx_compat.h"
+#include "common/files.h"
 #include "common/latency_histogram.h"
 #include "isolation.h"
 #include "plain_libtorch.h"
+#include "profiler/config_inference.h"
 
 namespace infaas::bench {
 namespace {
@@ -86,7 +92,52 @@ bool ParseFlags(int argc, char** argv, Flags* flags) {
   return !flags->threads.empty() && !flags->batches.empty();
 }
 
-// Model folders (with config.pbtxt and config_onnx.pbtxt) under `root`.
+// A folder as a user uploads it (config.pbtxt without shapes for the .pt,
+// the exported .onnx beside it) made ready for the engines, as
+// registration would: shapes filled in, the ONNX file rewritten for OpenCV.
+// Written to a scratch folder; the model files are linked, not copied.
+std::optional<fs::path> PrepareUpload(const fs::path& dir) {
+  auto text = ReadFile(dir / "config.pbtxt");
+  if (!text.ok()) return std::nullopt;
+  auto config = backend::ParseModelConfig(*text, (dir / "config.pbtxt").string());
+  if (!config.ok()) return std::nullopt;
+  std::vector<std::string> notes;
+  if (!profiler::InferTensorSpecs(*config, dir, notes).ok()) return std::nullopt;
+  const fs::path onnx = profiler::OnnxFileFor(*config, dir);
+  if (config->framework() != v1::FRAMEWORK_TORCHSCRIPT || onnx.empty()) return std::nullopt;
+  auto bytes = ReadFile(onnx);
+  if (!bytes.ok()) return std::nullopt;
+  auto rewrite = backend::RewriteOnnxForOpenCv(*bytes);
+  if (!rewrite.ok()) {
+    std::fprintf(stderr, "%s: %s\n", onnx.c_str(), std::string(rewrite.status().message()).c_str());
+    return std::nullopt;
+  }
+  const fs::path ready =
+      fs::temp_directory_path() / ("infaas-bench-backends-" + dir.filename().string());
+  std::error_code ec;
+  fs::remove_all(ready, ec);
+  fs::create_directories(ready, ec);
+  fs::create_symlink(fs::absolute(dir / config->model_file()), ready / config->model_file(), ec);
+  v1::ModelConfig onnx_config = *config;
+  onnx_config.set_framework(v1::FRAMEWORK_ONNX);
+  onnx_config.set_model_file("model.onnx");
+  if (rewrite->changed()) {
+    if (!WriteFileAtomically(ready / "model.onnx", rewrite->model_bytes).ok()) return std::nullopt;
+  } else {
+    fs::create_symlink(onnx, ready / "model.onnx", ec);
+  }
+  std::string config_text, onnx_text;
+  google::protobuf::TextFormat::PrintToString(*config, &config_text);
+  google::protobuf::TextFormat::PrintToString(onnx_config, &onnx_text);
+  if (!WriteFileAtomically(ready / "config.pbtxt", config_text).ok() ||
+      !WriteFileAtomically(ready / "config_onnx.pbtxt", onnx_text).ok()) {
+    return std::nullopt;
+  }
+  return ready;
+}
+
+// Model folders under `root`: with config.pbtxt and config_onnx.pbtxt (the
+// zoo), or as a user uploads them (PrepareUpload).
 std::vector<fs::path> ModelDirs(const fs::path& root) {
   std::vector<fs::path> dirs;
   std::error_code ec;
@@ -94,6 +145,8 @@ std::vector<fs::path> ModelDirs(const fs::path& root) {
     if (fs::exists(entry.path() / "config.pbtxt") &&
         fs::exists(entry.path() / "config_onnx.pbtxt")) {
       dirs.push_back(entry.path());
+    } else if (std::optional<fs::path> ready = PrepareUpload(entry.path())) {
+      dirs.push_back(*ready);
     }
   }
   std::sort(dirs.begin(), dirs.end());

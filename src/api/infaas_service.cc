@@ -117,20 +117,28 @@ grpc::Status InfaasService::RegisterModel(grpc::ServerContext* context,
     registration.is_public = request->is_public();
   }
   absl::MutexLock lock(&registration_mu_);
-  absl::StatusOr<std::vector<v1::VariantRecord>> variants =
-      profiler::RegisterModel(registration, *deps_.repository, *deps_.store, deps_.registration,
-                              [writer](absl::string_view stage, double fraction) {
-                                v1::RegisterModelProgress progress;
-                                progress.set_stage(std::string(stage));
-                                progress.set_fraction(fraction);
-                                writer->Write(progress);  // a client that left only loses progress
-                              });
+  std::vector<std::string> notes;
+  absl::StatusOr<std::vector<v1::VariantRecord>> variants = profiler::RegisterModel(
+      registration, *deps_.repository, *deps_.store, deps_.registration,
+      [writer](absl::string_view stage, double fraction) {
+        v1::RegisterModelProgress progress;
+        progress.set_stage(std::string(stage));
+        progress.set_fraction(fraction);
+        writer->Write(progress);  // a client that left only loses progress
+      },
+      [writer, &notes](absl::string_view note) {
+        v1::RegisterModelProgress progress;
+        progress.set_note(std::string(note));
+        writer->Write(progress);
+        notes.emplace_back(note);
+      });
   if (!variants.ok()) return ToGrpcStatus(variants.status());
   if (absl::Status s = deps_.catalogue->Reload(); !s.ok()) return ToGrpcStatus(s);
   v1::RegisterModelProgress last;
   last.set_stage("registered");
   last.set_fraction(1.0);
   for (v1::VariantRecord& v : *variants) *last.add_variants() = std::move(v);
+  last.mutable_notes()->Assign(notes.begin(), notes.end());
   writer->Write(last);
   return grpc::Status::OK;
 }

@@ -14,6 +14,7 @@ struct CatalogFlags {
   std::string store = DefaultStoreUrl();
   std::string task, dataset, architecture;
   bool json = false;
+  int limit = 50;
 };
 
 absl::Status RunCatalog(const CatalogFlags& flags) {
@@ -37,7 +38,8 @@ absl::Status RunCatalog(const CatalogFlags& flags) {
               << " (register one with: infaas profile CONFIG)\n";
     return absl::OkStatus();
   }
-  std::cout << FormatVariantTable(variants);
+  SortForListing(variants);
+  std::cout << FormatVariantTable(variants, {}, flags.limit);
   return absl::OkStatus();
 }
 
@@ -51,7 +53,11 @@ void AddCatalogCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("-t,--task", flags->task, "Only this task");
   cmd->add_option("-D,--dataset", flags->dataset, "Only this dataset");
   cmd->add_option("-a,--arch", flags->architecture, "Only this architecture");
-  cmd->add_flag("--json", flags->json, "One JSON object per variant and line");
+  cmd->add_flag("--json", flags->json, "One JSON object per variant and line (every variant)");
+  cmd->add_option("--limit", flags->limit,
+                  "Table rows shown, by architecture then batch-1 latency (0: all)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   cmd->callback([flags, exit_code] {
     if (absl::Status s = RunCatalog(*flags); !s.ok()) {
       std::cerr << "infaas catalog: " << s.message() << "\n";

@@ -1,3 +1,5 @@
+#include <google/protobuf/util/json_util.h>
+
 #include <iostream>
 
 #include "cli/command_status.h"
@@ -11,6 +13,7 @@ struct ModarchFlags {
   std::string task;
   std::string dataset;
   std::string master;
+  bool json = false;
 };
 
 absl::Status RunModarch(const ModarchFlags& flags) {
@@ -23,6 +26,12 @@ absl::Status RunModarch(const ModarchFlags& flags) {
   v1::ListArchitecturesResponse response;
   if (grpc::Status s = master.stub().ListArchitectures(&context, request, &response); !s.ok()) {
     return master.CallError(s);
+  }
+  if (flags.json) {
+    std::string json;
+    (void)google::protobuf::util::MessageToJsonString(response, &json);
+    std::cout << json << "\n";
+    return absl::OkStatus();
   }
   for (const std::string& architecture : response.architectures()) {
     std::cout << architecture << "\n";
@@ -51,6 +60,8 @@ void AddModarchCommand(CLI::App& app, int* exit_code) {
       "  infaas modarch classification fashion-mnist");
   cmd->add_option("task", flags->task, "Task, e.g. classification (empty: any)");
   cmd->add_option("dataset", flags->dataset, "Dataset, e.g. fashion-mnist (empty: any)");
+  cmd->add_flag("--json", flags->json,
+                "The ListArchitecturesResponse message as JSON ({\"architectures\": [...]})");
   AddMasterOption(*cmd, &flags->master);
   cmd->callback(
       [flags, exit_code] { ReportCommandStatus("modarch", RunModarch(*flags), exit_code); });

@@ -1,3 +1,5 @@
+#include <google/protobuf/util/json_util.h>
+
 #include <algorithm>
 #include <iostream>
 
@@ -15,6 +17,8 @@ namespace {
 struct ModinfoFlags {
   std::string architecture;
   std::string master;
+  int limit = 20;
+  bool json = false;
 };
 
 double BatchOneMs(const v1::VariantRecord& v) {
@@ -44,16 +48,30 @@ absl::Status RunModinfo(const ModinfoFlags& flags) {
   if (grpc::Status s = master.stub().GetModelInfo(&context, request, &response); !s.ok()) {
     return master.CallError(s);
   }
+  if (response.variants().empty()) {
+    return absl::NotFoundError(absl::StrCat("no variant of ", flags.architecture,
+                                            "; list the architectures with: infaas modarch"));
+  }
+  if (flags.json) {
+    std::string json;
+    (void)google::protobuf::util::MessageToJsonString(response, &json);
+    std::cout << json << "\n";
+    return absl::OkStatus();
+  }
+  // Fastest first, each with the workers it is loaded on.
+  std::vector<const v1::VariantInfo*> infos;
+  for (const v1::VariantInfo& info : response.variants()) infos.push_back(&info);
+  std::sort(infos.begin(), infos.end(), [](const v1::VariantInfo* a, const v1::VariantInfo* b) {
+    return std::make_pair(BatchOneMs(a->record()), a->record().config().name()) <
+           std::make_pair(BatchOneMs(b->record()), b->record().config().name());
+  });
   std::vector<v1::VariantRecord> variants;
   std::vector<std::vector<std::string>> loaded_on;
-  for (const v1::VariantInfo& info : response.variants()) {
-    variants.push_back(info.record());
-    loaded_on.emplace_back(info.loaded_on_workers().begin(), info.loaded_on_workers().end());
+  for (const v1::VariantInfo* info : infos) {
+    variants.push_back(info->record());
+    loaded_on.emplace_back(info->loaded_on_workers().begin(), info->loaded_on_workers().end());
   }
-  if (variants.empty()) {
-    return absl::NotFoundError(absl::StrCat("no variant of ", flags.architecture));
-  }
-  std::cout << Summary(variants) << FormatVariantTable(variants, loaded_on);
+  std::cout << Summary(variants) << FormatVariantTable(variants, loaded_on, flags.limit);
   return absl::OkStatus();
 }
 
@@ -69,6 +87,10 @@ void AddModinfoCommand(CLI::App& app, int* exit_code) {
       "Example:\n"
       "  infaas modinfo lenet5");
   cmd->add_option("architecture", flags->architecture, "Architecture, e.g. lenet5")->required();
+  cmd->add_option("--limit", flags->limit, "Rows shown, fastest first (0: all)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_flag("--json", flags->json, "The GetModelInfoResponse message as JSON, every variant");
   AddMasterOption(*cmd, &flags->master);
   cmd->callback(
       [flags, exit_code] { ReportCommandStatus("modinfo", RunModinfo(*flags), exit_code); });

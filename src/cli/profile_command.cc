@@ -36,10 +36,9 @@ absl::Status RunProfile(const ProfileFlags& flags) {
   profiler::RegistrationOptions options;
   options.cores = flags.cores;
   if (flags.quick) {
-    options.profile = {.warmup_runs = 1,
-                       .min_runs = 5,
-                       .max_runs = 20,
-                       .time_per_batch_size = absl::Milliseconds(50)};
+    options.profile.min_runs = 5;
+    options.profile.max_runs = 20;
+    options.profile.time_per_batch_size = absl::Milliseconds(50);
   }
   std::vector<v1::VariantRecord> variants;
   {
@@ -47,7 +46,8 @@ absl::Status RunProfile(const ProfileFlags& flags) {
         absl::StrCat("registering ", request.config_path.parent_path().filename().string()));
     absl::StatusOr<std::vector<v1::VariantRecord>> result = profiler::RegisterModel(
         request, *repo, *store, options,
-        [&bar](absl::string_view stage, double fraction) { bar.Update(stage, fraction); });
+        [&bar](absl::string_view stage, double fraction) { bar.Update(stage, fraction); },
+        [&bar](absl::string_view note) { bar.Note(note); });
     if (flags.skip_registered && absl::IsAlreadyExists(result.status())) {
       std::cerr << result.status().message() << "; skipped\n";
       return absl::OkStatus();

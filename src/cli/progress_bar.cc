@@ -38,4 +38,11 @@ void ProgressBar::Update(absl::string_view stage, double fraction, absl::string_
   std::fflush(out_);
 }
 
+void ProgressBar::Note(absl::string_view text) {
+  if (terminal_ && line_open_) std::fputs("\r\033[K", out_);
+  line_open_ = false;
+  absl::FPrintF(out_, "%s: %s\n", title_, text);
+  std::fflush(out_);
+}
+
 }  // namespace infaas::cli

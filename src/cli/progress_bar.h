@@ -21,6 +21,10 @@ class ProgressBar {
   // terminal; elsewhere only a change of stage prints a line.
   void Update(absl::string_view stage, double fraction, absl::string_view detail = "");
 
+  // A line of its own above the bar (what the operation found or did);
+  // the bar is redrawn by the next Update.
+  void Note(absl::string_view text);
+
   // The bar as drawn for a terminal, without control characters (tests).
   static std::string Render(absl::string_view stage, double fraction, int width = 20);
 

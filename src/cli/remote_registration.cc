@@ -56,6 +56,10 @@ absl::StatusOr<std::vector<v1::VariantRecord>> RegisterThroughMaster(
   {
     ProgressBar bar{std::string(title)};
     while (reader->Read(&progress)) {
+      if (!progress.note().empty()) {
+        bar.Note(progress.note());
+        continue;
+      }
       bar.Update(progress.stage(), progress.fraction());
       last = progress;
     }

@@ -20,7 +20,14 @@ std::string FormatVariantTable(const std::vector<v1::VariantRecord>& variants);
 
 // As above plus a last column LOADED ON: loaded_on[i] lists the workers
 // variants[i] is loaded on ("-" when none). Missing entries count as none.
+// With `limit` > 0, only the first `limit` rows, and a last line saying how
+// many more there are and how to see them.
 std::string FormatVariantTable(const std::vector<v1::VariantRecord>& variants,
-                               const std::vector<std::vector<std::string>>& loaded_on);
+                               const std::vector<std::vector<std::string>>& loaded_on,
+                               int limit = 0);
+
+// The rows a catalogue listing shows first: variants sorted by architecture,
+// then batch-1 latency (fastest first), then name.
+void SortForListing(std::vector<v1::VariantRecord>& variants);
 
 }  // namespace infaas::cli

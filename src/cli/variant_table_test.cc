@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "store/testing/sample_records.h"
 
@@ -28,6 +31,28 @@ TEST(VariantTableTest, MarksAccuracyThatWasNotMeasured) {
   const std::string table = FormatVariantTable({store::testing::SampleVariant("v", "a")});
   EXPECT_TRUE(absl::StrContains(table, "90.00%*")) << table;
   EXPECT_TRUE(absl::StrContains(table, "declared by the uploader")) << table;
+}
+
+TEST(VariantTableTest, ALongCatalogueIsCutAtTheLimitWithTheRestCounted) {
+  // 25 architectures x 8 variants, as a catalogue at the original's scale.
+  std::vector<v1::VariantRecord> variants;
+  for (int a = 0; a < 25; ++a) {
+    for (int v = 0; v < 8; ++v) {
+      v1::VariantRecord r =
+          store::testing::SampleVariant(absl::StrCat("arch", a, "_v", v), absl::StrCat("arch", a));
+      r.mutable_profile()->mutable_latency(0)->set_median_ms(10.0 - v);
+      variants.push_back(r);
+    }
+  }
+  SortForListing(variants);
+  EXPECT_EQ(variants[0].config().name(), "arch0_v7");  // fastest of the first architecture
+  const std::string table = FormatVariantTable(variants, {}, 50);
+  std::vector<std::string> lines = absl::StrSplit(table, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 53u) << table;  // header, 50 rows, the claimed-accuracy note, the rest
+  EXPECT_EQ(lines.back(),
+            "... and 150 more variants (--limit 0 shows all, --json gives every one to scripts)");
+  const std::string all = FormatVariantTable(variants, {}, 0);
+  EXPECT_EQ(std::count(all.begin(), all.end(), '\n'), 202);  // header, 200 rows, the note
 }
 
 }  // namespace

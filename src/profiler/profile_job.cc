@@ -48,10 +48,13 @@ absl::StatusOr<InstanceMeasurement> Measure(const v1::ProfileJob& job) {
     validation.examples.push_back(
         {.encoded_image = example.encoded_image(), .label = example.label()});
   }
-  const ProfileOptions options{.warmup_runs = job.warmup_runs(),
-                               .min_runs = job.min_runs(),
-                               .max_runs = job.max_runs(),
-                               .time_per_batch_size = absl::Milliseconds(job.ms_per_batch_size())};
+  const ProfileOptions options{
+      .warmup_runs = job.warmup_runs(),
+      .min_runs = job.min_runs(),
+      .max_runs = job.max_runs(),
+      .time_per_batch_size = absl::Milliseconds(job.ms_per_batch_size()),
+      .median_precision = job.median_precision(),
+      .max_time_per_batch_size = absl::Milliseconds(job.max_ms_per_batch_size())};
   try {
     return MeasureInstance(job.config(), job.model_dir(), job.cpu_threads(), options,
                            validation.examples.empty() ? nullptr : &validation);
@@ -76,6 +79,8 @@ v1::ProfileJob ProfileJobFor(const v1::ModelConfig& config, const std::filesyste
   job.set_min_runs(options.min_runs);
   job.set_max_runs(options.max_runs);
   job.set_ms_per_batch_size(absl::ToDoubleMilliseconds(options.time_per_batch_size));
+  job.set_median_precision(options.median_precision);
+  job.set_max_ms_per_batch_size(absl::ToDoubleMilliseconds(options.max_time_per_batch_size));
   if (validation != nullptr) {
     job.set_validation_source(validation->source);
     for (const LabelledExample& example : validation->examples) {
@@ -102,6 +107,10 @@ v1::ProfileJobResult ResultOf(const absl::StatusOr<InstanceMeasurement>& measure
   for (const v1::BatchLatency& l : measured->latency) *result.add_latency() = l;
   result.set_accuracy_percent(measured->accuracy_percent);
   result.set_validation_samples(measured->validation_samples);
+  result.mutable_output_dims()->Assign(measured->output_dims.begin(), measured->output_dims.end());
+  result.mutable_probe_output()->Assign(measured->probe_output.begin(),
+                                        measured->probe_output.end());
+  result.set_profiling_ms(measured->profiling_ms);
   return result;
 }
 
@@ -121,6 +130,9 @@ absl::StatusOr<InstanceMeasurement> MeasurementOf(const v1::ProfileJobResult& re
   m.latency.assign(result.latency().begin(), result.latency().end());
   m.accuracy_percent = result.accuracy_percent();
   m.validation_samples = result.validation_samples();
+  m.output_dims.assign(result.output_dims().begin(), result.output_dims().end());
+  m.probe_output.assign(result.probe_output().begin(), result.probe_output().end());
+  m.profiling_ms = result.profiling_ms();
   return m;
 }
 

@@ -1,6 +1,7 @@
 #include "profiler/profiler.h"
 
 #include <algorithm>
+#include <cmath>
 #include <random>
 
 #include "absl/strings/str_cat.h"
@@ -35,13 +36,24 @@ absl::StatusOr<Tensor> SyntheticBatch(const v1::ModelConfig& config, int n) {
   return batch;
 }
 
+// Whether TimeBatch may stop after `samples`, `elapsed` into the timing.
+bool EnoughRuns(const std::vector<double>& samples, absl::Duration elapsed,
+                const ProfileOptions& options) {
+  const int runs = static_cast<int>(samples.size());
+  if (runs >= options.max_runs) return true;
+  if (runs < options.min_runs) return false;
+  if (elapsed >= options.max_time_per_batch_size) return true;
+  // Median checks cost a sort: only every few runs for fast models.
+  return elapsed >= options.time_per_batch_size && (runs < 32 || runs % 8 == 0) &&
+         MedianIsKnown(samples, options.median_precision);
+}
+
 absl::StatusOr<v1::BatchLatency> TimeBatch(Model& model, const Tensor& batch,
                                            const ProfileOptions& options) {
   for (int i = 0; i < options.warmup_runs; ++i) RETURN_IF_ERROR(model.Run(batch).status());
   std::vector<double> samples;
-  const absl::Time stop = absl::Now() + options.time_per_batch_size;
-  while (static_cast<int>(samples.size()) < options.max_runs &&
-         (static_cast<int>(samples.size()) < options.min_runs || absl::Now() < stop)) {
+  const absl::Time begin = absl::Now();
+  while (!EnoughRuns(samples, absl::Now() - begin, options)) {
     const absl::Time start = absl::Now();
     RETURN_IF_ERROR(model.Run(batch).status());
     samples.push_back(absl::ToDoubleMilliseconds(absl::Now() - start));
@@ -82,7 +94,26 @@ absl::StatusOr<double> MeasureAccuracy(Model& model, const ValidationSet& set) {
   return 100.0 * static_cast<double>(correct) / static_cast<double>(set.examples.size());
 }
 
+// The output of the seeded batch of one, kept for comparing frameworks.
+constexpr int64_t kMaxProbeValues = 1 << 16;
+
 }  // namespace
+
+bool MedianIsKnown(std::vector<double> samples, double precision) {
+  const size_t n = samples.size();
+  if (n == 0) return false;
+  std::sort(samples.begin(), samples.end());
+  const double median = PercentileOf(samples, 50);
+  if (median <= 0) return true;
+  size_t low = 0;
+  size_t high = n - 1;
+  if (n >= 6) {
+    const double spread = 0.98 * std::sqrt(static_cast<double>(n));
+    low = static_cast<size_t>(std::max(0.0, std::floor(n / 2.0 - spread)));
+    high = std::min(n - 1, static_cast<size_t>(std::ceil(n / 2.0 + spread)));
+  }
+  return (samples[high] - samples[low]) / 2 <= precision * median;
+}
 
 absl::StatusOr<InstanceMeasurement> MeasureInstance(const v1::ModelConfig& config,
                                                     const std::filesystem::path& model_dir,
@@ -102,6 +133,12 @@ absl::StatusOr<InstanceMeasurement> MeasureInstance(const v1::ModelConfig& confi
   m.cpu_threads = cpu_threads;
   m.load_latency_ms = absl::ToDoubleMilliseconds(absl::Now() - load_start);
   m.memory_bytes = model->load_report().MemoryBytes();
+  {
+    ASSIGN_OR_RETURN(Tensor probe, SyntheticBatch(config, 1));
+    ASSIGN_OR_RETURN(Tensor out, model->Run(probe));
+    m.output_dims.assign(out.shape.begin() + 1, out.shape.end());
+    if (out.NumElements() <= kMaxProbeValues) m.probe_output = std::move(out.data);
+  }
   for (int b : BatchSizesToMeasure(max_batch)) {
     ASSIGN_OR_RETURN(Tensor batch, SyntheticBatch(config, b));
     ASSIGN_OR_RETURN(v1::BatchLatency latency, TimeBatch(*model, batch, options));
@@ -111,12 +148,14 @@ absl::StatusOr<InstanceMeasurement> MeasureInstance(const v1::ModelConfig& confi
     ASSIGN_OR_RETURN(m.accuracy_percent, MeasureAccuracy(*model, *validation));
     m.validation_samples = static_cast<int64_t>(validation->examples.size());
   }
+  m.profiling_ms = absl::ToDoubleMilliseconds(absl::Now() - load_start);
   LogInfo("profiled instance",
           {{"model", config.name()},
            {"framework", FrameworkShortName(config.framework())},
            {"threads", absl::StrCat(cpu_threads)},
            {"load_ms", absl::StrFormat("%.1f", m.load_latency_ms)},
            {"b1_ms", absl::StrFormat("%.3f", m.latency.front().median_ms())},
+           {"profiling_ms", absl::StrFormat("%.0f", m.profiling_ms)},
            {"accuracy", m.validation_samples > 0 ? absl::StrFormat("%.2f", m.accuracy_percent)
                                                  : std::string("not measured")}});
   return m;

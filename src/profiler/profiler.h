@@ -17,6 +17,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -26,14 +27,26 @@
 
 namespace infaas::profiler {
 
+// How many timed runs a batch size gets: at least min_runs and at least
+// time_per_batch_size, then more until the median is known to
+// median_precision (MedianIsKnown), stopping at max_runs or
+// max_time_per_batch_size whichever comes first. A large model (resnet50:
+// 1 s a run at batch 8) stops after min_runs; a small one runs for
+// time_per_batch_size, which its p99 needs.
 struct ProfileOptions {
-  // Timed runs per batch size: at least min_runs, then more until
-  // time_per_batch_size has passed or max_runs were made.
-  int warmup_runs = 3;
-  int min_runs = 10;
+  int warmup_runs = 1;  // per batch size; loading already warmed up at 1 and the max
+  int min_runs = 3;
   int max_runs = 200;
   absl::Duration time_per_batch_size = absl::Milliseconds(400);
+  double median_precision = 0.05;
+  absl::Duration max_time_per_batch_size = absl::Seconds(4);
 };
+
+// Whether `samples` pin their median down to `precision` (relative): the
+// distribution-free 95% confidence interval of the median (order
+// statistics n/2 -+ 0.98 sqrt(n)), halved, is within precision x median.
+// With fewer than 6 samples the interval is their whole range.
+bool MedianIsKnown(std::vector<double> samples, double precision);
 
 // Loads `config` (its framework and model_file) from `model_dir` with
 // `cpu_threads` threads and measures it. `validation` may be null (no

@@ -3,10 +3,16 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "backend/model_config.h"
+#include "backend/onnx_compat.h"
+#include "backend/tensor.h"
 #include "common/files.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
+#include "profiler/config_inference.h"
+#include "profiler/framework_agreement.h"
 
 namespace infaas::profiler {
 namespace {
@@ -63,12 +69,34 @@ absl::Status RejectIfRegistered(store::MetadataStore& store, const v1::ModelConf
   return absl::OkStatus();
 }
 
+// An ONNX config's file, rewritten beside the original when the ONNX
+// backend cannot load it as exported; `config` then names the rewrite.
+absl::Status PrepareOnnxFile(v1::ModelConfig& config, repository::StoredModel& stored,
+                             repository::ModelRepository& repository, const NoteFn& note) {
+  ASSIGN_OR_RETURN(const std::string bytes, ReadFile(stored.folder / config.model_file()));
+  absl::StatusOr<backend::OnnxRewrite> rewrite = backend::RewriteOnnxForOpenCv(bytes);
+  if (!rewrite.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(config.model_file(), ": ", rewrite.status().message()));
+  }
+  if (!rewrite->changed()) return absl::OkStatus();
+  fs::path derived(config.model_file());
+  derived.replace_extension(".opencv.onnx");
+  ASSIGN_OR_RETURN(v1::ModelFile file,
+                   repository.AddFile(stored.name, derived.generic_string(), rewrite->model_bytes));
+  note(absl::StrCat(config.model_file(), " (opset ", rewrite->opset,
+                    ") rewritten for the ONNX backend as ", file.path(), ": ",
+                    absl::StrJoin(rewrite->changes, "; "), " (the original is kept beside it)"));
+  stored.files.push_back(std::move(file));
+  config.set_model_file(derived.generic_string());
+  return absl::OkStatus();
+}
+
 // Steps 3 and 4 on the stored copy; the caller rolls back on error.
-absl::StatusOr<std::vector<v1::VariantRecord>> ProfileAndPlan(const RegistrationRequest& request,
-                                                              const v1::ModelConfig& config,
-                                                              const repository::StoredModel& stored,
-                                                              const RegistrationOptions& options,
-                                                              const ProgressFn& progress) {
+absl::StatusOr<std::vector<v1::VariantRecord>> ProfileAndPlan(
+    const RegistrationRequest& request, v1::ModelConfig config, const TensorInference& inferred,
+    repository::StoredModel& stored, repository::ModelRepository& repository,
+    const RegistrationOptions& options, const ProgressFn& progress, const NoteFn& note) {
   ASSIGN_OR_RETURN(const std::vector<std::string> labels, LabelsOf(config, stored.folder));
   ValidationSet validation;
   if (!request.validation_url.empty()) {
@@ -79,7 +107,13 @@ absl::StatusOr<std::vector<v1::VariantRecord>> ProfileAndPlan(const Registration
   const int cores = options.cores > 0
                         ? options.cores
                         : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  const std::vector<v1::ModelConfig> configs = FrameworkConfigs(config, stored.folder);
+  std::vector<v1::ModelConfig> configs = FrameworkConfigs(config, stored.folder);
+  for (v1::ModelConfig& c : configs) {
+    if (c.framework() == v1::FRAMEWORK_ONNX) {
+      progress("check ONNX file", 0.12);
+      RETURN_IF_ERROR(PrepareOnnxFile(c, stored, repository, note));
+    }
+  }
   const std::vector<int> thread_counts = ThreadCountsToTry(cores);
   const double steps = static_cast<double>(configs.size() * thread_counts.size());
   const InstanceMeasurer measure = options.measure ? options.measure : MeasureInstance;
@@ -99,6 +133,26 @@ absl::StatusOr<std::vector<v1::VariantRecord>> ProfileAndPlan(const Registration
       measured.push_back(std::move(m));
     }
   }
+  RETURN_IF_ERROR(CheckFrameworksAgree(measured, config.name()));
+  if (configs.size() > 1) {
+    note(absl::StrCat("the ", configs.size(),
+                      " framework files agree on a probe input (max difference within 1e-4 + "
+                      "1e-3 x the largest output)"));
+  }
+  if (inferred.output_dims_to_measure) {
+    const std::vector<int64_t>& dims = measured.front().output_dims;
+    config.mutable_output()->mutable_dims()->Assign(dims.begin(), dims.end());
+    note(absl::StrCat("output \"", config.output().name(), "\" ", backend::ShapeToString(dims),
+                      " measured by running the model"));
+  }
+  double profiling_ms = 0;
+  for (const InstanceMeasurement& m : measured) profiling_ms += m.profiling_ms;
+  note(absl::StrFormat(
+      "profiled %d instances in %.1f s (batch sizes %s, each timed until its "
+      "median is known to %.0f%%)",
+      measured.size(), profiling_ms / 1000,
+      absl::StrJoin(BatchSizesToMeasure(backend::EffectiveMaxBatchSize(config)), ","),
+      100 * options.profile.median_precision));
   std::vector<v1::VariantRecord> records =
       PlanVariants(config, measured, options.min_thread_speedup);
   const int64_t now_ms = absl::ToUnixMillis(absl::Now());
@@ -119,7 +173,12 @@ absl::StatusOr<std::vector<v1::VariantRecord>> ProfileAndPlan(const Registration
 
 absl::StatusOr<std::vector<v1::VariantRecord>> RegisterModel(
     const RegistrationRequest& request, repository::ModelRepository& repository,
-    store::MetadataStore& store, const RegistrationOptions& options, const ProgressFn& progress) {
+    store::MetadataStore& store, const RegistrationOptions& options, const ProgressFn& progress,
+    const NoteFn& note_fn) {
+  const NoteFn note = [&](absl::string_view text) {
+    LogInfo("registration", {{"note", text}});
+    if (note_fn) note_fn(text);
+  };
   progress("check config", 0.0);
   std::string text = request.config_text;
   if (text.empty()) {
@@ -130,6 +189,10 @@ absl::StatusOr<std::vector<v1::VariantRecord>> RegisterModel(
   const fs::path source_folder = fs::is_directory(request.model_source)
                                      ? request.model_source
                                      : request.model_source.parent_path();
+  std::vector<std::string> inferred_notes;
+  ASSIGN_OR_RETURN(const TensorInference inferred,
+                   InferTensorSpecs(config, source_folder, inferred_notes));
+  for (const std::string& n : inferred_notes) note(n);
   RETURN_IF_ERROR(
       backend::ValidateModelConfig(config, source_folder, request.config_path.string()));
   RETURN_IF_ERROR(RejectIfRegistered(store, config));
@@ -138,7 +201,7 @@ absl::StatusOr<std::vector<v1::VariantRecord>> RegisterModel(
   ASSIGN_OR_RETURN(repository::StoredModel stored,
                    repository.AddModel(config.name(), request.model_source));
   absl::StatusOr<std::vector<v1::VariantRecord>> records =
-      ProfileAndPlan(request, config, stored, options, progress);
+      ProfileAndPlan(request, config, inferred, stored, repository, options, progress, note);
   if (records.ok()) {
     progress("write catalogue", 0.97);
     if (absl::Status s = store.PutVariants(*records); !s.ok()) records = s;

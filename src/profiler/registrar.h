@@ -3,13 +3,18 @@
 // Model registration: one uploaded model becomes profiled variants in the
 // catalogue.
 //
-//  1. parse and check the config against the uploaded files;
-//  2. copy the files into the model repository (atomically);
+//  1. parse the config, fill in the tensor names and shapes it leaves out
+//     (config_inference.h), and check it against the uploaded files;
+//  2. copy the files into the model repository (atomically); an ONNX file
+//     the ONNX backend cannot load as exported is rewritten beside the
+//     original (backend/onnx_compat.h);
 //  3. profile one instance per (framework, thread count) — in this process
 //     or, with RegistrationOptions::measure, in a child process: every framework
 //     whose file is in the upload (the config's model_file, and a file of
 //     the same stem with the other framework's extension, e.g. lenet5.onnx
 //     beside lenet5.pt) and every thread count up to the machine's cores;
+//     checking that the frameworks compute the same function
+//     (framework_agreement.h);
 //  4. plan the variants worth serving (variant_plan.h) and write them to
 //     the metadata store in one transaction.
 // A failure at any step after 2 removes the copied files again: nothing is
@@ -66,6 +71,13 @@ struct RegistrationOptions {
 // the whole registration done (0..1).
 using ProgressFn = std::function<void(absl::string_view stage, double fraction)>;
 
+// Called with each thing registration inferred, changed or checked, in
+// words for the user: "input \"input\" [3,224,224] read from
+// mobilenet_tiny.onnx", "mobilenet_tiny.onnx (opset 14) rewritten for the
+// ONNX backend as mobilenet_tiny.opencv.onnx: ...", "profiled 4 instances
+// in 12.1 s".
+using NoteFn = std::function<void(absl::string_view note)>;
+
 // Registers the model and returns the variants added. Errors:
 //   AlreadyExists    a model of the config's name is registered;
 //   InvalidArgument  a bad config, model file or validation set (message
@@ -73,7 +85,8 @@ using ProgressFn = std::function<void(absl::string_view stage, double fraction)>
 //   others           from the repository, the backends or the store.
 absl::StatusOr<std::vector<v1::VariantRecord>> RegisterModel(
     const RegistrationRequest& request, repository::ModelRepository& repository,
-    store::MetadataStore& store, const RegistrationOptions& options, const ProgressFn& progress);
+    store::MetadataStore& store, const RegistrationOptions& options, const ProgressFn& progress,
+    const NoteFn& note = nullptr);
 
 // Records registered before VariantRecord.labels existed get their labels
 // from <repository_root>/<repository_model>/<label_file> and are written

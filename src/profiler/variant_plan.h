@@ -32,6 +32,12 @@ struct InstanceMeasurement {
   std::vector<v1::BatchLatency> latency;  // ascending batch sizes from 1
   double accuracy_percent = 0;            // valid when validation_samples > 0
   int64_t validation_samples = 0;
+  // The output shape (without the batch) and, up to 65,536 values, the
+  // output itself for the profiler's seeded batch of one: the registrar
+  // checks that frameworks agree on it.
+  std::vector<int64_t> output_dims;
+  std::vector<float> probe_output;
+  double profiling_ms = 0;  // wall time of the whole measurement
 };
 
 // 1, 2, 4, ... up to `cores` (and `cores` itself if not a power of two).

@@ -226,6 +226,35 @@ absl::StatusOr<std::vector<std::string>> LocalModelRepository::ListModels() cons
   return names;
 }
 
+absl::StatusOr<v1::ModelFile> LocalModelRepository::AddFile(absl::string_view name,
+                                                            absl::string_view relative_path,
+                                                            absl::string_view bytes) {
+  RETURN_IF_ERROR(ValidateRelativeModelPath(relative_path));
+  absl::MutexLock lock(&manifest_mu_);
+  ASSIGN_OR_RETURN(StoredModel model, GetModel(name));
+  const fs::path to = model.folder / std::string(relative_path);
+  std::error_code ec;
+  if (fs::exists(to, ec) || absl::StartsWith(fs::path(relative_path).filename().string(), ".")) {
+    return absl::AlreadyExistsError(absl::StrCat("model \"", name, "\" already has a file ",
+                                                 relative_path, "; pick another name"));
+  }
+  fs::create_directories(to.parent_path(), ec);
+  if (ec) return FsError("cannot create", to.parent_path(), ec);
+  RETURN_IF_ERROR(WriteFileAtomically(to, bytes));
+  v1::ModelFile file;
+  file.set_path(fs::path(relative_path).generic_string());
+  ASSIGN_OR_RETURN(std::string digest, Sha256OfFile(to));
+  file.set_sha256(digest);
+  file.set_size_bytes(static_cast<int64_t>(bytes.size()));
+  model.files.push_back(file);
+  std::sort(model.files.begin(), model.files.end(),
+            [](const v1::ModelFile& a, const v1::ModelFile& b) { return a.path() < b.path(); });
+  RETURN_IF_ERROR(
+      WriteFileAtomically(model.folder / std::string(kManifestName), FormatManifest(model.files)));
+  LogInfo("file added to model", {{"model", name}, {"file", file.path()}});
+  return file;
+}
+
 absl::Status LocalModelRepository::RemoveModel(absl::string_view name) {
   ASSIGN_OR_RETURN(StoredModel model, GetModel(name));
   // Rename first so the model disappears at once, then delete at leisure.

@@ -10,8 +10,11 @@
 //
 // Thread-safe: adds and removes of different models run in parallel; the
 // file system's rename arbitrates two adds of one name (one wins, the other
-// gets AlreadyExists).
+// gets AlreadyExists). AddFile rewrites a model's manifest under a mutex
+// (the file itself appears by rename before the manifest names it).
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "repository/model_repository.h"
 
 namespace infaas::repository {
@@ -27,6 +30,8 @@ class LocalModelRepository final : public ModelRepository {
                                        const std::filesystem::path& source) override;
   absl::StatusOr<StoredModel> GetModel(absl::string_view name) const override;
   absl::StatusOr<std::vector<std::string>> ListModels() const override;
+  absl::StatusOr<v1::ModelFile> AddFile(absl::string_view name, absl::string_view relative_path,
+                                        absl::string_view bytes) override;
   absl::Status RemoveModel(absl::string_view name) override;
   absl::Status VerifyModel(absl::string_view name) const override;
   std::string Describe() const override;
@@ -39,6 +44,7 @@ class LocalModelRepository final : public ModelRepository {
   explicit LocalModelRepository(std::filesystem::path root) : root_(std::move(root)) {}
 
   const std::filesystem::path root_;
+  absl::Mutex manifest_mu_;  // serialises AddFile's read-modify-write
 };
 
 }  // namespace infaas::repository

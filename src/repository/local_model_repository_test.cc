@@ -66,6 +66,26 @@ TEST_F(LocalModelRepositoryTest, AddsASingleFile) {
   EXPECT_EQ(m->files[0].path(), "model.pt");
 }
 
+TEST_F(LocalModelRepositoryTest, AFileAddedLaterIsRecordedAndVerified) {
+  ASSERT_TRUE(repo_->AddModel("m", base_ / "upload").ok());
+  absl::StatusOr<v1::ModelFile> added = repo_->AddFile("m", "model.opencv.onnx", "rewritten");
+  ASSERT_TRUE(added.ok()) << added.status();
+  EXPECT_EQ(added->sha256(), Sha256OfBytes("rewritten"));
+  absl::StatusOr<StoredModel> m = repo_->GetModel("m");
+  ASSERT_TRUE(m.ok());
+  std::vector<std::string> paths;
+  for (const auto& f : m->files) paths.push_back(f.path());
+  EXPECT_THAT(paths,
+              ElementsAre("config.pbtxt", "model.opencv.onnx", "model.pt", "weights/part1.bin"));
+  EXPECT_TRUE(repo_->VerifyModel("m").ok());
+  // Taken paths, escaping paths and unknown models are refused.
+  EXPECT_EQ(repo_->AddFile("m", "model.pt", "x").status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(repo_->AddFile("m", "../evil", "x").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(repo_->AddFile("absent", "f", "x").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(*ReadFile(base_ / "repo" / "m" / "model.pt"), "torchscript bytes");
+}
+
 TEST_F(LocalModelRepositoryTest, RefusesNamesThatCouldEscapeTheRepository) {
   for (const std::string& name :
        {std::string(".."), std::string("../evil"), std::string("/abs"), std::string("a/b"),

@@ -51,6 +51,14 @@ class ModelRepository {
   // Names of stored models, sorted.
   virtual absl::StatusOr<std::vector<std::string>> ListModels() const = 0;
 
+  // Adds one file, made from the model's files (the registrar's rewritten
+  // ONNX file), to stored model `name` at `relative_path`, and records its
+  // hash. AlreadyExists if the path is taken; the model's other files are
+  // untouched.
+  virtual absl::StatusOr<v1::ModelFile> AddFile(absl::string_view name,
+                                                absl::string_view relative_path,
+                                                absl::string_view bytes) = 0;
+
   virtual absl::Status RemoveModel(absl::string_view name) = 0;
 
   // Recomputes every file's hash and compares with what AddModel recorded.
