@@ -3,7 +3,8 @@
 // without tensor shapes) registered through the real CLI with a running
 // master, then a JPEG served through the three model-less query forms and
 // the KServe v2 HTTP API. Every answer must equal PyTorch's own logits for
-// the same image preprocessed independently in Python (expected.txt), within
+// the same image preprocessed in Python by the documented rule (numpy, with
+// OpenCV's resize kernel; expected.txt), within
 // 1e-4: decoding, resize of the shorter side, centre crop, mean/std and both
 // engines are all on the path.
 

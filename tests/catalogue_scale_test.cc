@@ -1,6 +1,7 @@
-// A catalogue at the original INFaaS's scale (21 architectures, 166
-// variants): the zoo's linear model plus 25 generated architectures of 8
-// variants each (sim/generated_catalogue.h) in a real SQLite store, a real
+// A catalogue beyond the original INFaaS's scale (it served 21
+// architectures as 166 variants): the zoo's linear model plus 25 generated
+// architectures of 8 variants each (sim/generated_catalogue.h), 26
+// architectures in all, in a real SQLite store, a real
 // master and worker. modarch, modinfo, selection and status must stay
 // readable (limits, --json for scripts) and answer promptly; the time each
 // command took is printed, not asserted (the machine is shared).

@@ -22,6 +22,8 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
@@ -149,7 +151,9 @@ int main(int argc, char** argv) {
       if (model == nullptr) continue;
       const bench::LoadFigures in_process = bench::DriveLoad(1, d, 1, [&] {
         auto example = backend::DecodeImageInput(image, model->config(), 0);
-        return example.ok() && model->Run(*backend::StackExamples({*example})).ok();
+        if (!example.ok()) return false;
+        auto batch = backend::StackExamples({*example});
+        return batch.ok() && model->Run(*batch).ok();
       });
       v1::QueryOnlineRequest request;
       request.set_variant(v.config().name());

@@ -144,14 +144,14 @@ TEST_F(ModelConfigTest, AnImageSizeThatDisagreesWithTheInputDimsIsRejected) {
 }
 
 TEST_F(ModelConfigTest, AShorterSideResizeNeedsACentreCropAndABoundedSize) {
-  EXPECT_THAT(ErrorWith("width: 28", "resize_shorter_side: 32 width: 28"),
-              AllOf(HasSubstr("preprocessing.resize_shorter_side"),
-                    HasSubstr("needs center_crop: true")));
+  EXPECT_THAT(
+      ErrorWith("width: 28", "resize_shorter_side: 32 width: 28"),
+      AllOf(HasSubstr("preprocessing.resize_shorter_side"), HasSubstr("needs center_crop: true")));
   EXPECT_THAT(ErrorWith("width: 28", "resize_shorter_side: 100000 center_crop: true width: 28"),
               HasSubstr("is 100000; give 0 (no resize) to 8192 pixels"));
-  EXPECT_TRUE(Load(absl::StrReplaceAll(
-                       kGoodConfig, {{"width: 28", "resize_shorter_side: 32 center_crop: true "
-                                                   "width: 28"}}))
+  EXPECT_TRUE(Load(absl::StrReplaceAll(kGoodConfig, {{"width: 28",
+                                                      "resize_shorter_side: 32 center_crop: true "
+                                                      "width: 28"}}))
                   .ok());
 }
 

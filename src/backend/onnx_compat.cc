@@ -50,6 +50,21 @@ absl::Status CheckDomains(const onnx::GraphProto& graph, int64_t opset) {
   return absl::OkStatus();
 }
 
+// Every name a node inside a subgraph (If/Loop/Scan bodies, at any depth)
+// reads: such names must survive folding and pruning.
+void CollectSubgraphInputs(const onnx::GraphProto& graph, absl::flat_hash_set<std::string>& names,
+                           bool inside) {
+  for (const onnx::NodeProto& node : graph.node()) {
+    if (inside) {
+      for (const std::string& input : node.input()) names.insert(input);
+    }
+    for (const onnx::AttributeProto& attr : node.attribute()) {
+      if (attr.has_g()) CollectSubgraphInputs(attr.g(), names, true);
+      for (const onnx::GraphProto& g : attr.graphs()) CollectSubgraphInputs(g, names, true);
+    }
+  }
+}
+
 // 1. Constant nodes with a tensor value become initializers.
 int ConstantsToInitializers(onnx::GraphProto& graph) {
   int moved = 0;
@@ -57,8 +72,7 @@ int ConstantsToInitializers(onnx::GraphProto& graph) {
   for (onnx::NodeProto& node : *graph.mutable_node()) {
     const bool tensor_constant = node.op_type() == "Constant" && node.domain().empty() &&
                                  node.output_size() == 1 && node.attribute_size() == 1 &&
-                                 node.attribute(0).name() == "value" &&
-                                 node.attribute(0).has_t();
+                                 node.attribute(0).name() == "value" && node.attribute(0).has_t();
     if (!tensor_constant) {
       *kept.Add() = std::move(node);
       continue;
@@ -72,9 +86,10 @@ int ConstantsToInitializers(onnx::GraphProto& graph) {
   return moved;
 }
 
-// 2. Identity nodes folded into their consumers. Returns how many.
-int FoldIdentities(onnx::GraphProto& graph) {
-  absl::flat_hash_set<std::string> graph_outputs;
+// 2. Identity nodes folded into their consumers, except those whose output
+// a graph output or a subgraph (`keep`) names. Returns how many.
+int FoldIdentities(onnx::GraphProto& graph, const absl::flat_hash_set<std::string>& keep) {
+  absl::flat_hash_set<std::string> graph_outputs = keep;
   for (const onnx::ValueInfoProto& o : graph.output()) graph_outputs.insert(o.name());
   absl::flat_hash_map<std::string, std::string> source_of;
   google::protobuf::RepeatedPtrField<onnx::NodeProto> kept;
@@ -84,9 +99,13 @@ int FoldIdentities(onnx::GraphProto& graph) {
     return it == source_of.end() ? name : it->second;
   };
   for (onnx::NodeProto& node : *graph.mutable_node()) {
-    for (std::string& input : *node.mutable_input()) input = resolve(input);
-    const bool foldable = node.op_type() == "Identity" && node.input_size() == 1 &&
-                          node.output_size() == 1 && !graph_outputs.contains(node.output(0));
+    for (std::string& input : *node.mutable_input()) {
+      if (!input.empty()) input = resolve(input);
+    }
+    const bool foldable = node.op_type() == "Identity" && node.domain().empty() &&
+                          node.input_size() == 1 && node.output_size() == 1 &&
+                          !node.input(0).empty() && !node.output(0).empty() &&
+                          !graph_outputs.contains(node.output(0));
     if (foldable) {
       source_of[node.output(0)] = node.input(0);
     } else {
@@ -101,9 +120,9 @@ int FoldIdentities(onnx::GraphProto& graph) {
 // The single float value of a scalar initializer, or nullopt.
 std::optional<float> ScalarValue(const onnx::TensorProto& t) {
   if (t.data_type() != onnx::TensorProto::FLOAT || !t.external_data().empty()) return std::nullopt;
-  int64_t elements = 1;
-  for (int64_t d : t.dims()) elements *= d;
-  if (elements != 1) return std::nullopt;
+  for (int64_t d : t.dims()) {
+    if (d != 1) return std::nullopt;  // a scalar, or [1], [1,1] ...
+  }
   if (t.float_data_size() == 1) return t.float_data(0);
   if (t.raw_data().size() == sizeof(float)) {
     float v;
@@ -122,17 +141,28 @@ absl::StatusOr<int> ClipBoundsToAttributes(onnx::GraphProto& graph, int64_t opse
     onnx::NodeProto& node = *graph.mutable_node(i);
     if (node.op_type() != "Clip" || node.input_size() <= 1) continue;
     constexpr const char* kBounds[] = {"", "min", "max"};
-    for (int k = 1; k < node.input_size() && k <= 2; ++k) {
+    if (node.input_size() > 3) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("ONNX operator Clip (node \"", NodeName(node, i), "\", opset ", opset,
+                       ") has ", node.input_size(), " inputs; Clip takes at most 3"));
+    }
+    for (int k = 1; k < node.input_size(); ++k) {
       if (node.input(k).empty()) continue;  // an absent optional input
       auto it = initializers.find(node.input(k));
-      std::optional<float> value;
-      if (it != initializers.end()) value = ScalarValue(*it->second);
-      if (!value.has_value()) {
+      if (it == initializers.end()) {
         return absl::InvalidArgumentError(absl::StrCat(
             "ONNX operator Clip (node \"", NodeName(node, i), "\", opset ", opset, ") takes its ",
             kBounds[k], " from \"", node.input(k),
             "\", which is computed at run time; the ONNX backend (OpenCV 4.6 DNN) needs "
             "constant Clip bounds (export with constant folding)"));
+      }
+      const std::optional<float> value = ScalarValue(*it->second);
+      if (!value.has_value()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "ONNX operator Clip (node \"", NodeName(node, i), "\", opset ", opset, ") takes its ",
+            kBounds[k], " from \"", node.input(k),
+            "\", which is not a float32 scalar; the ONNX backend (OpenCV 4.6 DNN) needs "
+            "float32 Clip bounds"));
       }
       onnx::AttributeProto* attr = node.add_attribute();
       attr->set_name(kBounds[k]);
@@ -145,9 +175,10 @@ absl::StatusOr<int> ClipBoundsToAttributes(onnx::GraphProto& graph, int64_t opse
   return rewritten;
 }
 
-// Initializers that no node reads and that are not graph outputs.
-int DropUnusedInitializers(onnx::GraphProto& graph) {
-  absl::flat_hash_set<std::string> used;
+// Initializers that no node reads (here or in a subgraph, `keep`) and that
+// are not graph outputs.
+int DropUnusedInitializers(onnx::GraphProto& graph, const absl::flat_hash_set<std::string>& keep) {
+  absl::flat_hash_set<std::string> used = keep;
   for (const onnx::NodeProto& node : graph.node()) {
     for (const std::string& input : node.input()) used.insert(input);
   }
@@ -196,12 +227,14 @@ absl::StatusOr<OnnxRewrite> RewriteOnnxForOpenCv(absl::string_view model_bytes) 
   onnx::GraphProto& graph = *model.mutable_graph();
   if (absl::Status s = CheckDomains(graph, rewrite.opset); !s.ok()) return s;
 
+  absl::flat_hash_set<std::string> read_by_subgraphs;
+  CollectSubgraphInputs(graph, read_by_subgraphs, false);
   const int constants = ConstantsToInitializers(graph);
-  const int identities = FoldIdentities(graph);
+  const int identities = FoldIdentities(graph, read_by_subgraphs);
   absl::StatusOr<int> clips = ClipBoundsToAttributes(graph, rewrite.opset);
   if (!clips.ok()) return clips.status();
   if (constants + identities + *clips == 0) return rewrite;
-  const int dropped = DropUnusedInitializers(graph);
+  const int dropped = DropUnusedInitializers(graph, read_by_subgraphs);
 
   if (constants > 0) {
     rewrite.changes.push_back(

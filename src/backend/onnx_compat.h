@@ -15,8 +15,9 @@
 //  3. `Clip` with constant `min`/`max` inputs (opset >= 11, e.g. ReLU6)
 //     becomes `Clip` with `min`/`max` attributes (its opset-6 form, the
 //     only one OpenCV 4.6 imports).
-// Initializers no node reads any more are dropped. Nothing else changes:
-// the graph computes the same function.
+// Initializers no node reads any more are dropped. Names that nodes inside
+// subgraphs (If/Loop/Scan bodies) read are kept. Nothing else changes: the
+// graph computes the same function.
 //
 //   ASSIGN_OR_RETURN(OnnxRewrite r, RewriteOnnxForOpenCv(bytes));
 //   if (r.changed()) WriteFile("model.opencv.onnx", r.model_bytes);
@@ -72,7 +73,7 @@ struct OnnxSignature {
 absl::StatusOr<OnnxSignature> OnnxSignatureOf(absl::string_view model_bytes);
 
 // From an OpenCV import error, "ONNX operator Foo (node \"n\", opset 13) is
-// not supported by the ONNX backend (OpenCV 4.6 DNN)" when the message names
+// not supported by the ONNX backend (OpenCV 4.6 DNN) in this form" when the message names
 // a node (OpenCV writes "Node [Foo@ai.onnx]:(n)"); empty otherwise.
 std::string DescribeUnsupportedOnnxNode(absl::string_view opencv_error, int64_t opset);
 

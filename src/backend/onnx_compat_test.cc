@@ -21,7 +21,6 @@ using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-using ::testing::UnorderedElementsAre;
 
 // A seeded [n,3,224,224] batch like a normalised image.
 Tensor ProbeBatch(int n) {
@@ -62,13 +61,12 @@ std::filesystem::path Rewritten(const std::filesystem::path& relative, OnnxRewri
 }
 
 TEST(OnnxCompatTest, AFileAsTheExporterWritesItIsRefusedNamingTheOperatorNodeAndOpset) {
-  absl::StatusOr<Tensor> out = RunFile(v1::FRAMEWORK_ONNX, testing::ByomDir(),
-                                       "mobilenet_tiny.onnx", ProbeBatch(1));
+  absl::StatusOr<Tensor> out =
+      RunFile(v1::FRAMEWORK_ONNX, testing::ByomDir(), "mobilenet_tiny.onnx", ProbeBatch(1));
   ASSERT_FALSE(out.ok());
   EXPECT_EQ(out.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(out.status().message(),
-              AllOf(HasSubstr("ONNX operator "), HasSubstr("(node \""), HasSubstr("opset 14"),
-                    HasSubstr("docs/models.md")));
+  EXPECT_THAT(out.status().message(), AllOf(HasSubstr("ONNX operator "), HasSubstr("(node \""),
+                                            HasSubstr("opset 14"), HasSubstr("docs/models.md")));
 }
 
 TEST(OnnxCompatTest, TheRewrittenFileLoadsAndComputesWhatPyTorchComputes) {
@@ -98,9 +96,8 @@ TEST(OnnxCompatTest, EveryOpsetFrom7To17IsAcceptedAfterRewriting) {
   for (int opset = 7; opset <= 17; ++opset) {
     SCOPED_TRACE(absl::StrCat("opset ", opset));
     OnnxRewrite rewrite;
-    const std::filesystem::path dir =
-        Rewritten(std::filesystem::path("opsets") / absl::StrCat("opset", opset, ".onnx"),
-                  &rewrite);
+    const std::filesystem::path dir = Rewritten(
+        std::filesystem::path("opsets") / absl::StrCat("opset", opset, ".onnx"), &rewrite);
     EXPECT_EQ(rewrite.opset, opset);
     EXPECT_TRUE(rewrite.changed());
     absl::StatusOr<Tensor> onnx = RunFile(v1::FRAMEWORK_ONNX, dir, "model.onnx", batch);
@@ -202,8 +199,8 @@ TEST(ImageNetPreprocessTest, TheSampleJpegGivesWhatPyTorchGaveOnItsOwnPreprocess
   // expected.txt came from PyTorch on the sample preprocessed in Python
   // (resize shorter side 256, centre 224 crop): equal logits mean equal
   // preprocessing.
-  const v1::ModelConfig config = testing::ByomConfig(v1::FRAMEWORK_TORCHSCRIPT,
-                                                     "mobilenet_tiny.pt");
+  const v1::ModelConfig config =
+      testing::ByomConfig(v1::FRAMEWORK_TORCHSCRIPT, "mobilenet_tiny.pt");
   absl::StatusOr<Tensor> example =
       DecodeImageInput(testing::ReadBytes(testing::ByomDir() / "sample.jpg"), config, 0);
   ASSERT_TRUE(example.ok()) << example.status();

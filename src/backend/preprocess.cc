@@ -9,6 +9,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <optional>
+#include <tuple>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -98,39 +99,48 @@ cv::Mat ResizeTo(const cv::Mat& image, int rows, int cols) {
   return resized;
 }
 
-// Shorter side to resize_shorter_side (if set), enlarged if it would not
-// cover height x width, then the centre height x width.
-cv::Mat ResizeAndCropCentre(const cv::Mat& image, const Preprocessing& pre, int height,
-                            int width) {
-  int rows = image.rows;
-  int cols = image.cols;
-  if (const int side = pre.resize_shorter_side(); side > 0) {
-    // The longer side truncated to whole pixels, as torchvision does.
+// The size an image becomes before its centre is cut out: its shorter side
+// at resize_shorter_side (if set; the longer side truncated to whole
+// pixels, as torchvision does), then enlarged, aspect kept, if it would not
+// cover height x width. In 64 bits: an elongated image could exceed int.
+std::pair<int64_t, int64_t> SizeBeforeCrop(int64_t rows, int64_t cols, const Preprocessing& pre,
+                                           int height, int width) {
+  if (rows <= 0 || cols <= 0) return {0, 0};
+  if (const int64_t side = pre.resize_shorter_side(); side > 0) {
     if (rows <= cols) {
-      cols = static_cast<int>(static_cast<double>(side) * cols / rows);
+      cols = static_cast<int64_t>(static_cast<double>(side) * static_cast<double>(cols) /
+                                  static_cast<double>(rows));
       rows = side;
     } else {
-      rows = static_cast<int>(static_cast<double>(side) * rows / cols);
+      rows = static_cast<int64_t>(static_cast<double>(side) * static_cast<double>(rows) /
+                                  static_cast<double>(cols));
       cols = side;
     }
   }
   if (rows < height || cols < width) {
-    const double grow = std::max(static_cast<double>(height) / rows,
-                                 static_cast<double>(width) / cols);
-    rows = std::max(height, static_cast<int>(std::ceil(rows * grow)));
-    cols = std::max(width, static_cast<int>(std::ceil(cols * grow)));
+    const double grow = std::max(static_cast<double>(height) / static_cast<double>(rows),
+                                 static_cast<double>(width) / static_cast<double>(cols));
+    rows = std::max<int64_t>(height, static_cast<int64_t>(std::ceil(rows * grow)));
+    cols = std::max<int64_t>(width, static_cast<int64_t>(std::ceil(cols * grow)));
   }
+  return {rows, cols};
+}
+
+// The resized image's centre height x width; rows x cols from SizeBeforeCrop.
+cv::Mat ResizeAndCropCentre(const cv::Mat& image, int rows, int cols, int height, int width) {
   const cv::Mat resized = ResizeTo(image, rows, cols);
   return resized(cv::Rect((cols - width) / 2, (rows - height) / 2, width, height));
 }
 
-// Colour order, size and float conversion (x * scale), still HWC.
-cv::Mat ToScaledFloat(const cv::Mat& decoded, const Preprocessing& pre, int height, int width) {
+// Colour order, size and float conversion (x * scale), still HWC. With
+// center_crop, `rows` x `cols` is the size before the crop.
+cv::Mat ToScaledFloat(const cv::Mat& decoded, const Preprocessing& pre, int height, int width,
+                      int rows, int cols) {
   cv::Mat image = decoded;
   if (image.channels() == 3 && pre.color() != Preprocessing::COLOR_BGR) {
     cv::cvtColor(decoded, image, cv::COLOR_BGR2RGB);
   }
-  image = pre.center_crop() ? ResizeAndCropCentre(image, pre, height, width)
+  image = pre.center_crop() ? ResizeAndCropCentre(image, rows, cols, height, width)
                             : ResizeTo(image, height, width);
   const double scale = pre.scale() > 0.0f ? pre.scale() : 1.0 / 255.0;
   cv::Mat scaled;
@@ -202,15 +212,43 @@ absl::StatusOr<Tensor> DecodeImageInput(absl::string_view encoded, const ModelCo
         "variant ", config.name(), ": input ", index, " is a ", size->first, "x", size->second,
         " image; at most ", kMaxImagePixels, " pixels are decoded, resize it first"));
   }
+  const Preprocessing& pre = config.preprocessing();
+  const int height = static_cast<int>(shape[1]);
+  const int width = static_cast<int>(shape[2]);
+  // What the resize before a centre crop would allocate, checked first too.
+  int64_t rows = 0;
+  int64_t cols = 0;
+  std::tie(rows, cols) = SizeBeforeCrop(size->second, size->first, pre, height, width);
+  if (pre.center_crop() &&
+      (rows <= 0 || cols <= 0 ||
+       static_cast<uint64_t>(rows) * static_cast<uint64_t>(cols) > kMaxImagePixels)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "variant ", config.name(), ": input ", index, " is a ", size->first, "x", size->second,
+        " image; resized for its centre crop it would be ", cols, "x", rows, ", more than ",
+        kMaxImagePixels, " pixels: send a less elongated image"));
+  }
   absl::StatusOr<cv::Mat> decoded = DecodeToMat(encoded, channels);
   if (!decoded.ok() || decoded->empty()) {
     return absl::InvalidArgumentError(absl::StrCat("variant ", config.name(), ": input ", index,
                                                    " is not a decodable PNG/JPEG image (",
                                                    encoded.size(), " bytes)"));
   }
-  const cv::Mat hwc = ToScaledFloat(*decoded, config.preprocessing(), static_cast<int>(shape[1]),
-                                    static_cast<int>(shape[2]));
-  return ToNormalisedChw(hwc, config.preprocessing(), std::move(shape));
+  // The decoder's own size is the one to crop from (a header may lie).
+  std::tie(rows, cols) = SizeBeforeCrop(decoded->rows, decoded->cols, pre, height, width);
+  if (pre.center_crop() &&
+      static_cast<uint64_t>(rows) * static_cast<uint64_t>(cols) > kMaxImagePixels) {
+    return absl::InvalidArgumentError(absl::StrCat("variant ", config.name(), ": input ", index,
+                                                   " would exceed ", kMaxImagePixels,
+                                                   " pixels once resized for its centre crop"));
+  }
+  try {
+    const cv::Mat hwc =
+        ToScaledFloat(*decoded, pre, height, width, static_cast<int>(rows), static_cast<int>(cols));
+    return ToNormalisedChw(hwc, pre, std::move(shape));
+  } catch (const cv::Exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat("variant ", config.name(), ": input ", index,
+                                                   " could not be resized: ", e.what()));
+  }
 }
 
 absl::StatusOr<Tensor> DecodeRawInput(absl::string_view bytes, const ModelConfig& config,

@@ -7,6 +7,7 @@
 #include "backend/onnx_compat.h"
 #include "backend/tensor.h"
 #include "common/files.h"
+#include "common/model_name.h"
 #include "common/status_macros.h"
 
 namespace infaas::profiler {
@@ -46,10 +47,17 @@ void FromOnnx(v1::TensorSpec& spec, const backend::OnnxTensorInfo& declared,
 }  // namespace
 
 fs::path OnnxFileFor(const v1::ModelConfig& config, const fs::path& folder) {
+  // Only a file inside the folder: the config is not validated yet.
+  if (!ValidateRelativeModelPath(config.model_file()).ok()) return {};
   fs::path file(config.model_file());
   if (config.framework() != v1::FRAMEWORK_ONNX) file.replace_extension(".onnx");
   std::error_code ec;
-  if (file.empty() || !fs::is_regular_file(folder / file, ec)) return {};
+  // A link could name any file the master may read: never followed (the
+  // repository refuses to store one too).
+  if (file.empty() || fs::is_symlink(folder / file, ec) ||
+      !fs::is_regular_file(folder / file, ec)) {
+    return {};
+  }
   return folder / file;
 }
 

@@ -26,14 +26,16 @@ absl::Status Compare(const InstanceMeasurement& reference, const InstanceMeasure
   for (float v : a) scale = std::max(scale, std::abs(v));
   size_t worst = 0;
   float most = 0;
-  for (size_t i = 0; i < a.size(); ++i) {
+  bool not_a_number = false;
+  for (size_t i = 0; i < a.size() && !not_a_number; ++i) {
     const float diff = std::abs(a[i] - b[i]);
-    if (!(diff <= most)) {  // also catches NaN
+    not_a_number = std::isnan(diff);
+    if (not_a_number || diff > most) {
       most = diff;
       worst = i;
     }
   }
-  if (most <= 1e-4f + 1e-3f * scale) return absl::OkStatus();
+  if (!not_a_number && most <= 1e-4f + 1e-3f * scale) return absl::OkStatus();
   return absl::InvalidArgumentError(absl::StrFormat(
       "model \"%s\": %s and %s disagree on the same input: output %d is %g and %g (largest "
       "difference %g, allowed %g); they must be exports of one model (a rewritten ONNX file "

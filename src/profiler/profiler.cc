@@ -109,7 +109,8 @@ bool MedianIsKnown(std::vector<double> samples, double precision) {
   size_t high = n - 1;
   if (n >= 6) {
     const double spread = 0.98 * std::sqrt(static_cast<double>(n));
-    low = static_cast<size_t>(std::max(0.0, std::floor(n / 2.0 - spread)));
+    // Ranks n/2 - spread and 1 + n/2 + spread (1-based), as 0-based indexes.
+    low = static_cast<size_t>(std::max(0.0, std::floor(n / 2.0 - spread) - 1));
     high = std::min(n - 1, static_cast<size_t>(std::ceil(n / 2.0 + spread)));
   }
   return (samples[high] - samples[low]) / 2 <= precision * median;
@@ -136,7 +137,7 @@ absl::StatusOr<InstanceMeasurement> MeasureInstance(const v1::ModelConfig& confi
   {
     ASSIGN_OR_RETURN(Tensor probe, SyntheticBatch(config, 1));
     ASSIGN_OR_RETURN(Tensor out, model->Run(probe));
-    m.output_dims.assign(out.shape.begin() + 1, out.shape.end());
+    if (!out.shape.empty()) m.output_dims.assign(out.shape.begin() + 1, out.shape.end());
     if (out.NumElements() <= kMaxProbeValues) m.probe_output = std::move(out.data);
   }
   for (int b : BatchSizesToMeasure(max_batch)) {

@@ -28,7 +28,8 @@
 namespace infaas::profiler {
 
 // How many timed runs a batch size gets: at least min_runs and at least
-// time_per_batch_size, then more until the median is known to
+// time_per_batch_size (unless max_runs come first), then more until the
+// median is known to
 // median_precision (MedianIsKnown), stopping at max_runs or
 // max_time_per_batch_size whichever comes first. A large model (resnet50:
 // 1 s a run at batch 8) stops after min_runs; a small one runs for

@@ -82,6 +82,13 @@ absl::Status PrepareOnnxFile(v1::ModelConfig& config, repository::StoredModel& s
   if (!rewrite->changed()) return absl::OkStatus();
   fs::path derived(config.model_file());
   derived.replace_extension(".opencv.onnx");
+  std::error_code ec;
+  if (fs::exists(stored.folder / derived, ec)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the upload has ", derived.generic_string(), " beside ", config.model_file(),
+                     "; registration writes that file (the rewrite of ", config.model_file(),
+                     " for the ONNX backend): remove it from the upload"));
+  }
   ASSIGN_OR_RETURN(v1::ModelFile file,
                    repository.AddFile(stored.name, derived.generic_string(), rewrite->model_bytes));
   note(absl::StrCat(config.model_file(), " (opset ", rewrite->opset,
@@ -141,6 +148,11 @@ absl::StatusOr<std::vector<v1::VariantRecord>> ProfileAndPlan(
   }
   if (inferred.output_dims_to_measure) {
     const std::vector<int64_t>& dims = measured.front().output_dims;
+    if (dims.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "model \"", config.name(),
+          "\": the output has no dimension beside the batch; give output dims in the config"));
+    }
     config.mutable_output()->mutable_dims()->Assign(dims.begin(), dims.end());
     note(absl::StrCat("output \"", config.output().name(), "\" ", backend::ShapeToString(dims),
                       " measured by running the model"));

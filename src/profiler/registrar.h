@@ -6,8 +6,8 @@
 //  1. parse the config, fill in the tensor names and shapes it leaves out
 //     (config_inference.h), and check it against the uploaded files;
 //  2. copy the files into the model repository (atomically); an ONNX file
-//     the ONNX backend cannot load as exported is rewritten beside the
-//     original (backend/onnx_compat.h);
+//     in a form the ONNX backend cannot load (backend/onnx_compat.h lists
+//     the forms) is rewritten beside the original;
 //  3. profile one instance per (framework, thread count) — in this process
 //     or, with RegistrationOptions::measure, in a child process: every framework
 //     whose file is in the upload (the config's model_file, and a file of

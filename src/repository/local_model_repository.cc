@@ -230,11 +230,16 @@ absl::StatusOr<v1::ModelFile> LocalModelRepository::AddFile(absl::string_view na
                                                             absl::string_view relative_path,
                                                             absl::string_view bytes) {
   RETURN_IF_ERROR(ValidateRelativeModelPath(relative_path));
+  const fs::path relative{std::string(relative_path)};
+  if (absl::StartsWith(relative.filename().string(), ".")) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("file ", relative_path, ": hidden files are not stored; pick another name"));
+  }
   absl::MutexLock lock(&manifest_mu_);
   ASSIGN_OR_RETURN(StoredModel model, GetModel(name));
-  const fs::path to = model.folder / std::string(relative_path);
+  const fs::path to = model.folder / relative;
   std::error_code ec;
-  if (fs::exists(to, ec) || absl::StartsWith(fs::path(relative_path).filename().string(), ".")) {
+  if (fs::exists(to, ec)) {
     return absl::AlreadyExistsError(absl::StrCat("model \"", name, "\" already has a file ",
                                                  relative_path, "; pick another name"));
   }
@@ -242,20 +247,24 @@ absl::StatusOr<v1::ModelFile> LocalModelRepository::AddFile(absl::string_view na
   if (ec) return FsError("cannot create", to.parent_path(), ec);
   RETURN_IF_ERROR(WriteFileAtomically(to, bytes));
   v1::ModelFile file;
-  file.set_path(fs::path(relative_path).generic_string());
-  ASSIGN_OR_RETURN(std::string digest, Sha256OfFile(to));
-  file.set_sha256(digest);
+  file.set_path(relative.generic_string());
+  file.set_sha256(Sha256OfBytes(bytes));
   file.set_size_bytes(static_cast<int64_t>(bytes.size()));
   model.files.push_back(file);
   std::sort(model.files.begin(), model.files.end(),
             [](const v1::ModelFile& a, const v1::ModelFile& b) { return a.path() < b.path(); });
-  RETURN_IF_ERROR(
-      WriteFileAtomically(model.folder / std::string(kManifestName), FormatManifest(model.files)));
+  if (absl::Status s = WriteFileAtomically(model.folder / std::string(kManifestName),
+                                           FormatManifest(model.files));
+      !s.ok()) {
+    fs::remove(to, ec);  // unlisted, it would only be garbage
+    return s;
+  }
   LogInfo("file added to model", {{"model", name}, {"file", file.path()}});
   return file;
 }
 
 absl::Status LocalModelRepository::RemoveModel(absl::string_view name) {
+  absl::MutexLock lock(&manifest_mu_);  // not beside an AddFile to the same model
   ASSIGN_OR_RETURN(StoredModel model, GetModel(name));
   // Rename first so the model disappears at once, then delete at leisure.
   const fs::path doomed = root_ / absl::StrCat(".removing-", name, "-", RandomSuffix());

@@ -44,7 +44,8 @@ class LocalModelRepository final : public ModelRepository {
   explicit LocalModelRepository(std::filesystem::path root) : root_(std::move(root)) {}
 
   const std::filesystem::path root_;
-  absl::Mutex manifest_mu_;  // serialises AddFile's read-modify-write
+  // Serialises AddFile's read-modify-write of a manifest, and RemoveModel.
+  absl::Mutex manifest_mu_;
 };
 
 }  // namespace infaas::repository

@@ -18,7 +18,9 @@ the way current exporters do it by default, NOT rewritten for any engine:
                              list ("name, synonym, synonym")
   sample.jpg                 a 320x240 synthetic photo-like JPEG
   expected.txt               the framework's own logits for sample.jpg,
-                             preprocessed here independently of INFaaS
+                             preprocessed here by the documented rule in
+                             numpy (only the resize kernel is shared:
+                             OpenCV's, as INFaaS uses)
   README.md                  what the files are
 
 The preprocessing below follows the documented rule (resize so the shorter
@@ -191,7 +193,7 @@ with files exported the way current exporters write them by default.
 | `config.pbtxt` | the user's config: no tensor shapes, ImageNet preprocessing |
 | `labels.txt` | 1,000 lines in the ImageNet list's format |
 | `sample.jpg` | a 320x240 synthetic JPEG |
-| `expected.txt` | PyTorch's logits for `sample.jpg`, preprocessed independently |
+| `expected.txt` | PyTorch's logits for `sample.jpg`, preprocessed in numpy by the documented rule |
 
 See [docs/models.md](../../../docs/models.md).
 """
