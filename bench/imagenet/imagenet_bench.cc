@@ -128,7 +128,8 @@ int main(int argc, char** argv) {
   double resnet50_registration_s = -1;
   double worst_added = 0;
   double worst_profile_error = -1;
-  for (const std::string arch : absl::StrSplit(only, ',', absl::SkipEmpty())) {
+  for (const std::string& arch :
+       std::vector<std::string>(absl::StrSplit(only, ',', absl::SkipEmpty()))) {
     const fs::path config = fs::path(models) / arch / "config.pbtxt";
     if (!fs::exists(config)) {
       absl::PrintF("%s: no %s; run tools/zoo/make_imagenet_models.py\n", arch, config.string());
@@ -136,7 +137,7 @@ int main(int argc, char** argv) {
     }
     const Registration r = Register(**cluster, config);
     absl::PrintF("== %s: registered in %.1f s%s\n", arch, r.wall_s, r.ok ? "" : " (FAILED)");
-    for (const std::string line : absl::StrSplit(r.output, '\n')) {
+    for (const std::string& line : std::vector<std::string>(absl::StrSplit(r.output, '\n'))) {
       if (absl::StrContains(line, "profiled ") || absl::StrContains(line, "rewritten") || !r.ok) {
         absl::PrintF("   %s\n", line);
       }
