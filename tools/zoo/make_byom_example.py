@@ -38,6 +38,11 @@ import numpy as np
 import torch
 from torch import nn
 
+sys.dont_write_bytecode = True  # keep __pycache__ out of the checkout
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import zoo_export  # noqa: E402
+
 REPO_ROOT = os.path.abspath(
     os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 OUT = os.path.join(REPO_ROOT, "models", "byom", "mobilenet_tiny")
@@ -151,29 +156,11 @@ def preprocess(jpeg_path):
     return np.ascontiguousarray(x.transpose(2, 0, 1))[None]
 
 
-CONFIG = """\
-# A user's config for mobilenet_tiny: no input or output shapes (INFaaS
-# reads them from the file and says what it inferred), ImageNet
-# preprocessing. The ONNX file beside the .pt is registered with it.
-name: "mobilenet_tiny"
-task: "classification"
-dataset: "imagenet-untrained"
-architecture: "mobilenet_tiny"
-framework: FRAMEWORK_TORCHSCRIPT
-model_file: "mobilenet_tiny.pt"
-preprocessing {
-  color: COLOR_RGB
-  resize_shorter_side: 256
-  center_crop: true
-  width: 224
-  height: 224
-  mean: [0.485, 0.456, 0.406]
-  std: [0.229, 0.224, 0.225]
-}
-label_file: "labels.txt"
-max_batch_size: 4
-declared_accuracy_percent: 0
-"""
+CONFIG_COMMENT = """\
+A user's config for mobilenet_tiny: no input or output shapes (INFaaS
+reads them from the file and says what it inferred), ImageNet
+preprocessing. The ONNX file beside the .pt is registered with it."""
+
 
 README = """\
 # mobilenet_tiny: an ImageNet-shaped model as a user brings it
@@ -213,7 +200,9 @@ def main():
         export_onnx(model, os.path.join(OUT, "opsets", "opset%d.onnx" % opset),
                     opset)
     with open(os.path.join(OUT, "config.pbtxt"), "w") as f:
-        f.write(CONFIG)
+        f.write(zoo_export.imagenet_user_config(
+            "mobilenet_tiny", max_batch_size=4, label_file="labels.txt",
+            comment=CONFIG_COMMENT))
     with open(os.path.join(OUT, "labels.txt"), "w") as f:
         for i in range(1000):
             f.write("synthetic class %d, untrained %d\n" % (i, i))

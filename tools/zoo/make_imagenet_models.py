@@ -45,25 +45,6 @@ DEFAULT_OUT = "/tmp/infaas-imagenet-models"
 
 ARCHITECTURES = ["resnet18", "resnet50", "mobilenet_v2", "squeezenet1_1"]
 
-CONFIG = """\
-name: "%(name)s"
-task: "classification"
-dataset: "imagenet-untrained"
-architecture: "%(name)s"
-framework: FRAMEWORK_TORCHSCRIPT
-model_file: "%(name)s.pt"
-preprocessing {
-  color: COLOR_RGB
-  resize_shorter_side: 256
-  center_crop: true
-  width: 224
-  height: 224
-  mean: [0.485, 0.456, 0.406]
-  std: [0.229, 0.224, 0.225]
-}
-max_batch_size: 8
-declared_accuracy_percent: 0
-"""
 
 
 def log(msg):
@@ -118,7 +99,7 @@ def make_one(name, args):
     ts = zoo_export.verify_torchscript(pt_path, model, batches)
     log("  torch.jit.load max|diff|: %s" % ts)
     with open(os.path.join(d, "config.pbtxt"), "w") as f:
-        f.write(CONFIG % {"name": name})
+        f.write(zoo_export.imagenet_user_config(name, max_batch_size=8))
     metrics = {
         "architecture": name,
         "untrained": True,

@@ -219,3 +219,32 @@ def write_configs(folder, name, common):
             f.write(config_text(name=variant, framework=framework,
                                 model_file=model_file, **common))
 
+
+
+def imagenet_user_config(name, max_batch_size, label_file=None, comment=""):
+    """The config a user writes for an ImageNet model exported as <name>.pt
+    (with <name>.onnx beside it): TorchScript, no tensor shapes (INFaaS reads
+    them from the .onnx), ImageNet preprocessing (shorter side 256, centre
+    224x224, RGB, ImageNet mean/std), untrained (declared accuracy 0)."""
+    lines = ["# " + line for line in comment.splitlines()] + [
+        'name: "%s"' % name,
+        'task: "classification"',
+        'dataset: "imagenet-untrained"',
+        'architecture: "%s"' % name,
+        "framework: FRAMEWORK_TORCHSCRIPT",
+        'model_file: "%s.pt"' % name,
+        "preprocessing {",
+        "  color: COLOR_RGB",
+        "  resize_shorter_side: 256",
+        "  center_crop: true",
+        "  width: 224",
+        "  height: 224",
+        "  mean: [0.485, 0.456, 0.406]",
+        "  std: [0.229, 0.224, 0.225]",
+        "}",
+    ]
+    if label_file:
+        lines.append('label_file: "%s"' % label_file)
+    lines += ["max_batch_size: %d" % max_batch_size,
+              "declared_accuracy_percent: 0"]
+    return "\n".join(lines) + "\n"
