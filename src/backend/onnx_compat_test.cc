@@ -139,6 +139,24 @@ TEST(OnnxCompatTest, TheSignatureNamesTheInputAndOutputWithTheirShapes) {
   EXPECT_THAT(signature->outputs[0].dims, ElementsAre(-1, 1000));
 }
 
+TEST(OnnxCompatTest, TheZooAndTheHandMadeModelDeclareOneInputWithAVariableBatch) {
+  for (const std::filesystem::path& file :
+       {testing::ZooDir() / "lenet5" / "lenet5.onnx",
+        testing::SourceDir() / "src" / "backend" / "testdata" / "hardmax.onnx"}) {
+    SCOPED_TRACE(file.string());
+    absl::StatusOr<OnnxSignature> signature = OnnxSignatureOf(testing::ReadBytes(file));
+    ASSERT_TRUE(signature.ok()) << signature.status();
+    ASSERT_EQ(signature->inputs.size(), 1u);
+    EXPECT_THAT(signature->inputs[0].dims, ElementsAre(-1, 1, 28, 28));
+  }
+}
+
+TEST(OnnxCompatTest, ATruncatedFileIsRefused) {
+  const std::string bytes = testing::ReadBytes(testing::ZooDir() / "lenet5" / "lenet5.onnx");
+  EXPECT_FALSE(OnnxSignatureOf(bytes.substr(0, bytes.size() / 2)).ok());
+  EXPECT_FALSE(RewriteOnnxForOpenCv(bytes.substr(0, bytes.size() / 2)).ok());
+}
+
 TEST(OnnxCompatTest, BytesThatAreNotOnnxAreRefused) {
   for (const std::string& bytes : {std::string(), std::string("not a model at all \xff\xff")}) {
     absl::StatusOr<OnnxRewrite> rewrite = RewriteOnnxForOpenCv(bytes);

@@ -9,7 +9,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "backend/internal/model_base.h"
-#include "backend/internal/onnx_inputs.h"
 #include "backend/internal/opencv_threads.h"
 #include "backend/model_config.h"
 #include "backend/onnx_compat.h"
@@ -141,13 +140,13 @@ absl::StatusOr<cv::dnn::Net> ReadCpuNet(const v1::ModelConfig& config,
 // OpenCV runs some inputs that disagree with the graph without complaint,
 // so compare the config with the shape the ONNX file declares.
 absl::Status CheckDeclaredOnnxInput(const v1::ModelConfig& config, absl::string_view onnx_bytes) {
-  absl::StatusOr<std::vector<internal::OnnxInput>> inputs = internal::OnnxGraphInputs(onnx_bytes);
+  absl::StatusOr<OnnxSignature> signature = OnnxSignatureOf(onnx_bytes);
   // OpenCV accepted the file; a declaration we cannot read leaves the
   // warm-up as the only check.
-  if (!inputs.ok() || inputs->size() != 1 || inputs->front().dims.empty()) {
+  if (!signature.ok() || signature->inputs.size() != 1 || signature->inputs.front().dims.empty()) {
     return absl::OkStatus();
   }
-  const internal::OnnxInput& declared = inputs->front();
+  const OnnxTensorInfo& declared = signature->inputs.front();
   const std::vector<int64_t> shape = internal::WarmUpShape(config, 1);
   bool matches = declared.dims.size() == shape.size();
   for (size_t i = 1; matches && i < shape.size(); ++i) {

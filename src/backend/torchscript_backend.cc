@@ -107,8 +107,8 @@ absl::StatusOr<torch::jit::Module> ReadAndOptimise(const v1::ModelConfig& config
     // Optimises `frozen` in place (it is already frozen) and returns it.
     torch::jit::Module optimised = torch::jit::optimize_for_inference(frozen);
     torch::jit::Module reference = torch::jit::freeze(module);
-    const at::Tensor probe = at::randn(internal::WarmUpShape(config, 1),
-                                       at::TensorOptions().dtype(at::kFloat));
+    const at::Tensor probe =
+        at::randn(internal::WarmUpShape(config, 1), at::TensorOptions().dtype(at::kFloat));
     at::Tensor expected;
     try {
       expected = ProbeOutput(reference, probe);
