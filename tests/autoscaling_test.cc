@@ -45,7 +45,7 @@ int InstancesIn(const v1::ClusterStatus& status) {
 // Eight images for resnet_mini's ONNX variant within 50 ms. The variant is
 // named: the load below must exceed what one 1-core instance of it serves
 // (5-9 ms a query here), and the TorchScript variant the selector would
-// move to runs a query in under 3 ms on a fast machine.
+// move to runs a query in under 3 ms on some machines (AMD EPYC here).
 v1::QueryOnlineRequest EightImageQuery() {
   v1::QueryOnlineRequest request;
   request.set_variant("resnet_mini_onnx_cpu1_b8");
