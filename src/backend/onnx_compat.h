@@ -38,6 +38,10 @@
 
 namespace infaas::backend {
 
+// The largest ONNX file read for rewriting or its signature: protobuf
+// parses at most 2 GiB; the size is checked before the file is read.
+inline constexpr uint64_t kMaxOnnxFileBytes = (uint64_t{1} << 31) - 1;
+
 struct OnnxRewrite {
   // The default-domain (ai.onnx) opset the file imports; 0 if none.
   int64_t opset = 0;

@@ -65,6 +65,29 @@ absl::StatusOr<std::string> ReadFile(const std::filesystem::path& path) {
   return contents;
 }
 
+absl::StatusOr<std::string> ReadFileAtMost(const std::filesystem::path& path, uint64_t max_bytes) {
+  std::error_code ec;
+  const uintmax_t size = std::filesystem::file_size(path, ec);
+  if (!ec && size > max_bytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path.string(), " is ", size, " bytes; at most ", max_bytes, " are read"));
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return ErrnoStatus("cannot read", path, errno);
+  // Read no more than the limit even if the file grew since it was measured.
+  std::string contents;
+  char buffer[1 << 16];
+  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
+    if (contents.size() + static_cast<uint64_t>(in.gcount()) > max_bytes) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path.string(), " grew past ", max_bytes, " bytes while it was read"));
+    }
+    contents.append(buffer, static_cast<size_t>(in.gcount()));
+  }
+  if (in.bad()) return ErrnoStatus("error reading", path, errno);
+  return contents;
+}
+
 absl::Status WriteFileAtomically(const std::filesystem::path& path, absl::string_view contents) {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   const std::filesystem::path tmp =

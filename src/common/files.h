@@ -2,6 +2,7 @@
 
 // Small file-system helpers with absl::Status errors that name the path.
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include "absl/strings/string_view.h"
@@ -14,6 +15,10 @@ namespace infaas {
 // Reads a whole file. NotFound if it does not exist, PermissionDenied if it
 // cannot be read.
 absl::StatusOr<std::string> ReadFile(const std::filesystem::path& path);
+
+// ReadFile for a file from outside: its size is checked before anything is
+// allocated. InvalidArgument naming the size and `max_bytes` when larger.
+absl::StatusOr<std::string> ReadFileAtMost(const std::filesystem::path& path, uint64_t max_bytes);
 
 // Writes `contents` to `path` so that a reader sees either the old file or
 // the complete new one, never a partial write: it writes a temporary file in

@@ -1,5 +1,6 @@
 #include "common/files.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -42,6 +43,19 @@ TEST_F(FilesTest, ReadingAMissingFileIsNotFoundAndNamesThePath) {
   absl::StatusOr<std::string> got = ReadFile(dir_ / "missing");
   EXPECT_EQ(got.status().code(), absl::StatusCode::kNotFound);
   EXPECT_TRUE(absl::StrContains(got.status().message(), "missing"));
+}
+
+TEST_F(FilesTest, ABoundedReadRefusesALargerFileBeforeReadingIt) {
+  const std::filesystem::path file = dir_ / "big";
+  ASSERT_TRUE(WriteFileAtomically(file, std::string(1000, 'x')).ok());
+  absl::StatusOr<std::string> refused = ReadFileAtMost(file, 999);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(refused.status().message()),
+              ::testing::HasSubstr("is 1000 bytes; at most 999"));
+  absl::StatusOr<std::string> read = ReadFileAtMost(file, 1000);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->size(), 1000u);
+  EXPECT_EQ(ReadFileAtMost(dir_ / "absent", 10).status().code(), absl::StatusCode::kNotFound);
 }
 
 TEST_F(FilesTest, WritingIntoAMissingFolderFailsCleanly) {

@@ -71,7 +71,7 @@ absl::StatusOr<TensorInference> InferTensorSpecs(v1::ModelConfig& config, const 
   if (complete) return inference;
 
   if (const fs::path onnx = OnnxFileFor(config, folder); !onnx.empty()) {
-    ASSIGN_OR_RETURN(const std::string bytes, ReadFile(onnx));
+    ASSIGN_OR_RETURN(const std::string bytes, ReadFileAtMost(onnx, backend::kMaxOnnxFileBytes));
     absl::StatusOr<backend::OnnxSignature> signature = backend::OnnxSignatureOf(bytes);
     if (!signature.ok()) {
       return absl::InvalidArgumentError(

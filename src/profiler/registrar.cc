@@ -69,11 +69,13 @@ absl::Status RejectIfRegistered(store::MetadataStore& store, const v1::ModelConf
   return absl::OkStatus();
 }
 
-// An ONNX config's file, rewritten beside the original when the ONNX
-// backend cannot load it as exported; `config` then names the rewrite.
+// An ONNX config's file, rewritten beside the original when it holds a form
+// the ONNX backend cannot load (backend/onnx_compat.h); `config` then names
+// the rewrite.
 absl::Status PrepareOnnxFile(v1::ModelConfig& config, repository::StoredModel& stored,
                              repository::ModelRepository& repository, const NoteFn& note) {
-  ASSIGN_OR_RETURN(const std::string bytes, ReadFile(stored.folder / config.model_file()));
+  ASSIGN_OR_RETURN(const std::string bytes,
+                   ReadFileAtMost(stored.folder / config.model_file(), backend::kMaxOnnxFileBytes));
   absl::StatusOr<backend::OnnxRewrite> rewrite = backend::RewriteOnnxForOpenCv(bytes);
   if (!rewrite.ok()) {
     return absl::InvalidArgumentError(

@@ -178,7 +178,7 @@ int LabelFromFileName(absl::string_view file_name, const std::vector<std::string
 }
 
 absl::StatusOr<std::vector<std::string>> ReadLabelFile(absl::string_view path) {
-  ASSIGN_OR_RETURN(std::string text, ReadFile(std::string(path)));
+  ASSIGN_OR_RETURN(std::string text, ReadFileAtMost(std::string(path), kMaxLabelFileBytes));
   std::vector<std::string> labels = absl::StrSplit(text, '\n');
   while (!labels.empty() && absl::StripAsciiWhitespace(labels.back()).empty()) labels.pop_back();
   for (std::string& l : labels) l = std::string(absl::StripTrailingAsciiWhitespace(l));

@@ -17,6 +17,7 @@
 // Free functions, thread-safe; a ValidationSet is a plain value.
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -60,8 +61,12 @@ absl::StatusOr<ValidationSet> ParseIdxPair(absl::string_view images, absl::strin
 // and digits only, case-insensitively, longest label first; -1 if none.
 int LabelFromFileName(absl::string_view file_name, const std::vector<std::string>& labels);
 
+// The largest label file read (every variant record carries the labels;
+// the 1,000-line ImageNet list is about 30 KB).
+inline constexpr uint64_t kMaxLabelFileBytes = 4 << 20;
+
 // Reads a label file: one class name per line, blank lines at the end
-// ignored.
+// ignored. InvalidArgument for a file over kMaxLabelFileBytes, unread.
 absl::StatusOr<std::vector<std::string>> ReadLabelFile(absl::string_view path);
 
 }  // namespace infaas::profiler
