@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   infaas::cli::AddUpCommand(app, &exit_code);
   infaas::cli::AddDownCommand(app, &exit_code);
   infaas::cli::AddStatusCommand(app, &exit_code);
+  infaas::cli::AddTopCommand(app, &exit_code);
   infaas::cli::AddRegisterCommand(app, &exit_code);
   infaas::cli::AddModarchCommand(app, &exit_code);
   infaas::cli::AddModinfoCommand(app, &exit_code);

@@ -25,7 +25,14 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev prometheus curl
   # the published Fashion-MNIST test set: accuracy tests re-measure on it
   dataset-fashion-mnist
+  # the dashboard's browser tests (headless Chromium) and the benchmarks' plots
+  chromium fonts-dejavu-core gnuplot-nox
 )
+# node and npm drive Chromium (tests/browser); any node >= 18 will do, so one
+# already installed (e.g. not Debian's) is kept.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  packages+=(nodejs npm)
+fi
 if [[ "${1:-}" == "--zoo" ]]; then
   packages+=(python3-torch python3-numpy python3-onnx python3-opencv)
 fi
@@ -39,13 +46,21 @@ done
 
 if ((${#missing[@]} == 0)); then
   echo "install-deps: all ${#packages[@]} packages present"
-  exit 0
+else
+  sudo=""
+  if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
+  echo "install-deps: installing ${#missing[@]} packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  echo "install-deps: done"
 fi
 
-sudo=""
-if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
-echo "install-deps: installing ${#missing[@]} packages: ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-echo "install-deps: done"
+# The browser tests' one npm package (playwright-core, pinned in
+# tests/browser/package-lock.json; it drives Debian's chromium and downloads
+# no browser of its own).
+browser_tests="$(dirname "$0")/../tests/browser"
+if [[ ! -d "$browser_tests/node_modules/playwright-core" ]]; then
+  echo "install-deps: npm ci in tests/browser"
+  npm ci --prefix "$browser_tests" --no-audit --no-fund --loglevel=error
+fi

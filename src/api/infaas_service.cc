@@ -190,7 +190,7 @@ grpc::Status InfaasService::GetModelInfo(grpc::ServerContext* context,
 }
 
 grpc::Status InfaasService::GetClusterStatus(grpc::ServerContext* context,
-                                             const v1::GetClusterStatusRequest* /*request*/,
+                                             const v1::GetClusterStatusRequest* request,
                                              v1::ClusterStatus* response) {
   absl::StatusOr<auth::Principal> caller =
       CallerOf(*context, deps_.authenticator, auth::Action::kReadClusterStatus);
@@ -234,8 +234,20 @@ grpc::Status InfaasService::GetClusterStatus(grpc::ServerContext* context,
       v1::ScalingEvent* event = response->add_recent_scaling();
       event->set_at_unix_ms(absl::ToUnixMillis(e.at));
       event->set_action(autoscaler::Describe(e.action));
+      event->set_kind(autoscaler::KindName(e.action.kind));
+      event->set_variant(e.action.variant);
+      event->set_worker(e.action.worker_id);
+      event->set_instances(e.action.instances);
+      event->set_reason(e.action.reason);
     }
   }
+  if (deps_.service_levels != nullptr && request->history_seconds() > 0) {
+    for (v1::ServiceLevelSeries& s :
+         deps_.service_levels->Recent(absl::Seconds(request->history_seconds()))) {
+      *response->add_service_levels() = std::move(s);
+    }
+  }
+  response->set_now_unix_ms(absl::ToUnixMillis(deps_.clock->Now()));
   return grpc::Status::OK;
 }
 

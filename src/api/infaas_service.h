@@ -26,6 +26,7 @@
 #include "controller/catalogue_view.h"
 #include "controller/cluster_view.h"
 #include "controller/query_router.h"
+#include "controller/service_level_history.h"
 #include "controller/serving_metrics.h"
 #include "infaas/v1/api.grpc.pb.h"
 #include "infaas/worker_rpc/worker.grpc.pb.h"
@@ -53,6 +54,9 @@ class InfaasService final
     offline::JobRunner* jobs = nullptr;
     // The latency model's error per variant in GetClusterStatus; may be null.
     const controller::ServingMetrics* metrics = nullptr;
+    // The service levels GetClusterStatus returns with history_seconds; may
+    // be null (none returned).
+    const controller::ServiceLevelHistory* service_levels = nullptr;
     // Who may call (api/caller.h); null: authentication is off.
     auth::Authenticator* authenticator = nullptr;
     // Where registration may read model files and validation sets

@@ -26,6 +26,9 @@ void AddDownCommand(CLI::App& app, int* exit_code);
 // infaas status [--master HOST:PORT] [--json]
 void AddStatusCommand(CLI::App& app, int* exit_code);
 
+// infaas top [--master HOST:PORT] [--interval-ms N] [--iterations N] [--window-s N]
+void AddTopCommand(CLI::App& app, int* exit_code);
+
 // infaas register CONFIG [MODEL_DIR] [--validation URL]   (infaas_modelregistration)
 void AddRegisterCommand(CLI::App& app, int* exit_code);
 

@@ -16,12 +16,14 @@
 #include "cli/progress_bar.h"
 #include "common/files.h"
 #include "common/status_macros.h"
+#include "dashboard/dashboard_routes.h"
 
 namespace infaas::cli {
 namespace {
 
 constexpr absl::string_view kMaster = "master";
 constexpr absl::string_view kMasterReadyPrefix = "infaas-master listening on ";
+constexpr absl::string_view kMasterHttpPrefix = "infaas-master http listening on ";
 constexpr absl::Duration kPollInterval = absl::Milliseconds(100);
 
 using WatchedProcess = std::pair<std::string, pid_t>;
@@ -191,6 +193,12 @@ absl::StatusOr<LocalCluster> StartProcesses(const LocalClusterOptions& options) 
                    WaitForLogLine(kMaster, master_pid, kMasterReadyPrefix, deadline));
   RETURN_IF_ERROR(WriteFileAtomically(MasterAddressFile(), absl::StrCat(address, "\n")));
   LocalCluster cluster{.master_address = address, .worker_ids = {}};
+  if (options.http_port >= 0) {
+    ASSIGN_OR_RETURN(std::string http,
+                     WaitForLogLine(kMaster, master_pid, kMasterHttpPrefix, deadline));
+    cluster.dashboard_url = absl::StrCat(options.tls_cert.empty() ? "http://" : "https://", http,
+                                         std::string(dashboard::kDashboardPath));
+  }
   std::vector<WatchedProcess> watched = {{std::string(kMaster), master_pid}};
   for (int i = 1; i <= options.workers; ++i) {
     const std::string id = absl::StrCat("worker-", i);

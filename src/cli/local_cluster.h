@@ -49,6 +49,8 @@ struct LocalClusterOptions {
 struct LocalCluster {
   std::string master_address;           // HOST:PORT, as the master printed it
   std::vector<std::string> worker_ids;  // "worker-1" ... "worker-N"
+  // The dashboard's URL ("http://HOST:PORT/ui/"); empty when HTTP is off.
+  std::string dashboard_url{};
 };
 
 // OK if no process started from this state folder still runs (stale pid

@@ -94,7 +94,11 @@ void PrintHowToUse(const LocalCluster& cluster) {
             << "  clients started with this INFAAS_HOME / in this folder find the master through "
             << MasterAddressFile().string() << "; elsewhere pass --master "
             << cluster.master_address << "\n"
-            << "  try:    infaas status; infaas modarch classification fashion-mnist\n"
+            << (cluster.dashboard_url.empty()
+                    ? ""
+                    : absl::StrCat("  dashboard: ", cluster.dashboard_url, " (the admin key is in ",
+                                   StateHome().string(), "/admin.key)\n"))
+            << "  try:    infaas status; infaas top; infaas modarch classification fashion-mnist\n"
             << "          infaas query -t classification -D fashion-mnist -A 90 -l 20 -i "
             << SampleImage() << "\n"
             << "  stop:   infaas down\n";

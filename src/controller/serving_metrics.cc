@@ -14,29 +14,7 @@ namespace {
 // The protocol's single model version (INFaaS variants are not versioned).
 constexpr char kVersion[] = "1";
 
-std::string ReasonOf(const absl::Status& status) {
-  return absl::AsciiStrToLower(absl::StatusCodeToString(status.code()));
-}
-
-// The label of a failed query whose name no one registered.
-constexpr absl::string_view kUnregisteredModel = "(unregistered)";
-
 }  // namespace
-
-std::string RequestedModelName(const QueryRequirements& r, const Catalogue& catalogue) {
-  auto named = [&r](const v1::VariantRecord& v) {
-    const v1::ModelConfig& c = v.config();
-    if (!r.variant.empty()) return c.name() == r.variant;
-    if (!r.architecture.empty()) return c.architecture() == r.architecture;
-    return c.task() == r.task && c.dataset() == r.dataset;
-  };
-  if (std::none_of(catalogue.variants.begin(), catalogue.variants.end(), named)) {
-    return std::string(kUnregisteredModel);
-  }
-  if (!r.variant.empty()) return r.variant;
-  if (!r.architecture.empty()) return r.architecture;
-  return absl::StrCat(r.task, "/", r.dataset);
-}
 
 struct ServingMetrics::Families {
   explicit Families(metrics::MetricsRegistry& r)
@@ -230,7 +208,7 @@ void ServingMetrics::OnQueryDone(const QueryRequirements& requirements,
 
 void ServingMetrics::RecordFailure(const std::string& model, const absl::Status& status,
                                    absl::Duration elapsed) {
-  families_->failure.With({model, kVersion, ReasonOf(status)}).Increment();
+  families_->failure.With({model, kVersion, FailureReason(status)}).Increment();
   absl::MutexLock lock(&mu_);
   VariantStatistics& s = statistics_[model];
   ++s.fail.count;

@@ -40,6 +40,7 @@
 #include "common/clock.h"
 #include "controller/catalogue_view.h"
 #include "controller/cluster_view.h"
+#include "controller/query_names.h"
 #include "controller/query_observer.h"
 #include "infaas/worker_rpc/worker.pb.h"
 #include "metrics/registry.h"
@@ -114,11 +115,5 @@ class ServingMetrics final : public QueryObserver {
   // Per worker id, the variants its last heartbeat reported serving.
   std::map<std::string, std::set<std::string>> serving_ ABSL_GUARDED_BY(mu_);
 };
-
-// The name a query gave for its model — the variant, the architecture, or
-// "task/dataset" — when it names something in `catalogue`; else
-// "(unregistered)", so that names a client makes up never become metric
-// labels or statistics (one series and one map entry each).
-std::string RequestedModelName(const QueryRequirements& requirements, const Catalogue& catalogue);
 
 }  // namespace infaas::controller

@@ -131,7 +131,15 @@ void AddInfaasRoutes(httplib::Server* server, std::shared_ptr<Stub> stub) {
       };
   server->Get(R"(/v1/offline-jobs/([^/]+))", Unary(stub, &Stub::GetOfflineJob, job_id));
   server->Post(R"(/v1/offline-jobs/([^/]+)/cancel)", Unary(stub, &Stub::CancelOfflineJob, job_id));
-  server->Get("/v1/cluster", Unary(stub, &Stub::GetClusterStatus));
+  server->Get("/v1/cluster",
+              Unary(stub, &Stub::GetClusterStatus,
+                    std::function<void(const httplib::Request&, v1::GetClusterStatusRequest*)>(
+                        [](const httplib::Request& req, v1::GetClusterStatusRequest* r) {
+                          int seconds = 0;
+                          if (absl::SimpleAtoi(req.get_param_value("history_seconds"), &seconds)) {
+                            r->set_history_seconds(seconds);
+                          }
+                        })));
 }
 
 }  // namespace infaas::http

@@ -6,6 +6,7 @@
 #include "common/logging.h"
 #include "common/secret_file.h"
 #include "common/status_macros.h"
+#include "dashboard/dashboard_routes.h"
 #include "http/infaas_routes.h"
 #include "http/kserve_routes.h"
 #include "profiler/child_profiler.h"
@@ -60,6 +61,7 @@ absl::Status MasterServer::Init() {
                                        .autoscaler = autoscaler_.get(),
                                        .jobs = jobs_.get(),
                                        .metrics = serving_metrics_.get(),
+                                       .service_levels = service_levels_.get(),
                                        .authenticator = authenticator_.get(),
                                        .model_sources = std::move(model_sources)});
   control_ = std::make_unique<api::MasterControlService>(cluster_.get(), Clock::Real(),
@@ -113,8 +115,10 @@ absl::Status MasterServer::BuildControl() {
   serving_metrics_ = std::make_unique<controller::ServingMetrics>(registry_.get(), cluster_.get(),
                                                                   catalogue_.get(), Clock::Real());
   demand_ = std::make_unique<controller::DemandTracker>(Clock::Real());
-  observers_ = std::make_unique<controller::QueryObservers>(
-      std::vector<controller::QueryObserver*>{serving_metrics_.get(), demand_.get()});
+  service_levels_ =
+      std::make_unique<controller::ServiceLevelHistory>(catalogue_.get(), Clock::Real());
+  observers_ = std::make_unique<controller::QueryObservers>(std::vector<controller::QueryObserver*>{
+      serving_metrics_.get(), demand_.get(), service_levels_.get()});
   router_ = std::make_unique<controller::QueryRouter>(
       controller::QueryRouter::Dependencies{catalogue_.get(), cluster_.get(), clients_.get(),
                                             loads_.get(), Clock::Real(), observers_.get(),
@@ -186,6 +190,7 @@ absl::Status MasterServer::Serve() {
   http::AddKServeRoutes(http_server_->routes(), frontend_.get(), authenticator_.get());
   http::AddInfaasRoutes(http_server_->routes(),
                         v1::Infaas::NewStub(server_->InProcessChannel(grpc::ChannelArguments())));
+  dashboard::AddDashboardRoutes(http_server_->routes());
   metrics_server_ = std::make_unique<http::HttpServer>(
       http::HttpServerOptions{.max_body_bytes = 1 << 20, .threads = 2, .tls = options_.tls});
   http::AddMetricsRoute(metrics_server_->routes(), registry_.get(), authenticator_.get());

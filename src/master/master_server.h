@@ -38,6 +38,7 @@
 #include "controller/demand_tracker.h"
 #include "controller/load_coordinator.h"
 #include "controller/query_router.h"
+#include "controller/service_level_history.h"
 #include "controller/serving_metrics.h"
 #include "http/http_server.h"
 #include "kserve/frontend.h"
@@ -150,6 +151,7 @@ class MasterServer {
   std::unique_ptr<metrics::MetricsRegistry> registry_;
   std::unique_ptr<controller::ServingMetrics> serving_metrics_;
   std::unique_ptr<controller::DemandTracker> demand_;
+  std::unique_ptr<controller::ServiceLevelHistory> service_levels_;
   std::unique_ptr<controller::QueryObservers> observers_;
   std::unique_ptr<controller::QueryRouter> router_;
   std::unique_ptr<kserve::InferenceFrontend> frontend_;
