@@ -119,5 +119,29 @@ TEST_F(CatalogueScaleTest, StatusStaysOneScreenWithTheCatalogueRegistered) {
   EXPECT_LT(std::count(status.begin(), status.end(), '\n'), 30) << status;
 }
 
+// `infaas top` off a terminal prints its picture once per refresh, with the
+// service levels of the queries just sent by name.
+TEST_F(CatalogueScaleTest, TopPrintsThePictureAndServiceLevelsEachRefresh) {
+  v1::QueryOnlineRequest request;
+  request.set_architecture("linear");
+  request.set_latency_slo_ms(1000);
+  request.add_inputs()->set_encoded_image(ReadBytes(SampleImages()[0]));
+  for (int i = 0; i < 3; ++i) {
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+    v1::QueryOnlineResponse response;
+    ASSERT_TRUE(cluster_->api()->QueryOnline(&context, request, &response).ok());
+  }
+  const std::string top = Cli("top --iterations 2 --interval-ms 200 --window-s 120");
+  std::vector<std::string> pictures = absl::StrSplit(top, "infaas top - master ", absl::SkipEmpty());
+  ASSERT_EQ(pictures.size(), 2u) << top;
+  for (const std::string& picture : pictures) {
+    EXPECT_THAT(picture, HasSubstr("1 worker(s)"));
+    EXPECT_THAT(picture, HasSubstr("service levels, last 2m"));
+    EXPECT_THAT(picture, ::testing::ContainsRegex("linear +architecture"));
+    EXPECT_EQ(picture.find('\x1b'), std::string::npos) << "no terminal codes off a terminal";
+  }
+}
+
 }  // namespace
 }  // namespace infaas::testing

@@ -134,6 +134,11 @@ async function run(page) {
   // The screenshots show the whole step.
   await waitForFile(join(artefacts, "load-finished"), 120000);
   await new Promise((r) => setTimeout(r, 1500));
+  await showView(page, "cluster");
+  await page.waitForSelector("#workers-table tbody tr");
+  await screenshot(page, "cluster-after-load");
+  await showView(page, "autoscaler");
+  await page.waitForSelector("#actions-table tbody tr");
   const actions = await page.$$eval("#actions-table tbody tr",
                                     (rows) => rows.map((r) => r.dataset.kind));
   say(`autoscaler actions: ${actions.join(", ")}`);
