@@ -22,6 +22,7 @@ namespace infaas::bench {
 struct LoadFigures {
   double p50_ms = 0, p99_ms = 0, per_second = 0;
   int64_t failures = 0;
+  std::vector<double> samples_ms;  // every successful call's latency, for CDFs
 };
 
 // Runs `op` from `threads` threads for `duration`; latency per call, and
@@ -52,7 +53,8 @@ LoadFigures DriveLoad(int threads, absl::Duration duration, int items_per_call, 
   for (auto& t : pool) t.join();
   const double elapsed = absl::ToDoubleSeconds(absl::Now() - start);
   return {PercentileOf(samples, 50), PercentileOf(samples, 99),
-          static_cast<double>(calls.load() * items_per_call) / elapsed, failures.load()};
+          static_cast<double>(calls.load() * items_per_call) / elapsed, failures.load(),
+          std::move(samples)};
 }
 
 }  // namespace infaas::bench

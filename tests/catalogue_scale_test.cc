@@ -133,7 +133,8 @@ TEST_F(CatalogueScaleTest, TopPrintsThePictureAndServiceLevelsEachRefresh) {
     ASSERT_TRUE(cluster_->api()->QueryOnline(&context, request, &response).ok());
   }
   const std::string top = Cli("top --iterations 2 --interval-ms 200 --window-s 120");
-  std::vector<std::string> pictures = absl::StrSplit(top, "infaas top - master ", absl::SkipEmpty());
+  std::vector<std::string> pictures =
+      absl::StrSplit(top, "infaas top - master ", absl::SkipEmpty());
   ASSERT_EQ(pictures.size(), 2u) << top;
   for (const std::string& picture : pictures) {
     EXPECT_THAT(picture, HasSubstr("1 worker(s)"));

@@ -8,10 +8,13 @@
 // sampled every 250 ms. Prints per policy: SLO attainment, achieved
 // throughput, p99 latency, failed queries (by code), mean and peak workers
 // (cores in use: each worker offers one), mean instances; then ours against
-// each baseline: throughput ratio and SLO violations ratio.
+// each baseline: throughput ratio and SLO violations ratio. Writes each
+// policy's series as CSV to --plot-dir and draws them side by side
+// (bench/plots): load, goodput and SLO attainment over time, latency CDFs.
 //
 //   build/bin/infaas_bench_autoscale [--schedule 10qps:10s,110qps:30s,10qps:25s]
 //       [--policies infaas,infaas2021,individual,static] [--time-scale 0.5]
+//       [--plot-dir bench-plots/autoscale]
 
 #include <CLI/CLI.hpp>
 #include <iostream>
@@ -19,7 +22,9 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/status_macros.h"
 #include "loadgen/arrivals.h"
+#include "plots.h"
 #include "testing/real_run.h"
 
 namespace {
@@ -29,11 +34,35 @@ using namespace infaas;
 struct Flags {
   std::string schedule = "10qps:10s,110qps:30s,10qps:25s";
   std::string policies = "infaas,infaas2021,individual,static";
+  std::string plot_dir = "bench-plots/autoscale";
   // What each real run plays (policy and schedule set per run).
   testing::RealRunOptions run{.max_workers = 3};
 };
 
 double Violations(const testing::RealRun& o) { return 1 - o.report.total.slo_attainment; }
+
+// Each policy's intervals and latency distribution as CSV, and both plots.
+absl::Status WritePlots(const std::vector<testing::RealRun>& outcomes, const Flags& flags) {
+  std::vector<bench::PlotSeries> over_time, latency;
+  for (const testing::RealRun& o : outcomes) {
+    ASSIGN_OR_RETURN(
+        std::filesystem::path intervals,
+        bench::WriteCsv(flags.plot_dir, o.policy + ".csv", loadgen::FormatIntervalsCsv(o.report)));
+    ASSIGN_OR_RETURN(std::filesystem::path cdf,
+                     bench::WriteCsv(flags.plot_dir, o.policy + "-latency.csv",
+                                     loadgen::FormatLatencyCdfCsv(o.report.latency_cdf)));
+    over_time.push_back({o.policy, intervals});
+    latency.push_back({o.policy, cdf});
+  }
+  const std::string title =
+      absl::StrCat("bench/autoscale: ", flags.schedule, ", ", flags.run.images, " x ",
+                   flags.run.model, " within ", flags.run.slo_ms, " ms");
+  const std::filesystem::path dir(flags.plot_dir);
+  RETURN_IF_ERROR(
+      bench::Plot("load_over_time.gp", title, over_time, dir / "autoscale-over-time.svg"));
+  return bench::Plot("latency_cdf.gp", title, latency, dir / "autoscale-latency-cdf.svg",
+                     flags.run.slo_ms);
+}
 
 }  // namespace
 
@@ -51,6 +80,8 @@ int main(int argc, char** argv) {
   app.add_option("--time-scale", flags.run.time_scale, "the master's --scale-time-scale")
       ->capture_default_str();
   app.add_option("--seed", flags.run.seed, "arrival times seed")->capture_default_str();
+  app.add_option("--plot-dir", flags.plot_dir, "where the CSV series and SVG plots go")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   absl::StatusOr<loadgen::RateSchedule> schedule = loadgen::ParseRateSchedule(flags.schedule);
@@ -99,5 +130,6 @@ int main(int argc, char** argv) {
         Violations(base) / std::max(Violations(ours), 1e-9),
         ours.mean_workers / std::max(base.mean_workers, 1e-9));
   }
+  bench::ReportPlots(flags.plot_dir, WritePlots(outcomes, flags));
   return 0;
 }

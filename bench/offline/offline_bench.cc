@@ -10,7 +10,11 @@
 // of each kind, the job's throughput beside the online load and alone, and
 // the ratio of online p99 with the job to without (goal: <= 1.10).
 //
+// The online latency distributions without and with the job go to
+// --plot-dir as CSV and as one CDF plot (bench/plots).
+//
 //   build/bin/infaas_bench_offline [--cycles 5] [--seconds 6] [--rate 100] [--images 20000]
+//       [--plot-dir bench-plots/offline]
 
 #include <grpcpp/client_context.h>
 
@@ -26,6 +30,8 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "common/latency_histogram.h"
+#include "loadgen/load_report.h"
+#include "plots.h"
 #include "testing/test_cluster.h"
 
 namespace {
@@ -158,10 +164,29 @@ int Fail(const std::string& what) {
   return 1;
 }
 
+// The online latency without and with the job, as CSV and one CDF plot.
+absl::Status WritePlots(const std::string& dir, const Pooled& without_job, const Pooled& with_job,
+                        double rate) {
+  std::vector<bench::PlotSeries> series;
+  for (const auto& [label, pooled] :
+       {std::pair<std::string, const Pooled*>("online_alone", &without_job),
+        std::pair<std::string, const Pooled*>("online_beside_the_job", &with_job)}) {
+    absl::StatusOr<fs::path> csv =
+        bench::WriteCsv(dir, label + "-latency.csv",
+                        loadgen::FormatLatencyCdfCsv(loadgen::LatencyCdfOf(pooled->latencies_ms)));
+    if (!csv.ok()) return csv.status();
+    series.push_back({label, *csv});
+  }
+  return bench::Plot("latency_cdf.gp",
+                     absl::StrFormat("bench/offline: online latency at %.0f queries/s", rate),
+                     series, fs::path(dir) / "offline-online-latency-cdf.svg");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   int cycles = 5;
+  std::string plot_dir = "bench-plots/offline";
   double seconds = 6;
   double rate = 100;
   int images = 20000;
@@ -177,6 +202,8 @@ int main(int argc, char** argv) {
   app.add_option("--online-variant", online_variant, "Variant the online queries name")
       ->capture_default_str();
   app.add_option("--offline-arch", offline_arch, "Architecture the job runs")
+      ->capture_default_str();
+  app.add_option("--plot-dir", plot_dir, "where the CSV series and SVG plots go")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   const absl::Duration slice = absl::Seconds(seconds);
@@ -252,5 +279,6 @@ int main(int argc, char** argv) {
   absl::PrintF("beside the online load the job ran at %.0f%% of its rate alone\n",
                alone_rate > 0 ? 100.0 * beside_rate / alone_rate : 0.0);
   if (ran_out) absl::PrintF("warning: a job ended during a slice; raise --images\n");
+  bench::ReportPlots(plot_dir, WritePlots(plot_dir, without_job, with_job, rate));
   return 0;
 }

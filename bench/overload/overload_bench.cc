@@ -15,7 +15,9 @@
 //      answered queries within the SLO, refusals (RESOURCE_EXHAUSTED), p50
 //      and p99 of answered queries, p99 time to a refusal, and the latency
 //      model's error |predicted - measured| / measured (p50, p90);
-// then the goals beside the figures, each marked met or NOT MET.
+// then the goals beside the figures, each marked met or NOT MET. The steps
+// go to --plot-dir as CSV and as plots (bench/plots): goodput and SLO
+// attainment against the offered load, and each step's latency CDF.
 //
 // The bench (its load generator) and the master run on the other CPUs, so
 // that CPU 0 is the worker's alone: what is measured is the latency promise
@@ -23,6 +25,7 @@
 //
 //   build/bin/infaas_bench_overload [--model resnet_mini] [--images 8] [--slo-ms 50]
 //       [--probe-seconds 4] [--settle-seconds 3] [--step-seconds 10] [--json]
+//       [--plot-dir bench-plots/overload]
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -38,6 +41,7 @@
 #include "loadgen/arrivals.h"
 #include "loadgen/load_generator.h"
 #include "loadgen/load_report.h"
+#include "plots.h"
 #include "testing/test_cluster.h"
 
 namespace {
@@ -53,11 +57,13 @@ struct Flags {
   double step_seconds = 10;
   uint64_t seed = 7;
   bool json = false;
+  std::string plot_dir = "bench-plots/overload";
 };
 
 struct Step {
   double multiple = 0;
   loadgen::IntervalStats stats;
+  std::vector<loadgen::CdfPoint> latency_cdf;
 };
 
 v1::QueryOnlineRequest Query(const Flags& flags) {
@@ -72,9 +78,9 @@ v1::QueryOnlineRequest Query(const Flags& flags) {
 }
 
 // Offers `qps` for `seconds` and returns the whole run's figures.
-absl::StatusOr<loadgen::IntervalStats> Offer(testing::TestCluster& cluster,
-                                             const v1::QueryOnlineRequest& request, double qps,
-                                             double seconds, double slo_ms, uint64_t seed) {
+absl::StatusOr<loadgen::LoadReport> Offer(testing::TestCluster& cluster,
+                                          const v1::QueryOnlineRequest& request, double qps,
+                                          double seconds, double slo_ms, uint64_t seed) {
   const absl::Duration length = absl::Seconds(seconds);
   loadgen::LoadRecorder recorder(length, slo_ms);
   RETURN_IF_ERROR(
@@ -83,7 +89,7 @@ absl::StatusOr<loadgen::IntervalStats> Offer(testing::TestCluster& cluster,
                                 .timeout = absl::Seconds(5),
                                 .drain = absl::Seconds(6)},
                                &recorder));
-  return recorder.Report().total;
+  return recorder.Report();
 }
 
 // The highest rate with >= 99% of queries within the SLO.
@@ -91,12 +97,15 @@ absl::StatusOr<double> MeasureCapacity(testing::TestCluster& cluster,
                                        const v1::QueryOnlineRequest& request, const Flags& flags) {
   uint64_t seed = flags.seed;
   auto meets = [&](double qps) -> absl::StatusOr<bool> {
-    ASSIGN_OR_RETURN(loadgen::IntervalStats s,
+    ASSIGN_OR_RETURN(loadgen::LoadReport report,
                      Offer(cluster, request, qps, flags.probe_seconds, flags.slo_ms, ++seed));
+    loadgen::IntervalStats s = report.total;
     std::cerr << absl::StrFormat("   probe %7.1f qps: %5.1f%% within SLO\n", qps,
                                  100 * s.slo_attainment);
     if (s.slo_attainment >= 0.99) return true;
-    ASSIGN_OR_RETURN(s, Offer(cluster, request, qps, flags.probe_seconds, flags.slo_ms, ++seed));
+    ASSIGN_OR_RETURN(report,
+                     Offer(cluster, request, qps, flags.probe_seconds, flags.slo_ms, ++seed));
+    s = report.total;
     std::cerr << absl::StrFormat("   again %7.1f qps: %5.1f%% within SLO\n", qps,
                                  100 * s.slo_attainment);
     return s.slo_attainment >= 0.99;
@@ -119,6 +128,35 @@ absl::StatusOr<double> MeasureCapacity(testing::TestCluster& cluster,
 
 std::string Mark(bool met) { return met ? "met" : "NOT MET"; }
 
+// The steps as CSV (one row per step; one latency CDF per step) and plots.
+absl::Status WritePlots(const std::vector<Step>& steps, const Flags& flags) {
+  std::string rows =
+      "offered_x,offered_qps,goodput_qps,slo_attainment,answered_in_slo,refused_qps,p50_ms,"
+      "p99_ms\n";
+  std::vector<bench::PlotSeries> latency;
+  for (const Step& s : steps) {
+    const loadgen::IntervalStats& t = s.stats;
+    const double seconds = std::max(absl::ToDoubleSeconds(t.length), 1e-9);
+    absl::StrAppend(&rows, absl::StrFormat("%g,%g,%g,%g,%g,%g,%g,%g\n", s.multiple, t.offered_qps,
+                                           t.goodput_qps, t.slo_attainment, t.answered_in_slo,
+                                           t.refused / seconds, t.p50_ms, t.p99_ms));
+    const std::string label = absl::StrFormat("%.1fx", s.multiple);
+    ASSIGN_OR_RETURN(std::filesystem::path cdf,
+                     bench::WriteCsv(flags.plot_dir, absl::StrCat("step-", label, "-latency.csv"),
+                                     loadgen::FormatLatencyCdfCsv(s.latency_cdf)));
+    latency.push_back({label, cdf});
+  }
+  ASSIGN_OR_RETURN(std::filesystem::path steps_csv,
+                   bench::WriteCsv(flags.plot_dir, "steps.csv", rows));
+  const std::string title = absl::StrFormat("bench/overload: %d x %s within %g ms, one core",
+                                            flags.images, flags.model, flags.slo_ms);
+  const std::filesystem::path dir(flags.plot_dir);
+  RETURN_IF_ERROR(bench::Plot("versus_load.gp", title, {{"infaas", steps_csv}},
+                              dir / "overload-versus-load.svg"));
+  return bench::Plot("latency_cdf.gp", title, latency, dir / "overload-latency-cdf.svg",
+                     flags.slo_ms);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -136,6 +174,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--seed", flags.seed, "arrival times seed")->capture_default_str();
   app.add_flag("--json", flags.json, "also print the steps as JSON lines");
+  app.add_option("--plot-dir", flags.plot_dir, "where the CSV series and SVG plots go")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   // The master (a child) inherits this affinity; the worker pins itself to 0.
@@ -179,13 +219,13 @@ int main(int argc, char** argv) {
     const double qps = multiple * *capacity;
     std::cerr << absl::StrFormat("step %.1fx: %.1f qps\n", multiple, qps);
     (void)Offer(**cluster, request, qps, flags.settle_seconds, flags.slo_ms, flags.seed + 2000);
-    absl::StatusOr<loadgen::IntervalStats> stats =
+    absl::StatusOr<loadgen::LoadReport> report =
         Offer(**cluster, request, qps, flags.step_seconds, flags.slo_ms, flags.seed + 3000);
-    if (!stats.ok()) {
-      std::cerr << stats.status() << "\n";
+    if (!report.ok()) {
+      std::cerr << report.status() << "\n";
       return 1;
     }
-    steps.push_back({multiple, *stats});
+    steps.push_back({multiple, report->total, report->latency_cdf});
   }
 
   std::cout << absl::StrFormat(
@@ -241,5 +281,6 @@ int main(int argc, char** argv) {
                                worst_refusal_p99, Mark(worst_refusal_p99 <= 2))
             << absl::StrFormat("  prediction error p50, worst step  %6.0f%%  goal <= 20%%    %s\n",
                                100 * worst_error_p50, Mark(worst_error_p50 <= 0.2));
+  bench::ReportPlots(flags.plot_dir, WritePlots(steps, flags));
   return 0;
 }

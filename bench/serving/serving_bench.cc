@@ -8,8 +8,11 @@
 // as a fraction of in-process throughput at the variant's max batch; the
 // saturated figure also from a second cluster whose master sends each query
 // in its own call (--calls-per-instance=0), for the coalescing's effect.
+// Each path's latency distribution goes to --plot-dir as CSV and as one CDF
+// plot per model (bench/plots).
 //
 //   build/bin/infaas_bench_serving [--seconds 5] [--concurrency 32]
+//       [--plot-dir bench-plots/serving]
 
 #include <grpcpp/create_channel.h>
 
@@ -17,12 +20,16 @@
 #include <iostream>
 #include <map>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "backend/backend.h"
 #include "backend/preprocess.h"
+#include "common/status_macros.h"
 #include "common/latency_histogram.h"
 #include "load_driver.h"
+#include "loadgen/load_report.h"
+#include "plots.h"
 #include "testing/test_cluster.h"
 
 namespace {
@@ -80,10 +87,26 @@ Figures EndToEnd(v1::Infaas::Stub* api, const std::string& variant, const std::s
   });
 }
 
+// Each path's latency distribution as CSV, and one CDF plot of them.
+absl::Status WritePlots(const std::string& dir, const std::string& arch,
+                        const std::vector<std::pair<std::string, const Figures*>>& paths) {
+  std::vector<bench::PlotSeries> series;
+  for (const auto& [label, figures] : paths) {
+    ASSIGN_OR_RETURN(
+        fs::path csv,
+        bench::WriteCsv(dir, absl::StrCat(arch, "-", label, "-latency.csv"),
+                        loadgen::FormatLatencyCdfCsv(loadgen::LatencyCdfOf(figures->samples_ms))));
+    series.push_back({label, csv});
+  }
+  return bench::Plot("latency_cdf.gp", absl::StrCat("bench/serving: ", arch, ", latency per path"),
+                     series, fs::path(dir) / absl::StrCat("serving-", arch, "-latency-cdf.svg"));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   double seconds = 5;
+  std::string plot_dir = "bench-plots/serving";
   int concurrency = 32;
   std::vector<std::string> master_flags;
   CLI::App app("Serving overhead: in-process backend vs gRPC client -> master -> worker.");
@@ -92,8 +115,11 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--master-flag", master_flags,
                  "A flag for the master, e.g. --master-flag=--calls-per-instance=0 (repeatable)");
+  app.add_option("--plot-dir", plot_dir, "where the CSV series and SVG plots go")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   const absl::Duration d = absl::Seconds(seconds);
+  absl::Status plotted = absl::OkStatus();
 
   auto cluster = testing::TestCluster::Start(
       {.workers = 1, .zoo_models = {"lenet5", "resnet_mini"}, .master_flags = master_flags});
@@ -146,6 +172,11 @@ int main(int argc, char** argv) {
         "%-12s c%d: a query ran in a batch of %.1f on average (%.1f with a call per query)\n", arch,
         concurrency, busy_parts.MeanBatch(), alone_parts.MeanBatch());
     goals[arch] = {one.p50_ms - floor.p50_ms, 100 * busy.per_second / floor_batched.per_second};
+    plotted.Update(WritePlots(plot_dir, arch,
+                              {{"in-process_b1", &floor},
+                               {"e2e_c1", &one},
+                               {absl::StrCat("e2e_c", concurrency), &busy},
+                               {absl::StrCat("e2e_c", concurrency, "_call_each"), &alone}}));
   }
   auto verdict = [](bool met) { return met ? "met" : "NOT MET"; };
   absl::PrintF("\ngoals (issue 15):\n");
@@ -156,5 +187,6 @@ int main(int argc, char** argv) {
   absl::PrintF("  resnet_mini throughput at c%-3d            %5.0f%%    (goal >= 94%%)     %s\n",
                concurrency, goals["resnet_mini"].second,
                verdict(goals["resnet_mini"].second >= 94));
+  bench::ReportPlots(plot_dir, plotted);
   return 0;
 }

@@ -71,6 +71,21 @@ IntervalStats LoadRecorder::Summarise(const Bucket& b, absl::Duration start,
   return s;
 }
 
+namespace {
+
+// Where latency distributions are sampled: every percent, and the tail.
+const std::vector<double>& CdfPercents() {
+  static const std::vector<double>* percents = [] {
+    auto* p = new std::vector<double>;
+    for (int i = 0; i < 100; ++i) p->push_back(i);
+    p->insert(p->end(), {99.5, 99.9, 100});
+    return p;
+  }();
+  return *percents;
+}
+
+}  // namespace
+
 LoadReport LoadRecorder::Report() const {
   absl::MutexLock lock(&mu_);
   LoadReport report;
@@ -93,6 +108,10 @@ LoadReport LoadRecorder::Report() const {
   report.total = Summarise(all, absl::ZeroDuration(),
                            interval_ * static_cast<int64_t>(std::max<size_t>(buckets_.size(), 1)));
   report.unanswered = sent - done_;
+  if (!all.latencies_ms.empty()) {
+    for (double p : CdfPercents())
+      report.latency_cdf.push_back({p, all.latencies_ms.Percentile(p)});
+  }
   return report;
 }
 
@@ -169,6 +188,40 @@ std::string FormatReportJson(const LoadReport& report) {
   return absl::StrFormat("{\"slo_ms\":%g,\"total\":%s,\"intervals\":[%s],\"unanswered\":%d}",
                          report.slo_ms, JsonStats(report.total), absl::StrJoin(intervals, ","),
                          report.unanswered);
+}
+
+std::string FormatIntervalsCsv(const LoadReport& report) {
+  std::string out =
+      "start_s,offered_qps,achieved_qps,goodput_qps,slo_attainment,answered_in_slo,refused,"
+      "p50_ms,p90_ms,p99_ms\n";
+  for (const IntervalStats& s : report.intervals) {
+    absl::StrAppend(
+        &out, absl::StrFormat("%g,%g,%g,%g,%g,%g,%d,%g,%g,%g\n", absl::ToDoubleSeconds(s.start),
+                              s.offered_qps, s.achieved_qps, s.goodput_qps, s.slo_attainment,
+                              s.answered_in_slo, s.refused, s.p50_ms, s.p90_ms, s.p99_ms));
+  }
+  return out;
+}
+
+std::vector<CdfPoint> LatencyCdfOf(std::vector<double> samples_ms) {
+  std::vector<CdfPoint> cdf;
+  if (samples_ms.empty()) return cdf;
+  std::sort(samples_ms.begin(), samples_ms.end());
+  for (double p : CdfPercents()) {
+    // Interpolated between ranks, as PercentileOf (sorted once here).
+    const double pos = p / 100 * static_cast<double>(samples_ms.size() - 1);
+    const size_t lo = static_cast<size_t>(std::floor(pos));
+    const size_t hi = std::min(lo + 1, samples_ms.size() - 1);
+    const double frac = pos - static_cast<double>(lo);
+    cdf.push_back({p, samples_ms[lo] + frac * (samples_ms[hi] - samples_ms[lo])});
+  }
+  return cdf;
+}
+
+std::string FormatLatencyCdfCsv(const std::vector<CdfPoint>& cdf) {
+  std::string out = "percent,ms\n";
+  for (const CdfPoint& p : cdf) absl::StrAppend(&out, absl::StrFormat("%g,%g\n", p.percent, p.ms));
+  return out;
 }
 
 }  // namespace infaas::loadgen

@@ -52,11 +52,21 @@ struct IntervalStats {
   std::map<std::string, int64_t> variants;  // OK answers by variant
 };
 
+// A point of a latency distribution: `percent` of the answers took at most
+// `ms`.
+struct CdfPoint {
+  double percent = 0;
+  double ms = 0;
+};
+
 struct LoadReport {
   double slo_ms = 0;
   std::vector<IntervalStats> intervals;
   IntervalStats total;
   int64_t unanswered = 0;  // sent but not answered when the report was taken
+  // The latency of all OK answers at percentiles 0, 1, ..., 99, 99.5, 99.9
+  // and 100 (empty without answers).
+  std::vector<CdfPoint> latency_cdf;
 };
 
 // What the master said of an answered query's latency (ms; negative when
@@ -105,5 +115,14 @@ class LoadRecorder {
 std::string FormatReportText(const LoadReport& report);
 // {"slo_ms":..,"total":{..},"intervals":[{..}],"unanswered":n}
 std::string FormatReportJson(const LoadReport& report);
+// One CSV row per interval, under a header: start_s, offered_qps,
+// achieved_qps, goodput_qps, slo_attainment, answered_in_slo, refused,
+// p50_ms, p90_ms, p99_ms (for plots of load and attainment over time).
+std::string FormatIntervalsCsv(const LoadReport& report);
+// The distribution of `samples_ms` (exact) at the percentiles LoadReport's
+// latency_cdf uses; empty without samples.
+std::vector<CdfPoint> LatencyCdfOf(std::vector<double> samples_ms);
+// "percent,ms" rows of report.latency_cdf (for latency CDF plots).
+std::string FormatLatencyCdfCsv(const std::vector<CdfPoint>& cdf);
 
 }  // namespace infaas::loadgen

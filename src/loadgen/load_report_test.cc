@@ -47,6 +47,38 @@ TEST(LoadRecorderTest, SummarisesEachIntervalAndTheTotal) {
   EXPECT_THAT(json, HasSubstr("\"unanswered\":1}"));
 }
 
+TEST(LoadRecorderTest, WritesIntervalsAndTheLatencyDistributionAsCsv) {
+  LoadRecorder recorder(absl::Seconds(1), /*slo_ms=*/10);
+  for (int i = 1; i <= 4; ++i) {
+    recorder.RecordSent(absl::Milliseconds(100 * i));
+    recorder.RecordDone(absl::Milliseconds(100 * i), absl::Milliseconds(i * 5), absl::OkStatus(),
+                        "a");
+  }
+  const LoadReport report = recorder.Report();
+  // 5, 10, 15 and 20 ms: the median between 10 and 15, all four by 100%.
+  ASSERT_EQ(report.latency_cdf.size(), 103u);
+  EXPECT_EQ(report.latency_cdf.front().ms, 5);
+  EXPECT_EQ(report.latency_cdf.back().percent, 100);
+  EXPECT_EQ(report.latency_cdf.back().ms, 20);
+  EXPECT_GE(report.latency_cdf[50].ms, 10);
+  EXPECT_LE(report.latency_cdf[50].ms, 15);
+
+  const std::string intervals = FormatIntervalsCsv(report);
+  EXPECT_THAT(intervals, ::testing::StartsWith("start_s,offered_qps,achieved_qps,goodput_qps,"));
+  EXPECT_THAT(intervals, HasSubstr("\n0,4,4,2,0.5,0.5,0,"));  // two of four within 10 ms
+  const std::string cdf = FormatLatencyCdfCsv(report.latency_cdf);
+  EXPECT_THAT(cdf, ::testing::StartsWith("percent,ms\n0,5\n"));
+  EXPECT_THAT(cdf, ::testing::EndsWith("100,20\n"));
+  EXPECT_TRUE(LoadRecorder(absl::Seconds(1), 0).Report().latency_cdf.empty());
+
+  const std::vector<CdfPoint> exact = LatencyCdfOf({20, 5, 15, 10});
+  ASSERT_EQ(exact.size(), report.latency_cdf.size());
+  EXPECT_EQ(exact.front().ms, 5);
+  EXPECT_DOUBLE_EQ(exact[50].ms, 12.5);  // interpolated, as PercentileOf
+  EXPECT_EQ(exact.back().ms, 20);
+  EXPECT_TRUE(LatencyCdfOf({}).empty());
+}
+
 TEST(LoadRecorderTest, CountsGoodputRefusalsAndPredictionError) {
   LoadRecorder recorder(absl::Seconds(1), /*slo_ms=*/10);
   for (int i = 0; i < 4; ++i) recorder.RecordSent(absl::Milliseconds(10 * i));
