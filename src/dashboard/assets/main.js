@@ -49,9 +49,15 @@ function handleError(error, viewId) {
   }
 }
 
+// The open view from the last cluster picture. The catalogue view is drawn
+// only when the catalogue (or the family shown) changes, so that its
+// controls stay put between refreshes.
 function render() {
   if (lastStatus && VIEWS_OF_STATUS[activeView]) VIEWS_OF_STATUS[activeView](lastStatus);
-  if (activeView === "catalogue") renderCatalogue(catalogue, render);
+}
+
+function renderCatalogueView() {
+  if (activeView === "catalogue") renderCatalogue(catalogue, renderCatalogueView);
 }
 
 async function refreshCluster() {
@@ -81,7 +87,7 @@ async function refreshCatalogue() {
   try {
     catalogue = await fetchCatalogue(getJson);
     fillSuggestions();
-    if (activeView === "catalogue") render();
+    renderCatalogueView();
   } catch (e) {
     handleError(e, "catalogue-families");
   }
@@ -114,7 +120,10 @@ function show(view) {
   for (const section of document.querySelectorAll("main > .view")) {
     section.hidden = section.id !== "view-" + view;
   }
-  if (view === "catalogue") refreshCatalogue();
+  if (view === "catalogue") {
+    renderCatalogueView();
+    refreshCatalogue();
+  }
   render();
 }
 
