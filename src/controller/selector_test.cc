@@ -400,6 +400,9 @@ TEST(SelectorTest, ImpossibleAccuracyFailsNamingTheNearestTradeOffs) {
   EXPECT_THAT(d.selection.status().message(),
               HasSubstr("the fastest with accuracy >= 92% is resnet_mini_torchscript_cpu2_b1 "
                         "(3.1 ms)"));
+  // A requirement just short of 100% is not rounded up to it.
+  d = SelectVariant(ByFamily(99.99, 1), Zoo(), Cluster({Worker("w1")}));
+  EXPECT_THAT(d.selection.status().message(), HasSubstr("meets accuracy >= 99.99% within"));
 }
 
 TEST(SelectorTest, BatchAboveEveryMaxBatchOfTheArchitectureIsInvalid) {

@@ -115,7 +115,8 @@ std::string FormatMs(double ms) {
 }
 
 std::string FormatPercent(double percent) {
-  return TrimZeros(absl::StrFormat("%.1f", percent)) + "%";
+  // Two decimals: one would print a required 99.99% as "100%".
+  return TrimZeros(absl::StrFormat("%.2f", percent)) + "%";
 }
 
 std::string FormatDims(const std::vector<int64_t>& dims, bool brackets) {

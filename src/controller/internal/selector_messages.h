@@ -17,7 +17,7 @@ namespace infaas::controller::internal {
 // "0.04", "3.1", "120" (two decimals at most, trailing zeros dropped);
 // "unmeasured" for +inf.
 std::string FormatMs(double ms);
-// "92.1%", "99%".
+// "92.1%", "99%", "99.99%" (two decimals at most, trailing zeros dropped).
 std::string FormatPercent(double percent);
 // "[1,28,28]" (config style) and "3,224,224" (the -d flag's style).
 std::string FormatDims(const std::vector<int64_t>& dims, bool brackets);
