@@ -153,7 +153,7 @@ TEST_F(DashboardTest, ShowsTheClusterAnswersQueriesAndTheAutoscalersActionsInABr
   absl::Status passed = AwaitLine(script->get(), "PASS", absl::Minutes(3));
   EXPECT_TRUE(passed.ok()) << passed << "\n" << absl::StrJoin(lines_, "\n");
   for (const char* view : {"cluster", "catalogue", "playground", "playground-impossible", "jobs",
-                           "cluster-after-load", "autoscaler", "slo"}) {
+                           "cluster-after-load", "slo-by-family", "autoscaler", "slo"}) {
     EXPECT_TRUE(fs::exists(artefacts_ / absl::StrCat(view, ".png"))) << view;
   }
 }

@@ -149,6 +149,11 @@ async function run(page) {
   await page.waitForSelector("#slo-table tbody tr");
   await page.waitForSelector("#slo-attainment svg path", { state: "attached" });
   await screenshot(page, "slo");
+  // Grouped by family, every query of the zoo's models falls in one row.
+  await page.selectOption("#slo-group", "family");
+  await page.waitForFunction(() => [...document.querySelectorAll("#slo-table tbody tr td:first-child")]
+    .map((c) => c.textContent).join() === "classification/fashion-mnist");
+  await screenshot(page, "slo-by-family");
 
   const unexpected = consoleErrors.filter((e) => !/^Failed to load resource: the server responded with a status of 4\d\d/.test(e));
   const refusals = consoleErrors.length - unexpected.length;

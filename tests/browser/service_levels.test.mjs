@@ -3,7 +3,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mergeAll, series, timeAxis, totals } from "../../src/dashboard/assets/service_levels.js";
+import { groupSeries, mergeAll, series, timeAxis, totals } from "../../src/dashboard/assets/service_levels.js";
 
 const point = (s, within, late, refused = {}) =>
   ({ at_unix_s: String(s), answered: within + late, within_target: within, missed_target: late,
@@ -49,4 +49,27 @@ test("the time axis starts a little before the first event, at least a minute ba
   assert.equal(timeAxis(status, 300).min, 795 * 1000);
   status.recent_scaling = [{ at_unix_ms: "1" }];
   assert.equal(timeAxis(status, 300).min, 700 * 1000);  // never past the history
+});
+
+test("groupSeries puts variants under architectures and both under families", () => {
+  const levels = [
+    { name: "lenet5_onnx_cpu1_b1", form: "variant", points: [point(1, 1, 0)] },
+    { name: "lenet5", form: "architecture", points: [point(1, 2, 0)] },
+    { name: "classification/fashion-mnist", form: "task", points: [point(1, 0, 1)] },
+    { name: "(unregistered)", form: "variant", points: [point(1, 0, 0, { not_found: 1 })] },
+  ];
+  const catalogue = {
+    architectureOf: new Map([["lenet5_onnx_cpu1_b1", "lenet5"]]),
+    familyOf: new Map([["lenet5_onnx_cpu1_b1", "classification/fashion-mnist"],
+                       ["lenet5", "classification/fashion-mnist"]]),
+  };
+  assert.equal(groupSeries(levels, catalogue, "named"), levels);
+  const byArchitecture = groupSeries(levels, catalogue, "architecture");
+  assert.deepEqual(byArchitecture.map((s) => s.name),
+                   ["(unregistered)", "classification/fashion-mnist", "lenet5"]);
+  assert.equal(byArchitecture[2].points[0].answered, 3);
+  const byFamily = groupSeries(levels, catalogue, "family");
+  assert.deepEqual(byFamily.map((s) => s.name), ["(unregistered)", "classification/fashion-mnist"]);
+  assert.equal(byFamily[1].points[0].answered, 4);
+  assert.equal(byFamily[1].points[0].within_target, 3);
 });

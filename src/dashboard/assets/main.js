@@ -5,7 +5,7 @@
 import { ApiError, apiKey, getJson, postJson, setApiKey } from "./api.js";
 import { emptyState, h, replace } from "./dom.js";
 import { renderAutoscaler } from "./views/autoscaler.js";
-import { catalogueNames, fetchCatalogue, renderCatalogue } from "./views/catalogue.js";
+import { catalogueMaps, catalogueNames, fetchCatalogue, renderCatalogue } from "./views/catalogue.js";
 import { clusterSummary, renderCluster } from "./views/cluster.js";
 import { renderJobs } from "./views/jobs.js";
 import { setUpPlayground } from "./views/playground.js";
@@ -14,6 +14,11 @@ import { HISTORY_SECONDS, renderSlo } from "./views/slo.js";
 const CLUSTER_PERIOD_MS = 500;
 const CATALOGUE_PERIOD_MS = 10000;
 const JOBS_PERIOD_MS = 1000;
+// How often the cluster picture is asked for again after a 403 (a user key:
+// the cluster, SLO and autoscaler views need an admin key).
+const FORBIDDEN_PERIOD_MS = 10000;
+// Where a 403 on the cluster picture is said.
+const STATUS_VIEW_IDS = ["cluster-workers", "slo-summary", "autoscaler-policy"];
 
 let activeView = "cluster";
 // Set when the master refused the page's key (or lack of one): the loops
@@ -21,9 +26,12 @@ let activeView = "cluster";
 let needKey = false;
 let lastStatus = null;
 let catalogue = { variants: [], truncated: false };
+// How the SLO view groups the service levels (its select), and the
+// catalogue's name maps it groups with.
+let sloGrouping = { by: "named", catalogue: catalogueMaps(catalogue) };
 
 const VIEWS_OF_STATUS = {
-  cluster: renderCluster, slo: renderSlo, autoscaler: renderAutoscaler,
+  cluster: renderCluster, slo: (s) => renderSlo(s, sloGrouping), autoscaler: renderAutoscaler,
 };
 
 function showConnection(text, ok) {
@@ -34,7 +42,7 @@ function showConnection(text, ok) {
 
 // What a failed call means for the page: a key to ask for, a role that
 // cannot see this, or a master that does not answer.
-function handleError(error, viewId) {
+function handleError(error, viewIds) {
   if (!(error instanceof ApiError)) throw error;
   if (error.status === 401) {
     needKey = true;
@@ -42,8 +50,10 @@ function handleError(error, viewId) {
     document.getElementById("key-message").textContent =
       apiKey() ? "The master refused this key: " + error.message : "";
     showConnection("API key needed", false);
-  } else if (error.status === 403 && viewId) {
-    replace(viewId, emptyState("This view needs an admin key.", error.message));
+  } else if (error.status === 403) {
+    for (const id of [viewIds].flat()) {
+      replace(id, emptyState("This view needs an admin key.", error.message));
+    }
   } else {
     showConnection(error.status === 0 ? "master unreachable" : error.message, false);
   }
@@ -62,15 +72,21 @@ function renderCatalogueView() {
 
 async function refreshCluster() {
   if (needKey) return setTimeout(refreshCluster, CLUSTER_PERIOD_MS);
+  let next = CLUSTER_PERIOD_MS;
   try {
     lastStatus = await getJson(`/v1/cluster?history_seconds=${HISTORY_SECONDS}`);
     document.getElementById("key-prompt").hidden = true;
     showConnection("live · " + clusterSummary(lastStatus).textContent, true);
     render();
   } catch (e) {
-    handleError(e, "cluster-workers");
+    if (e instanceof ApiError && e.status === 403) {
+      lastStatus = null;
+      next = FORBIDDEN_PERIOD_MS;
+      showConnection("live · a user key: catalogue, playground and jobs", true);
+    }
+    handleError(e, STATUS_VIEW_IDS);
   }
-  setTimeout(refreshCluster, CLUSTER_PERIOD_MS);
+  setTimeout(refreshCluster, next);
 }
 
 function fillSuggestions() {
@@ -86,6 +102,7 @@ async function refreshCatalogue() {
   if (needKey) return;
   try {
     catalogue = await fetchCatalogue(getJson);
+    sloGrouping = { ...sloGrouping, catalogue: catalogueMaps(catalogue) };
     fillSuggestions();
     renderCatalogueView();
   } catch (e) {
@@ -147,6 +164,10 @@ for (const button of document.querySelectorAll("#tabs button")) {
   button.addEventListener("click", () => show(button.dataset.view));
 }
 setUpKeyPrompt();
+document.getElementById("slo-group").addEventListener("change", (event) => {
+  sloGrouping = { ...sloGrouping, by: event.target.value };
+  render();
+});
 setUpPlayground(postJson, accuracyOf, () => catalogueNames(catalogue).variants);
 refreshCluster();
 refreshCatalogue();

@@ -72,3 +72,27 @@ export function timeAxis(status, historySeconds) {
   const start = Math.max(nowS - historySeconds, Math.min(first - 5, nowS - 60));
   return { time: true, min: start * 1000, max: nowS * 1000, span: nowS - start, nowS };
 }
+
+// The series regrouped: "named" keeps what the queries named; "architecture"
+// puts variant queries under their architecture; "family" puts variant and
+// architecture queries under their task/dataset. Names the catalogue does
+// not know stay as they are. `catalogue` maps names: {architectureOf:
+// Map(variant → architecture), familyOf: Map(variant or architecture →
+// "task/dataset")}.
+export function groupSeries(levels, catalogue, by) {
+  if (by === "named") return levels;
+  const groupOf = (s) => {
+    if (by === "architecture") {
+      return s.form === "variant" ? catalogue.architectureOf.get(s.name) ?? s.name : s.name;
+    }
+    return s.form === "task" ? s.name : catalogue.familyOf.get(s.name) ?? s.name;
+  };
+  const groups = new Map();
+  for (const s of levels) {
+    const name = groupOf(s);
+    if (!groups.has(name)) groups.set(name, []);
+    groups.get(name).push(s);
+  }
+  return [...groups.entries()].sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, members]) => ({ name, form: by, points: mergeAll(members) }));
+}

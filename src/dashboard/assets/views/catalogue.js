@@ -69,6 +69,19 @@ export function renderCatalogue(catalogue, rerender) {
     }), { id: "variants-table" }));
 }
 
+// What groupSeries needs to regroup service levels: each variant's
+// architecture, each variant's and architecture's family.
+export function catalogueMaps(catalogue) {
+  const architectureOf = new Map(), familyOf = new Map();
+  for (const v of catalogue.variants) {
+    const c = v.record.config;
+    architectureOf.set(c.name, c.architecture);
+    familyOf.set(c.name, `${c.task}/${c.dataset}`);
+    familyOf.set(c.architecture, `${c.task}/${c.dataset}`);
+  }
+  return { architectureOf, familyOf };
+}
+
 // Names for the playground's suggestions.
 export function catalogueNames(catalogue) {
   const vs = catalogue.variants;

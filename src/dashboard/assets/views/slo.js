@@ -3,13 +3,17 @@
 
 import { drawChart, formatNumber } from "../charts.js";
 import { emptyState, percent, replace, table } from "../dom.js";
-import { mergeAll, series, timeAxis, totals } from "../service_levels.js";
+import { groupSeries, mergeAll, series, timeAxis, totals } from "../service_levels.js";
 
 export const HISTORY_SECONDS = 300;
 const SMOOTH_SECONDS = 10;
 
-export function renderSlo(status) {
-  const levels = status.service_levels || [];
+const FIRST_COLUMN = { named: "asked for", architecture: "architecture", family: "model family" };
+
+// `grouping`: {by: "named" | "architecture" | "family", catalogue: the name
+// maps groupSeries needs}.
+export function renderSlo(status, grouping) {
+  const levels = groupSeries(status.service_levels || [], grouping.catalogue, grouping.by);
   const nowS = Math.floor(Number(status.now_unix_ms) / 1000);
   if (levels.length === 0) {
     replace("slo-summary", emptyState("No queries in the last 5 minutes.",
@@ -17,7 +21,7 @@ export function renderSlo(status) {
       "or the Query playground) and their service levels appear here."));
   } else {
     replace("slo-summary", table(
-      ["asked for", "form", "queries (1 min)", "SLO attainment (1 min)", "goodput (1 min)",
+      [FIRST_COLUMN[grouping.by], "form", "queries (1 min)", "SLO attainment (1 min)", "goodput (1 min)",
        "late", "refused, by reason"],
       levels.map((s) => {
         const t = totals(s.points || [], nowS, 60);
