@@ -118,6 +118,22 @@ async function run(page) {
   say(`impossible request: ${refusal.slice(0, 200)}; alternatives ${named.join(", ")}`);
   await screenshot(page, "playground-impossible");
 
+  // A name made of markup comes back in the refusal as text, not as markup.
+  const hostile = '<img src=x onerror="window.__injected = 1">';
+  await page.check('input[name=form][value=architecture]');
+  await page.fill("input[name=architecture]", hostile);
+  expectedRefusals += 1;
+  await page.click("#query-run");
+  try {
+    await page.waitForFunction((name) => (document.querySelector("#query-error") || {})
+      .textContent?.includes(name), hostile, { timeout: 30000 });
+  } catch (e) {
+    throw new Error("the refusal does not show the name as text: " +
+                    await page.textContent("#query-result"));
+  }
+  check(await page.$("#query-result img") === null, "the refusal's text became an element");
+  check(await page.evaluate(() => window.__injected) === undefined, "markup in a name ran");
+
   // 6. Offline jobs list the job the test submitted.
   await showView(page, "jobs");
   await page.waitForSelector("#jobs tbody tr", { timeout: 15000 });
@@ -149,10 +165,11 @@ async function run(page) {
   await page.waitForSelector("#slo-table tbody tr");
   await page.waitForSelector("#slo-attainment svg path", { state: "attached" });
   await screenshot(page, "slo");
-  // Grouped by family, every query of the zoo's models falls in one row.
+  // Grouped by family, every query of the zoo's models falls in one row (the
+  // made-up name of the hostile query stays "(unregistered)").
   await page.selectOption("#slo-group", "family");
   await page.waitForFunction(() => [...document.querySelectorAll("#slo-table tbody tr td:first-child")]
-    .map((c) => c.textContent).join() === "classification/fashion-mnist");
+    .map((c) => c.textContent).join() === "(unregistered),classification/fashion-mnist");
   await screenshot(page, "slo-by-family");
 
   const unexpected = consoleErrors.filter((e) => !/^Failed to load resource: the server responded with a status of 4\d\d/.test(e));
