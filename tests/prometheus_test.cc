@@ -82,10 +82,8 @@ class PrometheusTest : public ::testing::Test {
     fs::create_directories(rules);
     for (const auto& e :
          fs::directory_iterator(TestCluster::SourceDir() / "deploy/prometheus/rules")) {
-      std::ifstream in(e.path());
-      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
       std::ofstream(rules / e.path().filename())
-          << absl::StrReplaceAll(text, {{"interval: 15s", "interval: 1s"}});
+          << absl::StrReplaceAll(testing::ReadBytes(e.path()), {{"interval: 15s", "interval: 1s"}});
     }
     const fs::path config = cluster_->dir() / "prometheus.yml";
     std::ofstream(config) << "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"

@@ -17,6 +17,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
+constexpr char kNoGnuplot[] =
+    "gnuplot is not installed (apt-get install gnuplot-nox): CSV files only";
+
 // What can sit inside a gnuplot '...' string and a space-separated word list.
 bool SafeForGnuplot(const std::string& text, bool allow_space) {
   for (char c : text) {
@@ -65,16 +68,11 @@ absl::Status Plot(const std::string& script, const std::string& title,
   raw.push_back(nullptr);
   pid_t pid = 0;
   if (posix_spawnp(&pid, "gnuplot", nullptr, nullptr, raw.data(), environ) != 0) {
-    return absl::FailedPreconditionError(
-        "gnuplot is not installed (apt-get install gnuplot-nox): CSV files only");
+    return absl::FailedPreconditionError(kNoGnuplot);
   }
   int status = 0;
   ::waitpid(pid, &status, 0);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
-      return absl::FailedPreconditionError(
-          "gnuplot is not installed (apt-get install gnuplot-nox): CSV files only");
-    }
     return absl::InternalError(absl::StrCat("gnuplot failed on ", script, " for ", svg.string()));
   }
   return absl::OkStatus();

@@ -12,6 +12,8 @@
 // (a refused query did not get its answer in time either); GOODPUT/S, those
 // answers per second. Pure formatting; thread-safe.
 
+#include <cstdint>
+#include <map>
 #include <string>
 
 #include "absl/time/time.h"

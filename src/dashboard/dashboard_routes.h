@@ -25,8 +25,9 @@ inline constexpr std::string_view kDashboardPath = "/ui/";
 
 void AddDashboardRoutes(httplib::Server* server);
 
-// "text/html; charset=utf-8", "text/javascript; charset=utf-8", "text/css;
-// charset=utf-8", "image/svg+xml" by the name's extension; nullopt for others.
+// "text/html; charset=utf-8", "text/javascript; charset=utf-8" or "text/css;
+// charset=utf-8" by the name's extension (the kinds assets/ holds); nullopt
+// for others.
 std::optional<std::string_view> ContentTypeOf(std::string_view name);
 
 }  // namespace infaas::dashboard

@@ -76,7 +76,7 @@ async function refreshCluster() {
   try {
     lastStatus = await getJson(`/v1/cluster?history_seconds=${HISTORY_SECONDS}`);
     document.getElementById("key-prompt").hidden = true;
-    showConnection("live · " + clusterSummary(lastStatus).textContent, true);
+    showConnection("live · " + clusterSummary(lastStatus), true);
     render();
   } catch (e) {
     if (e instanceof ApiError && e.status === 403) {

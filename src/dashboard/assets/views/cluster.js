@@ -1,7 +1,7 @@
 // The cluster: workers (cores, CPU, memory, draining) and, per variant and
 // worker, its instances, queue, rate, latency and the latency model's error.
 
-import { emptyState, h, ms, percent, bytes, replace, table } from "../dom.js";
+import { emptyState, ms, percent, bytes, replace, table } from "../dom.js";
 
 export function renderCluster(status) {
   const workers = status.workers || [];
@@ -35,8 +35,9 @@ export function renderCluster(status) {
              "predicted batch-1 run", "prediction error p50 / p90"], rows));
 }
 
+// "2 worker(s), 3 variant placement(s)", for the header.
 export const clusterSummary = (status) => {
   const workers = status.workers || [];
   const loaded = workers.reduce((n, w) => n + (w.variants || []).length, 0);
-  return h("span", {}, `${workers.length} worker(s), ${loaded} variant placement(s)`);
+  return `${workers.length} worker(s), ${loaded} variant placement(s)`;
 };
