@@ -99,6 +99,55 @@ absl::Status ValidateTenantRecord(const v1::TenantRecord& tenant) {
 
 namespace {
 
+// Lease and report names become keys and table rows: printable and short.
+absl::Status ValidateCoordinationName(absl::string_view what, absl::string_view name) {
+  if (name.empty() || name.size() > 256) {
+    return absl::InvalidArgumentError(absl::StrCat(what, " must be 1 to 256 characters long"));
+  }
+  for (char c : name) {
+    if (c < 0x21 || c > 0x7e) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(what, " \"", name, "\" may hold only printable ASCII, no spaces"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateTtl(absl::string_view what, absl::Duration ttl) {
+  if (ttl < absl::Milliseconds(10)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, " lasts ", absl::FormatDuration(ttl), "; give it at least 10ms"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ValidateLeaseRequest(absl::string_view name, absl::string_view holder,
+                                  absl::Duration ttl) {
+  RETURN_IF_ERROR(ValidateCoordinationName("lease name", name));
+  RETURN_IF_ERROR(ValidateCoordinationName("lease holder", holder));
+  return ValidateTtl(absl::StrCat("lease ", name), ttl);
+}
+
+absl::Status ValidateReport(absl::string_view kind, absl::string_view source,
+                            const std::string& bytes, absl::Duration ttl) {
+  RETURN_IF_ERROR(ValidateCoordinationName("report kind", kind));
+  RETURN_IF_ERROR(ValidateCoordinationName("report source", source));
+  if (bytes.size() > (size_t{1} << 20)) {
+    return absl::InvalidArgumentError(absl::StrCat("report ", kind, " of ", source, " holds ",
+                                                   bytes.size(), " bytes; at most 1 MiB"));
+  }
+  return ValidateTtl(absl::StrCat("report ", kind), ttl);
+}
+
+bool IsFinalJobState(v1::OfflineJob::State state) {
+  return state == v1::OfflineJob::STATE_DONE || state == v1::OfflineJob::STATE_FAILED ||
+         state == v1::OfflineJob::STATE_CANCELLED;
+}
+
+namespace {
+
 absl::StatusOr<std::unique_ptr<MetadataStore>> OpenRedisUrl(absl::string_view rest,
                                                             absl::string_view url) {
   RedisMetadataStore::Options options;

@@ -7,7 +7,9 @@
 //  * offline jobs and their progress;
 //  * pins: variants a user asked to keep serving;
 //  * who may call: API keys (the secret only as its SHA-256) and tenants'
-//    quotas.
+//    quotas;
+//  * for several masters sharing one store: the leader lease with its
+//    fencing token, and each master's short-lived reports (its recent demand).
 //
 // Two implementations share this interface and one contract test suite:
 // SqliteMetadataStore (embedded default, one file) and RedisMetadataStore
@@ -26,6 +28,7 @@
 // A write that fails leaves the store as it was: multi-record writes are
 // all-or-nothing.
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -33,10 +36,29 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "infaas/v1/catalogue.pb.h"
 
 namespace infaas::store {
+
+// Who holds a lease now. The fencing token grows by one every time the
+// lease is granted anew (to another holder, or to the same one after it
+// lapsed), so a write stamped with an older token is recognisably stale.
+struct Lease {
+  std::string holder;  // empty: nobody holds it
+  int64_t token = 0;
+  absl::Duration remaining = absl::ZeroDuration();  // until it lapses unless renewed
+
+  bool HeldBy(absl::string_view who) const { return !holder.empty() && holder == who; }
+};
+
+// Proof that a write comes from the holder of a lease: its name and the
+// token it was granted with.
+struct Fence {
+  std::string lease;
+  int64_t token = 0;
+};
 
 class MetadataStore {
  public:
@@ -85,6 +107,34 @@ class MetadataStore {
   virtual absl::Status PutTenant(const v1::TenantRecord& tenant) = 0;
   virtual absl::StatusOr<std::vector<v1::TenantRecord>> ListTenants() = 0;
 
+  // Leases (several masters, one leader): grants lease `name` to `holder`
+  // for `ttl` when nobody holds it or its holder let it lapse (a new
+  // token), or renews it when `holder` holds it (the same token); returns
+  // who holds it afterwards either way. The store's own clock decides when
+  // a lease lapses. InvalidArgument for an empty name or holder, or a ttl
+  // under 10 ms.
+  virtual absl::StatusOr<Lease> AcquireLease(absl::string_view name, absl::string_view holder,
+                                             absl::Duration ttl) = 0;
+  // Ends `holder`'s lease at once, so that another takes over without
+  // waiting for it to lapse; OK (and nothing done) when `holder` does not
+  // hold it.
+  virtual absl::Status ReleaseLease(absl::string_view name, absl::string_view holder) = 0;
+
+  // PutJob for the leader's job runner: written only while `fence` is the
+  // lease's current token (FailedPrecondition otherwise: the lease lapsed
+  // or passed to another master) and while the stored record has not ended
+  // (Aborted: e.g. cancelled through another master; the stored record
+  // stands). The check and the write are one atomic step.
+  virtual absl::Status PutJobFenced(const v1::OfflineJob& job, const Fence& fence) = 0;
+
+  // Reports: short-lived records each master publishes about itself, e.g.
+  // its recent demand for the leader's autoscaler. PutReport replaces
+  // `source`'s report of `kind`, which lapses after `ttl` unless written
+  // again; ListReports returns the live ones of `kind`, sorted by source.
+  virtual absl::Status PutReport(absl::string_view kind, absl::string_view source,
+                                 const std::string& bytes, absl::Duration ttl) = 0;
+  virtual absl::StatusOr<std::vector<std::string>> ListReports(absl::string_view kind) = 0;
+
   // Where the data lives, e.g. "sqlite:/tmp/infaas.db" or "redis://127.0.0.1:6379/0".
   virtual std::string Describe() const = 0;
 };
@@ -106,5 +156,14 @@ absl::Status ValidateTenantName(absl::string_view tenant);
 absl::Status ValidateApiKeyRecord(const v1::ApiKeyRecord& key);
 // A valid name and limits >= 0.
 absl::Status ValidateTenantRecord(const v1::TenantRecord& tenant);
+// A lease's name and holder are 1..256 printable characters; ttl >= 10 ms.
+absl::Status ValidateLeaseRequest(absl::string_view name, absl::string_view holder,
+                                  absl::Duration ttl);
+// A report's kind and source are 1..256 printable characters, its bytes at
+// most 1 MiB, its ttl >= 10 ms.
+absl::Status ValidateReport(absl::string_view kind, absl::string_view source,
+                            const std::string& bytes, absl::Duration ttl);
+// Whether a job in `state` has ended (done, failed or cancelled).
+bool IsFinalJobState(v1::OfflineJob::State state);
 
 }  // namespace infaas::store

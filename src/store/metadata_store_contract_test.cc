@@ -10,6 +10,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "store/metadata_store.h"
 #include "store/redis_metadata_store.h"
@@ -300,6 +301,121 @@ TEST_P(MetadataStoreContractTest, ConcurrentWritersLoseNothing) {
   for (auto& th : threads) th.join();
   EXPECT_EQ(store_->ListJobs()->size(), size_t{kThreads * kPerThread});
   EXPECT_EQ(store_->ListVariants({})->size(), size_t{kThreads * kPerThread});
+}
+
+// Polls `granted` every 10 ms until it holds or 5 s pass (the store's
+// clock lets a lease or report lapse; nothing in the test can order that).
+template <typename Predicate>
+bool Eventually(Predicate granted) {
+  const absl::Time deadline = absl::Now() + absl::Seconds(5);
+  while (absl::Now() < deadline) {
+    if (granted()) return true;
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  return false;
+}
+
+TEST_P(MetadataStoreContractTest, ALeaseHasOneHolderWhoseRenewalsKeepTheToken) {
+  absl::StatusOr<Lease> a = store_->AcquireLease("leader", "master-a", absl::Seconds(30));
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_TRUE(a->HeldBy("master-a"));
+  EXPECT_GT(a->token, 0);
+  absl::StatusOr<Lease> b = store_->AcquireLease("leader", "master-b", absl::Seconds(30));
+  ASSERT_TRUE(b.ok()) << b.status();
+  EXPECT_FALSE(b->HeldBy("master-b"));
+  EXPECT_EQ(b->holder, "master-a");
+  EXPECT_EQ(b->token, a->token);
+  EXPECT_GT(b->remaining, absl::Seconds(20));
+  absl::StatusOr<Lease> renewed = store_->AcquireLease("leader", "master-a", absl::Seconds(30));
+  ASSERT_TRUE(renewed.ok()) << renewed.status();
+  EXPECT_TRUE(renewed->HeldBy("master-a"));
+  EXPECT_EQ(renewed->token, a->token);
+  // Another lease name is another lease.
+  EXPECT_TRUE(store_->AcquireLease("other", "master-b", absl::Seconds(30))->HeldBy("master-b"));
+}
+
+TEST_P(MetadataStoreContractTest, ALapsedOrReleasedLeaseGoesToTheNextWithALargerToken) {
+  absl::StatusOr<Lease> a = store_->AcquireLease("leader", "master-a", absl::Milliseconds(50));
+  ASSERT_TRUE(a.ok()) << a.status();
+  Lease b;
+  ASSERT_TRUE(Eventually([&] {
+    b = *store_->AcquireLease("leader", "master-b", absl::Seconds(30));
+    return b.HeldBy("master-b");
+  }));
+  EXPECT_GT(b.token, a->token);
+  // Only the holder can release it.
+  ASSERT_TRUE(store_->ReleaseLease("leader", "master-a").ok());
+  EXPECT_EQ(store_->AcquireLease("leader", "master-a", absl::Seconds(30))->holder, "master-b");
+  ASSERT_TRUE(store_->ReleaseLease("leader", "master-b").ok());
+  absl::StatusOr<Lease> again = store_->AcquireLease("leader", "master-a", absl::Seconds(30));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE(again->HeldBy("master-a"));
+  EXPECT_GT(again->token, b.token);
+  // Tokens only grow, also across reopening the store.
+  store_.reset();
+  auto reopened = env_->Open();
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  ASSERT_TRUE((*reopened)->ReleaseLease("leader", "master-a").ok());
+  EXPECT_GT((*reopened)->AcquireLease("leader", "master-c", absl::Seconds(30))->token,
+            again->token);
+}
+
+TEST_P(MetadataStoreContractTest, BadLeaseRequestsAreRefused) {
+  EXPECT_EQ(store_->AcquireLease("", "a", absl::Seconds(1)).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->AcquireLease("leader", "has space", absl::Seconds(1)).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->AcquireLease("leader", "a", absl::Milliseconds(1)).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_P(MetadataStoreContractTest, FencedJobWritesNeedTheCurrentTokenAndNeverReviveAnEndedJob) {
+  absl::StatusOr<Lease> a = store_->AcquireLease("leader", "master-a", absl::Seconds(30));
+  ASSERT_TRUE(a.ok()) << a.status();
+  v1::OfflineJob job = SampleJob("job-1", 1000);
+  job.set_state(v1::OfflineJob::STATE_RUNNING);
+  ASSERT_TRUE(store_->PutJobFenced(job, {.lease = "leader", .token = a->token}).ok());
+  job.set_items_done(5);
+  EXPECT_EQ(store_->PutJobFenced(job, {.lease = "leader", .token = a->token - 1}).code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_->PutJobFenced(job, {.lease = "nobody", .token = a->token}).code(),
+            absl::StatusCode::kFailedPrecondition);
+  // Master b takes over: a's writes are stale now.
+  ASSERT_TRUE(store_->ReleaseLease("leader", "master-a").ok());
+  absl::StatusOr<Lease> b = store_->AcquireLease("leader", "master-b", absl::Seconds(30));
+  ASSERT_TRUE(b.ok()) << b.status();
+  absl::Status stale = store_->PutJobFenced(job, {.lease = "leader", .token = a->token});
+  EXPECT_EQ(stale.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(absl::StrContains(stale.message(), "another master leads")) << stale;
+  EXPECT_EQ(store_->GetJob("job-1")->items_done(), 0);
+  ASSERT_TRUE(store_->PutJobFenced(job, {.lease = "leader", .token = b->token}).ok());
+  EXPECT_EQ(store_->GetJob("job-1")->items_done(), 5);
+  // Cancelled through any master: the leader's next progress write loses.
+  v1::OfflineJob cancelled = job;
+  cancelled.set_state(v1::OfflineJob::STATE_CANCELLED);
+  ASSERT_TRUE(store_->PutJob(cancelled).ok());
+  job.set_items_done(9);
+  EXPECT_EQ(store_->PutJobFenced(job, {.lease = "leader", .token = b->token}).code(),
+            absl::StatusCode::kAborted);
+  EXPECT_EQ(store_->GetJob("job-1")->state(), v1::OfflineJob::STATE_CANCELLED);
+  EXPECT_EQ(store_->GetJob("job-1")->items_done(), 5);
+}
+
+TEST_P(MetadataStoreContractTest, ReportsAreListedBySourceAndLapse) {
+  ASSERT_TRUE(store_->PutReport("demand", "master-b", "bee", absl::Seconds(30)).ok());
+  ASSERT_TRUE(store_->PutReport("demand", "master-a", "ay", absl::Seconds(30)).ok());
+  ASSERT_TRUE(store_->PutReport("other", "master-a", "x", absl::Seconds(30)).ok());
+  ASSERT_TRUE(store_->PutReport("demand", "master-b", std::string("b\0e", 3), absl::Seconds(30))
+                  .ok());  // replaces, binary safe
+  EXPECT_THAT(*store_->ListReports("demand"), ElementsAre("ay", std::string("b\0e", 3)));
+  EXPECT_THAT(*store_->ListReports("none"), ::testing::IsEmpty());
+  ASSERT_TRUE(store_->PutReport("demand", "master-c", "short", absl::Milliseconds(30)).ok());
+  EXPECT_TRUE(Eventually([&] { return store_->ListReports("demand")->size() == 2; }));
+  EXPECT_EQ(store_->PutReport("", "a", "x", absl::Seconds(1)).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      store_->PutReport("demand", "a", std::string((1 << 20) + 1, 'x'), absl::Seconds(1)).code(),
+      absl::StatusCode::kInvalidArgument);
 }
 
 INSTANTIATE_TEST_SUITE_P(

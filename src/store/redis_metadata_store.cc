@@ -27,6 +27,76 @@ end
 return 0
 )lua";
 
+// Grants or renews a lease by Redis's clock. KEYS[1] the lease hash
+// (holder, token; expires with the lease), KEYS[2] its token counter (never
+// expires: tokens only grow); ARGV[1] holder, ARGV[2] ttl in ms. Returns
+// {holder, token, remaining ms}.
+constexpr absl::string_view kAcquireLeaseScript = R"lua(
+local holder = redis.call('HGET', KEYS[1], 'holder')
+if not holder then
+  local token = redis.call('INCR', KEYS[2])
+  redis.call('HSET', KEYS[1], 'holder', ARGV[1], 'token', token)
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return {ARGV[1], token, tonumber(ARGV[2])}
+end
+local token = tonumber(redis.call('HGET', KEYS[1], 'token'))
+if holder == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return {holder, token, tonumber(ARGV[2])}
+end
+return {holder, token, redis.call('PTTL', KEYS[1])}
+)lua";
+
+// KEYS[1] the lease hash; ARGV[1] holder. Deletes it only if ARGV[1] holds it.
+constexpr absl::string_view kReleaseLeaseScript = R"lua(
+if redis.call('HGET', KEYS[1], 'holder') == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 0
+)lua";
+
+// A job write that must come from the lease's current holder and must not
+// overwrite an ended job. KEYS[1] the lease hash, KEYS[2] the job key,
+// KEYS[3] the jobs sorted set, KEYS[4] the job states hash; ARGV[1] token,
+// ARGV[2] record, ARGV[3] created ms, ARGV[4] id, ARGV[5] state, ARGV[6..]
+// the final states. Returns 0 written, 1 stale token, 2 job ended.
+constexpr absl::string_view kPutJobFencedScript = R"lua(
+if redis.call('HGET', KEYS[1], 'token') ~= ARGV[1] then return 1 end
+local stored = redis.call('HGET', KEYS[4], ARGV[4])
+for i = 6, #ARGV do
+  if stored == ARGV[i] then return 2 end
+end
+redis.call('SET', KEYS[2], ARGV[2])
+redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4])
+redis.call('HSET', KEYS[4], ARGV[4], ARGV[5])
+return 0
+)lua";
+
+// Reports lapse by Redis's clock. KEYS[1] a sorted set (source -> expiry
+// ms), KEYS[2] a hash (source -> bytes). Put: ARGV[1] source, ARGV[2]
+// bytes, ARGV[3] ttl ms. List: drops the lapsed, returns the rest's bytes
+// sorted by source.
+constexpr absl::string_view kPutReportScript = R"lua(
+local now = redis.call('TIME')
+local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+redis.call('ZADD', KEYS[1], now_ms + tonumber(ARGV[3]), ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+return 0
+)lua";
+constexpr absl::string_view kListReportsScript = R"lua(
+local now = redis.call('TIME')
+local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+local lapsed = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now_ms)
+for _, source in ipairs(lapsed) do redis.call('HDEL', KEYS[2], source) end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now_ms)
+local sources = redis.call('ZRANGE', KEYS[1], 0, -1)
+table.sort(sources)
+local out = {}
+for _, source in ipairs(sources) do
+  local bytes = redis.call('HGET', KEYS[2], source)
+  if bytes then table.insert(out, bytes) end
+end
+return out
+)lua";
+
 std::string ReplyString(const redisReply* r) { return std::string(r->str, r->len); }
 
 template <typename Proto>
@@ -169,8 +239,92 @@ absl::Status RedisMetadataStore::PutJob(const v1::OfflineJob& job) {
   absl::MutexLock lock(&mu_);
   return connection_
       .RunTransaction({{"SET", Key("job:", job.id()), job.SerializeAsString()},
-                       {"ZADD", Key("jobs", ""), absl::StrCat(job.created_at_unix_ms()), job.id()}})
+                       {"ZADD", Key("jobs", ""), absl::StrCat(job.created_at_unix_ms()), job.id()},
+                       {"HSET", Key("job_states", ""), job.id(), absl::StrCat(job.state())}})
       .status();
+}
+
+absl::Status RedisMetadataStore::PutJobFenced(const v1::OfflineJob& job, const Fence& fence) {
+  RETURN_IF_ERROR(ValidateJob(job));
+  RedisCommand eval = {"EVAL",
+                       std::string(kPutJobFencedScript),
+                       "4",
+                       Key("lease:", fence.lease),
+                       Key("job:", job.id()),
+                       Key("jobs", ""),
+                       Key("job_states", ""),
+                       absl::StrCat(fence.token),
+                       job.SerializeAsString(),
+                       absl::StrCat(job.created_at_unix_ms()),
+                       job.id(),
+                       absl::StrCat(job.state())};
+  for (v1::OfflineJob::State state : {v1::OfflineJob::STATE_DONE, v1::OfflineJob::STATE_FAILED,
+                                      v1::OfflineJob::STATE_CANCELLED}) {
+    eval.push_back(absl::StrCat(state));
+  }
+  absl::MutexLock lock(&mu_);
+  ASSIGN_OR_RETURN(RedisReply reply, connection_.Run(eval));
+  if (reply->type == REDIS_REPLY_INTEGER && reply->integer == 1) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("job ", job.id(), " not saved: lease ", fence.lease, " token ", fence.token,
+                     " is no longer current (another master leads now)"));
+  }
+  if (reply->type == REDIS_REPLY_INTEGER && reply->integer == 2) {
+    return absl::AbortedError(
+        absl::StrCat("job ", job.id(), " already ended in the store; its record stands"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Lease> RedisMetadataStore::AcquireLease(absl::string_view name,
+                                                       absl::string_view holder,
+                                                       absl::Duration ttl) {
+  RETURN_IF_ERROR(ValidateLeaseRequest(name, holder, ttl));
+  absl::MutexLock lock(&mu_);
+  ASSIGN_OR_RETURN(
+      RedisReply reply,
+      connection_.Run({"EVAL", std::string(kAcquireLeaseScript), "2", Key("lease:", name),
+                       Key("lease_token:", name), std::string(holder),
+                       absl::StrCat(absl::ToInt64Milliseconds(ttl))}));
+  if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3 ||
+      reply->element[0]->type != REDIS_REPLY_STRING ||
+      reply->element[1]->type != REDIS_REPLY_INTEGER ||
+      reply->element[2]->type != REDIS_REPLY_INTEGER) {
+    return absl::DataLossError(
+        absl::StrCat("store ", Describe(), ": lease ", name, " has an unexpected form"));
+  }
+  return Lease{.holder = ReplyString(reply->element[0]),
+               .token = reply->element[1]->integer,
+               .remaining = absl::Milliseconds(std::max<long long>(0, reply->element[2]->integer))};
+}
+
+absl::Status RedisMetadataStore::ReleaseLease(absl::string_view name, absl::string_view holder) {
+  absl::MutexLock lock(&mu_);
+  return connection_
+      .Run(
+          {"EVAL", std::string(kReleaseLeaseScript), "1", Key("lease:", name), std::string(holder)})
+      .status();
+}
+
+absl::Status RedisMetadataStore::PutReport(absl::string_view kind, absl::string_view source,
+                                           const std::string& bytes, absl::Duration ttl) {
+  RETURN_IF_ERROR(ValidateReport(kind, source, bytes, ttl));
+  absl::MutexLock lock(&mu_);
+  return connection_
+      .Run({"EVAL", std::string(kPutReportScript), "2", Key("report_expiry:", kind),
+            Key("report:", kind), std::string(source), bytes,
+            absl::StrCat(absl::ToInt64Milliseconds(ttl))})
+      .status();
+}
+
+absl::StatusOr<std::vector<std::string>> RedisMetadataStore::ListReports(absl::string_view kind) {
+  absl::MutexLock lock(&mu_);
+  ASSIGN_OR_RETURN(RedisReply reply,
+                   connection_.Run({"EVAL", std::string(kListReportsScript), "2",
+                                    Key("report_expiry:", kind), Key("report:", kind)}));
+  std::vector<std::string> out;
+  for (size_t i = 0; i < reply->elements; ++i) out.push_back(ReplyString(reply->element[i]));
+  return out;
 }
 
 absl::StatusOr<v1::OfflineJob> RedisMetadataStore::GetJob(absl::string_view id) {

@@ -10,6 +10,12 @@
 //   variants              set of variant names
 //   job:<id>              serialized infaas.v1.OfflineJob
 //   jobs                  sorted set of job ids, score = created_at_unix_ms
+//   job_states            hash: job id -> state number (fenced writes check it)
+//   pins, api_keys, tenants
+//   lease:<name>          hash {holder, token}, expiring with the lease
+//   lease_token:<name>    the lease's last token (never expires: tokens grow)
+//   report:<kind>         hash: source -> report bytes
+//   report_expiry:<kind>  sorted set: source -> expiry (Redis's clock, ms)
 // Multi-key writes run in MULTI/EXEC (or one Lua script where a check must
 // precede the write), so a reader never sees half of one. Durability is
 // Redis's: run it with appendonly yes.
@@ -65,6 +71,13 @@ class RedisMetadataStore final : public MetadataStore {
   absl::Status DeleteApiKey(absl::string_view id) override;
   absl::Status PutTenant(const v1::TenantRecord& tenant) override;
   absl::StatusOr<std::vector<v1::TenantRecord>> ListTenants() override;
+  absl::StatusOr<Lease> AcquireLease(absl::string_view name, absl::string_view holder,
+                                     absl::Duration ttl) override;
+  absl::Status ReleaseLease(absl::string_view name, absl::string_view holder) override;
+  absl::Status PutJobFenced(const v1::OfflineJob& job, const Fence& fence) override;
+  absl::Status PutReport(absl::string_view kind, absl::string_view source, const std::string& bytes,
+                         absl::Duration ttl) override;
+  absl::StatusOr<std::vector<std::string>> ListReports(absl::string_view kind) override;
   std::string Describe() const override;
 
  private:

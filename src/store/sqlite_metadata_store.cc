@@ -45,6 +45,25 @@ constexpr absl::string_view kMigrations[] = {
         record BLOB NOT NULL            -- serialized infaas.v1.TenantRecord
       );
     )sql",
+    // 3 -> 4: several masters on one store — the leader lease, the masters'
+    // reports, and each job's state beside its record (fenced job writes
+    // must not overwrite an ended job). Rows from before read as state 0.
+    R"sql(
+      ALTER TABLE jobs ADD COLUMN state INTEGER NOT NULL DEFAULT 0;
+      CREATE TABLE leases (
+        name       TEXT PRIMARY KEY,
+        holder     TEXT NOT NULL,     -- '' once released
+        token      INTEGER NOT NULL,  -- kept after release: tokens only grow
+        expires_ms INTEGER NOT NULL   -- unix ms
+      );
+      CREATE TABLE reports (
+        kind       TEXT NOT NULL,
+        source     TEXT NOT NULL,
+        bytes      BLOB NOT NULL,
+        expires_ms INTEGER NOT NULL,
+        PRIMARY KEY (kind, source)
+      );
+    )sql",
 };
 static_assert(std::size(kMigrations) == SqliteMetadataStore::kSchemaVersion);
 
@@ -297,13 +316,148 @@ absl::Status SqliteMetadataStore::DeleteVariants(absl::Span<const std::string> n
 absl::Status SqliteMetadataStore::PutJob(const v1::OfflineJob& job) {
   RETURN_IF_ERROR(ValidateJob(job));
   absl::MutexLock lock(&mu_);
-  Statement put(db_, "INSERT OR REPLACE INTO jobs (id, created_ms, record) VALUES (?, ?, ?)");
+  return WriteJob(job);
+}
+
+absl::Status SqliteMetadataStore::WriteJob(const v1::OfflineJob& job) {
+  Statement put(db_,
+                "INSERT OR REPLACE INTO jobs (id, created_ms, record, state) VALUES (?, ?, ?, ?)");
   if (!put.ok()) return Error("cannot prepare job write");
   put.BindText(1, job.id());
   put.BindInt64(2, job.created_at_unix_ms());
   put.BindBlob(3, job.SerializeAsString());
+  put.BindInt64(4, job.state());
   if (put.Step() != SQLITE_DONE) return Error(absl::StrCat("cannot write job ", job.id()));
   return absl::OkStatus();
+}
+
+absl::Status SqliteMetadataStore::PutJobFenced(const v1::OfflineJob& job, const Fence& fence) {
+  RETURN_IF_ERROR(ValidateJob(job));
+  absl::MutexLock lock(&mu_);
+  return InTransaction([&]() -> absl::Status {
+    mu_.AssertHeld();  // InTransaction runs the body under mu_
+    {
+      Statement lease(db_, "SELECT token, expires_ms FROM leases WHERE name = ? AND holder != ''");
+      if (!lease.ok()) return Error("cannot prepare lease read");
+      lease.BindText(1, fence.lease);
+      const int rc = lease.Step();
+      if (rc != SQLITE_ROW && rc != SQLITE_DONE) return Error("cannot read lease");
+      const bool current = rc == SQLITE_ROW && lease.ColumnInt64(0) == fence.token &&
+                           lease.ColumnInt64(1) > absl::ToUnixMillis(absl::Now());
+      if (!current) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("job ", job.id(), " not saved: lease ", fence.lease, " token ",
+                         fence.token, " is no longer current (another master leads now)"));
+      }
+    }
+    {
+      Statement state(db_, "SELECT state FROM jobs WHERE id = ?");
+      if (!state.ok()) return Error("cannot prepare job state read");
+      state.BindText(1, job.id());
+      if (state.Step() == SQLITE_ROW &&
+          IsFinalJobState(static_cast<v1::OfflineJob::State>(state.ColumnInt64(0)))) {
+        return absl::AbortedError(
+            absl::StrCat("job ", job.id(), " already ended in the store; its record stands"));
+      }
+    }
+    return WriteJob(job);
+  });
+}
+
+absl::StatusOr<Lease> SqliteMetadataStore::AcquireLease(absl::string_view name,
+                                                        absl::string_view holder,
+                                                        absl::Duration ttl) {
+  RETURN_IF_ERROR(ValidateLeaseRequest(name, holder, ttl));
+  absl::MutexLock lock(&mu_);
+  Lease lease;
+  RETURN_IF_ERROR(InTransaction([&]() -> absl::Status {
+    mu_.AssertHeld();  // InTransaction runs the body under mu_
+    const int64_t now_ms = absl::ToUnixMillis(absl::Now());
+    int64_t token = 0;
+    {
+      Statement get(db_, "SELECT holder, token, expires_ms FROM leases WHERE name = ?");
+      if (!get.ok()) return Error("cannot prepare lease read");
+      get.BindText(1, name);
+      const int rc = get.Step();
+      if (rc == SQLITE_ROW) {
+        lease.holder = get.ColumnText(0);
+        token = get.ColumnInt64(1);
+        const int64_t expires_ms = get.ColumnInt64(2);
+        if (!lease.holder.empty() && expires_ms > now_ms && lease.holder != holder) {
+          lease.token = token;
+          lease.remaining = absl::Milliseconds(expires_ms - now_ms);
+          return absl::OkStatus();  // another holds it
+        }
+        // Renewed by its holder keeps the token; granted anew takes the next.
+        if (lease.holder != holder || expires_ms <= now_ms) ++token;
+      } else if (rc == SQLITE_DONE) {
+        token = 1;
+      } else {
+        return Error("cannot read lease");
+      }
+    }
+    Statement put(db_,
+                  "INSERT OR REPLACE INTO leases (name, holder, token, expires_ms) "
+                  "VALUES (?, ?, ?, ?)");
+    if (!put.ok()) return Error("cannot prepare lease write");
+    put.BindText(1, name);
+    put.BindText(2, holder);
+    put.BindInt64(3, token);
+    put.BindInt64(4, now_ms + absl::ToInt64Milliseconds(ttl));
+    if (put.Step() != SQLITE_DONE) return Error(absl::StrCat("cannot write lease ", name));
+    lease = Lease{.holder = std::string(holder), .token = token, .remaining = ttl};
+    return absl::OkStatus();
+  }));
+  return lease;
+}
+
+absl::Status SqliteMetadataStore::ReleaseLease(absl::string_view name, absl::string_view holder) {
+  absl::MutexLock lock(&mu_);
+  Statement release(db_,
+                    "UPDATE leases SET holder = '', expires_ms = 0 WHERE name = ? AND holder = ?");
+  if (!release.ok()) return Error("cannot prepare lease release");
+  release.BindText(1, name);
+  release.BindText(2, holder);
+  if (release.Step() != SQLITE_DONE) return Error(absl::StrCat("cannot release lease ", name));
+  return absl::OkStatus();
+}
+
+absl::Status SqliteMetadataStore::PutReport(absl::string_view kind, absl::string_view source,
+                                            const std::string& bytes, absl::Duration ttl) {
+  RETURN_IF_ERROR(ValidateReport(kind, source, bytes, ttl));
+  absl::MutexLock lock(&mu_);
+  Statement put(db_,
+                "INSERT OR REPLACE INTO reports (kind, source, bytes, expires_ms) "
+                "VALUES (?, ?, ?, ?)");
+  if (!put.ok()) return Error("cannot prepare report write");
+  put.BindText(1, kind);
+  put.BindText(2, source);
+  put.BindBlob(3, bytes);
+  put.BindInt64(4, absl::ToUnixMillis(absl::Now() + ttl));
+  if (put.Step() != SQLITE_DONE) return Error(absl::StrCat("cannot write report ", kind));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::string>> SqliteMetadataStore::ListReports(absl::string_view kind) {
+  absl::MutexLock lock(&mu_);
+  const int64_t now_ms = absl::ToUnixMillis(absl::Now());
+  {
+    Statement prune(db_, "DELETE FROM reports WHERE expires_ms <= ?");
+    if (!prune.ok()) return Error("cannot prepare report pruning");
+    prune.BindInt64(1, now_ms);
+    if (prune.Step() != SQLITE_DONE) return Error("cannot prune reports");
+  }
+  Statement list(db_, "SELECT bytes FROM reports WHERE kind = ? ORDER BY source");
+  if (!list.ok()) return Error("cannot prepare report listing");
+  list.BindText(1, kind);
+  std::vector<std::string> out;
+  int rc;
+  while ((rc = list.Step()) == SQLITE_ROW) {
+    const char* data = static_cast<const char*>(list.ColumnBlob(0));
+    out.emplace_back(data == nullptr ? "" : std::string(data, list.ColumnBytes(0)));
+  }
+  if (rc != SQLITE_DONE) return Error("cannot list reports");
+  return out;
 }
 
 absl::StatusOr<v1::OfflineJob> SqliteMetadataStore::GetJob(absl::string_view id) {

@@ -8,7 +8,8 @@
 // multi-row write is one transaction.
 //
 // Thread-safe: one connection, serialised by a mutex. Several processes may
-// open the same file (SQLite locks it; writers wait up to 5 s).
+// open the same file (SQLite locks it; writers wait up to 5 s); leases and
+// reports then lapse by this machine's clock, which they all share.
 
 #include <filesystem>
 #include <memory>
@@ -26,7 +27,7 @@ namespace infaas::store {
 class SqliteMetadataStore final : public MetadataStore {
  public:
   // The newest schema this build reads and writes.
-  static constexpr int kSchemaVersion = 3;
+  static constexpr int kSchemaVersion = 4;
 
   // Opens (creating if absent) the store file at `path`. Errors name the
   // file and the remedy: NotFound (its folder is missing), PermissionDenied,
@@ -52,6 +53,13 @@ class SqliteMetadataStore final : public MetadataStore {
   absl::Status DeleteApiKey(absl::string_view id) override;
   absl::Status PutTenant(const v1::TenantRecord& tenant) override;
   absl::StatusOr<std::vector<v1::TenantRecord>> ListTenants() override;
+  absl::StatusOr<Lease> AcquireLease(absl::string_view name, absl::string_view holder,
+                                     absl::Duration ttl) override;
+  absl::Status ReleaseLease(absl::string_view name, absl::string_view holder) override;
+  absl::Status PutJobFenced(const v1::OfflineJob& job, const Fence& fence) override;
+  absl::Status PutReport(absl::string_view kind, absl::string_view source, const std::string& bytes,
+                         absl::Duration ttl) override;
+  absl::StatusOr<std::vector<std::string>> ListReports(absl::string_view kind) override;
   std::string Describe() const override;
 
  private:
@@ -65,6 +73,7 @@ class SqliteMetadataStore final : public MetadataStore {
   template <typename Body>
   absl::Status InTransaction(Body body) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status Error(absl::string_view what) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status WriteJob(const v1::OfflineJob& job) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Every record in `table` (its `record` column), ordered by `order_by`.
   template <typename Proto>
   absl::StatusOr<std::vector<Proto>> ListKeyed(absl::string_view table, absl::string_view order_by,
