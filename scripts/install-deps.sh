@@ -23,6 +23,9 @@ packages=(
   libssl-dev zlib1g-dev
   # tests, benchmarks, metrics check
   libgtest-dev libgmock-dev libbenchmark-dev prometheus curl
+  # `ip`: tests/testing/netns_hosts puts test processes on hosts made of
+  # network namespaces
+  iproute2
   # the published Fashion-MNIST test set: accuracy tests re-measure on it
   dataset-fashion-mnist
   # the dashboard's browser tests (headless Chromium) and the benchmarks' plots
