@@ -162,6 +162,7 @@ class NetnsHostsTest : public ::testing::Test {
     while (absl::Now() < deadline) {
       absl::StatusOr<std::string> pong = Ping(from, to, absl::Seconds(2));
       if (pong.ok() && *pong == "PONG\n") return true;
+      absl::SleepFor(absl::Milliseconds(50));  // the polling interval
     }
     return false;
   }

@@ -24,9 +24,11 @@
 // sent and a cut is silent. The root namespace is not touched: the test
 // process itself cannot reach the hosts — run clients on a host (Start,
 // Run). Each host has a whole network stack of its own, so fixed ports
-// (6379, 50051) are free on every host. The subnets of two harnesses never
-// meet (each has its own bridge); they differ per process only to make logs
-// from parallel runs easy to tell apart.
+// (6379, 50051) are free on every host. Only the network is separate: every
+// host sees the same files, users and pids (a SQLite store is shared behind
+// any cut: partition tests want Redis on a host). The subnets of two
+// harnesses never meet (each has its own bridge); they differ per process
+// only to make logs from parallel runs easy to tell apart.
 //
 // Faults. Cut(host) sets the switch-side end of the host's veth down: every
 // packet to and from the host vanishes; open TCP connections hang and new
@@ -34,9 +36,10 @@
 // eth0 shows NO-CARRIER; its address and routes stay). Block(a, b) cuts only
 // the path between two hosts, in both directions: each of them drops, on
 // input, what comes from the other (`ip rule ... blackhole`, ahead of the
-// local table), so the packets leave the sender and vanish — a
-// `blackhole` route on the sender instead would fail connect() at once with
-// EINVAL, nothing like a partition. Traffic with third hosts is untouched.
+// local table), so the packets leave the sender and vanish. Routes on the
+// sender would not do: a `blackhole`, `prohibit` or `unreachable` route
+// fails connect() at once (EINVAL, EACCES, EHOSTUNREACH), nothing like a
+// partition. Traffic with third hosts is untouched.
 //
 // Names. Namespaces are called inf<pid>-<n>-<host> (and inf<pid>-<n>-switch):
 // unique per test process and per harness in it, so parallel ctest runs
