@@ -67,3 +67,11 @@ if [[ ! -d "$browser_tests/node_modules/playwright-core" ]]; then
   echo "install-deps: npm ci in tests/browser"
   npm ci --prefix "$browser_tests" --no-audit --no-fund --loglevel=error
 fi
+
+# The Kubernetes manifests' validator (tests/kubernetes: kubernetes-models
+# and yaml, pinned in its package-lock.json).
+kubernetes_tests="$(dirname "$0")/../tests/kubernetes"
+if [[ ! -d "$kubernetes_tests/node_modules/kubernetes-models" ]]; then
+  echo "install-deps: npm ci in tests/kubernetes"
+  npm ci --prefix "$kubernetes_tests" --no-audit --no-fund --loglevel=error
+fi
