@@ -229,8 +229,8 @@ absl::Status KubernetesProvisioner::Fence(int64_t token) {
                                      .kubernetes_namespace = namespace_});
     }
   }
-  return absl::AbortedError(
-      absl::StrCat(where, " was created by another master while this one was creating it"));
+  // Not reached: the second round returns.
+  return absl::AbortedError(absl::StrCat(where, " could not be written; refused"));
 }
 
 absl::StatusOr<std::vector<std::string>> KubernetesProvisioner::ListLivePods() {

@@ -664,6 +664,16 @@ TEST_F(KubernetesProvisionerTest, ARotatedTokenFileIsReadForTheNextRequest) {
   EXPECT_THAT(api_->pods(), SizeIs(2));
 }
 
+TEST_F(KubernetesProvisionerTest, ATokenFileOfSeveralWordsIsNotSent) {
+  ASSERT_TRUE(WriteFileAtomically(dir_ / "token", "token-1\nInjected: header\n").ok());
+  auto provisioner = Make(Options());
+  ASSERT_NE(provisioner, nullptr);
+  const absl::StatusOr<std::string> id = provisioner->AddWorker();
+  EXPECT_EQ(id.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(id.status().message(), HasSubstr("more than one printable word"));
+  EXPECT_THAT(api_->calls(), IsEmpty());
+}
+
 TEST_F(KubernetesProvisionerTest, AnOversizedAnswerIsRefused) {
   KubernetesProvisionerOptions options = Options();
   options.max_response_bytes = 64 << 10;

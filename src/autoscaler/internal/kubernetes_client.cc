@@ -78,9 +78,13 @@ absl::StatusOr<std::string> KubernetesClient::ReadToken() const {
         absl::StrCat("cannot read the service-account token: ", token.status().message()));
   }
   std::string stripped(absl::StripAsciiWhitespace(*token));
-  if (stripped.empty()) {
+  // It goes into a header line as it is.
+  const bool printable =
+      std::all_of(stripped.begin(), stripped.end(), [](char c) { return c > ' ' && c < 0x7f; });
+  if (stripped.empty() || !printable) {
     return absl::FailedPreconditionError(
-        absl::StrCat("the service-account token file ", options_.token_file.string(), " is empty"));
+        absl::StrCat("the service-account token file ", options_.token_file.string(),
+                     stripped.empty() ? " is empty" : " holds more than one printable word"));
   }
   return stripped;
 }
