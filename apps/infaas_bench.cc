@@ -21,6 +21,7 @@
 #include "cli/master_client.h"
 #include "cli/model_zoo.h"
 #include "cli/query_form.h"
+#include "common/files.h"
 #include "loadgen/arrivals.h"
 #include "loadgen/load_generator.h"
 #include "loadgen/load_report.h"
@@ -40,6 +41,7 @@ struct Flags {
   std::string timeout = "10s";
   uint64_t seed = 1;
   bool json = false;
+  std::string outcomes_csv;
 };
 
 int Fail(const absl::Status& status) {
@@ -116,11 +118,20 @@ int Run(const Flags& flags) {
                    last.p99_ms, 100 * last.slo_attainment);
     };
   }
+  if (!flags.outcomes_csv.empty()) recorder.KeepOutcomes();
+  const absl::Time started = absl::Now();
   if (absl::Status s = loadgen::RunOpenLoopLoad(&master.stub(), *request, options, &recorder);
       !s.ok()) {
     return Fail(s);
   }
   if (terminal) std::cerr << "\n";
+  if (!flags.outcomes_csv.empty()) {
+    if (absl::Status s = infaas::WriteFileAtomically(
+            flags.outcomes_csv, loadgen::FormatOutcomesCsv(recorder.Outcomes(), started));
+        !s.ok()) {
+      return Fail(s);
+    }
+  }
   const loadgen::LoadReport report = recorder.Report();
   std::cout << (flags.json ? loadgen::FormatReportJson(report) + "\n"
                            : loadgen::FormatReportText(report));
@@ -137,8 +148,9 @@ int main(int argc, char** argv) {
       "attainment, errors by code and the variants that served.",
       "infaas-bench");
   app.add_option("--master", flags.master,
-                 "HOST:PORT of the master (default: $INFAAS_MASTER, then the running local "
-                 "cluster's address, then localhost:50052)");
+                 "HOST:PORT of the master, or several masters' comma-separated (fails over "
+                 "between them) (default: $INFAAS_MASTER, then the running local cluster's "
+                 "address, then localhost:50052)");
   auto& r = flags.requirements;
   app.add_option("-v,--variant", r.variant, "form 1: the variant to run");
   app.add_option("-a,--arch", r.architecture, "form 2: an architecture (with -l)");
@@ -157,6 +169,9 @@ int main(int argc, char** argv) {
   app.add_option("--timeout", flags.timeout, "each query's deadline")->capture_default_str();
   app.add_option("--seed", flags.seed, "seed of the arrival times")->capture_default_str();
   app.add_flag("--json", flags.json, "print the report as JSON");
+  app.add_option("--outcomes-csv", flags.outcomes_csv,
+                 "also write every query's send time (unix ms), latency, status code and "
+                 "message to this CSV file");
   CLI11_PARSE(app, argc, argv);
   return Run(flags);
 }

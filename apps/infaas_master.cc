@@ -61,6 +61,13 @@ struct Flags {
   std::string tls_cert;
   std::string tls_key;
   std::string tls_ca;
+  // Several masters on one store.
+  int leader_lease_ms = 4000;
+  std::vector<std::string> masters;
+  // Where started workers come from.
+  std::string provisioner = "local";
+  infaas::autoscaler::KubernetesProvisionerOptions kubernetes;
+  int kubernetes_stop_grace_s = 30;
 };
 
 int Fail(const absl::Status& s) {
@@ -106,7 +113,15 @@ int Serve(const Flags& flags, sigset_t* stop_signals) {
        .model_source_roots = {flags.model_source_roots.begin(), flags.model_source_roots.end()},
        .job_roots = {flags.job_roots.begin(), flags.job_roots.end()},
        .tls = {.cert = flags.tls_cert, .key = flags.tls_key},
-       .tls_ca = flags.tls_ca});
+       .tls_ca = flags.tls_ca,
+       .leader_lease = absl::Milliseconds(flags.leader_lease_ms),
+       .masters = flags.masters,
+       .provisioner = flags.provisioner,
+       .kubernetes = [&flags] {
+         infaas::autoscaler::KubernetesProvisionerOptions k = flags.kubernetes;
+         k.stop_grace = absl::Seconds(flags.kubernetes_stop_grace_s);
+         return k;
+       }()});
   if (!master.ok()) return Fail(master.status());
   // The first line means every port serves.
   std::cout << "infaas-master listening on " << (*master)->grpc_address() << std::endl;
@@ -162,7 +177,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--max-workers", flags.max_workers,
                  "most live workers; above the ones running, the autoscaler starts "
-                 "infaas-worker processes here (0 = never start or stop workers)")
+                 "workers (--provisioner) (0 = never start or stop workers)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   app.add_option("--worker-cores", flags.worker_cores, "--cores of each worker it starts")
@@ -230,6 +245,46 @@ int main(int argc, char** argv) {
   app.add_option("--tls-key", flags.tls_key, "PEM private key of --tls-cert");
   app.add_option("--tls-ca", flags.tls_ca,
                  "PEM CA that signed the workers' certificates: dial workers over TLS");
+  app.add_option("--leader-lease-ms", flags.leader_lease_ms,
+                 "several masters on one store: the leader (autoscaler, provisioner, offline "
+                 "jobs) holds a lease this long and renews it 4 times as often; another master "
+                 "takes over within about this long after the leader dies")
+      ->check(CLI::Range(200, 600000))
+      ->capture_default_str();
+  app.add_option("--masters", flags.masters,
+                 "several masters on one store: every master's HOST:PORT (comma-separated), "
+                 "given to the workers this master starts so that they heartbeat to all; "
+                 "default: this master alone")
+      ->delimiter(',');
+  app.add_option("--provisioner", flags.provisioner,
+                 "where the workers the autoscaler adds come from (with --max-workers): local "
+                 "(infaas-worker processes here) or kubernetes (worker Pods through the "
+                 "Kubernetes API, from inside the cluster; deploy/kubernetes)")
+      ->check(CLI::IsMember({"local", "kubernetes"}))
+      ->capture_default_str();
+  auto& k = flags.kubernetes;
+  app.add_option("--kubernetes-worker-deployment", k.worker_deployment,
+                 "kubernetes: the Deployment whose pod template each added worker Pod copies")
+      ->capture_default_str();
+  app.add_option("--kubernetes-worker-container", k.worker_container,
+                 "kubernetes: the worker's container in that template (default: the first)");
+  app.add_option("--kubernetes-pod-prefix", k.pod_prefix,
+                 "kubernetes: added Pods are named PREFIX-xxxxx (their worker ids)")
+      ->capture_default_str();
+  app.add_option("--kubernetes-managed-by", k.managed_by,
+                 "kubernetes: the infaas.io/managed-by label of added Pods; the same on every "
+                 "master, so that a new leader finds its predecessor's Pods")
+      ->capture_default_str();
+  app.add_option("--kubernetes-fence-configmap", k.fence_config_map,
+                 "kubernetes: the ConfigMap holding the leader's fencing token")
+      ->capture_default_str();
+  app.add_option("--kubernetes-namespace", k.kubernetes_namespace,
+                 "kubernetes: namespace of the Pods, Deployment and ConfigMap (default: this "
+                 "Pod's own)");
+  app.add_option("--kubernetes-stop-grace-s", flags.kubernetes_stop_grace_s,
+                 "kubernetes: grace period of a removed worker Pod (it finishes calls in flight)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   infaas::InitLogging("master", infaas::ParseLogLevel(flags.log_level));
   infaas::UseReleaseMutexChecks();

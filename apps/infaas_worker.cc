@@ -1,6 +1,7 @@
 // infaas-worker: loads model variants and serves inference for the master.
 //
 //   infaas-worker --master localhost:50052 --listen 127.0.0.1:0 --repo .infaas/models
+//   infaas-worker --master 10.0.0.1:50052,10.0.0.2:50052 --listen 10.0.0.7:0 ...
 //
 // Once serving it prints one line to stdout, for launchers and tests to read
 // the chosen port:
@@ -17,8 +18,10 @@
 #include <filesystem>
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "common/cpu_affinity.h"
 #include "common/logging.h"
@@ -57,7 +60,8 @@ sigset_t BlockStopSignals() {
 int main(int argc, char** argv) {
   CLI::App app("infaas-worker: loads model variants and serves inference for the INFaaS master.",
                "infaas-worker");
-  std::string master = EnvOr("INFAAS_MASTER", "localhost:50052");
+  std::vector<std::string> masters =
+      absl::StrSplit(EnvOr("INFAAS_MASTER", "localhost:50052"), ',', absl::SkipWhitespace());
   std::string listen = "127.0.0.1:0";
   std::string id = absl::StrCat("worker-", ::getpid());
   std::string repo = DefaultRepository();
@@ -67,7 +71,10 @@ int main(int argc, char** argv) {
   std::string log_level = "info";
   std::string secret_file;
   std::string tls_cert, tls_key, tls_ca;
-  app.add_option("--master", master, "HOST:PORT of the master (env INFAAS_MASTER)")
+  app.add_option("--master", masters,
+                 "HOST:PORT of the master; several masters sharing one store: each of them, "
+                 "comma-separated or repeated (heartbeats go to all) (env INFAAS_MASTER)")
+      ->delimiter(',')
       ->capture_default_str();
   app.add_option("--listen", listen, "HOST:PORT to serve on; port 0 picks a free one")
       ->capture_default_str();
@@ -123,7 +130,7 @@ int main(int argc, char** argv) {
       infaas::worker::WorkerServer::Create({.worker_id = id,
                                             .listen_address = listen,
                                             .repository_root = repo,
-                                            .master_address = master,
+                                            .masters = masters,
                                             .heartbeat_interval = absl::Milliseconds(heartbeat_ms),
                                             .cores = cores,
                                             .cluster_secret = secret,

@@ -228,6 +228,11 @@ grpc::Status InfaasService::GetClusterStatus(grpc::ServerContext* context,
       }
     }
   }
+  if (deps_.lease != nullptr) {
+    response->set_master(deps_.lease->holder());
+    response->set_leader(deps_.lease->Token().has_value() ? deps_.lease->holder()
+                                                          : deps_.lease->LastHolder());
+  }
   if (deps_.autoscaler != nullptr) {
     response->set_autoscaler(deps_.autoscaler->policy_name());
     for (const autoscaler::Autoscaler::Event& e : deps_.autoscaler->RecentEvents()) {

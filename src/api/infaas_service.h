@@ -33,6 +33,7 @@
 #include "offline/job_runner.h"
 #include "profiler/registrar.h"
 #include "repository/model_repository.h"
+#include "store/leader_lease.h"
 #include "store/metadata_store.h"
 
 namespace infaas::api {
@@ -62,6 +63,8 @@ class InfaasService final
     // Where registration may read model files and validation sets
     // (--model-source-root); none: anywhere the master may.
     PathRoots model_sources{};
+    // Who leads among the masters sharing the store; null: not told.
+    const store::LeaderLease* lease = nullptr;
   };
 
   explicit InfaasService(Dependencies deps);

@@ -20,8 +20,9 @@ int QueuedOn(const controller::WorkerSnapshot& worker) {
 
 Autoscaler::Autoscaler(Dependencies deps, std::unique_ptr<ScalingPolicy> policy, Options options)
     : deps_(deps),
-      policy_(std::move(policy)),
+      policy_name_(policy->name()),
       options_(options),
+      policy_(std::move(policy)),
       history_(options.history),
       provisioning_("provisioner", 1) {}
 
@@ -45,7 +46,7 @@ void Autoscaler::CallbackEnds() {
 
 void Autoscaler::Start() {
   LogInfo("autoscaler started",
-          {{"policy", policy_->name()},
+          {{"policy", policy_name_},
            {"period_ms", absl::StrCat(absl::ToInt64Milliseconds(options_.period))},
            {"max_workers", absl::StrCat(options_.max_workers)},
            {"provisioner",
@@ -83,8 +84,35 @@ void Autoscaler::RequestLoad(const controller::LoadRecommendation& load) {
   wake_ = true;
 }
 
+std::optional<int64_t> Autoscaler::Lead() {
+  const std::optional<int64_t> token =
+      deps_.leadership != nullptr ? deps_.leadership->Token() : std::optional<int64_t>(0);
+  if (token == term_) return token;
+  if (!token.has_value()) {
+    LogInfo("autoscaler pauses: this master no longer leads", {{"policy", policy_name_}});
+  } else {
+    // A new term: what the last one remembered may be stale; start from the
+    // cluster as it is now.
+    if (term_.has_value() || deps_.leadership != nullptr) {
+      if (deps_.new_policy) policy_ = deps_.new_policy();
+      history_ = ClusterHistory(options_.history);
+      absl::MutexLock lock(&mu_);
+      starting_.clear();
+    }
+    LogInfo("autoscaler leads", {{"policy", policy_name_}, {"token", absl::StrCat(*token)}});
+  }
+  term_ = token;
+  return token;
+}
+
 void Autoscaler::Tick() {
   absl::MutexLock tick(&tick_mu_);
+  const std::optional<int64_t> token = Lead();
+  if (!token.has_value()) {
+    absl::MutexLock lock(&requests_mu_);
+    requests_.clear();  // the leader's own router hands it what it needs
+    return;
+  }
   const absl::Time now = deps_.clock->Now();
   // A copy stamped now: the view rebuilds its snapshot only on change.
   auto cluster = std::make_shared<controller::ClusterSnapshot>(*deps_.cluster->Snapshot(now));
@@ -106,7 +134,9 @@ void Autoscaler::Tick() {
                            .now = now,
                            .load_requests = std::move(requests)};
   for (const ScalingAction& action : policy_->Decide(input)) {
-    Execute(action, *cluster, *catalogue);
+    // The term may end mid-round (the lease lapsed): act no further on it.
+    if (deps_.leadership != nullptr && deps_.leadership->Token() != token) break;
+    Execute(action, *cluster, *catalogue, *token);
   }
 }
 
@@ -177,7 +207,7 @@ void Autoscaler::FollowUp(const controller::ClusterSnapshot& cluster, absl::Time
 }
 
 void Autoscaler::Record(const ScalingAction& action, absl::Time now) {
-  LogInfo("autoscaler action", {{"policy", policy_->name()},
+  LogInfo("autoscaler action", {{"policy", policy_name_},
                                 {"action", Describe(action)},
                                 {"variant", action.variant},
                                 {"worker", action.worker_id}});
@@ -188,7 +218,7 @@ void Autoscaler::Record(const ScalingAction& action, absl::Time now) {
 }
 
 void Autoscaler::Execute(const ScalingAction& action, const controller::ClusterSnapshot& cluster,
-                         const controller::Catalogue& catalogue) {
+                         const controller::Catalogue& catalogue, int64_t token) {
   const absl::Time now = deps_.clock->Now();
   using Kind = ScalingAction::Kind;
   if (action.kind == Kind::kAddWorker || action.kind == Kind::kRemoveWorker) {
@@ -224,29 +254,30 @@ void Autoscaler::Execute(const ScalingAction& action, const controller::ClusterS
   }
   Record(action, now);
   if (action.kind == Kind::kSetInstances) {
-    SetInstances(*worker, *record, action.instances, worker->Find(action.variant));
+    SetInstances(*worker, *record, action.instances, worker->Find(action.variant), token);
     return;
   }
   // kReplace: the old variant goes only once the new one serves.
   CallbackBegins();
   deps_.loads->EnsureLoaded(
       *record, worker->id, worker->address,
-      [this, worker_id = worker->id, address = worker->address,
-       old = action.replaces](absl::Status s) {
-        if (s.ok()) deps_.loads->Unload(worker_id, address, old, /*keep=*/0, nullptr);
+      [this, worker_id = worker->id, address = worker->address, old = action.replaces,
+       token](absl::Status s) {
+        if (s.ok()) deps_.loads->Unload(worker_id, address, old, /*keep=*/0, nullptr, token);
         CallbackEnds();
       },
-      action.instances);
+      action.instances, token);
 }
 
 void Autoscaler::SetInstances(const controller::WorkerSnapshot& worker,
                               const v1::VariantRecord& record, int instances,
-                              const controller::LoadedVariant* current) {
+                              const controller::LoadedVariant* current, int64_t token) {
   const int have = current != nullptr ? current->instances : 0;
   if (instances > have) {
-    deps_.loads->EnsureLoaded(record, worker.id, worker.address, nullptr, instances);
+    deps_.loads->EnsureLoaded(record, worker.id, worker.address, nullptr, instances, token);
   } else if (instances < have) {
-    deps_.loads->Unload(worker.id, worker.address, record.config().name(), instances, nullptr);
+    deps_.loads->Unload(worker.id, worker.address, record.config().name(), instances, nullptr,
+                        token);
   }
 }
 

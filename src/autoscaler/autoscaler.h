@@ -36,6 +36,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -50,6 +51,7 @@
 #include "autoscaler/scaling.h"
 #include "autoscaler/scaling_policy.h"
 #include "common/clock.h"
+#include "common/leadership.h"
 #include "common/thread_pool.h"
 #include "controller/catalogue_view.h"
 #include "controller/cluster_view.h"
@@ -64,7 +66,7 @@ class Autoscaler final : public controller::LoadRequests {
   struct Dependencies {
     controller::CatalogueView* catalogue = nullptr;
     controller::ClusterView* cluster = nullptr;
-    controller::DemandTracker* demand = nullptr;
+    const controller::DemandSource* demand = nullptr;
     controller::LoadCoordinator* loads = nullptr;
     // Null: no worker scaling (the policy's worker actions are ignored).
     Provisioner* provisioner = nullptr;
@@ -74,6 +76,13 @@ class Autoscaler final : public controller::LoadRequests {
     // Variants a user pinned (the repository extension's load): never
     // unloaded from a worker nor replaced; may be empty.
     std::function<bool(const std::string& variant)> pinned{};
+    // Several masters: only the leader scales, each action stamped with its
+    // fencing token (workers refuse stale ones). Null: always leads, token 0.
+    const Leadership* leadership = nullptr;
+    // A fresh policy for each new term of leadership, so that timers kept
+    // from an earlier term (idle since, cool-downs) do not act on a cluster
+    // that moved on meanwhile; empty: the one given is kept.
+    std::function<std::unique_ptr<ScalingPolicy>()> new_policy{};
   };
   struct Options {
     absl::Duration period = absl::Seconds(1);
@@ -107,7 +116,7 @@ class Autoscaler final : public controller::LoadRequests {
   // may call it directly.
   void Tick();
 
-  const std::string& policy_name() const { return policy_->name(); }
+  const std::string& policy_name() const { return policy_name_; }
 
   // The last actions taken, oldest first (at most 50).
   std::vector<Event> RecentEvents() const;
@@ -118,10 +127,13 @@ class Autoscaler final : public controller::LoadRequests {
   void RequestLoad(const controller::LoadRecommendation& load) override;
 
  private:
+  // Whether this master leads now; begins a new term (fresh policy and
+  // history: the state is rebuilt from the cluster) when the token changed.
+  std::optional<int64_t> Lead() ABSL_EXCLUSIVE_LOCKS_REQUIRED(tick_mu_);
   void Execute(const ScalingAction& action, const controller::ClusterSnapshot& cluster,
-               const controller::Catalogue& catalogue);
+               const controller::Catalogue& catalogue, int64_t token);
   void SetInstances(const controller::WorkerSnapshot& worker, const v1::VariantRecord& record,
-                    int instances, const controller::LoadedVariant* current);
+                    int instances, const controller::LoadedVariant* current, int64_t token);
   // Removes drained workers; forgets starts that joined or timed out.
   void FollowUp(const controller::ClusterSnapshot& cluster, absl::Time now);
   WorkerPool PoolOf(const controller::ClusterSnapshot& cluster);
@@ -132,9 +144,13 @@ class Autoscaler final : public controller::LoadRequests {
   void CallbackEnds();
 
   Dependencies deps_;  // the provisioner is set once, before Start
-  const std::unique_ptr<ScalingPolicy> policy_;
+  const std::string policy_name_;
   const Options options_;
-  ClusterHistory history_;
+  absl::Mutex tick_mu_;  // one Tick at a time; taken before mu_
+  std::unique_ptr<ScalingPolicy> policy_ ABSL_GUARDED_BY(tick_mu_);
+  ClusterHistory history_ ABSL_GUARDED_BY(tick_mu_);
+  // The token of the term being served; nullopt while following.
+  std::optional<int64_t> term_ ABSL_GUARDED_BY(tick_mu_);
   ThreadPool provisioning_;  // blocking provisioner calls
 
   mutable absl::Mutex mu_;
@@ -144,7 +160,6 @@ class Autoscaler final : public controller::LoadRequests {
   std::set<std::string> removing_ ABSL_GUARDED_BY(mu_);
   int callbacks_pending_ ABSL_GUARDED_BY(mu_) = 0;
 
-  absl::Mutex tick_mu_;  // one Tick at a time
   // Loads requested since the last round, and whether a round is due now.
   absl::Mutex requests_mu_;
   std::vector<controller::LoadRecommendation> requests_ ABSL_GUARDED_BY(requests_mu_);

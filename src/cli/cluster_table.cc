@@ -40,10 +40,21 @@ std::string VariantsTable(const v1::ClusterStatus& status) {
   return FormatTextTable(rows, "LL");
 }
 
+// "leader: m-2/8812 (this master)": only said when the master told.
+std::string LeaderLine(const v1::ClusterStatus& status) {
+  if (status.master().empty()) return "";
+  if (status.leader().empty()) return "\nleader: none now (masters are failing over)\n";
+  return absl::StrCat("\nleader: ", status.leader(),
+                      status.leader() == status.master()
+                          ? " (this master)"
+                          : absl::StrCat(" (asked: ", status.master(), ")"),
+                      "\n");
+}
+
 // "autoscaler: infaas" and its last actions, newest last.
 std::string ScalingLines(const v1::ClusterStatus& status) {
-  if (status.autoscaler().empty()) return "\nautoscaler: off\n";
-  std::string out = absl::StrCat("\nautoscaler: ", status.autoscaler(), "\n");
+  if (status.autoscaler().empty()) return absl::StrCat(LeaderLine(status), "\nautoscaler: off\n");
+  std::string out = absl::StrCat(LeaderLine(status), "\nautoscaler: ", status.autoscaler(), "\n");
   constexpr int kShown = 8;
   const int first = std::max(0, status.recent_scaling_size() - kShown);
   for (int i = first; i < status.recent_scaling_size(); ++i) {

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "cli/local_state.h"
 #include "common/cluster_secret.h"
+#include "common/master_target.h"
 #include "common/secret_file.h"
 #include "common/tls.h"
 
@@ -32,7 +33,13 @@ std::shared_ptr<grpc::Channel> NewChannel(const std::string& address) {
     std::cerr << "infaas: INFAAS_TLS_CA: " << credentials.status().message() << "\n";
     credentials = grpc::InsecureChannelCredentials();
   }
-  return CreateChannelWithMetadata(address, args,
+  // Several masters ("a:1,b:2"): one channel that fails over between them.
+  absl::StatusOr<std::string> target = MasterTarget(address, args);
+  if (!target.ok()) {
+    std::cerr << "infaas: --master " << address << ": " << target.status().message() << "\n";
+    target = address;  // calls fail, and CallError says where it looked
+  }
+  return CreateChannelWithMetadata(*target, args,
                                    {{"authorization", key.empty() ? "" : "Bearer " + key}},
                                    *std::move(credentials));
 }
@@ -74,8 +81,10 @@ std::string ResolveMasterAddress(absl::string_view flag) {
 
 void AddMasterOption(CLI::App& command, std::string* address) {
   command.add_option("--master", *address,
-                     "Master HOST:PORT (default: $INFAAS_MASTER, else the address `infaas up` "
-                     "wrote to $INFAAS_HOME/run/master.address, else localhost:50052)");
+                     "Master HOST:PORT, or several masters' comma-separated (the first that "
+                     "answers is used; on failure the next) (default: $INFAAS_MASTER, else the "
+                     "address `infaas up` wrote to $INFAAS_HOME/run/master.address, else "
+                     "localhost:50052)");
 }
 
 void SetDeadline(grpc::ClientContext& context, absl::Duration timeout) {

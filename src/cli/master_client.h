@@ -5,7 +5,9 @@
 //
 // The address comes from, in this order: the --master flag, the
 // INFAAS_MASTER environment variable, the file <home>/run/master.address that
-// `infaas up` writes, and finally localhost:50052.
+// `infaas up` writes, and finally localhost:50052. It may name several
+// masters sharing one store, comma-separated: the channel uses the first
+// that answers and fails over to the next (common/master_target.h).
 //
 // Every call carries an API key when there is one: INFAAS_API_KEY, else the
 // operator's key in <home>/admin.key that `infaas up` makes. With

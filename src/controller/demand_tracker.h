@@ -54,7 +54,15 @@ struct DemandSnapshot {
   }
 };
 
-class DemandTracker final : public QueryObserver {
+// Where the autoscaler reads demand: one master's DemandTracker, or
+// SharedDemand (shared_demand.h), which adds the other masters' reports.
+class DemandSource {
+ public:
+  virtual ~DemandSource() = default;
+  virtual DemandSnapshot Snapshot() const = 0;
+};
+
+class DemandTracker final : public QueryObserver, public DemandSource {
  public:
   // `clock` must outlive the tracker.
   explicit DemandTracker(Clock* clock, absl::Duration window = absl::Seconds(2));
@@ -65,7 +73,7 @@ class DemandTracker final : public QueryObserver {
   // A query refused because nothing had the capacity to serve it.
   void RecordUnmet();
 
-  DemandSnapshot Snapshot() const;
+  DemandSnapshot Snapshot() const override;
 
   // QueryObserver.
   void OnVariantSelected(const QueryRequirements& requirements,

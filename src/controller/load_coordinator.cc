@@ -63,7 +63,8 @@ void LoadCoordinator::Notify(Kind kind, const Key& key, const absl::Status& stat
 }
 
 void LoadCoordinator::EnsureLoaded(const v1::VariantRecord& record, const std::string& worker_id,
-                                   const std::string& address, Done done, int instances) {
+                                   const std::string& address, Done done, int instances,
+                                   int64_t leader_token) {
   const Key key{worker_id, record.config().name()};
   if (!Join(Kind::kLoad, key, std::move(done))) return;  // a load is in flight: wait for it
   cluster_->NoteLoading(worker_id, key.second, true);
@@ -74,6 +75,7 @@ void LoadCoordinator::EnsureLoaded(const v1::VariantRecord& record, const std::s
   call->context.set_deadline(absl::ToChronoTime(absl::Now() + kLoadTimeout));
   *call->request.mutable_record() = record;
   call->request.set_instances(instances);
+  call->request.set_leader_token(leader_token);
   // The call goes before Notify lets the destructor return: its context
   // holds the channel, and a channel whose last reference drops on gRPC's
   // callback thread, once the clients are gone, shuts down the completion
@@ -96,7 +98,8 @@ void LoadCoordinator::EnsureLoaded(const v1::VariantRecord& record, const std::s
 }
 
 void LoadCoordinator::Unload(const std::string& worker_id, const std::string& address,
-                             const std::string& variant, int keep, Done done) {
+                             const std::string& variant, int keep, Done done,
+                             int64_t leader_token) {
   const Key key{worker_id, variant};
   if (!Join(Kind::kUnload, key, std::move(done))) return;  // one in flight: wait for it
   // No query should go there from now on.
@@ -108,6 +111,7 @@ void LoadCoordinator::Unload(const std::string& worker_id, const std::string& ad
   call->context.set_deadline(absl::ToChronoTime(absl::Now() + kUnloadTimeout));
   call->request.set_variant(variant);
   call->request.set_keep_instances(keep);
+  call->request.set_leader_token(leader_token);
   auto on_done = [this, call, key, keep](grpc::Status grpc_status) mutable {
     call.reset();  // before Notify, as for a load
     const absl::Status status = FromGrpcStatus(grpc_status);

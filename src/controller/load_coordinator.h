@@ -16,6 +16,7 @@
 // gRPC calls (no thread blocks on them); callbacks run on gRPC's callback
 // threads. Thread-safe.
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <string>
@@ -40,16 +41,19 @@ class LoadCoordinator {
 
   // `done` (may be null) runs once the load finished or failed. The worker
   // ends up with at least `instances` instances of the variant; a call that
-  // joins a load in flight gets that load's count.
+  // joins a load in flight gets that load's count. `leader_token` (0:
+  // none) is the fencing token of the leader's autoscaler that decided it;
+  // the worker refuses a stale one.
   void EnsureLoaded(const v1::VariantRecord& record, const std::string& worker_id,
-                    const std::string& address, Done done, int instances = 1);
+                    const std::string& address, Done done, int instances = 1,
+                    int64_t leader_token = 0);
 
   // Takes `variant` on the worker down to `keep` instances (0: unloads it;
   // the worker drains the instances it drops, so no query is lost). `done`
   // (may be null) runs once the worker answered. A call that joins an
   // unload in flight gets that unload's outcome.
   void Unload(const std::string& worker_id, const std::string& address, const std::string& variant,
-              int keep, Done done);
+              int keep, Done done, int64_t leader_token = 0);
 
  private:
   enum class Kind { kLoad, kUnload };

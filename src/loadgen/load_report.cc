@@ -22,6 +22,40 @@ LoadRecorder::Bucket& LoadRecorder::BucketLocked(absl::Duration offset) {
 void LoadRecorder::RecordSent(absl::Duration offset) {
   absl::MutexLock lock(&mu_);
   ++BucketLocked(offset).sent;
+  if (keep_outcomes_) pending_.insert(offset);
+}
+
+void LoadRecorder::KeepOutcomes() {
+  absl::MutexLock lock(&mu_);
+  keep_outcomes_ = true;
+}
+
+std::vector<QueryOutcome> LoadRecorder::Outcomes() const {
+  absl::MutexLock lock(&mu_);
+  std::vector<QueryOutcome> all = outcomes_;
+  for (absl::Duration sent : pending_) {
+    all.push_back({.sent = sent,
+                   .latency_ms = 0,
+                   .code = absl::StatusCode::kUnknown,
+                   .message = "",
+                   .answered = false});
+  }
+  std::sort(all.begin(), all.end(),
+            [](const QueryOutcome& a, const QueryOutcome& b) { return a.sent < b.sent; });
+  return all;
+}
+
+std::string FormatOutcomesCsv(const std::vector<QueryOutcome>& outcomes, absl::Time start) {
+  std::string out = "sent_unix_ms,latency_ms,code,message\n";
+  for (const QueryOutcome& o : outcomes) {
+    std::string message = o.message;
+    std::replace_if(
+        message.begin(), message.end(), [](char c) { return c == ',' || c == '\n' || c == '\r'; },
+        ' ');
+    absl::StrAppendFormat(&out, "%d,%.3f,%s,%s\n", absl::ToUnixMillis(start + o.sent), o.latency_ms,
+                          o.answered ? absl::StatusCodeToString(o.code) : "LOST", message);
+  }
+  return out;
 }
 
 void LoadRecorder::RecordDone(absl::Duration sent_offset, absl::Duration latency,
@@ -30,6 +64,14 @@ void LoadRecorder::RecordDone(absl::Duration sent_offset, absl::Duration latency
   const double ms = absl::ToDoubleMilliseconds(latency);
   absl::MutexLock lock(&mu_);
   ++done_;
+  if (keep_outcomes_) {
+    if (auto it = pending_.find(sent_offset); it != pending_.end()) pending_.erase(it);
+    outcomes_.push_back({.sent = sent_offset,
+                         .latency_ms = ms,
+                         .code = status.code(),
+                         .message = std::string(status.message()),
+                         .answered = true});
+  }
   Bucket& b = BucketLocked(sent_offset);
   if (!status.ok()) {
     ++b.errors[absl::StatusCodeToString(status.code())];

@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -76,10 +77,27 @@ struct AnswerTimes {
   double measured_ms = -1;
 };
 
+// One query's outcome, kept when LoadRecorder::KeepOutcomes() was called:
+// for analyses by time (e.g. which queries a fault cost, bench/cluster).
+// Outcomes() lists them by send time, unanswered ones included.
+struct QueryOutcome {
+  absl::Duration sent;  // offset from the load's start
+  double latency_ms = 0;
+  absl::StatusCode code = absl::StatusCode::kOk;
+  std::string message;  // empty when OK
+  // False: sent and never answered (the load ended first): lost.
+  bool answered = true;
+};
+
 class LoadRecorder {
  public:
   // `slo_ms` 0: no SLO (attained = answered OK).
   LoadRecorder(absl::Duration interval, double slo_ms);
+
+  // From now on every query's outcome is kept (memory grows with the
+  // queries: ~100 bytes each).
+  void KeepOutcomes();
+  std::vector<QueryOutcome> Outcomes() const;
 
   void RecordSent(absl::Duration offset);
   void RecordDone(absl::Duration sent_offset, absl::Duration latency, const absl::Status& status,
@@ -109,7 +127,16 @@ class LoadRecorder {
   mutable absl::Mutex mu_;
   std::vector<Bucket> buckets_ ABSL_GUARDED_BY(mu_);
   int64_t done_ ABSL_GUARDED_BY(mu_) = 0;
+  bool keep_outcomes_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<QueryOutcome> outcomes_ ABSL_GUARDED_BY(mu_);
+  std::multiset<absl::Duration> pending_ ABSL_GUARDED_BY(mu_);  // sent, not yet answered
 };
+
+// "sent_unix_ms,latency_ms,code,message" then one row per outcome (code
+// LOST for a query never answered); `start`
+// is the load's start (offsets become wall-clock times). Commas and line
+// breaks in messages become spaces.
+std::string FormatOutcomesCsv(const std::vector<QueryOutcome>& outcomes, absl::Time start);
 
 // A table: one row per interval, then the total, then errors and variants.
 std::string FormatReportText(const LoadReport& report);

@@ -107,5 +107,27 @@ TEST(LoadRecorderTest, WithoutAnSloEveryAnswerCounts) {
   EXPECT_EQ(recorder.Last(absl::Milliseconds(1500)).sent, 1);
 }
 
+TEST(LoadRecorderTest, KeptOutcomesListEveryQueryByTimeWithTheUnansweredAsLost) {
+  LoadRecorder recorder(absl::Seconds(1), 0);
+  recorder.RecordSent(absl::ZeroDuration());  // before KeepOutcomes: not kept
+  recorder.KeepOutcomes();
+  for (int i = 1; i <= 3; ++i) recorder.RecordSent(absl::Milliseconds(100 * i));
+  recorder.RecordDone(absl::Milliseconds(300), absl::Milliseconds(4), absl::OkStatus(), "a");
+  recorder.RecordDone(absl::Milliseconds(100), absl::Milliseconds(9),
+                      absl::UnavailableError("master gone, try\nagain"), "");
+  const std::vector<QueryOutcome> outcomes = recorder.Outcomes();
+  ASSERT_EQ(outcomes.size(), 3u);
+  EXPECT_EQ(outcomes[0].sent, absl::Milliseconds(100));
+  EXPECT_EQ(outcomes[0].code, absl::StatusCode::kUnavailable);
+  EXPECT_FALSE(outcomes[1].answered);  // 200 ms: never answered
+  EXPECT_TRUE(outcomes[2].answered);
+  const std::string csv = FormatOutcomesCsv(outcomes, absl::FromUnixMillis(1000));
+  EXPECT_EQ(csv,
+            "sent_unix_ms,latency_ms,code,message\n"
+            "1100,9.000,UNAVAILABLE,master gone  try again\n"
+            "1200,0.000,LOST,\n"
+            "1300,4.000,OK,\n");
+}
+
 }  // namespace
 }  // namespace infaas::loadgen

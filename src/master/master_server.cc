@@ -2,7 +2,13 @@
 
 #include <grpcpp/server_builder.h>
 
+#include <unistd.h>
+
+#include <cstdio>
+#include <random>
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/logging.h"
 #include "common/secret_file.h"
 #include "common/status_macros.h"
@@ -16,6 +22,17 @@ namespace infaas::master {
 namespace {
 
 std::string HostOf(const std::string& listen) { return listen.substr(0, listen.rfind(':')); }
+
+// This master among those sharing the store: host name, pid and a random
+// part (pids repeat across containers).
+std::string LeaseHolderName() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0') {
+    std::snprintf(host, sizeof(host), "master");
+  }
+  std::random_device random;
+  return absl::StrCat(host, "/", ::getpid(), "/", absl::Hex(random() & 0xffff, absl::kZeroPad4));
+}
 
 // The master's own address as workers on this machine should dial it.
 std::string DialAddress(const std::string& listen, int port) {
@@ -39,10 +56,10 @@ absl::Status MasterServer::Init() {
   RETURN_IF_ERROR(BuildControl());
   RETURN_IF_ERROR(BuildAccess());
   RETURN_IF_ERROR(BuildAutoscaler());
-  ASSIGN_OR_RETURN(jobs_,
-                   offline::JobRunner::Start({store_.get(), catalogue_.get(), cluster_.get(),
-                                              offline_clients_.get(), loads_.get(), Clock::Real(),
-                                              autoscaler_.get(), std::move(job_roots)}));
+  ASSIGN_OR_RETURN(
+      jobs_, offline::JobRunner::Start({store_.get(), catalogue_.get(), cluster_.get(),
+                                        offline_clients_.get(), loads_.get(), Clock::Real(),
+                                        autoscaler_.get(), std::move(job_roots), lease_.get()}));
   profiler::RegistrationOptions registration;
   if (!options_.profiler_binary.empty()) {
     registration.measure =
@@ -63,7 +80,8 @@ absl::Status MasterServer::Init() {
                                        .metrics = serving_metrics_.get(),
                                        .service_levels = service_levels_.get(),
                                        .authenticator = authenticator_.get(),
-                                       .model_sources = std::move(model_sources)});
+                                       .model_sources = std::move(model_sources),
+                                       .lease = lease_.get()});
   control_ = std::make_unique<api::MasterControlService>(cluster_.get(), Clock::Real(),
                                                          options_.heartbeat_interval,
                                                          serving_metrics_.get(), cluster_secret_);
@@ -87,6 +105,11 @@ absl::Status MasterServer::BuildAccess() {
 
 absl::Status MasterServer::BuildControl() {
   ASSIGN_OR_RETURN(store_, store::OpenMetadataStore(options_.store_url));
+  ASSIGN_OR_RETURN(lease_, store::LeaderLease::Start(store_.get(),
+                                                     {.holder = LeaseHolderName(),
+                                                      .ttl = options_.leader_lease,
+                                                      .renew_every = options_.leader_lease / 4,
+                                                      .safety_margin = options_.leader_lease / 8}));
   if (!options_.cluster_secret_file.empty()) {
     ASSIGN_OR_RETURN(cluster_secret_, EnsureSecretFile(options_.cluster_secret_file));
   }
@@ -115,6 +138,8 @@ absl::Status MasterServer::BuildControl() {
   serving_metrics_ = std::make_unique<controller::ServingMetrics>(registry_.get(), cluster_.get(),
                                                                   catalogue_.get(), Clock::Real());
   demand_ = std::make_unique<controller::DemandTracker>(Clock::Real());
+  shared_demand_ = std::make_unique<controller::SharedDemand>(
+      demand_.get(), store_.get(), lease_->holder(), 3 * options_.scale_period);
   service_levels_ =
       std::make_unique<controller::ServiceLevelHistory>(catalogue_.get(), Clock::Real());
   observers_ = std::make_unique<controller::QueryObservers>(std::vector<controller::QueryObserver*>{
@@ -141,7 +166,7 @@ absl::Status MasterServer::BuildAutoscaler() {
       autoscaler::Autoscaler::Dependencies{
           .catalogue = catalogue_.get(),
           .cluster = cluster_.get(),
-          .demand = demand_.get(),
+          .demand = shared_demand_.get(),  // every master's
           .loads = loads_.get(),
           .provisioner = nullptr,  // once the port is known
           .clock = Clock::Real(),
@@ -151,7 +176,13 @@ absl::Status MasterServer::BuildAutoscaler() {
                     .With({autoscaler::KindName(action.kind), action.variant})
                     .Increment();
               },
-          .pinned = [frontend](const std::string& variant) { return frontend->IsPinned(variant); }},
+          .pinned = [frontend](const std::string& variant) { return frontend->IsPinned(variant); },
+          .leadership = lease_.get(),
+          .new_policy =
+              [name = options_.autoscaler, time_scale = options_.scale_time_scale] {
+                // The name was checked above: this cannot fail.
+                return *autoscaler::MakeScalingPolicy(name, {.time_scale = time_scale});
+              }},
       std::move(policy),
       autoscaler::Autoscaler::Options{.period = options_.scale_period,
                                       .max_workers = options_.max_workers});
@@ -203,27 +234,51 @@ absl::Status MasterServer::Serve() {
     *address = absl::StrCat(host, ":", bound);
   }
   if (autoscaler_ != nullptr && options_.max_workers > 0) {
-    provisioner_ =
-        std::make_unique<autoscaler::LocalProvisioner>(autoscaler::LocalProvisionerOptions{
-            .worker_binary = options_.worker_binary,
-            .master_address = DialAddress(options_.listen, port),
-            .repository = repository_->root().string(),
-            .log_dir = options_.log_dir,
-            .cores_per_worker = options_.worker_cores,
-            .pin_cpus = options_.pin_workers,
-            .heartbeat_ms =
-                static_cast<int>(absl::ToInt64Milliseconds(options_.heartbeat_interval)),
-            .cluster_secret_file = options_.cluster_secret_file,
-            .tls = options_.tls,
-            .tls_ca = options_.tls_ca,
-            .max_workers = options_.max_workers});
+    ASSIGN_OR_RETURN(provisioner_, MakeProvisioner(port));
     autoscaler_->SetProvisioner(provisioner_.get());
   }
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::unique_ptr<autoscaler::Provisioner>> MasterServer::MakeProvisioner(int port) {
+  if (options_.provisioner == "kubernetes") {
+    autoscaler::KubernetesProvisionerOptions kubernetes = options_.kubernetes;
+    kubernetes.max_workers = options_.max_workers;
+    kubernetes.fencing_token = [lease = lease_.get()] { return lease->Token(); };
+    ASSIGN_OR_RETURN(std::unique_ptr<autoscaler::KubernetesProvisioner> provisioner,
+                     autoscaler::KubernetesProvisioner::Create(std::move(kubernetes)));
+    return std::unique_ptr<autoscaler::Provisioner>(std::move(provisioner));
+  }
+  if (options_.provisioner != "local") {
+    return absl::InvalidArgumentError(absl::StrCat("--provisioner \"", options_.provisioner,
+                                                   "\" is unknown; use local or kubernetes"));
+  }
+  return std::unique_ptr<autoscaler::Provisioner>(
+      std::make_unique<autoscaler::LocalProvisioner>(autoscaler::LocalProvisionerOptions{
+          .worker_binary = options_.worker_binary,
+          .master_address = options_.masters.empty() ? DialAddress(options_.listen, port)
+                                                     : absl::StrJoin(options_.masters, ","),
+          .repository = repository_->root().string(),
+          .log_dir = options_.log_dir,
+          .cores_per_worker = options_.worker_cores,
+          .pin_cpus = options_.pin_workers,
+          .heartbeat_ms = static_cast<int>(absl::ToInt64Milliseconds(options_.heartbeat_interval)),
+          .cluster_secret_file = options_.cluster_secret_file,
+          .tls = options_.tls,
+          .tls_ca = options_.tls_ca,
+          .max_workers = options_.max_workers}));
+}
+
 void MasterServer::StartBackground() {
   if (autoscaler_ != nullptr) autoscaler_->Start();
+  // The leader's autoscaler scales on every master's demand.
+  reporter_ = std::thread([this] {
+    do {
+      if (absl::Status s = shared_demand_->Publish(); !s.ok()) {
+        LogWarning("demand not reported to the other masters", {{"error", s.ToString()}});
+      }
+    } while (!stopping_.WaitForNotificationWithTimeout(options_.scale_period));
+  });
   // Reload the catalogue now and then: other masters may share the store.
   reloader_ = std::thread([this] {
     while (!stopping_.WaitForNotificationWithTimeout(options_.catalogue_reload)) {
@@ -244,8 +299,10 @@ void MasterServer::StartBackground() {
 }
 
 std::string MasterServer::Describe() const {
-  return absl::StrCat("store=", store_->Describe(), " repository=", repository_->Describe(),
-                      " variants=", catalogue_->Get()->variants.size());
+  return absl::StrCat(
+      "store=", store_->Describe(), " repository=", repository_->Describe(),
+      " variants=", catalogue_->Get()->variants.size(), " master=", lease_->holder(),
+      " leader=", lease_->Token().has_value() ? "this master" : lease_->LastHolder());
 }
 
 MasterServer::~MasterServer() { Shutdown(); }
@@ -258,11 +315,14 @@ void MasterServer::Shutdown() {
   }
   stopping_.Notify();
   if (reloader_.joinable()) reloader_.join();
+  if (reporter_.joinable()) reporter_.join();
   if (autoscaler_ != nullptr) autoscaler_->Stop();
   if (http_server_ != nullptr) http_server_->Stop();
   if (metrics_server_ != nullptr) metrics_server_->Stop();
   if (server_ != nullptr) server_->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
   if (jobs_ != nullptr) jobs_->Stop();  // unfinished jobs resume at the next start
+  // Hands the lease over now rather than after its ttl.
+  if (lease_ != nullptr) lease_->Stop();
   // The autoscaler before the workers the provisioner started.
   if (router_ != nullptr) router_->SetLoadRequests(nullptr);
   autoscaler_.reset();

@@ -13,8 +13,9 @@
 //
 // Start returns once every port serves. Shutdown stops, in order: the
 // catalogue reloader, the autoscaler, HTTP, gRPC (calls in flight get 5 s),
-// the offline jobs (they resume at the next start), then the workers the
-// provisioner started. Thread-safe; owned by main.
+// the offline jobs (they resume at the next start, or on the next leader),
+// the leader lease (released: another master takes over at once), then the
+// workers the provisioner started. Thread-safe; owned by main.
 
 #include <grpcpp/server.h>
 
@@ -33,6 +34,7 @@
 #include "api/infaas_service.h"
 #include "api/kserve_grpc_service.h"
 #include "autoscaler/autoscaler.h"
+#include "autoscaler/kubernetes_provisioner.h"
 #include "autoscaler/local_provisioner.h"
 #include "common/tls.h"
 #include "controller/demand_tracker.h"
@@ -40,11 +42,13 @@
 #include "controller/query_router.h"
 #include "controller/service_level_history.h"
 #include "controller/serving_metrics.h"
+#include "controller/shared_demand.h"
 #include "http/http_server.h"
 #include "kserve/frontend.h"
 #include "metrics/registry.h"
 #include "offline/job_runner.h"
 #include "repository/local_model_repository.h"
+#include "store/leader_lease.h"
 #include "store/metadata_store.h"
 
 namespace infaas::master {
@@ -104,12 +108,27 @@ struct MasterOptions {
   // passed to the workers the provisioner starts with the same pair.
   TlsFiles tls{};
   std::filesystem::path tls_ca{};
+  // Several masters on one store (docs/deployment.md). Every master answers
+  // queries; the one holding the leader lease (this long; a successor takes
+  // over within about that) runs the autoscaler, the provisioner and the
+  // offline jobs. `masters`: every master's address, given to the workers
+  // this master's provisioner starts (default: this master alone).
+  absl::Duration leader_lease = absl::Seconds(4);
+  std::vector<std::string> masters{};
+  // How the autoscaler gets workers (with max_workers > 0): "local"
+  // (infaas-worker processes on this machine) or "kubernetes" (worker Pods
+  // through the Kubernetes API, from inside the cluster; `kubernetes` says
+  // which Deployment's template, namespace, fence ConfigMap; its
+  // max_workers and fencing token are set from the fields above).
+  std::string provisioner = "local";
+  autoscaler::KubernetesProvisionerOptions kubernetes{};
 };
 
 class MasterServer {
  public:
-  // InvalidArgument for an unknown policy; the store's, repository's or
-  // catalogue's error; Unavailable when a port is taken.
+  // InvalidArgument for an unknown policy or provisioner; the store's,
+  // repository's, catalogue's or provisioner's error; Unavailable when a
+  // port is taken.
   static absl::StatusOr<std::unique_ptr<MasterServer>> Start(MasterOptions options);
 
   ~MasterServer();  // Shutdown()s
@@ -133,11 +152,14 @@ class MasterServer {
   absl::Status BuildControl();
   absl::Status BuildAutoscaler();
   absl::Status Serve();
+  // The provisioner --provisioner names; `port` is this master's gRPC port.
+  absl::StatusOr<std::unique_ptr<autoscaler::Provisioner>> MakeProvisioner(int port);
   void StartBackground();
 
   const MasterOptions options_;
   // Declared in the order they are built; destroyed in reverse.
   std::unique_ptr<store::MetadataStore> store_;
+  std::unique_ptr<store::LeaderLease> lease_;
   std::unique_ptr<auth::Authenticator> authenticator_;  // null: authentication off
   std::unique_ptr<auth::TenantQuotas> quotas_;
   std::unique_ptr<controller::InFlightLimit> in_flight_;
@@ -151,12 +173,13 @@ class MasterServer {
   std::unique_ptr<metrics::MetricsRegistry> registry_;
   std::unique_ptr<controller::ServingMetrics> serving_metrics_;
   std::unique_ptr<controller::DemandTracker> demand_;
+  std::unique_ptr<controller::SharedDemand> shared_demand_;
   std::unique_ptr<controller::ServiceLevelHistory> service_levels_;
   std::unique_ptr<controller::QueryObservers> observers_;
   std::unique_ptr<controller::QueryRouter> router_;
   std::unique_ptr<kserve::InferenceFrontend> frontend_;
   std::unique_ptr<api::KServeGrpcService> kserve_service_;
-  std::unique_ptr<autoscaler::LocalProvisioner> provisioner_;  // outlives the autoscaler
+  std::unique_ptr<autoscaler::Provisioner> provisioner_;  // outlives the autoscaler
   std::unique_ptr<autoscaler::Autoscaler> autoscaler_;
   std::unique_ptr<offline::JobRunner> jobs_;
   std::unique_ptr<api::InfaasService> service_;
@@ -168,6 +191,7 @@ class MasterServer {
   std::string grpc_address_, http_address_, metrics_address_;
   absl::Notification stopping_;
   std::thread reloader_;
+  std::thread reporter_;  // this master's demand, to the store, every scale period
   absl::Mutex shutdown_mu_;
   bool shut_down_ ABSL_GUARDED_BY(shutdown_mu_) = false;
 };

@@ -29,10 +29,7 @@ namespace fs = std::filesystem;
 // cancelled and redone.
 constexpr absl::Duration kChunkDeadline = absl::Minutes(10);
 
-bool IsFinal(v1::OfflineJob::State state) {
-  return state == v1::OfflineJob::STATE_DONE || state == v1::OfflineJob::STATE_FAILED ||
-         state == v1::OfflineJob::STATE_CANCELLED;
-}
+bool IsFinal(v1::OfflineJob::State state) { return store::IsFinalJobState(state); }
 
 // "running", "done", ... for messages.
 std::string StateName(v1::OfflineJob::State state) {
@@ -104,18 +101,7 @@ absl::StatusOr<std::unique_ptr<JobRunner>> JobRunner::Start(Dependencies deps, O
       deps.clients == nullptr || deps.loads == nullptr || deps.clock == nullptr) {
     return absl::InvalidArgumentError("JobRunner needs a store, views, clients, loads and a clock");
   }
-  ASSIGN_OR_RETURN(std::vector<v1::OfflineJob> stored, deps.store->ListJobs());
   std::unique_ptr<JobRunner> runner(new JobRunner(std::move(deps), options));
-  for (v1::OfflineJob& job : stored) {
-    if (IsFinal(job.state())) continue;
-    LogInfo("offline job resumes", {{"job", job.id()}, {"state", StateName(job.state())}});
-    {
-      absl::MutexLock lock(&runner->mu_);
-      runner->published_[job.id()] = job;
-    }
-    runner->jobs_.push_back(
-        std::make_unique<internal::ActiveJob>(std::move(job), runner->options_.top_k));
-  }
   absl::MutexLock lock(&runner->thread_mu_);
   runner->thread_ = std::thread([raw = runner.get()] { raw->Run(); });
   return runner;
@@ -157,12 +143,16 @@ absl::StatusOr<std::string> JobRunner::Submit(const v1::SubmitOfflineJobRequest&
   absl::MutexLock save(&save_mu_);
   RETURN_IF_ERROR(CheckOutputFolder(output, input));
   {
+    // Jobs submitted through any master sharing the store.
+    ASSIGN_OR_RETURN(std::vector<v1::OfflineJob> unfinished, deps_.store->ListJobs());
+    std::erase_if(unfinished, [](const v1::OfflineJob& job) { return IsFinal(job.state()); });
     absl::MutexLock lock(&mu_);
-    for (const auto& [id, job] : published_) {
+    for (const auto& [id, job] : published_) unfinished.push_back(job);
+    for (const v1::OfflineJob& job : unfinished) {
       absl::StatusOr<fs::path> other = PathFromFileUrl(job.output_url());
       if (other.ok() && other->lexically_normal() == output) {
         return absl::FailedPreconditionError(absl::StrCat(
-            "job ", id, " is still writing to ", output.string(), "; give another folder"));
+            "job ", job.id(), " is still writing to ", output.string(), "; give another folder"));
       }
     }
   }
@@ -182,10 +172,14 @@ absl::StatusOr<std::string> JobRunner::Submit(const v1::SubmitOfflineJobRequest&
   job.set_created_at_unix_ms(absl::ToUnixMillis(now));
   job.set_updated_at_unix_ms(absl::ToUnixMillis(now));
   RETURN_IF_ERROR(deps_.store->PutJob(job));
+  const bool leads = deps_.lease == nullptr || deps_.lease->Token().has_value();
   LogInfo("offline job submitted", {{"job", job.id()},
                                     {"input", job.input_url()},
                                     {"output", job.output_url()},
-                                    {"variant", variant.ok() ? *variant : "(chosen later)"}});
+                                    {"variant", variant.ok() ? *variant : "(chosen later)"},
+                                    {"runs_on", leads ? "this master" : "the leader"}});
+  // Elsewhere the leader takes it up from the store.
+  if (!leads) return job.id();
   absl::MutexLock lock(&mu_);
   published_[job.id()] = job;
   submitted_.push_back(job);
@@ -233,8 +227,16 @@ absl::StatusOr<v1::OfflineJob> JobRunner::Cancel(absl::string_view id) {
   }
   if (record.id().empty()) {
     ASSIGN_OR_RETURN(v1::OfflineJob job, Get(id));
-    return absl::FailedPreconditionError(absl::StrCat(
-        "job ", id, " already ended (", StateName(job.state()), "); there is nothing to cancel"));
+    if (IsFinal(job.state())) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "job ", id, " already ended (", StateName(job.state()), "); there is nothing to cancel"));
+    }
+    // Run by the leader on another master: the store tells it.
+    const int64_t now_ms = absl::ToUnixMillis(deps_.clock->Now());
+    job.set_state(v1::OfflineJob::STATE_CANCELLED);
+    job.set_finished_at_unix_ms(now_ms);
+    job.set_updated_at_unix_ms(now_ms);
+    record = std::move(job);
   }
   RETURN_IF_ERROR(deps_.store->PutJob(record));
   LogInfo("offline job cancelled", {{"job", record.id()}});
@@ -261,7 +263,92 @@ void JobRunner::Run() {
   ShutDown();
 }
 
+bool JobRunner::Lead(absl::Time now) {
+  const std::optional<int64_t> token =
+      deps_.lease != nullptr ? deps_.lease->Token() : std::optional<int64_t>(0);
+  if (!token.has_value()) {
+    StepDown();
+    return false;
+  }
+  if (token != term_) {
+    if (deps_.lease != nullptr) {
+      LogInfo("offline job runner leads", {{"token", absl::StrCat(*token)}});
+    }
+    term_ = token;
+    last_adopted_ = absl::InfinitePast();
+  }
+  // Alone (no lease), every job arrives through this runner after the first.
+  const bool look = deps_.lease != nullptr || last_adopted_ == absl::InfinitePast();
+  if (look && now - last_adopted_ >= options_.adopt_every) {
+    AdoptStoredJobs();
+    last_adopted_ = now;
+  }
+  return true;
+}
+
+void JobRunner::StepDown() {
+  std::vector<std::shared_ptr<ChunkCall>> calls;
+  {
+    absl::MutexLock lock(&mu_);
+    submitted_.clear();  // stored: the leader takes them up
+    if (!term_.has_value()) return;
+    published_.clear();
+    cancelled_.clear();
+    for (const auto& [key, call] : calls_) calls.push_back(call);
+  }
+  LogWarning("offline job runner stops: this master no longer leads",
+             {{"jobs_left_to_the_leader", absl::StrCat(jobs_.size())}});
+  // Their answers find no job and are dropped; the next leader redoes
+  // what has no result yet.
+  for (const auto& call : calls) call->context.TryCancel();
+  jobs_.clear();
+  load_asked_.clear();
+  worker_backoff_until_.clear();
+  last_saved_.clear();
+  term_.reset();
+}
+
+void JobRunner::AdoptStoredJobs() {
+  absl::StatusOr<std::vector<v1::OfflineJob>> stored = deps_.store->ListJobs();
+  if (!stored.ok()) {
+    LogWarning("offline jobs not read from the store", {{"error", stored.status().ToString()}});
+    return;
+  }
+  for (v1::OfflineJob& job : *stored) {
+    auto running = std::find_if(jobs_.begin(), jobs_.end(),
+                                [&job](const auto& active) { return active->id() == job.id(); });
+    if (running != jobs_.end()) {
+      if (job.state() == v1::OfflineJob::STATE_CANCELLED) {
+        absl::MutexLock lock(&mu_);
+        cancelled_.insert(job.id());  // through another master
+      }
+      continue;
+    }
+    if (IsFinal(job.state())) continue;
+    LogInfo("offline job resumes", {{"job", job.id()}, {"state", StateName(job.state())}});
+    {
+      absl::MutexLock lock(&mu_);
+      published_[job.id()] = job;
+    }
+    jobs_.push_back(std::make_unique<internal::ActiveJob>(std::move(job), options_.top_k));
+  }
+}
+
+absl::Status JobRunner::Write(const v1::OfflineJob& record) {
+  if (deps_.lease == nullptr) return deps_.store->PutJob(record);
+  if (!term_.has_value()) {
+    return absl::FailedPreconditionError("this master no longer leads; the leader saves the job");
+  }
+  absl::Status written = deps_.store->PutJobFenced(record, deps_.lease->FenceOf(*term_));
+  if (absl::IsAborted(written)) {
+    absl::MutexLock lock(&mu_);
+    cancelled_.insert(record.id());  // ended through another master
+  }
+  return written;
+}
+
 void JobRunner::Step(absl::Time now) {
+  if (!Lead(now)) return;
   std::vector<std::shared_ptr<ChunkCall>> answers;
   TakeArrivals(&answers);
   for (const auto& call : answers) HandleAnswer(*call, now);
@@ -291,6 +378,10 @@ void JobRunner::TakeArrivals(std::vector<std::shared_ptr<ChunkCall>>* answers) {
     cancelled = cancelled_;
   }
   for (v1::OfflineJob& job : submitted) {
+    const bool taken_up = std::any_of(jobs_.begin(), jobs_.end(), [&job](const auto& active) {
+      return active->id() == job.id();
+    });
+    if (taken_up) continue;  // found in the store first
     jobs_.push_back(std::make_unique<internal::ActiveJob>(std::move(job), options_.top_k));
   }
   const absl::Time now = deps_.clock->Now();
@@ -455,7 +546,10 @@ void JobRunner::EndJob(internal::ActiveJob& job, v1::OfflineJob::State state, ab
   if (absl::Status s = job.Finish(state, now, std::move(error)); !s.ok()) {
     LogWarning("offline job summary not written", {{"job", job.id()}, {"error", s.ToString()}});
   }
-  if (absl::Status s = deps_.store->PutJob(job.record()); !s.ok()) {
+  if (absl::Status s = Write(job.record()); absl::IsAborted(s)) {
+    LogInfo("offline job ended elsewhere; the stored record stands",
+            {{"job", job.id()}, {"error", s.ToString()}});
+  } else if (!s.ok()) {
     LogError("offline job record not saved", {{"job", job.id()}, {"error", s.ToString()}});
   }
   absl::MutexLock lock(&mu_);
@@ -484,7 +578,7 @@ void JobRunner::Save(const v1::OfflineJob& record) {
     absl::MutexLock lock(&mu_);
     if (cancelled_.contains(record.id())) return;  // Cancel wrote the final record
   }
-  if (absl::Status s = deps_.store->PutJob(record); !s.ok()) {
+  if (absl::Status s = Write(record); !s.ok()) {
     LogWarning("offline job progress not saved", {{"job", record.id()}, {"error", s.ToString()}});
   }
 }

@@ -25,10 +25,21 @@
 // nothing is handed out, the inputs whose results could not be written wait,
 // and the job resumes by itself once the folder has room; nothing fails.
 //
-// Restarts: Start() resumes every job the store lists as queued or running;
-// inputs whose result file exists are not redone. Stop() (or destruction)
-// cancels the calls in flight and saves progress; the job stays running in
-// the store, to be resumed.
+// Restarts: the runner takes up every job the store lists as queued or
+// running; inputs whose result file exists are not redone. Stop() (or
+// destruction) cancels the calls in flight and saves progress; the job stays
+// running in the store, to be resumed.
+//
+// Several masters on one store (`lease` set): every master accepts jobs
+// (stored queued) and answers Get/List/Cancel from the store, but only the
+// leader runs them. Its runner takes up the store's unfinished jobs when its
+// term begins and every `adopt_every` after (jobs submitted through other
+// masters), writes progress fenced by its token (a master that lost the
+// lease cannot overwrite what the next leader wrote), and stops — cancelling
+// its calls, saving nothing — when the term ends. A job cancelled through
+// another master ends here at the next fenced write or adoption. Each input
+// still ends done or failed once: the next leader skips the results that
+// exist.
 //
 // Threads: one runner thread, at the OS's idle priority (it reads inputs
 // and writes results, and should take no CPU from online queries), does all
@@ -38,6 +49,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -58,6 +70,7 @@
 #include "controller/worker_clients.h"
 #include "infaas/v1/api.pb.h"
 #include "offline/spare_capacity.h"
+#include "store/leader_lease.h"
 #include "store/metadata_store.h"
 
 namespace infaas::offline {
@@ -81,6 +94,9 @@ class JobRunner {
     // Where jobs may read inputs and write results (--job-root); none:
     // anywhere the master may.
     PathRoots job_roots{};
+    // Several masters: runs jobs only while this master leads, fenced by
+    // the lease's token. Null: always runs, unfenced writes.
+    const store::LeaderLease* lease = nullptr;
   };
   struct Options {
     SpareCapacityOptions capacity{};
@@ -98,10 +114,13 @@ class JobRunner {
     absl::Duration load_retry = absl::Seconds(10);
     // Run the runner thread at the OS's idle priority.
     bool idle_priority = true;
+    // The leader looks for jobs submitted through other masters (and ones
+    // cancelled there) this often.
+    absl::Duration adopt_every = absl::Seconds(1);
   };
 
-  // Resumes the store's unfinished jobs and starts the runner thread.
-  // InvalidArgument for missing dependencies; the store's error.
+  // Starts the runner thread, which takes up the store's unfinished jobs.
+  // InvalidArgument for missing dependencies.
   static absl::StatusOr<std::unique_ptr<JobRunner>> Start(Dependencies deps, Options options);
   static absl::StatusOr<std::unique_ptr<JobRunner>> Start(Dependencies deps) {
     return Start(std::move(deps), Options());
@@ -135,7 +154,8 @@ class JobRunner {
 
   // Stops handing out the job's chunks, cancels those in flight and marks it
   // cancelled; returns the record. NOT_FOUND; FAILED_PRECONDITION for a job
-  // that already ended.
+  // that already ended. A job the leader runs elsewhere is marked cancelled
+  // in the store; the leader stops it within about a second.
   absl::StatusOr<v1::OfflineJob> Cancel(absl::string_view id);
 
  private:
@@ -147,6 +167,16 @@ class JobRunner {
   // One pass: take what arrived, start jobs, handle answers, hand out work,
   // end finished jobs, save and publish.
   void Step(absl::Time now);
+  // Whether this runner leads now: begins a term (taking up the store's
+  // jobs) or ends one (dropping every job it ran) when that changed.
+  bool Lead(absl::Time now);
+  void StepDown();
+  // Takes up the store's unfinished jobs it does not run yet, and ends
+  // those the store says ended (cancelled through another master).
+  void AdoptStoredJobs();
+  // Writes a job record: fenced by the term's token when there is a lease.
+  // A record the store says ended meanwhile marks the job cancelled here.
+  absl::Status Write(const v1::OfflineJob& record);
   void TakeArrivals(std::vector<std::shared_ptr<ChunkCall>>* answers) ABSL_LOCKS_EXCLUDED(mu_);
   void StartJobs(absl::Time now);
   void HandleAnswer(const ChunkCall& call, absl::Time now);
@@ -176,6 +206,8 @@ class JobRunner {
   std::map<std::pair<std::string, std::string>, absl::Time> load_asked_;  // (worker, variant)
   std::map<std::string, absl::Time> worker_backoff_until_;
   std::map<std::string, absl::Time> last_saved_;
+  std::optional<int64_t> term_;  // the token of the term served; nullopt: following
+  absl::Time last_adopted_ = absl::InfinitePast();
 
   // Serialises job record writes, so that a progress save cannot overwrite
   // a cancellation. Taken before mu_, held across one store write.

@@ -62,6 +62,11 @@ std::string LeaderLease::LastHolder() const {
 
 void LeaderLease::Attempt() {
   const bool led = Token().has_value();
+  absl::Time led_until;
+  {
+    absl::MutexLock lock(&mu_);
+    led_until = leads_until_;
+  }
   // The term counts from before the request: the store's lapse counts from
   // some moment after it.
   const absl::Time sent = options_.clock->Now();
@@ -85,9 +90,13 @@ void LeaderLease::Attempt() {
         "leading: leader lease taken",
         {{"lease", options_.name}, {"holder", options_.holder}, {"token", absl::StrCat(*token)}});
   } else if (led && !token.has_value()) {
+    // Logged once the store answers (or gives up): `led_until` says when
+    // this master actually stopped, by its clock.
     LogWarning("no longer leading: leader lease lost",
                {{"lease", options_.name},
                 {"holder", options_.holder},
+                {"led_until",
+                 absl::FormatTime("%Y-%m-%dT%H:%M:%E3S%Ez", led_until, absl::LocalTimeZone())},
                 {"now_held_by", lease.ok() ? lease->holder : "(store unreachable)"},
                 {"error", lease.ok() ? "" : lease.status().ToString()}});
   }

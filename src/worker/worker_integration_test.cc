@@ -80,10 +80,11 @@ class WorkerIntegrationTest : public ::testing::Test {
   }
 
   void StartWorker(const std::string& master) {
-    auto server = WorkerServer::Create({.worker_id = "itest",
-                                        .repository_root = root_,
-                                        .master_address = master,
-                                        .heartbeat_interval = absl::Milliseconds(50)});
+    auto server = WorkerServer::Create(
+        {.worker_id = "itest",
+         .repository_root = root_,
+         .masters = master.empty() ? std::vector<std::string>{} : std::vector<std::string>{master},
+         .heartbeat_interval = absl::Milliseconds(50)});
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
     stub_ = infaas::worker_rpc::Worker::NewStub(

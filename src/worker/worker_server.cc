@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
@@ -60,6 +61,11 @@ absl::StatusOr<std::unique_ptr<WorkerServer>> WorkerServer::Create(Options optio
                    ServerCredentialsFor(options.tls));
   builder.AddListeningPort(options.listen_address, credentials, &server->port_);
   builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
+  // Masters ping their connections every second to notice a worker cut off
+  // (controller/worker_clients.cc); let them, with or without calls.
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 500);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
   builder.RegisterService(server->service_.get());
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
@@ -72,22 +78,26 @@ absl::StatusOr<std::unique_ptr<WorkerServer>> WorkerServer::Create(Options optio
       options.advertise_address.empty()
           ? absl::StrCat(AdvertisedHost(host_port.first), ":", server->port_)
           : options.advertise_address;
-  if (!options.master_address.empty()) {
+  // Every master beside the leader answers queries, so each must hear
+  // every worker: one heartbeat thread per master, none waiting on another
+  // (a master cut off costs its own beats only).
+  for (const std::string& master : options.masters) {
     ASSIGN_OR_RETURN(std::shared_ptr<grpc::ChannelCredentials> to_master,
                      ChannelCredentialsFor(options.tls_ca));
-    ASSIGN_OR_RETURN(server->heartbeater_,
+    ASSIGN_OR_RETURN(std::unique_ptr<Heartbeater> heartbeater,
                      Heartbeater::Create({.worker_id = options.worker_id,
                                           .worker_address = server->advertise_address_,
-                                          .master_address = options.master_address,
+                                          .master_address = master,
                                           .cores = options.cores,
                                           .interval = options.heartbeat_interval,
                                           .cluster_secret = options.cluster_secret,
                                           .credentials = to_master},
                                          server->variants_.get()));
+    server->heartbeaters_.push_back(std::move(heartbeater));
   }
   LogInfo("worker serving", {{"worker", options.worker_id},
                              {"address", server->listen_address_},
-                             {"master", options.master_address}});
+                             {"masters", absl::StrJoin(options.masters, ",")}});
   return server;
 }
 
@@ -99,7 +109,7 @@ void WorkerServer::Shutdown(absl::Duration grace) {
   absl::MutexLock lock(&shutdown_mu_);
   if (shut_down_ || variants_ == nullptr) return;
   shut_down_ = true;
-  if (heartbeater_ != nullptr) heartbeater_->Stop();
+  for (const std::unique_ptr<Heartbeater>& heartbeater : heartbeaters_) heartbeater->Stop();
   if (server_ != nullptr) {
     // Waits until every call has finished; queued queries still run, since
     // the instances keep serving until UnloadAll below.

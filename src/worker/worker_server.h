@@ -1,9 +1,9 @@
 #pragma once
 
 // WorkerServer: one infaas-worker process's serving parts wired together —
-// LoadedVariants, the Worker gRPC service listening on a port, and (when a
-// master is named) the Heartbeater. apps/infaas_worker.cc is a thin main
-// around it, and tests start it in-process.
+// LoadedVariants, the Worker gRPC service listening on a port, and (when
+// masters are named) a Heartbeater per master. apps/infaas_worker.cc is a
+// thin main around it, and tests start it in-process.
 //
 //   ASSIGN_OR_RETURN(auto server, WorkerServer::Create({.worker_id = "w1",
 //                                                      .repository_root = root}));
@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <grpcpp/server.h>
 
@@ -41,8 +42,9 @@ class WorkerServer {
     std::string advertise_address{};
     // The model repository's root folder.
     std::filesystem::path repository_root{};
-    // host:port of the master; empty sends no heartbeats.
-    std::string master_address{};
+    // host:port of each master: heartbeats go to every one (several masters
+    // share a store; each must know the workers). None sends no heartbeats.
+    std::vector<std::string> masters{};
     absl::Duration heartbeat_interval = absl::Milliseconds(500);
     // Cores this worker offers the master; 0 means all of the machine's.
     int cores = 0;
@@ -84,7 +86,7 @@ class WorkerServer {
   std::unique_ptr<LoadedVariants> variants_;
   std::unique_ptr<WorkerServiceImpl> service_;
   std::unique_ptr<grpc::Server> server_;
-  std::unique_ptr<Heartbeater> heartbeater_;
+  std::vector<std::unique_ptr<Heartbeater>> heartbeaters_;  // one per master
   std::string listen_address_;
   std::string advertise_address_;
   int port_ = 0;

@@ -112,11 +112,30 @@ grpc::ServerUnaryReactor* WorkerServiceImpl::RefuseStranger(grpc::CallbackServer
 
 WorkerServiceImpl::~WorkerServiceImpl() { admin_.Shutdown(); }
 
+absl::Status WorkerServiceImpl::CheckLeaderToken(int64_t leader_token) {
+  if (leader_token <= 0) return absl::OkStatus();
+  int64_t highest = highest_leader_token_.load();
+  while (leader_token > highest &&
+         !highest_leader_token_.compare_exchange_weak(highest, leader_token)) {
+  }
+  if (leader_token >= highest) return absl::OkStatus();
+  LogWarning("stale leader refused", {{"worker", variants_->worker_id()},
+                                      {"token", absl::StrCat(leader_token)},
+                                      {"highest_seen", absl::StrCat(highest)}});
+  return absl::FailedPreconditionError(absl::StrCat(
+      "worker ", variants_->worker_id(), " refuses leader token ", leader_token,
+      ": a newer leader (token ", highest, ") manages it; this master no longer leads"));
+}
+
 grpc::ServerUnaryReactor* WorkerServiceImpl::LoadVariant(
     grpc::CallbackServerContext* context, const infaas::worker_rpc::LoadVariantRequest* request,
     infaas::worker_rpc::LoadVariantResponse* response) {
   if (grpc::ServerUnaryReactor* refused = RefuseStranger(context)) return refused;
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (absl::Status stale = CheckLeaderToken(request->leader_token()); !stale.ok()) {
+    reactor->Finish(ToGrpcStatus(stale));
+    return reactor;
+  }
   const bool scheduled = admin_.Schedule([this, reactor, request, response] {
     absl::StatusOr<absl::Duration> took = variants_->Load(request->record(), request->instances());
     if (took.ok()) response->set_load_latency_ms(absl::ToDoubleMilliseconds(*took));
@@ -131,6 +150,10 @@ grpc::ServerUnaryReactor* WorkerServiceImpl::UnloadVariant(
     infaas::worker_rpc::UnloadVariantResponse* /*response*/) {
   if (grpc::ServerUnaryReactor* refused = RefuseStranger(context)) return refused;
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (absl::Status stale = CheckLeaderToken(request->leader_token()); !stale.ok()) {
+    reactor->Finish(ToGrpcStatus(stale));
+    return reactor;
+  }
   const bool scheduled = admin_.Schedule([this, reactor, request] {
     reactor->Finish(ToGrpcStatus(variants_->Unload(request->variant(), request->keep_instances())));
   });

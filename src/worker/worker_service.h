@@ -73,8 +73,13 @@ class WorkerServiceImpl final : public infaas::worker_rpc::Worker::WithRawCallba
                   std::shared_ptr<infaas::worker_rpc::InferRequest> query, Priority priority,
                   grpc::ServerUnaryReactor* reactor, grpc::ByteBuffer* response);
 
+  // FAILED_PRECONDITION when `leader_token` (0: none) is below the highest
+  // seen: it comes from a master that no longer leads. Records the highest.
+  absl::Status CheckLeaderToken(int64_t leader_token);
+
   LoadedVariants* const variants_;
   const std::string cluster_secret_;
+  std::atomic<int64_t> highest_leader_token_{0};
   // Refusals are logged at most once per 10 s, with the count held back.
   LogThrottle refusal_log_{absl::Seconds(10)};
   ThreadPool admin_;
