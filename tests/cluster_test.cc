@@ -1,7 +1,8 @@
 // INFaaS beyond one machine (testing/hosts_cluster.h): Redis, two masters,
-// three workers and a client, each on its own host (network namespace),
-// under a steady open-loop load from the client host through both masters.
-// Faults (testing/cluster_faults.h): a worker host cut off and healed, the
+// three workers and a client, each on its own host (network namespace).
+// Every master answers every query form; then, under a steady open-loop
+// load from the client host through both masters, faults
+// (testing/cluster_faults.h): a worker host cut off and healed, the
 // leader killed while an offline job runs, the leader cut off from Redis,
 // Redis restarted. Checked: no query lost; the cut-off worker's queries go
 // elsewhere and it rejoins; another master leads within seconds each time,
@@ -17,11 +18,20 @@
 
 #include <iostream>
 
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/files.h"
 #include "testing/cluster_faults.h"
 #include "testing/hosts_cluster.h"
+#include "testing/test_cluster.h"
 
 namespace infaas::testing {
 namespace {
+
+using ::testing::HasSubstr;
 
 TEST(TallyOutcomesTest, CountsEachQueryInTheWindowItWasSentIn) {
   const absl::Time t0 = absl::FromUnixMillis(10'000);
@@ -53,12 +63,62 @@ TEST(TallyOutcomesTest, CountsEachQueryInTheWindowItWasSentIn) {
             absl::StatusCode::kDataLoss);
 }
 
+// Every master answers forms 1, 2 and 3 (infaas.v1 through the CLI), the
+// KServe v2 protocol and the /v1 REST API over HTTP (curl), each from the
+// client host.
+void ExpectEveryMasterAnswersEveryForm(HostsCluster& cluster) {
+  const std::string image =
+      (TestCluster::SourceDir() / "models/zoo/samples/ankle_boot_0000.png").string();
+  absl::StatusOr<std::string> png = ReadFile(image);
+  ASSERT_TRUE(png.ok()) << png.status();
+  const std::string body = absl::StrCat(
+      R"({"parameters": {"latency_ms": 500}, "inputs": [{"name": "input", "shape": [1], )",
+      R"("datatype": "BYTES", "parameters": {"content_type": "base64"}, "data": [")",
+      absl::Base64Escape(*png), R"("]}]})");
+  for (int m = 0; m < cluster.masters(); ++m) {
+    SCOPED_TRACE(HostsCluster::MasterHost(m));
+    absl::StatusOr<std::string> form2 =
+        cluster.ClientOf(m, {"query", "-a", "lenet5", "-l", "500", "-i", image, "--json"});
+    ASSERT_TRUE(form2.ok()) << form2.status();
+    const nlohmann::json answer = nlohmann::json::parse(*form2, nullptr, false);
+    ASSERT_FALSE(answer.is_discarded()) << *form2;
+    const std::string variant = answer.value("variant", "");
+    ASSERT_TRUE(absl::StartsWith(variant, "lenet5")) << *form2;
+    absl::StatusOr<std::string> form1 = cluster.ClientOf(m, {"query", "-v", variant, "-i", image});
+    ASSERT_TRUE(form1.ok()) << form1.status();
+    EXPECT_THAT(*form1, HasSubstr("Ankle boot"));
+    absl::StatusOr<std::string> form3 =
+        cluster.ClientOf(m, {"query", "-t", "classification", "-D", "fashion-mnist", "-A", "0.5",
+                             "-l", "500", "-i", image});
+    ASSERT_TRUE(form3.ok()) << form3.status();
+    EXPECT_THAT(*form3, HasSubstr("Ankle boot"));
+    absl::StatusOr<std::string> kserve = cluster.hosts().Run(
+        "client",
+        {"curl", "-sS", "--fail-with-body", "-H", "Content-Type: application/json", "--data-binary",
+         body,
+         absl::StrCat("http://", cluster.hosts().Address(HostsCluster::MasterHost(m)),
+                      ":8000/v2/models/lenet5/infer")},
+        absl::Seconds(20));
+    ASSERT_TRUE(kserve.ok()) << kserve.status();
+    EXPECT_THAT(*kserve, HasSubstr("\"outputs\""));
+    absl::StatusOr<std::string> rest = cluster.hosts().Run(
+        "client",
+        {"curl", "-sS", "--fail-with-body",
+         absl::StrCat("http://", cluster.hosts().Address(HostsCluster::MasterHost(m)),
+                      ":8000/v1/architectures?task=classification&dataset=fashion-mnist")},
+        absl::Seconds(20));
+    ASSERT_TRUE(rest.ok()) << rest.status();
+    EXPECT_THAT(*rest, HasSubstr("lenet5"));
+  }
+}
+
 TEST(ClusterFaultsTest, FaultsCostNoQueryAndLeadershipMovesWithinSeconds) {
   absl::StatusOr<std::unique_ptr<HostsCluster>> cluster = HostsCluster::Start({});
   if (absl::IsUnavailable(cluster.status()) && !NetnsHosts::Required()) {
     GTEST_SKIP() << "no hosts here: " << cluster.status().message();
   }
   ASSERT_TRUE(cluster.ok()) << cluster.status();
+  ExpectEveryMasterAnswersEveryForm(**cluster);
   absl::StatusOr<ClusterFaultReport> report = RunClusterFaults(**cluster, {});
   ASSERT_TRUE(report.ok()) << report.status();
   std::cout << FormatFaultTable(*report);

@@ -1,9 +1,9 @@
 #pragma once
 
 // Provisioner: how the worker-level autoscaler gets and gives back workers.
-// The local provisioner starts infaas-worker processes on this machine; one
-// for Kubernetes (a Deployment's replicas, or one pod per worker) would
-// implement the same calls.
+// LocalProvisioner starts infaas-worker processes on this machine;
+// KubernetesProvisioner creates and deletes one worker Pod per worker
+// through the Kubernetes API.
 //
 //   ASSIGN_OR_RETURN(std::string id, provisioner->AddWorker());  // joins by heartbeat
 //   ...the autoscaler drains the worker first...
