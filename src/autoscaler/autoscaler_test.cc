@@ -141,6 +141,23 @@ class ScriptedPolicy final : public ScalingPolicy {
   Script* const script_;
 };
 
+// Leads when given a token; the test moves it.
+class FakeLeadership final : public Leadership {
+ public:
+  std::optional<int64_t> Token() const override {
+    absl::MutexLock lock(&mu_);
+    return token_;
+  }
+  void Set(std::optional<int64_t> token) {
+    absl::MutexLock lock(&mu_);
+    token_ = token;
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  std::optional<int64_t> token_ ABSL_GUARDED_BY(mu_);
+};
+
 class AutoscalerTest : public ::testing::Test {
  protected:
   static constexpr absl::Duration kStartTimeout = absl::Seconds(60);
@@ -158,8 +175,11 @@ class AutoscalerTest : public ::testing::Test {
 
   // An autoscaler over this fixture's views, clients, load coordinator and
   // script, with `provisioner` (may be null).
+  // With `leadership`, it acts only while that leads, with a fresh policy
+  // (counted in policies_made_) for each term.
   std::unique_ptr<Autoscaler> Make(Provisioner* provisioner,
-                                   absl::Duration period = absl::Seconds(1)) {
+                                   absl::Duration period = absl::Seconds(1),
+                                   const Leadership* leadership = nullptr) {
     return std::make_unique<Autoscaler>(
         Autoscaler::Dependencies{
             .catalogue = catalogue_->view(),
@@ -168,7 +188,13 @@ class AutoscalerTest : public ::testing::Test {
             .loads = loads_.get(),
             .provisioner = provisioner,
             .clock = &clock_,
-            .pinned = [this](const std::string& variant) { return pinned_.contains(variant); }},
+            .pinned = [this](const std::string& variant) { return pinned_.contains(variant); },
+            .leadership = leadership,
+            .new_policy =
+                [this] {
+                  ++policies_made_;
+                  return std::make_unique<ScriptedPolicy>(&script_);
+                }},
         std::make_unique<ScriptedPolicy>(&script_),
         Autoscaler::Options{.period = period,
                             .max_workers = 4,
@@ -237,6 +263,7 @@ class AutoscalerTest : public ::testing::Test {
   FakeProvisioner provisioner_;
   Script script_;
   std::set<std::string> pinned_;  // read by the autoscaler's rounds
+  int policies_made_ = 0;         // by new_policy, on the ticking thread
   std::unique_ptr<controller::LoadCoordinator> loads_;
   std::unique_ptr<Autoscaler> autoscaler_;  // destroyed first
 };
@@ -302,6 +329,33 @@ TEST_F(AutoscalerTest, AReplacementLoadsTheNewVariantThenUnloadsTheOld) {
   EXPECT_EQ(worker.unload_requests()[0].keep_instances(), 0);
   EXPECT_FALSE(Shown("w1", kB1).has_value());
   EXPECT_TRUE(Shown("w1", kB8).has_value());
+}
+
+TEST_F(AutoscalerTest, OnlyTheLeaderActsEachTermAfreshAndStampsItsToken) {
+  FakeLeadership leadership;
+  autoscaler_ = Make(&provisioner_, absl::Seconds(1), &leadership);
+  FakeWorker& worker = AddWorker("w1", {kB1});
+  script_.Then({SetInstances(kB8, "w1", 1)});
+  script_.Then({SetInstances(kB1, "w1", 0)});
+  autoscaler_->Tick();  // following: decides nothing, takes nothing
+  EXPECT_TRUE(autoscaler_->RecentEvents().empty());
+  EXPECT_EQ(policies_made_, 0);
+
+  leadership.Set(7);
+  autoscaler_->Tick();
+  EXPECT_EQ(policies_made_, 1) << "a term starts with a fresh policy";
+  leadership.Set(std::nullopt);  // lost
+  autoscaler_->Tick();
+  leadership.Set(9);  // a later term: fresh again
+  autoscaler_->Tick();
+  EXPECT_EQ(policies_made_, 2);
+  Settle();
+  ASSERT_EQ(worker.load_calls(), 1);
+  EXPECT_EQ(worker.load_requests()[0].record().config().name(), kB8);
+  EXPECT_EQ(worker.load_requests()[0].leader_token(), 7);
+  ASSERT_EQ(worker.unload_calls(), 1);
+  EXPECT_EQ(worker.unload_requests()[0].variant(), kB1);
+  EXPECT_EQ(worker.unload_requests()[0].leader_token(), 9);
 }
 
 TEST_F(AutoscalerTest, AReplacementWhoseLoadFailsKeepsTheOldVariant) {

@@ -18,6 +18,7 @@
 #include "controller/testing/stored_catalogue.h"
 #include "controller/testing/variant_records.h"
 #include "google/protobuf/util/json_util.h"
+#include "store/leader_lease.h"
 
 namespace infaas::offline {
 namespace {
@@ -94,14 +95,17 @@ class JobRunnerTest : public ::testing::Test {
     return id.value_or("");
   }
 
-  // Polls the job's record until it ended (the runner has no event to wait on).
-  v1::OfflineJob AwaitEnd(const std::string& id) {
+  // Polls the job's record until it ended (the runner has no event to wait
+  // on), moving the clock by `tick` each time (a leader looks for jobs
+  // submitted elsewhere by its clock).
+  v1::OfflineJob AwaitEnd(const std::string& id, absl::Duration tick = absl::ZeroDuration()) {
     const absl::Time give_up = absl::Now() + absl::Seconds(60);
     v1::OfflineJob job;
     while (absl::Now() < give_up) {
       job = *runner_->Get(id);
       if (job.state() >= v1::OfflineJob::STATE_DONE) return job;
       absl::SleepFor(absl::Milliseconds(1));
+      clock_.Advance(tick);
     }
     ADD_FAILURE() << "job " << id << " did not end: " << job.ShortDebugString();
     return job;
@@ -124,6 +128,63 @@ class JobRunnerTest : public ::testing::Test {
   const fs::path dir_;  // the catalogue's temporary folder, removed with it
   std::unique_ptr<JobRunner> runner_;
 };
+
+// Several masters on one store: only the leader's runner runs jobs, from
+// whichever master they were submitted through; when it stops leading the
+// other's runner takes them up.
+TEST_F(JobRunnerTest, OnlyTheLeadersRunnerRunsJobsSubmittedThroughAnyMaster) {
+  AddWorker("w1");
+  auto lease_options = [](std::string holder) {
+    return store::LeaderLease::Options{.holder = std::move(holder),
+                                       .ttl = absl::Seconds(3),
+                                       .renew_every = absl::Milliseconds(20),
+                                       .safety_margin = absl::Milliseconds(100)};
+  };
+  absl::StatusOr<std::unique_ptr<store::LeaderLease>> lease_a =
+      store::LeaderLease::Start(catalogue_->store(), lease_options("master-a"));
+  ASSERT_TRUE(lease_a.ok()) << lease_a.status();
+  absl::StatusOr<std::unique_ptr<store::LeaderLease>> lease_b =
+      store::LeaderLease::Start(catalogue_->store(), lease_options("master-b"));
+  ASSERT_TRUE(lease_b.ok()) << lease_b.status();
+  ASSERT_TRUE((*lease_a)->Token().has_value());
+  auto start = [this](const store::LeaderLease* lease) {
+    return JobRunner::Start({.store = catalogue_->store(),
+                             .catalogue = catalogue_->view(),
+                             .cluster = &cluster_,
+                             .clients = &clients_,
+                             .loads = &loads_,
+                             .clock = &clock_,
+                             .lease = lease},
+                            {.poll = absl::Milliseconds(1),
+                             .idle_priority = false,
+                             .adopt_every = absl::Milliseconds(10)});
+  };
+  absl::StatusOr<std::unique_ptr<JobRunner>> a = start(lease_a->get());
+  ASSERT_TRUE(a.ok()) << a.status();
+  absl::StatusOr<std::unique_ptr<JobRunner>> b = start(lease_b->get());
+  ASSERT_TRUE(b.ok()) << b.status();
+
+  // Submitted through the follower, run by the leader; either tells how it went.
+  runner_ = std::move(*b);
+  const std::string first = Submit(Inputs("in1", 6), dir_ / "out1");
+  v1::OfflineJob job = AwaitEnd(first, absl::Milliseconds(5));
+  EXPECT_EQ(job.state(), v1::OfflineJob::STATE_DONE) << job.ShortDebugString();
+  EXPECT_EQ(job.items_done(), 6);
+  EXPECT_EQ((*a)->Get(first)->state(), v1::OfflineJob::STATE_DONE);
+
+  // a stops leading (its master stopped): b takes over and runs what a gets.
+  (*lease_a)->Stop();
+  std::unique_ptr<JobRunner> follower = std::move(*a);
+  std::swap(runner_, follower);  // Submit through a, now the follower
+  const std::string second = Submit(Inputs("in2", 5), dir_ / "out2");
+  std::swap(runner_, follower);
+  job = AwaitEnd(second, absl::Milliseconds(5));
+  EXPECT_EQ(job.state(), v1::OfflineJob::STATE_DONE) << job.ShortDebugString();
+  EXPECT_EQ(job.items_done(), 5);
+  EXPECT_TRUE(fs::exists(dir_ / "out2" / "in4.json"));
+  follower.reset();
+  runner_.reset();
+}
 
 TEST_F(JobRunnerTest, EveryInputGetsTheWorkersAnswerInItsResultFile) {
   FakeWorker& worker = AddWorker("w1");

@@ -92,10 +92,12 @@ class WorkerIntegrationTest : public ::testing::Test {
   }
 
   grpc::Status LoadVariant(const v1::VariantRecord& record,
-                           infaas::worker_rpc::LoadVariantResponse* response = nullptr) {
+                           infaas::worker_rpc::LoadVariantResponse* response = nullptr,
+                           int64_t leader_token = 0) {
     infaas::worker_rpc::LoadVariantRequest request;
     *request.mutable_record() = record;
     request.set_instances(1);
+    request.set_leader_token(leader_token);
     infaas::worker_rpc::LoadVariantResponse ignored;
     grpc::ClientContext context;
     SetDeadline(&context);
@@ -260,6 +262,37 @@ TEST_F(WorkerIntegrationTest, UnloadVariantThenInferAnswersNotFound) {
   InferResponse response;
   const std::string image = backend::testing::ZooSamples().front().bytes;
   EXPECT_EQ(Infer(kVariant, image, &response).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(WorkerIntegrationTest, RefusesLoadsAndUnloadsOfALeaderThatNoLongerLeads) {
+  // The leader with token 5 loads; one with token 6 has been seen since.
+  ASSERT_TRUE(LoadVariant(Lenet5Record(root_), nullptr, /*leader_token=*/5).ok());
+  infaas::worker_rpc::UnloadVariantRequest newer;
+  newer.set_variant("nothing-loaded");
+  newer.set_leader_token(6);
+  infaas::worker_rpc::UnloadVariantResponse ignored;
+  {
+    grpc::ClientContext context;
+    SetDeadline(&context);
+    // Refused for the variant, not for the token: 6 is now the highest.
+    EXPECT_NE(stub_->UnloadVariant(&context, newer, &ignored).error_code(),
+              grpc::StatusCode::FAILED_PRECONDITION);
+  }
+  infaas::worker_rpc::UnloadVariantRequest stale;
+  stale.set_variant(kVariant);
+  stale.set_leader_token(5);
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  const grpc::Status refused = stub_->UnloadVariant(&context, stale, &ignored);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(refused.error_message(), HasSubstr("token 6"));
+  EXPECT_EQ(LoadVariant(Lenet5Record(root_), nullptr, 5).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  // Still serving; a query's own load (no token) and the newer leader go on.
+  InferResponse response;
+  EXPECT_TRUE(Infer(kVariant, backend::testing::ZooSamples().front().bytes, &response).ok());
+  EXPECT_TRUE(LoadVariant(Lenet5Record(root_)).ok());
+  EXPECT_TRUE(LoadVariant(Lenet5Record(root_), nullptr, 6).ok());
 }
 
 TEST_F(WorkerIntegrationTest, RefusesAVariantWhoseFilesAreNotInTheRepository) {
