@@ -69,6 +69,20 @@ TEST(ClusterTableTest, ShowsTheAutoscalerItsLastActionsAndDrainingWorkers) {
   EXPECT_TRUE(absl::EndsWith(text, "action 9\n")) << text;
 }
 
+TEST(ClusterTableTest, NamesTheLeaderAmongSeveralMasters) {
+  v1::ClusterStatus status = TwoWorkersOneLoaded();
+  EXPECT_FALSE(absl::StrContains(FormatClusterStatus(status), "leader")) << "not told: not said";
+  status.set_master("host-a/81/1f2e");
+  status.set_leader("host-a/81/1f2e");
+  EXPECT_TRUE(
+      absl::StrContains(FormatClusterStatus(status), "leader: host-a/81/1f2e (this master)"));
+  status.set_leader("host-b/90/aa01");
+  EXPECT_TRUE(absl::StrContains(FormatClusterStatus(status),
+                                "leader: host-b/90/aa01 (asked: host-a/81/1f2e)"));
+  status.clear_leader();
+  EXPECT_TRUE(absl::StrContains(FormatClusterStatus(status), "leader: none now"));
+}
+
 TEST(ClusterTableTest, SaysSoWhenNothingIsLoaded) {
   v1::ClusterStatus status = TwoWorkersOneLoaded();
   status.mutable_workers(0)->clear_variants();
