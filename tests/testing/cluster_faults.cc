@@ -283,7 +283,11 @@ absl::StatusOr<ClusterFaultReport> RunClusterFaults(HostsCluster& cluster,
       const nlohmann::json job = nlohmann::json::parse(*text, nullptr, false);
       if (!job.is_discarded()) {
         const auto done = job.value("items_done", nlohmann::json());
-        if (done.is_string()) absl::SimpleAtoi(done.get<std::string>(), &report.offline_items_done);
+        // int64 is a JSON string in protobuf's mapping; 0 stays when it is not a number.
+        if (done.is_string() &&
+            !absl::SimpleAtoi(done.get<std::string>(), &report.offline_items_done)) {
+          report.offline_items_done = 0;
+        }
         if (done.is_number()) report.offline_items_done = done.get<int64_t>();
         report.offline_summary_done = job.value("state", "") == "STATE_DONE" &&
                                       (!job.contains("failures") || job["failures"].empty());
