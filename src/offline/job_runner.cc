@@ -290,9 +290,10 @@ void JobRunner::StepDown() {
   std::vector<std::shared_ptr<ChunkCall>> calls;
   {
     absl::MutexLock lock(&mu_);
-    submitted_.clear();  // stored: the leader takes them up
-    if (!term_.has_value()) return;
+    // Stored: the leader takes them up, and Get/List read them there.
+    submitted_.clear();
     published_.clear();
+    if (!term_.has_value()) return;
     cancelled_.clear();
     for (const auto& [key, call] : calls_) calls.push_back(call);
   }
