@@ -7,7 +7,7 @@
 //   ASSIGN_OR_RETURN(auto provisioner, KubernetesProvisioner::Create({
 //       .worker_deployment = "infaas-worker",
 //       .managed_by = "infaas-master",
-//       .fencing_token = [&lease] { return lease.TokenIfLeader(); }}));
+//       .fencing_token = [&lease] { return lease.Token(); }}));  // store::LeaderLease
 //   ASSIGN_OR_RETURN(std::string id, provisioner->AddWorker());  // "infaas-worker-auto-x7k2p"
 //
 // Why pods and not the worker Deployment's replica count: the autoscaler
