@@ -69,6 +69,7 @@ netns_probe="infaas-probe-$$"
 if ip netns add "$netns_probe" 2>/dev/null; then
   ip netns del "$netns_probe"
   export INFAAS_REQUIRE_NETNS=1
+  echo "=== network namespaces can be made here: cluster_test and netns_hosts_test must run"
 else
   echo "=== network namespaces cannot be made here: cluster_test and netns_hosts_test will skip"
 fi
