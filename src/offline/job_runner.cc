@@ -238,7 +238,13 @@ absl::StatusOr<v1::OfflineJob> JobRunner::Cancel(absl::string_view id) {
     job.set_updated_at_unix_ms(now_ms);
     record = std::move(job);
   }
-  RETURN_IF_ERROR(deps_.store->PutJob(record));
+  // Never over an end the leader wrote meanwhile (another master runs it).
+  if (absl::Status s = deps_.store->PutJobUnlessEnded(record); absl::IsAborted(s)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("job ", id, " already ended; there is nothing to cancel"));
+  } else if (!s.ok()) {
+    return s;
+  }
   LogInfo("offline job cancelled", {{"job", record.id()}});
   return record;
 }

@@ -71,6 +71,34 @@ class JobRunnerTest : public ::testing::Test {
     runner_ = *std::move(runner);
   }
 
+  // A master's claim on the store's leader lease (the first one leads).
+  std::unique_ptr<store::LeaderLease> StartLease(std::string holder) {
+    absl::StatusOr<std::unique_ptr<store::LeaderLease>> lease =
+        store::LeaderLease::Start(catalogue_->store(), {.holder = std::move(holder),
+                                                        .ttl = absl::Seconds(3),
+                                                        .renew_every = absl::Milliseconds(20),
+                                                        .safety_margin = absl::Milliseconds(100)});
+    EXPECT_TRUE(lease.ok()) << lease.status();
+    return lease.ok() ? *std::move(lease) : nullptr;
+  }
+
+  // A runner of one of several masters: it runs jobs only under `lease`.
+  std::unique_ptr<JobRunner> StartRunnerUnder(const store::LeaderLease* lease) {
+    absl::StatusOr<std::unique_ptr<JobRunner>> runner =
+        JobRunner::Start({.store = catalogue_->store(),
+                          .catalogue = catalogue_->view(),
+                          .cluster = &cluster_,
+                          .clients = &clients_,
+                          .loads = &loads_,
+                          .clock = &clock_,
+                          .lease = lease},
+                         {.poll = absl::Milliseconds(1),
+                          .idle_priority = false,
+                          .adopt_every = absl::Milliseconds(10)});
+    EXPECT_TRUE(runner.ok()) << runner.status();
+    return runner.ok() ? *std::move(runner) : nullptr;
+  }
+
   // `count` raw inputs of 784 floats in <dir>/<name>; `short_ones` of them
   // (the first) hold only 3 floats.
   fs::path Inputs(const std::string& name, int count, int short_ones = 0) {
@@ -134,47 +162,24 @@ class JobRunnerTest : public ::testing::Test {
 // other's runner takes them up.
 TEST_F(JobRunnerTest, OnlyTheLeadersRunnerRunsJobsSubmittedThroughAnyMaster) {
   AddWorker("w1");
-  auto lease_options = [](std::string holder) {
-    return store::LeaderLease::Options{.holder = std::move(holder),
-                                       .ttl = absl::Seconds(3),
-                                       .renew_every = absl::Milliseconds(20),
-                                       .safety_margin = absl::Milliseconds(100)};
-  };
-  absl::StatusOr<std::unique_ptr<store::LeaderLease>> lease_a =
-      store::LeaderLease::Start(catalogue_->store(), lease_options("master-a"));
-  ASSERT_TRUE(lease_a.ok()) << lease_a.status();
-  absl::StatusOr<std::unique_ptr<store::LeaderLease>> lease_b =
-      store::LeaderLease::Start(catalogue_->store(), lease_options("master-b"));
-  ASSERT_TRUE(lease_b.ok()) << lease_b.status();
-  ASSERT_TRUE((*lease_a)->Token().has_value());
-  auto start = [this](const store::LeaderLease* lease) {
-    return JobRunner::Start({.store = catalogue_->store(),
-                             .catalogue = catalogue_->view(),
-                             .cluster = &cluster_,
-                             .clients = &clients_,
-                             .loads = &loads_,
-                             .clock = &clock_,
-                             .lease = lease},
-                            {.poll = absl::Milliseconds(1),
-                             .idle_priority = false,
-                             .adopt_every = absl::Milliseconds(10)});
-  };
-  absl::StatusOr<std::unique_ptr<JobRunner>> a = start(lease_a->get());
-  ASSERT_TRUE(a.ok()) << a.status();
-  absl::StatusOr<std::unique_ptr<JobRunner>> b = start(lease_b->get());
-  ASSERT_TRUE(b.ok()) << b.status();
+  std::unique_ptr<store::LeaderLease> lease_a = StartLease("master-a");
+  std::unique_ptr<store::LeaderLease> lease_b = StartLease("master-b");
+  ASSERT_TRUE(lease_a->Token().has_value());
+  std::unique_ptr<JobRunner> a = StartRunnerUnder(lease_a.get());
+  std::unique_ptr<JobRunner> b = StartRunnerUnder(lease_b.get());
+  ASSERT_TRUE(a != nullptr && b != nullptr);
 
   // Submitted through the follower, run by the leader; either tells how it went.
-  runner_ = std::move(*b);
+  runner_ = std::move(b);
   const std::string first = Submit(Inputs("in1", 6), dir_ / "out1");
   v1::OfflineJob job = AwaitEnd(first, absl::Milliseconds(5));
   EXPECT_EQ(job.state(), v1::OfflineJob::STATE_DONE) << job.ShortDebugString();
   EXPECT_EQ(job.items_done(), 6);
-  EXPECT_EQ((*a)->Get(first)->state(), v1::OfflineJob::STATE_DONE);
+  EXPECT_EQ(a->Get(first)->state(), v1::OfflineJob::STATE_DONE);
 
   // a stops leading (its master stopped): b takes over and runs what a gets.
-  (*lease_a)->Stop();
-  std::unique_ptr<JobRunner> follower = std::move(*a);
+  lease_a->Stop();
+  std::unique_ptr<JobRunner> follower = std::move(a);
   std::swap(runner_, follower);  // Submit through a, now the follower
   const std::string second = Submit(Inputs("in2", 5), dir_ / "out2");
   std::swap(runner_, follower);
@@ -184,6 +189,29 @@ TEST_F(JobRunnerTest, OnlyTheLeadersRunnerRunsJobsSubmittedThroughAnyMaster) {
   EXPECT_TRUE(fs::exists(dir_ / "out2" / "in4.json"));
   follower.reset();
   runner_.reset();
+}
+
+// A job the leader runs, cancelled through another master: the leader
+// stops it, and the cancellation stands in the store.
+TEST_F(JobRunnerTest, AJobCancelledThroughAFollowerEndsOnTheLeader) {
+  FakeWorker& worker = AddWorker("w1");
+  worker.Hold();
+  std::unique_ptr<store::LeaderLease> lease_a = StartLease("master-a");
+  std::unique_ptr<store::LeaderLease> lease_b = StartLease("master-b");
+  std::unique_ptr<JobRunner> b = StartRunnerUnder(lease_b.get());
+  runner_ = StartRunnerUnder(lease_a.get());
+  ASSERT_TRUE(b != nullptr && runner_ != nullptr);
+  const std::string id = Submit(Inputs("in", 8), dir_ / "out");
+  worker.AwaitHeld(1);
+  absl::StatusOr<v1::OfflineJob> cancelled = b->Cancel(id);
+  ASSERT_TRUE(cancelled.ok()) << cancelled.status();
+  EXPECT_EQ(cancelled->state(), v1::OfflineJob::STATE_CANCELLED);
+  const v1::OfflineJob job = AwaitEnd(id, absl::Milliseconds(5));
+  EXPECT_EQ(job.state(), v1::OfflineJob::STATE_CANCELLED) << job.ShortDebugString();
+  worker.Release();
+  EXPECT_EQ(b->Cancel(id).status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(catalogue_->store()->GetJob(id)->state(), v1::OfflineJob::STATE_CANCELLED);
+  b.reset();
 }
 
 TEST_F(JobRunnerTest, EveryInputGetsTheWorkersAnswerInItsResultFile) {

@@ -126,6 +126,10 @@ class MetadataStore {
   // (Aborted: e.g. cancelled through another master; the stored record
   // stands). The check and the write are one atomic step.
   virtual absl::Status PutJobFenced(const v1::OfflineJob& job, const Fence& fence) = 0;
+  // PutJob unless the stored record has ended (Aborted; it stands): a
+  // cancellation through a master that does not run the job must not
+  // overwrite the leader's "done". Check and write are one atomic step.
+  virtual absl::Status PutJobUnlessEnded(const v1::OfflineJob& job) = 0;
 
   // Reports: short-lived records each master publishes about itself, e.g.
   // its recent demand for the leader's autoscaler. PutReport replaces

@@ -401,6 +401,17 @@ TEST_P(MetadataStoreContractTest, FencedJobWritesNeedTheCurrentTokenAndNeverRevi
   EXPECT_EQ(store_->GetJob("job-1")->items_done(), 5);
 }
 
+TEST_P(MetadataStoreContractTest, AWriteUnlessEndedNeverOverwritesAnEndedJob) {
+  v1::OfflineJob job = SampleJob("job-1", 1000);
+  job.set_state(v1::OfflineJob::STATE_RUNNING);
+  ASSERT_TRUE(store_->PutJobUnlessEnded(job).ok());  // new
+  job.set_state(v1::OfflineJob::STATE_CANCELLED);
+  ASSERT_TRUE(store_->PutJobUnlessEnded(job).ok());  // running: may end
+  job.set_state(v1::OfflineJob::STATE_DONE);
+  EXPECT_EQ(store_->PutJobUnlessEnded(job).code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(store_->GetJob("job-1")->state(), v1::OfflineJob::STATE_CANCELLED);
+}
+
 TEST_P(MetadataStoreContractTest, ReportsAreListedBySourceAndLapse) {
   ASSERT_TRUE(store_->PutReport("demand", "master-b", "bee", absl::Seconds(30)).ok());
   ASSERT_TRUE(store_->PutReport("demand", "master-a", "ay", absl::Seconds(30)).ok());

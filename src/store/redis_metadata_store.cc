@@ -57,9 +57,10 @@ return 0
 // overwrite an ended job. KEYS[1] the lease hash, KEYS[2] the job key,
 // KEYS[3] the jobs sorted set, KEYS[4] the job states hash; ARGV[1] token,
 // ARGV[2] record, ARGV[3] created ms, ARGV[4] id, ARGV[5] state, ARGV[6..]
-// the final states. Returns 0 written, 1 stale token, 2 job ended.
+// the final states; an empty token skips the lease check. Returns 0
+// written, 1 stale token, 2 job ended.
 constexpr absl::string_view kPutJobFencedScript = R"lua(
-if redis.call('HGET', KEYS[1], 'token') ~= ARGV[1] then return 1 end
+if ARGV[1] ~= '' and redis.call('HGET', KEYS[1], 'token') ~= ARGV[1] then return 1 end
 local stored = redis.call('HGET', KEYS[4], ARGV[4])
 for i = 6, #ARGV do
   if stored == ARGV[i] then return 2 end
@@ -245,15 +246,23 @@ absl::Status RedisMetadataStore::PutJob(const v1::OfflineJob& job) {
 }
 
 absl::Status RedisMetadataStore::PutJobFenced(const v1::OfflineJob& job, const Fence& fence) {
+  return PutJobChecked(job, &fence);
+}
+
+absl::Status RedisMetadataStore::PutJobUnlessEnded(const v1::OfflineJob& job) {
+  return PutJobChecked(job, nullptr);
+}
+
+absl::Status RedisMetadataStore::PutJobChecked(const v1::OfflineJob& job, const Fence* fence) {
   RETURN_IF_ERROR(ValidateJob(job));
   RedisCommand eval = {"EVAL",
                        std::string(kPutJobFencedScript),
                        "4",
-                       Key("lease:", fence.lease),
+                       Key("lease:", fence != nullptr ? fence->lease : ""),
                        Key("job:", job.id()),
                        Key("jobs", ""),
                        Key("job_states", ""),
-                       absl::StrCat(fence.token),
+                       fence != nullptr ? absl::StrCat(fence->token) : "",
                        job.SerializeAsString(),
                        absl::StrCat(job.created_at_unix_ms()),
                        job.id(),
@@ -266,7 +275,7 @@ absl::Status RedisMetadataStore::PutJobFenced(const v1::OfflineJob& job, const F
   ASSIGN_OR_RETURN(RedisReply reply, connection_.Run(eval));
   if (reply->type == REDIS_REPLY_INTEGER && reply->integer == 1) {
     return absl::FailedPreconditionError(
-        absl::StrCat("job ", job.id(), " not saved: lease ", fence.lease, " token ", fence.token,
+        absl::StrCat("job ", job.id(), " not saved: lease ", fence->lease, " token ", fence->token,
                      " is no longer current (another master leads now)"));
   }
   if (reply->type == REDIS_REPLY_INTEGER && reply->integer == 2) {

@@ -75,6 +75,7 @@ class RedisMetadataStore final : public MetadataStore {
                                      absl::Duration ttl) override;
   absl::Status ReleaseLease(absl::string_view name, absl::string_view holder) override;
   absl::Status PutJobFenced(const v1::OfflineJob& job, const Fence& fence) override;
+  absl::Status PutJobUnlessEnded(const v1::OfflineJob& job) override;
   absl::Status PutReport(absl::string_view kind, absl::string_view source, const std::string& bytes,
                          absl::Duration ttl) override;
   absl::StatusOr<std::vector<std::string>> ListReports(absl::string_view kind) override;
@@ -85,6 +86,8 @@ class RedisMetadataStore final : public MetadataStore {
 
   absl::Status CheckSchema() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::string Key(absl::string_view kind, absl::string_view name) const;
+  // PutJobFenced, and PutJobUnlessEnded when `fence` is null.
+  absl::Status PutJobChecked(const v1::OfflineJob& job, const Fence* fence);
   // GETs of many keys at once; missing keys are skipped.
   absl::StatusOr<std::vector<std::string>> GetMany(const std::vector<std::string>& keys)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

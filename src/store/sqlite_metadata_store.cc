@@ -332,22 +332,30 @@ absl::Status SqliteMetadataStore::WriteJob(const v1::OfflineJob& job) {
 }
 
 absl::Status SqliteMetadataStore::PutJobFenced(const v1::OfflineJob& job, const Fence& fence) {
+  return PutJobChecked(job, &fence);
+}
+
+absl::Status SqliteMetadataStore::PutJobUnlessEnded(const v1::OfflineJob& job) {
+  return PutJobChecked(job, nullptr);
+}
+
+absl::Status SqliteMetadataStore::PutJobChecked(const v1::OfflineJob& job, const Fence* fence) {
   RETURN_IF_ERROR(ValidateJob(job));
   absl::MutexLock lock(&mu_);
   return InTransaction([&]() -> absl::Status {
     mu_.AssertHeld();  // InTransaction runs the body under mu_
-    {
+    if (fence != nullptr) {
       Statement lease(db_, "SELECT token, expires_ms FROM leases WHERE name = ? AND holder != ''");
       if (!lease.ok()) return Error("cannot prepare lease read");
-      lease.BindText(1, fence.lease);
+      lease.BindText(1, fence->lease);
       const int rc = lease.Step();
       if (rc != SQLITE_ROW && rc != SQLITE_DONE) return Error("cannot read lease");
-      const bool current = rc == SQLITE_ROW && lease.ColumnInt64(0) == fence.token &&
+      const bool current = rc == SQLITE_ROW && lease.ColumnInt64(0) == fence->token &&
                            lease.ColumnInt64(1) > absl::ToUnixMillis(absl::Now());
       if (!current) {
         return absl::FailedPreconditionError(
-            absl::StrCat("job ", job.id(), " not saved: lease ", fence.lease, " token ",
-                         fence.token, " is no longer current (another master leads now)"));
+            absl::StrCat("job ", job.id(), " not saved: lease ", fence->lease, " token ",
+                         fence->token, " is no longer current (another master leads now)"));
       }
     }
     {

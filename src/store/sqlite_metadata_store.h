@@ -57,6 +57,7 @@ class SqliteMetadataStore final : public MetadataStore {
                                      absl::Duration ttl) override;
   absl::Status ReleaseLease(absl::string_view name, absl::string_view holder) override;
   absl::Status PutJobFenced(const v1::OfflineJob& job, const Fence& fence) override;
+  absl::Status PutJobUnlessEnded(const v1::OfflineJob& job) override;
   absl::Status PutReport(absl::string_view kind, absl::string_view source, const std::string& bytes,
                          absl::Duration ttl) override;
   absl::StatusOr<std::vector<std::string>> ListReports(absl::string_view kind) override;
@@ -74,6 +75,8 @@ class SqliteMetadataStore final : public MetadataStore {
   absl::Status InTransaction(Body body) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status Error(absl::string_view what) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status WriteJob(const v1::OfflineJob& job) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // PutJobFenced, and PutJobUnlessEnded when `fence` is null.
+  absl::Status PutJobChecked(const v1::OfflineJob& job, const Fence* fence);
   // Every record in `table` (its `record` column), ordered by `order_by`.
   template <typename Proto>
   absl::StatusOr<std::vector<Proto>> ListKeyed(absl::string_view table, absl::string_view order_by,
