@@ -314,17 +314,30 @@ TEST_F(HostileTest, ConnectionsPastTheHandlersAndTheWaitingLimitGet503AndProbesS
   for (int attempt = 0; attempt < 4 && busy.status != 503; ++attempt) {
     if (attempt > 0) absl::SleepFor(absl::Seconds(6));  // every handler free again
     std::vector<std::unique_ptr<IdleConnection>> idle;
-    for (int i = 0; i < kHttpThreads + kHttpWaiting; ++i) {
-      idle.push_back(std::make_unique<IdleConnection>(cluster_->http_address()));
-      ASSERT_TRUE(idle.back()->connected());
-      idle.back()->Send("GET /v2/health/live HTTP/1.1\r\n");
+    // The handlers' share first, and time for them to take it: on a busy
+    // machine (CI runs two tests at once) a burst could find the handler
+    // threads not yet running, fill the waiting places with the handlers'
+    // share and send the rest to the refusal thread, leaving room for the
+    // probe below.
+    for (int share : {kHttpThreads, kHttpWaiting}) {
+      for (int i = 0; i < share; ++i) {
+        idle.push_back(std::make_unique<IdleConnection>(cluster_->http_address()));
+        ASSERT_TRUE(idle.back()->connected());
+        idle.back()->Send("GET /v2/health/live HTTP/1.1\r\n");
+      }
+      absl::SleepFor(absl::Milliseconds(500));
     }
-    absl::SleepFor(absl::Milliseconds(200));  // let the listener accept them all
     busy = HttpGet(cluster_->http_address(), "/v2/models/lenet5");
     // Probes go to the metrics port, which has threads of its own.
     EXPECT_EQ(HttpGet(cluster_->metrics_address(), "/v2/health/live").status, 200);
     EXPECT_EQ(HttpGet(cluster_->metrics_address(), "/v2/health/ready").status, 200);
   }  // the connections close: the handlers see it and are free again
+  // ...within moments: the next case (and TearDown's query) needs them.
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (HttpGet(cluster_->http_address(), "/v2/health/live").status == 503 &&
+         absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(100));
+  }
   EXPECT_EQ(busy.status, 503) << busy.body;
   EXPECT_THAT(JsonErrorOf(busy), HasSubstr("busy"));
   EXPECT_EQ(busy.headers["Retry-After"], "1");
