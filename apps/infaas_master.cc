@@ -81,6 +81,13 @@ int Serve(const Flags& flags, sigset_t* stop_signals) {
   if (absl::Status s = cli::EnsureDefaultFolders(flags.store, flags.repository); !s.ok()) {
     return Fail(s);
   }
+  // Clients name paths only under roots: the operator's, or the home's.
+  absl::StatusOr<std::vector<std::string>> model_sources =
+      cli::RootsOrDefault(flags.model_source_roots, cli::ModelSourceFolder());
+  if (!model_sources.ok()) return Fail(model_sources.status());
+  absl::StatusOr<std::vector<std::string>> job_roots =
+      cli::RootsOrDefault(flags.job_roots, cli::JobFolder());
+  if (!job_roots.ok()) return Fail(job_roots.status());
   absl::StatusOr<std::unique_ptr<master::MasterServer>> master = master::MasterServer::Start(
       {.listen = flags.listen,
        .store_url = flags.store,
@@ -110,8 +117,8 @@ int Serve(const Flags& flags, sigset_t* stop_signals) {
        .require_api_keys = flags.require_api_keys,
        .admin_key_file = flags.admin_key_file,
        .cluster_secret_file = flags.cluster_secret_file,
-       .model_source_roots = {flags.model_source_roots.begin(), flags.model_source_roots.end()},
-       .job_roots = {flags.job_roots.begin(), flags.job_roots.end()},
+       .model_source_roots = {model_sources->begin(), model_sources->end()},
+       .job_roots = {job_roots->begin(), job_roots->end()},
        .tls = {.cert = flags.tls_cert, .key = flags.tls_key},
        .tls_ca = flags.tls_ca,
        .leader_lease = absl::Milliseconds(flags.leader_lease_ms),
@@ -234,11 +241,13 @@ int main(int argc, char** argv) {
                  "(mode 0600) if it does not exist; give workers the same file");
   app.add_option("--model-source-root", flags.model_source_roots,
                  "a folder registration may read model files and validation sets from "
-                 "(repeatable; symbolic links out of it are refused); default: anywhere")
+                 "(repeatable; symbolic links out of it are refused); default: "
+                 "$INFAAS_HOME/sources (made if missing)")
       ->check(CLI::ExistingDirectory);
   app.add_option("--job-root", flags.job_roots,
                  "a folder offline jobs may read inputs from and write results to "
-                 "(repeatable); default: anywhere")
+                 "(repeatable); a user key's jobs only its ROOT/tenants/<tenant>; default: "
+                 "$INFAAS_HOME/jobs (made if missing)")
       ->check(CLI::ExistingDirectory);
   app.add_option("--tls-cert", flags.tls_cert,
                  "PEM certificate: TLS on the gRPC, HTTP and metrics ports (with --tls-key)");

@@ -3,11 +3,13 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "api/bounded_messages.h"
 #include "api/caller.h"
+#include "api/registration_sources.h"
 #include "auth/access_rules.h"
 #include "common/cluster_secret.h"
 #include "common/files.h"
@@ -54,16 +56,6 @@ absl::Status JobNotFound(absl::string_view id) {
 
 InfaasService::InfaasService(Dependencies deps) : deps_(std::move(deps)) {}
 
-absl::Status InfaasService::ConfineValidation(const std::string& url) const {
-  if (url.empty()) return absl::OkStatus();
-  // A folder, or an idx pair "IMAGES,LABELS": each part under the roots.
-  for (absl::string_view part : absl::StrSplit(url, ',')) {
-    ASSIGN_OR_RETURN(std::filesystem::path path, PathFromFileUrl(part));
-    RETURN_IF_ERROR(deps_.model_sources.Confine(path).status());
-  }
-  return absl::OkStatus();
-}
-
 grpc::ServerUnaryReactor* InfaasService::QueryOnline(grpc::CallbackServerContext* context,
                                                      const grpc::ByteBuffer* request,
                                                      grpc::ByteBuffer* response) {
@@ -100,17 +92,21 @@ grpc::Status InfaasService::RegisterModel(grpc::ServerContext* context,
   absl::StatusOr<auth::Principal> caller =
       CallerOf(*context, deps_.authenticator, auth::Action::kRegisterModel);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
-  absl::StatusOr<std::filesystem::path> source = PathFromFileUrl(request->model_url());
-  if (source.ok()) source = deps_.model_sources.Confine(*source);
-  if (!source.ok()) return ToGrpcStatus(source.status());
-  if (absl::Status s = ConfineValidation(request->validation_url()); !s.ok()) {
-    return ToGrpcStatus(s);
-  }
+  // Opened beneath the roots now and read through the handles: what was
+  // checked is what is read.
+  absl::StatusOr<RegistrationSources> sources = OpenRegistrationSources(
+      deps_.model_sources, request->model_url(), request->validation_url());
+  if (!sources.ok()) return ToGrpcStatus(sources.status());
+  const std::filesystem::path named = *PathFromFileUrl(request->model_url());
   profiler::RegistrationRequest registration;
   registration.config_text = request->config_pbtxt();
-  registration.config_path = *source / "config.pbtxt";
-  registration.model_source = *source;
-  registration.validation_url = request->validation_url();
+  registration.config_path = named / "config.pbtxt";  // names it in messages
+  if (registration.config_text.empty()) {
+    // Read through the handle, not by the client's path.
+    registration.config_path = sources->model_source / "config.pbtxt";
+  }
+  registration.model_source = sources->model_source;
+  registration.validation_url = sources->validation_url;
   // With authentication on, the model is its registering tenant's.
   if (deps_.authenticator != nullptr) {
     registration.owner_tenant = caller->tenant;
@@ -132,7 +128,13 @@ grpc::Status InfaasService::RegisterModel(grpc::ServerContext* context,
         writer->Write(progress);
         notes.emplace_back(note);
       });
-  if (!variants.ok()) return ToGrpcStatus(variants.status());
+  if (!variants.ok()) {
+    // Messages name the client's folder, not the handle's "/proc/self/fd/N".
+    return ToGrpcStatus(absl::Status(
+        variants.status().code(),
+        absl::StrReplaceAll(variants.status().message(),
+                            {{sources->model_source.string(), named.string()}})));
+  }
   if (absl::Status s = deps_.catalogue->Reload(); !s.ok()) return ToGrpcStatus(s);
   v1::RegisterModelProgress last;
   last.set_stage("registered");

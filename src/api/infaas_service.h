@@ -61,7 +61,7 @@ class InfaasService final
     // Who may call (api/caller.h); null: authentication is off.
     auth::Authenticator* authenticator = nullptr;
     // Where registration may read model files and validation sets
-    // (--model-source-root); none: anywhere the master may.
+    // (--model-source-root); read beneath them (api/registration_sources.h).
     PathRoots model_sources{};
     // Who leads among the masters sharing the store; null: not told.
     const store::LeaderLease* lease = nullptr;
@@ -95,8 +95,6 @@ class InfaasService final
                                 v1::OfflineJob* response) override;
 
  private:
-  // OK when every path of a validation set lies under the model source roots.
-  absl::Status ConfineValidation(const std::string& url) const;
   // The job, if the caller may use jobs and see this one; NOT_FOUND for
   // another tenant's.
   absl::StatusOr<v1::OfflineJob> VisibleJob(const grpc::ServerContext& context,

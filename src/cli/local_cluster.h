@@ -36,7 +36,8 @@ struct LocalClusterOptions {
   std::string autoscaler = "infaas";  // the master's --autoscaler
   int max_workers = 0;                // the master's --max-workers
   int worker_cores = 1;               // each worker's --cores (also those it starts)
-  // The master's --model-source-root and --job-root (none: anywhere).
+  // The master's --model-source-root and --job-root (none: its defaults,
+  // $INFAAS_HOME/sources and $INFAAS_HOME/jobs).
   std::vector<std::string> model_source_roots{};
   std::vector<std::string> job_roots{};
   // TLS for the master's and the workers' listeners (both use this pair)

@@ -31,6 +31,26 @@ absl::Status EnsureDefaultFolders(const std::string& store_url, const std::strin
   return absl::OkStatus();
 }
 
+std::filesystem::path ModelSourceFolder() { return StateHome() / "sources"; }
+
+std::filesystem::path JobFolder() { return StateHome() / "jobs"; }
+
+absl::StatusOr<std::vector<std::string>> RootsOrDefault(const std::vector<std::string>& given,
+                                                        const std::filesystem::path& fallback) {
+  std::vector<std::string> roots;
+  for (const std::string& root : given) {
+    roots.push_back(std::filesystem::absolute(root).lexically_normal().string());
+  }
+  if (!roots.empty()) return roots;
+  std::error_code ec;
+  std::filesystem::create_directories(fallback, ec);
+  if (ec) {
+    return absl::PermissionDeniedError(absl::StrCat("cannot create ", fallback.string(), ": ",
+                                                    ec.message(), "; set INFAAS_HOME elsewhere"));
+  }
+  return std::vector<std::string>{std::filesystem::absolute(fallback).lexically_normal().string()};
+}
+
 std::filesystem::path RunFolder() { return StateHome() / "run"; }
 
 std::filesystem::path LogFolder() { return StateHome() / "logs"; }

@@ -10,13 +10,18 @@
 //   <home>/run/master.address     HOST:PORT the master listens on
 //   <home>/logs/master.log        stdout and stderr of the master
 //   <home>/logs/worker-<i>.log    stdout and stderr of each worker
+//   <home>/sources/               what registration may read by default
+//   <home>/jobs/                  what offline jobs may read and write by
+//                                 default (a user key: jobs/tenants/<tenant>)
 //
 // Pure path arithmetic except EnsureDefaultFolders; thread-safe.
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
 namespace infaas::cli {
@@ -28,6 +33,15 @@ std::string DefaultRepositoryUrl();  // "<home>/models"
 // Creates <home> and <home>/models if the defaults are in use; a flag that
 // names another place is left to the store / repository to check.
 absl::Status EnsureDefaultFolders(const std::string& store_url, const std::string& repository_url);
+
+std::filesystem::path ModelSourceFolder();  // <home>/sources
+std::filesystem::path JobFolder();          // <home>/jobs
+
+// The roots a master confines clients' paths to: `given` (absolute) when
+// any, else `fallback` (made if missing). PermissionDenied when it cannot
+// be made.
+absl::StatusOr<std::vector<std::string>> RootsOrDefault(const std::vector<std::string>& given,
+                                                        const std::filesystem::path& fallback);
 
 std::filesystem::path RunFolder();                             // <home>/run
 std::filesystem::path LogFolder();                             // <home>/logs

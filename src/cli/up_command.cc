@@ -94,6 +94,10 @@ void PrintHowToUse(const LocalCluster& cluster) {
             << "  clients started with this INFAAS_HOME / in this folder find the master through "
             << MasterAddressFile().string() << "; elsewhere pass --master "
             << cluster.master_address << "\n"
+            << "  files:  offline jobs read and write under " << JobFolder().string()
+            << " (a user key's: under its tenants/<tenant>); registration reads "
+            << ModelSourceFolder().string() << " and the shipped models (--job-root and "
+            << "--model-source-root add folders)\n"
             << (cluster.dashboard_url.empty()
                     ? ""
                     : absl::StrCat("  dashboard: ", cluster.dashboard_url, " (the admin key is in ",
@@ -104,8 +108,33 @@ void PrintHowToUse(const LocalCluster& cluster) {
             << "  stop:   infaas down\n";
 }
 
+// What clients may name: the home's folders, the shipped models (the zoo
+// and the examples beside it, which this command registers), and what the
+// operator adds.
+absl::StatusOr<std::vector<std::string>> ModelSourceRoots(const UpFlags& flags) {
+  ASSIGN_OR_RETURN(std::vector<std::string> roots, RootsOrDefault({}, ModelSourceFolder()));
+  const char* env = std::getenv("INFAAS_ZOO");
+  if (absl::StatusOr<std::filesystem::path> zoo =
+          FindModelZoo(ExecutableFolder(), env ? env : "");
+      zoo.ok()) {
+    const std::filesystem::path shipped =
+        zoo->parent_path().filename() == "models" ? zoo->parent_path() : *zoo;
+    roots.push_back(std::filesystem::absolute(shipped).lexically_normal().string());
+  }
+  for (const std::string& root : AbsolutePaths(flags.model_source_roots)) roots.push_back(root);
+  return roots;
+}
+
+absl::StatusOr<std::vector<std::string>> JobRoots(const UpFlags& flags) {
+  ASSIGN_OR_RETURN(std::vector<std::string> roots, RootsOrDefault({}, JobFolder()));
+  for (const std::string& root : AbsolutePaths(flags.job_roots)) roots.push_back(root);
+  return roots;
+}
+
 absl::Status RunUp(const UpFlags& flags) {
   RETURN_IF_ERROR(CheckNoLocalClusterRuns());
+  ASSIGN_OR_RETURN(std::vector<std::string> model_source_roots, ModelSourceRoots(flags));
+  ASSIGN_OR_RETURN(std::vector<std::string> job_roots, JobRoots(flags));
   const LocalClusterOptions options{
       .workers = flags.workers,
       .store_url = AbsoluteStoreUrl(flags.store),
@@ -121,8 +150,8 @@ absl::Status RunUp(const UpFlags& flags) {
                           ? flags.worker_cores
                           : std::max(1, static_cast<int>(std::thread::hardware_concurrency()) /
                                             std::max(1, flags.workers)),
-      .model_source_roots = AbsolutePaths(flags.model_source_roots),
-      .job_roots = AbsolutePaths(flags.job_roots),
+      .model_source_roots = std::move(model_source_roots),
+      .job_roots = std::move(job_roots),
       .tls_cert = AbsolutePaths({flags.tls_cert}).front(),
       .tls_key = AbsolutePaths({flags.tls_key}).front(),
       // A self-signed certificate is its own CA.
@@ -192,8 +221,8 @@ void AddUpCommand(CLI::App& app, int* exit_code) {
                   "Cores each worker offers (default: this machine's cores / --workers)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--model-source-root", flags->model_source_roots,
-                  "Only folders under this one (repeatable) may be registered from "
-                  "(default: any the master may read)")
+                  "Another folder registration may read (repeatable); always allowed: "
+                  "$INFAAS_HOME/sources and the shipped models")
       ->check(CLI::ExistingDirectory);
   cmd->add_option("--tls-cert", flags->tls_cert,
                   "PEM certificate for TLS on every listener of the master and the workers; "
@@ -205,7 +234,8 @@ void AddUpCommand(CLI::App& app, int* exit_code) {
                   "PEM CA that signed --tls-cert (default: the certificate itself)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--job-root", flags->job_roots,
-                  "Offline jobs read and write only under this folder (repeatable; default: any)")
+                  "Another folder offline jobs may read and write (repeatable); always allowed: "
+                  "$INFAAS_HOME/jobs. A user key's jobs: only ROOT/tenants/<tenant>")
       ->check(CLI::ExistingDirectory);
   cmd->callback([flags, exit_code] { ReportCommandStatus("up", RunUp(*flags), exit_code); });
 }

@@ -62,5 +62,47 @@ TEST_F(PathRootsTest, NoRootsAllowEverythingAndRelativePathsAreRefused) {
             absl::StatusCode::kInvalidArgument);
 }
 
+TEST_F(PathRootsTest, ATenantNamesOnlyPathsInItsShareOfTheRoots) {
+  fs::create_directories(dir_ / "root/tenants/acme/in");
+  fs::create_directories(dir_ / "root/tenants/globex/in");
+  EXPECT_TRUE(roots_.Confine(dir_ / "root/tenants/acme/in", "acme").ok());
+  EXPECT_TRUE(roots_.Confine(dir_ / "root/tenants/acme/new", "acme").ok());
+  for (const fs::path& p : {dir_ / "root/tenants/globex/in", dir_ / "root/models/a",
+                            dir_ / "root/tenants/acme/../globex/in", dir_ / "root"}) {
+    absl::Status s = roots_.Confine(p, "acme").status();
+    EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied) << p;
+    EXPECT_TRUE(absl::StrContains(s.message(), "tenants/acme")) << s;
+  }
+  EXPECT_EQ(roots_.Confine(dir_ / "root/tenants/x", "..").status().code(),
+            absl::StatusCode::kPermissionDenied);
+  // An admin (no tenant) names any of it.
+  EXPECT_TRUE(roots_.Confine(dir_ / "root/tenants/globex/in").ok());
+}
+
+TEST_F(PathRootsTest, OpenFolderMakesTheTenantsShareAndOpensBeneathIt) {
+  absl::StatusOr<FolderHandle> out =
+      roots_.OpenFolder(dir_ / "root/tenants/acme/results", "acme", /*create=*/true);
+  ASSERT_TRUE(out.ok()) << out.status();
+  ASSERT_TRUE(out->WriteFileAtomically("r.json", "{}").ok());
+  EXPECT_TRUE(fs::exists(dir_ / "root/tenants/acme/results/r.json"));
+  EXPECT_EQ(roots_.OpenFolder(dir_ / "root/tenants/acme/none", "acme", false).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(PathRootsTest, ALinkSwappedInAfterTheCheckCannotLeadOutOfTheShare) {
+  fs::create_directories(dir_ / "root/tenants/acme/in");
+  ASSERT_TRUE(roots_.Confine(dir_ / "root/tenants/acme/in", "acme").ok());
+  // Between the check (at submission) and the use (when the job runs):
+  fs::remove_all(dir_ / "root/tenants/acme/in");
+  fs::create_symlink("../../../../outside", dir_ / "root/tenants/acme/in");
+  absl::Status s = roots_.OpenFolder(dir_ / "root/tenants/acme/in", "acme", false).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied) << s;
+  // The same link to another tenant's share, inside the root, is refused too.
+  fs::remove(dir_ / "root/tenants/acme/in");
+  fs::create_directories(dir_ / "root/tenants/globex/in");
+  fs::create_symlink("../globex/in", dir_ / "root/tenants/acme/in");
+  EXPECT_FALSE(roots_.OpenFolder(dir_ / "root/tenants/acme/in/", "acme", false).ok());
+}
+
 }  // namespace
 }  // namespace infaas

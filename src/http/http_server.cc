@@ -23,6 +23,13 @@ bool IsFormType(absl::string_view content_type) {
          absl::EqualsIgnoreCase(type, "text/plain");
 }
 
+bool IsPublic(const std::vector<std::string>& public_paths, absl::string_view path) {
+  for (const std::string& p : public_paths) {
+    if (path == p || (absl::EndsWith(p, "/") && absl::StartsWith(path, p))) return true;
+  }
+  return false;
+}
+
 // What went wrong when a request reached no handler or the transport
 // refused it; handlers set their own bodies.
 std::string DescribeStatus(const httplib::Request& req, int status, size_t max_body_bytes) {
@@ -69,14 +76,20 @@ HttpServer::HttpServer(HttpServerOptions options)
   // Before any body is read: cpp-httplib bounds only bodies that declare a
   // Content-Length, and inflates compressed ones. A chunked or compressed
   // body could grow without limit, so neither is accepted.
-  server_->set_pre_routing_handler([threads, max_waiting](const httplib::Request& req,
-                                                          httplib::Response& res) {
+  server_->set_pre_routing_handler([this, threads, max_waiting](const httplib::Request& req,
+                                                                httplib::Response& res) {
     std::string refusal;
     if (ConnectionPool::Overflowing()) {
       res.status = 503;
       res.set_header("Retry-After", "1");
       refusal = absl::StrCat("the server is busy: its ", threads, " handler threads are taken and ",
                              max_waiting, " connections wait; retry in a second");
+    } else if (absl::Status who = Authenticate(req); !who.ok()) {
+      // Before the request's type, encoding or route is looked at: an
+      // unknown caller learns nothing but that a key is needed.
+      res.set_header("Connection", "close");
+      SendAuthError(res, who);
+      return httplib::Server::HandlerResponse::Handled;
     } else if (req.has_header("Transfer-Encoding")) {
       res.status = 411;
       refusal = absl::StrCat("the request to ", req.method, " ", req.path, " has a ",
@@ -120,6 +133,13 @@ HttpServer::HttpServer(HttpServerOptions options)
 }
 
 HttpServer::~HttpServer() { Stop(); }
+
+absl::Status HttpServer::Authenticate(const httplib::Request& req) const {
+  if (options_.authenticator == nullptr || IsPublic(options_.public_paths, req.path)) {
+    return absl::OkStatus();
+  }
+  return options_.authenticator->Authenticate(req.get_header_value("Authorization")).status();
+}
 
 absl::StatusOr<int> HttpServer::Start(const std::string& host, int port) {
   if (!server_->is_valid()) {

@@ -22,6 +22,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "auth/authenticator.h"
@@ -37,6 +38,14 @@ struct HttpServerOptions {
   // (connection_pool.h).
   size_t max_waiting_connections = 64;
   TlsFiles tls{};  // HTTPS when set (common/tls.h)
+  // Who may call. Checked first, before anything else of the request is
+  // looked at: a request to any path but `public_paths` without a valid key
+  // is answered 401 (routes then check the key's role). Null:
+  // authentication is off.
+  auth::Authenticator* authenticator = nullptr;
+  // Paths served without a key: exact, or every path under one that ends
+  // in '/' (e.g. {"/v2/health/live", "/ui", "/ui/"}).
+  std::vector<std::string> public_paths{};
 };
 
 class HttpServer {
@@ -53,6 +62,9 @@ class HttpServer {
   void Stop();
 
  private:
+  // OK for a public path or a valid key; UNAUTHENTICATED otherwise.
+  absl::Status Authenticate(const httplib::Request& req) const;
+
   const HttpServerOptions options_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;

@@ -217,13 +217,20 @@ absl::Status MasterServer::Serve() {
       http::HttpServerOptions{.max_body_bytes = options_.http_max_body_bytes,
                               .threads = options_.http_threads,
                               .max_waiting_connections = options_.http_max_waiting_connections,
-                              .tls = options_.tls});
+                              .tls = options_.tls,
+                              .authenticator = authenticator_.get(),
+                              .public_paths = {"/v2/health/live", "/v2/health/ready", "/ui",
+                                               "/ui/"}});
   http::AddKServeRoutes(http_server_->routes(), frontend_.get(), authenticator_.get());
   http::AddInfaasRoutes(http_server_->routes(),
                         v1::Infaas::NewStub(server_->InProcessChannel(grpc::ChannelArguments())));
   dashboard::AddDashboardRoutes(http_server_->routes());
   metrics_server_ = std::make_unique<http::HttpServer>(
-      http::HttpServerOptions{.max_body_bytes = 1 << 20, .threads = 2, .tls = options_.tls});
+      http::HttpServerOptions{.max_body_bytes = 1 << 20,
+                              .threads = 2,
+                              .tls = options_.tls,
+                              .authenticator = authenticator_.get(),
+                              .public_paths = {"/v2/health/live", "/v2/health/ready"}});
   http::AddMetricsRoute(metrics_server_->routes(), registry_.get(), authenticator_.get());
   http::AddHealthRoutes(metrics_server_->routes(), frontend_.get());
   for (auto [listener, wanted, address] :

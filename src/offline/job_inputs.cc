@@ -24,13 +24,6 @@ v1::OfflineItemFailure Rejected(const std::string& name, std::string reason) {
   return f;
 }
 
-absl::Status FolderError(const fs::path& folder, const std::error_code& ec) {
-  const std::string text =
-      absl::StrCat("cannot read the input folder ", folder.string(), ": ", ec.message());
-  if (ec == std::errc::permission_denied) return absl::PermissionDeniedError(text);
-  return absl::InternalError(text);
-}
-
 }  // namespace
 
 absl::StatusOr<InputKind> InputKindOf(absl::string_view file_name) {
@@ -47,53 +40,66 @@ std::string OutputNameFor(absl::string_view input_name, bool raw_output) {
                       raw_output ? ".f32" : ".json");
 }
 
-absl::Status CheckInputFolder(const fs::path& folder) {
-  std::error_code ec;
-  const fs::file_status status = fs::status(folder, ec);
-  if (!fs::exists(status)) {
+absl::StatusOr<FolderHandle> OpenInputFolder(const PathRoots& roots, const fs::path& folder,
+                                             absl::string_view tenant) {
+  absl::StatusOr<FolderHandle> opened = roots.OpenFolder(folder, tenant, /*create=*/false);
+  if (absl::IsNotFound(opened.status())) {
     return absl::NotFoundError(absl::StrCat("the input folder ", folder.string(),
                                             " does not exist; give a folder of inputs"));
   }
-  if (!fs::is_directory(status)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "the input location ", folder.string(), " is not a folder; give a folder of ", kAccepted));
+  if (absl::IsInvalidArgument(opened.status())) {
+    return absl::InvalidArgumentError(absl::StrCat("the input location ", folder.string(),
+                                                   " is not a folder (", opened.status().message(),
+                                                   "); give a folder of ", kAccepted));
   }
-  return absl::OkStatus();
+  return opened;
+}
+
+absl::StatusOr<FolderHandle> OpenOutputFolder(const PathRoots& roots, const fs::path& folder,
+                                              absl::string_view tenant) {
+  absl::StatusOr<FolderHandle> opened = roots.OpenFolder(folder, tenant, /*create=*/true);
+  if (!opened.ok() && !absl::IsPermissionDenied(opened.status())) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot create the output folder ", folder.string(), ": ", opened.status().message()));
+  }
+  return opened;
 }
 
 absl::StatusOr<JobInputs> ListJobInputs(const fs::path& folder, bool raw_output) {
-  RETURN_IF_ERROR(CheckInputFolder(folder));
-  std::error_code ec;
-  std::vector<fs::path> files;
+  ASSIGN_OR_RETURN(FolderHandle opened, OpenInputFolder(PathRoots(), folder, ""));
+  return ListJobInputs(opened, raw_output);
+}
+
+absl::StatusOr<JobInputs> ListJobInputs(const FolderHandle& folder, bool raw_output) {
+  ASSIGN_OR_RETURN(std::vector<FolderHandle::Entry> entries, folder.List());
+  std::sort(entries.begin(), entries.end(),
+            [](const FolderHandle::Entry& a, const FolderHandle::Entry& b) {
+              return a.name < b.name;
+            });
   JobInputs inputs;
-  for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
-    const std::string name = it->path().filename().string();
+  std::vector<std::string> files;
+  for (const FolderHandle::Entry& entry : entries) {
+    const std::string& name = entry.name;
     if (absl::StartsWith(name, ".")) continue;
     // Never followed: a link could name any file the master may read.
-    std::error_code status_ec;
-    const fs::file_status status = it->symlink_status(status_ec);
-    if (fs::is_symlink(status)) {
+    if (entry.kind == FolderHandle::EntryKind::kLink) {
       inputs.rejected.push_back(
           Rejected(name, "a symbolic link; a job reads only plain files of its folder"));
       continue;
     }
-    if (!fs::is_regular_file(status)) continue;  // folders, FIFOs, devices, sockets
-    if (const uintmax_t size = it->file_size(status_ec);
-        !status_ec && size > static_cast<uintmax_t>(kMaxInputFileBytes)) {
+    if (entry.kind != FolderHandle::EntryKind::kFile) continue;  // folders, FIFOs, devices
+    if (entry.size_bytes > static_cast<uint64_t>(kMaxInputFileBytes)) {
       inputs.rejected.push_back(
-          Rejected(name, absl::StrCat(size, " bytes, over the ", kMaxInputFileBytes >> 20,
+          Rejected(name, absl::StrCat(entry.size_bytes, " bytes, over the ", kMaxInputFileBytes >> 20,
                                       " MiB an input may have")));
       continue;
     }
-    files.push_back(it->path());
+    files.push_back(name);
   }
-  if (ec) return FolderError(folder, ec);
-  std::sort(files.begin(), files.end());
 
   // Result name -> the input that claimed it first.
   std::map<std::string, std::string> claimed = {{std::string(kSummaryFileName), "the job summary"}};
-  for (const fs::path& path : files) {
-    const std::string name = path.filename().string();
+  for (const std::string& name : files) {
     absl::StatusOr<InputKind> kind = InputKindOf(name);
     if (!kind.ok()) {
       inputs.rejected.push_back(Rejected(name, std::string(kind.status().message())));
@@ -107,7 +113,7 @@ absl::StatusOr<JobInputs> ListJobInputs(const fs::path& folder, bool raw_output)
                                       it->second, "; rename one of them")));
       continue;
     }
-    inputs.items.push_back({name, path, *kind, output});
+    inputs.items.push_back({name, *kind, output});
   }
   std::sort(inputs.rejected.begin(), inputs.rejected.end(),
             [](const v1::OfflineItemFailure& a, const v1::OfflineItemFailure& b) {

@@ -3,8 +3,9 @@
 // What an offline job reads and writes: the inputs found in its input
 // folder and the result file each one gets.
 //
-//   ASSIGN_OR_RETURN(JobInputs inputs, ListJobInputs("/data/in", /*raw_output=*/false));
-//   for (const JobInput& in : inputs.items) Process(in.path, output / in.output_name);
+//   ASSIGN_OR_RETURN(FolderHandle in, OpenInputFolder(roots, "/data/in", job.tenant()));
+//   ASSIGN_OR_RETURN(JobInputs inputs, ListJobInputs(in, /*raw_output=*/false));
+//   for (const JobInput& in : inputs.items) Process(in.name, in.output_name);
 //   for (const v1::OfflineItemFailure& f : inputs.rejected) Record(f);
 //
 // Inputs are the regular files directly in the folder (not in subfolders;
@@ -16,6 +17,10 @@
 // name another input (sorted earlier) or the job's summary file already
 // takes. Result names: <stem>.json, or <stem>.f32 for raw output.
 //
+// Every file is read and written through a FolderHandle opened beneath the
+// job roots (common/path_roots.h): a link swapped in after submission
+// cannot lead the job outside them.
+//
 // Functions of the file system; thread-safe.
 
 #include <cstdint>
@@ -25,6 +30,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/folder_handle.h"
+#include "common/path_roots.h"
 #include "infaas/v1/catalogue.pb.h"
 
 namespace infaas::offline {
@@ -40,7 +47,6 @@ enum class InputKind { kImage, kRawTensor };
 
 struct JobInput {
   std::string name;  // file name inside the input folder
-  std::filesystem::path path;
   InputKind kind = InputKind::kImage;
   std::string output_name;  // file name inside the output folder
 };
@@ -59,13 +65,24 @@ absl::StatusOr<InputKind> InputKindOf(absl::string_view file_name);
 // when the job writes raw outputs.
 std::string OutputNameFor(absl::string_view input_name, bool raw_output);
 
-// OK when `folder` exists and is a folder (nothing is listed): NotFound or
-// InvalidArgument naming it otherwise.
-absl::Status CheckInputFolder(const std::filesystem::path& folder);
+// The input folder `folder`, opened beneath `roots` (`tenant`'s share of
+// them for a user's job): PermissionDenied outside them, NotFound or
+// InvalidArgument naming it when it is missing or not a folder.
+absl::StatusOr<FolderHandle> OpenInputFolder(const PathRoots& roots,
+                                             const std::filesystem::path& folder,
+                                             absl::string_view tenant);
 
-// Lists `folder` as described above. NotFound when it does not exist,
-// InvalidArgument when it is not a folder, PermissionDenied/Internal when
-// it cannot be read.
+// The output folder `folder`, opened beneath `roots` as above and made when
+// missing; FailedPrecondition when it cannot be.
+absl::StatusOr<FolderHandle> OpenOutputFolder(const PathRoots& roots,
+                                              const std::filesystem::path& folder,
+                                              absl::string_view tenant);
+
+// Lists `folder` as described above; PermissionDenied/Internal when it
+// cannot be read.
+absl::StatusOr<JobInputs> ListJobInputs(const FolderHandle& folder, bool raw_output);
+
+// ListJobInputs of a folder named by path (no roots): tools and tests.
 absl::StatusOr<JobInputs> ListJobInputs(const std::filesystem::path& folder, bool raw_output);
 
 }  // namespace infaas::offline

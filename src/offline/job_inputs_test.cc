@@ -44,7 +44,7 @@ TEST_F(JobInputsTest, ListsImagesAndRawTensorsSortedWithTheirResultNames) {
   EXPECT_EQ(inputs->items[0].output_name, "a.json");
   EXPECT_EQ(inputs->items[0].kind, InputKind::kImage);
   EXPECT_EQ(inputs->items[3].kind, InputKind::kRawTensor);
-  EXPECT_EQ(inputs->items[1].path, dir_ / "b.png");
+  EXPECT_EQ(inputs->items[1].name, "b.png");
   EXPECT_TRUE(inputs->rejected.empty());
   EXPECT_EQ(inputs->total(), 5);
 }
@@ -107,6 +107,20 @@ TEST_F(JobInputsTest, AMissingFolderOrAFileIsAnErrorThatNamesIt) {
   absl::StatusOr<JobInputs> file = ListJobInputs(dir_ / "file.png", false);
   EXPECT_EQ(file.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(file.status().message()), HasSubstr("is not a folder"));
+}
+
+TEST_F(JobInputsTest, FoldersAreOpenedOnlyInsideTheTenantsShareOfTheRoots) {
+  fs::create_directories(dir_ / "tenants/acme/in");
+  fs::create_directories(dir_ / "tenants/globex/in");
+  const PathRoots roots = *PathRoots::Create({dir_}, "--job-root");
+  EXPECT_TRUE(OpenInputFolder(roots, dir_ / "tenants/acme/in", "acme").ok());
+  EXPECT_EQ(OpenInputFolder(roots, dir_ / "tenants/globex/in", "acme").status().code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(OpenOutputFolder(roots, "/tmp/elsewhere", "acme").status().code(),
+            absl::StatusCode::kPermissionDenied);
+  absl::StatusOr<FolderHandle> out = OpenOutputFolder(roots, dir_ / "tenants/acme/out/1", "acme");
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_TRUE(fs::is_directory(dir_ / "tenants/acme/out/1"));
 }
 
 }  // namespace

@@ -64,21 +64,11 @@ absl::StatusOr<fs::path> AbsoluteFolder(absl::string_view url, absl::string_view
 
 // The output folder must be new or empty: results are never overwritten,
 // and "already there" must mean "done by this job" when a job resumes.
-absl::Status CheckOutputFolder(const fs::path& output, const fs::path& input) {
-  if (output == input) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("the output folder is the input folder (", input.string(),
-                     "); give a separate, new or empty folder for the results"));
-  }
-  std::error_code ec;
-  if (!fs::exists(output, ec)) return absl::OkStatus();
-  if (!fs::is_directory(output, ec)) {
+absl::Status CheckOutputFolder(const FolderHandle& output) {
+  ASSIGN_OR_RETURN(std::vector<FolderHandle::Entry> entries, output.List());
+  if (!entries.empty()) {
     return absl::FailedPreconditionError(
-        absl::StrCat("the output location ", output.string(), " is a file; give a folder"));
-  }
-  if (!fs::is_empty(output, ec)) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("the output folder ", output.string(),
+        absl::StrCat("the output folder ", output.path().string(),
                      " is not empty; give a new or empty folder (results are never overwritten)"));
   }
   return absl::OkStatus();
@@ -125,15 +115,21 @@ absl::StatusOr<std::string> JobRunner::Submit(const v1::SubmitOfflineJobRequest&
                                               const auth::Principal& caller) {
   ASSIGN_OR_RETURN(fs::path input, AbsoluteFolder(request.input_url(), "input"));
   ASSIGN_OR_RETURN(fs::path output, AbsoluteFolder(request.output_url(), "output"));
-  // Before anything looks at them: a folder outside the roots is refused
-  // the same whether it exists or not.
-  ASSIGN_OR_RETURN(input, deps_.job_roots.Confine(input));
-  ASSIGN_OR_RETURN(output, deps_.job_roots.Confine(output));
+  // Before anything looks at them: a folder outside the roots (a user's:
+  // outside its tenant's share) is refused the same whether it exists or not.
+  const std::string tenant = auth::JobTenantOf(caller);
+  ASSIGN_OR_RETURN(input, deps_.job_roots.Confine(input, tenant));
+  ASSIGN_OR_RETURN(output, deps_.job_roots.Confine(output, tenant));
+  if (output == input) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the output folder is the input folder (", input.string(),
+                     "); give a separate, new or empty folder for the results"));
+  }
   // Listing a large folder is the runner's work, at its low priority.
-  RETURN_IF_ERROR(CheckInputFolder(input));
+  RETURN_IF_ERROR(OpenInputFolder(deps_.job_roots, input, tenant).status());
   const absl::Time now = deps_.clock->Now();
   v1::OfflineJob job;
-  job.set_tenant(auth::JobTenantOf(caller));
+  job.set_tenant(tenant);
   absl::StatusOr<std::string> variant = ChooseOfflineVariant(
       request.requirements(), *deps_.catalogue->VisibleTo(auth::JobRunsAs(job)),
       *deps_.cluster->Snapshot(now));
@@ -141,7 +137,7 @@ absl::StatusOr<std::string> JobRunner::Submit(const v1::SubmitOfflineJobRequest&
 
   // One submission at a time: two jobs must not claim one output folder.
   absl::MutexLock save(&save_mu_);
-  RETURN_IF_ERROR(CheckOutputFolder(output, input));
+  ASSIGN_OR_RETURN(FolderHandle output_folder, OpenOutputFolder(deps_.job_roots, output, tenant));
   {
     // Jobs submitted through any master sharing the store.
     ASSIGN_OR_RETURN(std::vector<v1::OfflineJob> unfinished, deps_.store->ListJobs());
@@ -156,12 +152,7 @@ absl::StatusOr<std::string> JobRunner::Submit(const v1::SubmitOfflineJobRequest&
       }
     }
   }
-  std::error_code ec;
-  fs::create_directories(output, ec);
-  if (ec) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("cannot create the output folder ", output.string(), ": ", ec.message()));
-  }
+  RETURN_IF_ERROR(CheckOutputFolder(output_folder));
   job.set_id(NewJobId(now));
   job.set_state(v1::OfflineJob::STATE_QUEUED);
   job.set_input_url(input.string());
@@ -337,7 +328,8 @@ void JobRunner::AdoptStoredJobs() {
       absl::MutexLock lock(&mu_);
       published_[job.id()] = job;
     }
-    jobs_.push_back(std::make_unique<internal::ActiveJob>(std::move(job), options_.top_k));
+    jobs_.push_back(std::make_unique<internal::ActiveJob>(std::move(job), options_.top_k,
+                                                            deps_.job_roots));
   }
 }
 
@@ -389,7 +381,8 @@ void JobRunner::TakeArrivals(std::vector<std::shared_ptr<ChunkCall>>* answers) {
       return active->id() == job.id();
     });
     if (taken_up) continue;  // found in the store first
-    jobs_.push_back(std::make_unique<internal::ActiveJob>(std::move(job), options_.top_k));
+    jobs_.push_back(std::make_unique<internal::ActiveJob>(std::move(job), options_.top_k,
+                                                            deps_.job_roots));
   }
   const absl::Time now = deps_.clock->Now();
   for (auto& job : jobs_) {

@@ -7,6 +7,7 @@
 #include "backend/onnx_compat.h"
 #include "backend/tensor.h"
 #include "common/files.h"
+#include "common/folder_handle.h"
 #include "common/model_name.h"
 #include "common/status_macros.h"
 
@@ -71,7 +72,12 @@ absl::StatusOr<TensorInference> InferTensorSpecs(v1::ModelConfig& config, const 
   if (complete) return inference;
 
   if (const fs::path onnx = OnnxFileFor(config, folder); !onnx.empty()) {
-    ASSIGN_OR_RETURN(const std::string bytes, ReadFileAtMost(onnx, backend::kMaxOnnxFileBytes));
+    // Beneath the source folder, no link followed: the file must be one of
+    // the model's own.
+    ASSIGN_OR_RETURN(const FolderHandle source, FolderHandle::Open(folder));
+    ASSIGN_OR_RETURN(const std::string bytes,
+                     source.ReadFileAtMost(onnx.lexically_relative(folder),
+                                           backend::kMaxOnnxFileBytes));
     absl::StatusOr<backend::OnnxSignature> signature = backend::OnnxSignatureOf(bytes);
     if (!signature.ok()) {
       return absl::InvalidArgumentError(

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/files.h"
+#include "common/folder_handle.h"
 #include "common/status_macros.h"
 
 namespace infaas::profiler {
@@ -24,12 +25,18 @@ constexpr uint32_t kLabelsMagic = 0x00000801;  // idx1, unsigned bytes
 // An idx file is read whole; a (decompressed) file beyond this is refused
 // rather than allocated (Fashion-MNIST's largest is 47 MB).
 constexpr size_t kMaxIdxFileBytes = size_t{1} << 30;
+// The largest validation image read from a folder.
+constexpr uint64_t kMaxImageFileBytes = uint64_t{64} << 20;
 
 // Reads a whole file, inflating it if it is gzip-compressed (zlib reads
-// plain files unchanged).
+// plain files unchanged). Opened beneath its folder, no link followed.
 absl::StatusOr<std::string> ReadMaybeGzipped(const fs::path& path) {
-  gzFile file = gzopen(path.c_str(), "rb");
+  ASSIGN_OR_RETURN(const FolderHandle folder,
+                   FolderHandle::Open(path.has_parent_path() ? path.parent_path() : fs::path(".")));
+  ASSIGN_OR_RETURN(UniqueFd fd, folder.OpenPlainFile(path.filename()));
+  gzFile file = gzdopen(fd.get(), "rb");
   if (file == nullptr) return absl::NotFoundError(absl::StrCat("cannot open ", path.string()));
+  fd.release();  // gzclose closes it
   std::string out;
   char buffer[1 << 16];
   int n;
@@ -75,24 +82,28 @@ absl::StatusOr<ValidationSet> LoadImageFolder(const fs::path& folder,
         absl::StrCat("validation folder ", folder.string(),
                      " names classes by file, but the model has no label_file"));
   }
-  std::vector<fs::path> files;
-  for (const auto& entry : fs::directory_iterator(folder)) {
-    const std::string ext = absl::AsciiStrToLower(entry.path().extension().string());
-    if (entry.is_regular_file() && (ext == ".png" || ext == ".jpg" || ext == ".jpeg")) {
-      files.push_back(entry.path());
+  // Plain files of the folder only, read beneath it: a link is skipped.
+  ASSIGN_OR_RETURN(const FolderHandle opened, FolderHandle::Open(folder));
+  ASSIGN_OR_RETURN(std::vector<FolderHandle::Entry> entries, opened.List());
+  std::vector<std::string> files;
+  for (const FolderHandle::Entry& entry : entries) {
+    const std::string ext = absl::AsciiStrToLower(fs::path(entry.name).extension().string());
+    if (entry.kind == FolderHandle::EntryKind::kFile &&
+        (ext == ".png" || ext == ".jpg" || ext == ".jpeg")) {
+      files.push_back(entry.name);
     }
   }
   std::sort(files.begin(), files.end());
   if (limit != 0 && files.size() > limit) files.resize(limit);
   ValidationSet set{folder.string(), {}};
-  for (const fs::path& file : files) {
-    const int label = LabelFromFileName(file.filename().string(), labels);
+  for (const std::string& file : files) {
+    const int label = LabelFromFileName(file, labels);
     if (label < 0) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "validation image ", file.string(), " does not start with a class name; name it like ",
-          Normalized(labels[0]), "_0001.png"));
+          "validation image ", (folder / file).string(),
+          " does not start with a class name; name it like ", Normalized(labels[0]), "_0001.png"));
     }
-    ASSIGN_OR_RETURN(std::string bytes, ReadFile(file));
+    ASSIGN_OR_RETURN(std::string bytes, opened.ReadFileAtMost(file, kMaxImageFileBytes));
     set.examples.push_back({std::move(bytes), label});
   }
   if (set.examples.empty()) {

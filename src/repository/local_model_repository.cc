@@ -11,6 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "common/files.h"
+#include "common/folder_handle.h"
 #include "common/logging.h"
 #include "common/model_name.h"
 #include "common/status_macros.h"
@@ -100,6 +101,9 @@ absl::StatusOr<std::vector<v1::ModelFile>> CopyInto(const fs::path& source,
                                                     const std::vector<fs::path>& relative,
                                                     const fs::path& staging) {
   const fs::path base = fs::is_regular_file(source) ? source.parent_path() : source;
+  // Each file opened beneath the source folder, no link followed: one
+  // swapped in after the listing cannot lead out of it.
+  ASSIGN_OR_RETURN(const FolderHandle from, FolderHandle::Open(base));
   std::vector<v1::ModelFile> files;
   for (const fs::path& rel : relative) {
     RETURN_IF_ERROR(ValidateRelativeModelPath(rel.generic_string()));
@@ -107,8 +111,7 @@ absl::StatusOr<std::vector<v1::ModelFile>> CopyInto(const fs::path& source,
     std::error_code ec;
     fs::create_directories(to.parent_path(), ec);
     if (ec) return FsError("cannot create", to.parent_path(), ec);
-    fs::copy_file(base / rel, to, ec);
-    if (ec) return FsError("cannot copy into", to, ec);
+    RETURN_IF_ERROR(from.CopyFileTo(rel, to));
     v1::ModelFile f;
     f.set_path(rel.generic_string());
     ASSIGN_OR_RETURN(std::string digest, Sha256OfFile(to));

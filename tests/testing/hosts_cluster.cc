@@ -171,7 +171,11 @@ absl::Status HostsCluster::StartMaster(int index) {
                                                    "--autoscaler",
                                                    options_.autoscaler,
                                                    "--log-dir",
-                                                   (dir_ / "logs").string()},
+                                                   (dir_ / "logs").string(),
+                                                   "--job-root",
+                                                   dir_.string(),
+                                                   "--model-source-root",
+                                                   TestCluster::SourceDir().string()},
                                                   LogOf(host)));
   return AwaitLine(masters_[index], "infaas-master listening on", host, LogOf(host));
 }

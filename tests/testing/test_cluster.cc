@@ -143,6 +143,19 @@ absl::Status TestCluster::StartMaster() {
                  "--cluster-secret-file", (dir_ / "cluster.secret").string()});
   }
   AppendTlsFlags(&argv);
+  // Clients name paths under the cluster's folder and the source tree,
+  // unless the test sets its own roots.
+  const auto sets = [this](absl::string_view flag) {
+    return std::find(options_.master_flags.begin(), options_.master_flags.end(), flag) !=
+           options_.master_flags.end();
+  };
+  if (!sets("--job-root")) {
+    argv.insert(argv.end(), {"--job-root", dir_.string(), "--job-root", SourceDir().string()});
+  }
+  if (!sets("--model-source-root")) {
+    argv.insert(argv.end(), {"--model-source-root", dir_.string(), "--model-source-root",
+                             SourceDir().string()});
+  }
   argv.insert(argv.end(), options_.master_flags.begin(), options_.master_flags.end());
   ASSIGN_OR_RETURN(master_, ChildProcess::Start(argv, dir_ / "logs/master.log"));
   for (auto [prefix, address] :

@@ -27,24 +27,26 @@ bool IsWorkerSideError(const absl::Status& s) {
 
 }  // namespace
 
-ActiveJob::ActiveJob(v1::OfflineJob record, int top_k)
-    : record_(std::move(record)), format_{.raw = record_.raw_output(), .top_k = top_k} {}
+ActiveJob::ActiveJob(v1::OfflineJob record, int top_k, PathRoots roots)
+    : record_(std::move(record)),
+      format_{.raw = record_.raw_output(), .top_k = top_k},
+      roots_(std::move(roots)) {}
 
 absl::Status ActiveJob::Start(const controller::Catalogue& catalogue,
                               const controller::ClusterSnapshot& cluster, absl::Time now) {
   ASSIGN_OR_RETURN(const fs::path input, PathFromFileUrl(record_.input_url()));
-  ASSIGN_OR_RETURN(output_, PathFromFileUrl(record_.output_url()));
+  ASSIGN_OR_RETURN(const fs::path output, PathFromFileUrl(record_.output_url()));
   ASSIGN_OR_RETURN(std::string variant,
                    ChooseOfflineVariant(record_.requirements(), catalogue, cluster));
   const v1::VariantRecord* chosen = catalogue.Find(variant);
   if (chosen == nullptr) return absl::InternalError("chosen variant missing from the catalogue");
-  ASSIGN_OR_RETURN(inputs_, ListJobInputs(input, record_.raw_output()));
-  std::error_code ec;
-  fs::create_directories(output_, ec);
-  if (ec) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("cannot create the output folder ", output_.string(), ": ", ec.message()));
-  }
+  // Opened again now, beneath the roots: the folders checked at submission
+  // may have been replaced since.
+  ASSIGN_OR_RETURN(FolderHandle input_folder, OpenInputFolder(roots_, input, record_.tenant()));
+  ASSIGN_OR_RETURN(FolderHandle output_folder, OpenOutputFolder(roots_, output, record_.tenant()));
+  ASSIGN_OR_RETURN(inputs_, ListJobInputs(input_folder, record_.raw_output()));
+  input_.emplace(std::move(input_folder));
+  output_.emplace(std::move(output_folder));
   variant_ = *chosen;
   chunk_size_ = backend::EffectiveMaxBatchSize(variant_.config());
   labels_.assign(variant_.labels().begin(), variant_.labels().end());
@@ -56,7 +58,8 @@ absl::Status ActiveJob::Start(const controller::Catalogue& catalogue,
   for (size_t i = 0; i < inputs_.items.size(); ++i) {
     if (failed_before.contains(inputs_.items[i].name)) {
       ledger_->MarkFailed(i);
-    } else if (fs::exists(output_ / inputs_.items[i].output_name, ec)) {
+    } else if (absl::StatusOr<bool> exists = output_->Contains(inputs_.items[i].output_name);
+               exists.ok() && *exists) {
       ledger_->MarkDone(i);
     }
   }
@@ -98,7 +101,7 @@ std::optional<ActiveJob::ChunkRequest> ActiveJob::NextChunk(const std::string& w
     std::vector<size_t> unreadable;
     for (size_t item : chunk->items) {
       const JobInput& in = inputs_.items[item];
-      absl::StatusOr<std::string> bytes = ReadFile(in.path);
+      absl::StatusOr<std::string> bytes = input_->ReadFileAtMost(in.name, kMaxInputFileBytes);
       if (!bytes.ok()) {
         unreadable.push_back(item);
         RecordFailure(in.name, std::string(bytes.status().message()));
@@ -133,7 +136,7 @@ absl::Status ActiveJob::WriteResult(size_t item, const infaas::worker_rpc::Infer
   const std::string contents =
       ResultFileContents(in.name, variant_.config().name(),
                          std::vector<float>(values.begin(), values.end()), labels_, format_);
-  if (absl::Status s = WriteFileAtomically(output_ / in.output_name, contents); !s.ok()) {
+  if (absl::Status s = output_->WriteFileAtomically(in.output_name, contents); !s.ok()) {
     return absl::Status(s.code(), absl::StrCat("cannot write the result of ", in.name, ": ",
                                                s.message(), "; check the output folder"));
   }
@@ -196,11 +199,11 @@ void ActiveJob::Refresh(absl::Time now) {
 void ActiveJob::PauseForSpace(const absl::Status& why, absl::Time until) {
   if (paused_until_ == absl::InfinitePast()) {
     LogWarning("offline job paused: its output disk is full",
-               {{"job", id()}, {"output", output_.string()}, {"error", why.ToString()}});
+               {{"job", id()}, {"output", record_.output_url()}, {"error", why.ToString()}});
   }
   paused_until_ = until;
   record_.set_paused_reason(
-      absl::StrCat("paused: results cannot be written to ", output_.string(), " (", why.message(),
+      absl::StrCat("paused: results cannot be written to ", record_.output_url(), " (", why.message(),
                    "); the job resumes by itself when the disk has room again"));
 }
 
@@ -218,9 +221,9 @@ bool ActiveJob::WaitingForSpace(absl::Time now, absl::Duration extend) {
 }
 
 bool ActiveJob::OutputHasRoom() const {
-  std::error_code ec;
-  const fs::space_info space = fs::space(output_.empty() ? fs::path(".") : output_, ec);
-  return ec || space.available >= kMinFreeOutputBytes;
+  if (!output_.has_value()) return true;
+  absl::StatusOr<uint64_t> available = output_->AvailableBytes();
+  return !available.ok() || *available >= kMinFreeOutputBytes;
 }
 
 absl::Status ActiveJob::Finish(v1::OfflineJob::State state, absl::Time now, std::string error) {
@@ -232,8 +235,8 @@ absl::Status ActiveJob::Finish(v1::OfflineJob::State state, absl::Time now, std:
                                 {"state", v1::OfflineJob::State_Name(state)},
                                 {"done", absl::StrCat(record_.items_done())},
                                 {"failed", absl::StrCat(record_.items_failed())}});
-  if (output_.empty()) return absl::OkStatus();  // never started: no folder to write to
-  return WriteFileAtomically(output_ / std::string(kSummaryFileName), SummaryFileContents(record_));
+  if (!output_.has_value()) return absl::OkStatus();  // never started: no folder to write to
+  return output_->WriteFileAtomically(kSummaryFileName, SummaryFileContents(record_));
 }
 
 }  // namespace infaas::offline::internal

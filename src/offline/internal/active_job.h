@@ -26,6 +26,8 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "controller/cluster_snapshot.h"
+#include "common/folder_handle.h"
+#include "common/path_roots.h"
 #include "controller/selector.h"
 #include "infaas/v1/catalogue.pb.h"
 #include "infaas/worker_rpc/worker.pb.h"
@@ -45,7 +47,9 @@ class ActiveJob {
   // Space a paused job waits for in its output folder before resuming.
   static constexpr uintmax_t kMinFreeOutputBytes = uintmax_t{1} << 20;
 
-  ActiveJob(v1::OfflineJob record, int top_k);
+  // `roots`: where the job's folders must lie (the job runner's --job-root);
+  // the folders are opened beneath them, in the record's tenant's share.
+  ActiveJob(v1::OfflineJob record, int top_k, PathRoots roots);
 
   const v1::OfflineJob& record() const { return record_; }
   const std::string& id() const { return record_.id(); }
@@ -108,7 +112,11 @@ class ActiveJob {
 
   v1::OfflineJob record_;
   const ResultFormat format_;
-  std::filesystem::path output_;
+  const PathRoots roots_;
+  // Opened by Start, beneath the roots; every input read and result written
+  // through them.
+  std::optional<FolderHandle> input_;
+  std::optional<FolderHandle> output_;
   // Paused for a full output disk until then (InfinitePast: not paused).
   absl::Time paused_until_ = absl::InfinitePast();
   JobInputs inputs_;
