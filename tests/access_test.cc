@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <map>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -21,6 +23,7 @@
 namespace infaas::testing {
 namespace {
 
+using ::testing::AnyOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -131,6 +134,39 @@ class AccessTest : public ::testing::Test {
     return cluster_->api()->SubmitOfflineJob(&context, request, &response);
   }
 
+  // Submits as `key`; the job's id in `job_id` when accepted.
+  static grpc::Status SubmitAs(const std::string& key, const std::filesystem::path& input,
+                               const std::filesystem::path& output, std::string* job_id = nullptr) {
+    grpc::ClientContext context;
+    v1::SubmitOfflineJobRequest request;
+    request.set_input_url(input.string());
+    request.set_output_url(output.string());
+    request.mutable_requirements()->set_architecture("lenet5");
+    v1::SubmitOfflineJobResponse response;
+    grpc::Status s = Api(key)->SubmitOfflineJob(&context, request, &response);
+    if (job_id != nullptr) *job_id = response.job_id();
+    return s;
+  }
+
+  // The job once it has ended (or as it is after a minute).
+  static v1::OfflineJob EndOf(const std::string& key, const std::string& id) {
+    v1::OfflineJob job;
+    const absl::Time deadline = absl::Now() + absl::Seconds(60);
+    while (absl::Now() < deadline) {
+      grpc::ClientContext context;
+      v1::GetOfflineJobRequest request;
+      request.set_job_id(id);
+      if (Api(key)->GetOfflineJob(&context, request, &job).ok() &&
+          (job.state() == v1::OfflineJob::STATE_DONE ||
+           job.state() == v1::OfflineJob::STATE_FAILED ||
+           job.state() == v1::OfflineJob::STATE_CANCELLED)) {
+        break;
+      }
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+    return job;
+  }
+
   static TestCluster* cluster_;
   static std::filesystem::path roots_;
 };
@@ -155,6 +191,19 @@ TEST_F(AccessTest, WithoutAKeyOnlyHealthAnswers) {
   EXPECT_EQ(HttpGet(cluster_->metrics_address(), "/metrics").status, 401);
   EXPECT_EQ(HttpGet(cluster_->http_address(), "/v2/health/live").status, 200);
   EXPECT_EQ(HttpGet(cluster_->http_address(), "/v2/health/ready").status, 200);
+  EXPECT_EQ(HttpGet(cluster_->http_address(), "/ui/").status, 200);
+  // The caller is known before the request is looked at: a form post, a
+  // compressed body or an unknown path without a key all get 401, not 415
+  // or 404.
+  for (const auto& [path, headers] :
+       std::vector<std::pair<std::string, std::map<std::string, std::string>>>{
+           {"/v2/models/lenet5/infer", {{"Content-Type", "application/x-www-form-urlencoded"}}},
+           {"/v2/models/lenet5/infer", {{"Content-Encoding", "gzip"}}},
+           {"/no/such/endpoint", {}}}) {
+    HttpReply r = HttpPost(cluster_->http_address(), path, "a=b", headers);
+    EXPECT_EQ(r.status, 401) << path << " " << r.body;
+    EXPECT_EQ(r.headers["WWW-Authenticate"], "Bearer");
+  }
 }
 
 TEST_F(AccessTest, EachRoleDoesWhatItMayAndNoMore) {
@@ -335,6 +384,63 @@ TEST_F(AccessTest, JobsAndRegistrationUseOnlyTheConfiguredRoots) {
   grpc::Status outside = reader->Finish();
   EXPECT_EQ(outside.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_THAT(outside.error_message(), HasSubstr("--model-source-root"));
+}
+
+TEST_F(AccessTest, AUserKeyNamesOnlyItsTenantsShareOfTheJobRoots) {
+  namespace fs = std::filesystem;
+  const std::string key = NewKey("alpha", "user");
+  const fs::path jobs = roots_ / "jobs", share = jobs / "tenants/alpha";
+  fs::create_directories(share / "in");
+  fs::create_directories(jobs / "tenants/gamma/in");
+  fs::create_directories(jobs / "operator-in");
+  fs::copy_file(TestCluster::SourceDir() / "models/zoo/samples/bag_0018.png", share / "in/a.png");
+  fs::create_symlink(jobs / "operator-in", share / "link");
+  // The operator's part of the root, another tenant's share, "..", a link
+  // out of the share, and a folder outside the roots: all refused alike.
+  for (const fs::path& input : {jobs / "operator-in", jobs / "tenants/gamma/in",
+                                share / "../gamma/in", share / "link", fs::path("/etc")}) {
+    grpc::Status s = SubmitAs(key, input, share / "out-refused");
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << input;
+    EXPECT_THAT(s.error_message(), HasSubstr("tenants/alpha")) << input;
+  }
+  EXPECT_EQ(SubmitAs(key, share / "in", jobs / "operator-out").error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_FALSE(fs::exists(jobs / "operator-out"));
+  std::string id;
+  grpc::Status inside = SubmitAs(key, share / "in", share / "out", &id);
+  ASSERT_TRUE(inside.ok()) << inside.error_message();
+  EXPECT_EQ(EndOf(key, id).state(), v1::OfflineJob::STATE_DONE);
+  EXPECT_TRUE(fs::exists(share / "out/a.json"));
+}
+
+TEST_F(AccessTest, ALinkSwappedInAfterSubmissionCannotLeadAJobOutOfItsShare) {
+  namespace fs = std::filesystem;
+  const std::string key = NewKey("delta", "user");
+  const fs::path jobs = roots_ / "jobs", share = jobs / "tenants/delta";
+  const fs::path target = jobs / "operator-only";
+  fs::create_directories(share / "in");
+  fs::create_directories(target);
+  for (int i = 0; i < 40; ++i) {
+    fs::copy_file(TestCluster::SourceDir() / "models/zoo/samples/bag_0018.png",
+                  share / "in" / absl::StrCat("bag_", i, ".png"));
+  }
+  std::string id;
+  grpc::Status submitted = SubmitAs(key, share / "in", share / "out", &id);
+  ASSERT_TRUE(submitted.ok()) << submitted.error_message();
+  // Checked at submission; now the output folder becomes a link to a folder
+  // the tenant may not use (the job may or may not have opened it yet).
+  fs::rename(share / "out", share / "out-checked");
+  fs::create_symlink(target, share / "out");
+  const v1::OfflineJob job = EndOf(key, id);
+  // Either the job writes where it was checked (opened before the swap) or
+  // it fails to open the link: never a file in the target.
+  EXPECT_TRUE(fs::is_empty(target)) << job.DebugString();
+  if (job.state() == v1::OfflineJob::STATE_DONE) {
+    EXPECT_TRUE(fs::exists(share / "out-checked/bag_0.json"));
+  } else {
+    EXPECT_EQ(job.state(), v1::OfflineJob::STATE_FAILED);
+    EXPECT_THAT(job.error(), AnyOf(HasSubstr("outside"), HasSubstr("leads out"))) << job.error();
+  }
 }
 
 }  // namespace

@@ -3,8 +3,8 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_replace.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "api/bounded_messages.h"
@@ -94,8 +94,8 @@ grpc::Status InfaasService::RegisterModel(grpc::ServerContext* context,
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   // Opened beneath the roots now and read through the handles: what was
   // checked is what is read.
-  absl::StatusOr<RegistrationSources> sources = OpenRegistrationSources(
-      deps_.model_sources, request->model_url(), request->validation_url());
+  absl::StatusOr<RegistrationSources> sources =
+      OpenRegistrationSources(deps_.model_sources, request->model_url(), request->validation_url());
   if (!sources.ok()) return ToGrpcStatus(sources.status());
   const std::filesystem::path named = *PathFromFileUrl(request->model_url());
   profiler::RegistrationRequest registration;
@@ -130,10 +130,10 @@ grpc::Status InfaasService::RegisterModel(grpc::ServerContext* context,
       });
   if (!variants.ok()) {
     // Messages name the client's folder, not the handle's "/proc/self/fd/N".
-    return ToGrpcStatus(absl::Status(
-        variants.status().code(),
-        absl::StrReplaceAll(variants.status().message(),
-                            {{sources->model_source.string(), named.string()}})));
+    return ToGrpcStatus(
+        absl::Status(variants.status().code(),
+                     absl::StrReplaceAll(variants.status().message(),
+                                         {{sources->model_source.string(), named.string()}})));
   }
   if (absl::Status s = deps_.catalogue->Reload(); !s.ok()) return ToGrpcStatus(s);
   v1::RegisterModelProgress last;

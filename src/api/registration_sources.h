@@ -4,7 +4,8 @@
 // (--model-source-root) and held open for the call.
 //
 //   ASSIGN_OR_RETURN(RegistrationSources sources,
-//                    OpenRegistrationSources(roots, request.model_url(), request.validation_url()));
+//                    OpenRegistrationSources(roots, request.model_url(),
+//                    request.validation_url()));
 //   registration.model_source = sources.model_source;        // "/proc/self/fd/12"
 //   registration.validation_url = sources.validation_url;    // likewise
 //

@@ -114,8 +114,7 @@ void PrintHowToUse(const LocalCluster& cluster) {
 absl::StatusOr<std::vector<std::string>> ModelSourceRoots(const UpFlags& flags) {
   ASSIGN_OR_RETURN(std::vector<std::string> roots, RootsOrDefault({}, ModelSourceFolder()));
   const char* env = std::getenv("INFAAS_ZOO");
-  if (absl::StatusOr<std::filesystem::path> zoo =
-          FindModelZoo(ExecutableFolder(), env ? env : "");
+  if (absl::StatusOr<std::filesystem::path> zoo = FindModelZoo(ExecutableFolder(), env ? env : "");
       zoo.ok()) {
     const std::filesystem::path shipped =
         zoo->parent_path().filename() == "models" ? zoo->parent_path() : *zoo;

@@ -39,8 +39,9 @@ absl::Status OpenError(const fs::path& folder, const fs::path& relative, int err
                        " (through \"..\" or a symbolic link); give a path inside it"));
     case ELOOP:
       return absl::InvalidArgumentError(absl::StrCat(
-          where, " is or passes through a symbolic link, which is not followed here; give the "
-                 "real path"));
+          where,
+          " is or passes through a symbolic link, which is not followed here; give the "
+          "real path"));
     case ENOENT:
       return absl::NotFoundError(absl::StrCat(where, " does not exist"));
     case ENOTDIR:
@@ -80,15 +81,14 @@ int WalkBeneath(int dirfd, const fs::path& relative, int flags) {
   UniqueFd current(-1);
   int at = dirfd;
   for (size_t i = 0; i + 1 < names.size(); ++i) {
-    const int next =
-        openat(at, names[i].c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    const int next = openat(at, names[i].c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (next < 0) return -1;
     current = UniqueFd(next);  // closes the previous step
     at = current.get();
   }
   const int fd = openat(at, names.back().c_str(), flags | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return -1;
-  struct stat st{};
+  struct stat st {};
   if ((flags & O_PATH) != 0 && fstat(fd, &st) == 0 && S_ISLNK(st.st_mode)) {
     close(fd);
     errno = ELOOP;
@@ -102,7 +102,7 @@ int WalkBeneath(int dirfd, const fs::path& relative, int flags) {
 // followed.
 int OpenBeneath(int dirfd, const fs::path& relative, int flags, bool no_links) {
   if (!openat2_missing.load(std::memory_order_relaxed)) {
-    struct open_how how{};
+    struct open_how how {};
     how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
     how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | (no_links ? RESOLVE_NO_SYMLINKS : 0);
     const std::string name = relative.empty() ? std::string(".") : relative.string();
@@ -114,8 +114,8 @@ int OpenBeneath(int dirfd, const fs::path& relative, int flags, bool no_links) {
 }
 
 bool IsPlainName(absl::string_view name) {
-  return !name.empty() && name != "." && name != ".." && name.find('/') == absl::string_view::npos &&
-         name.find('\0') == absl::string_view::npos;
+  return !name.empty() && name != "." && name != ".." &&
+         name.find('/') == absl::string_view::npos && name.find('\0') == absl::string_view::npos;
 }
 
 std::string TemporaryName(absl::string_view name) {
@@ -165,8 +165,7 @@ FolderHandle::~FolderHandle() {
   if (fd_ >= 0) close(fd_);
 }
 
-absl::StatusOr<FolderHandle> FolderHandle::OpenFolder(const fs::path& relative,
-                                                      bool create) const {
+absl::StatusOr<FolderHandle> FolderHandle::OpenFolder(const fs::path& relative, bool create) const {
   const int flags = O_PATH | O_DIRECTORY;
   if (!create) {
     const int fd = OpenBeneath(fd_, relative, flags, /*no_links=*/false);
@@ -198,7 +197,7 @@ absl::StatusOr<UniqueFd> FolderHandle::OpenPlainFile(const fs::path& relative) c
   // O_NONBLOCK: a FIFO must not hang the reader; it is refused below.
   UniqueFd fd(OpenBeneath(fd_, relative, O_RDONLY | O_NONBLOCK, /*no_links=*/true));
   if (fd.get() < 0) return OpenError(path_, relative, errno);
-  struct stat st{};
+  struct stat st {};
   if (fstat(fd.get(), &st) != 0) return OpenError(path_, relative, errno);
   if (!S_ISREG(st.st_mode)) {
     return absl::InvalidArgumentError(
@@ -211,7 +210,8 @@ absl::StatusOr<UniqueFd> FolderHandle::OpenPlainFile(const fs::path& relative) c
 
 absl::Status FolderHandle::CopyFileTo(const fs::path& relative, const fs::path& destination) const {
   ASSIGN_OR_RETURN(UniqueFd from, OpenPlainFile(relative));
-  UniqueFd to(open(destination.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
+  UniqueFd to(
+      open(destination.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
   if (to.get() < 0) return OpenError(destination.parent_path(), destination.filename(), errno);
   std::vector<char> buffer(size_t{1} << 20);
   while (true) {
@@ -232,7 +232,7 @@ absl::Status FolderHandle::CopyFileTo(const fs::path& relative, const fs::path& 
 absl::StatusOr<std::string> FolderHandle::ReadFileAtMost(const fs::path& relative,
                                                          uint64_t max_bytes) const {
   ASSIGN_OR_RETURN(UniqueFd fd, OpenPlainFile(relative));
-  struct stat st{};
+  struct stat st {};
   if (fstat(fd.get(), &st) != 0) return OpenError(path_, relative, errno);
   if (static_cast<uint64_t>(st.st_size) > max_bytes) {
     return absl::InvalidArgumentError(absl::StrCat(Shown(path_ / relative), " is ", st.st_size,
@@ -293,7 +293,7 @@ absl::StatusOr<std::vector<FolderHandle::Entry>> FolderHandle::List() const {
     const std::string name = e->d_name;
     if (name == "." || name == "..") continue;
     Entry entry{.name = name};
-    struct stat st{};
+    struct stat st {};
     if (fstatat(dirfd(dir.get()), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
       if (S_ISREG(st.st_mode)) {
         entry.kind = EntryKind::kFile;
@@ -316,14 +316,14 @@ absl::StatusOr<bool> FolderHandle::Contains(absl::string_view name) const {
     return absl::InvalidArgumentError(
         absl::StrCat("\"", name.substr(0, 256), "\" is not a file name"));
   }
-  struct stat st{};
+  struct stat st {};
   if (fstatat(fd_, std::string(name).c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) return true;
   if (errno == ENOENT) return false;
   return OpenError(path_, std::string(name), errno);
 }
 
 absl::StatusOr<uint64_t> FolderHandle::AvailableBytes() const {
-  struct statvfs st{};
+  struct statvfs st {};
   if (fstatvfs(fd_, &st) != 0) return OpenError(path_, ".", errno);
   return static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
 }

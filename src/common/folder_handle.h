@@ -67,8 +67,7 @@ class FolderHandle {
 
   // The folder `relative` beneath this one; with `create`, missing folders
   // on the way are made (mode 0755). An empty or "." path is this folder.
-  absl::StatusOr<FolderHandle> OpenFolder(const std::filesystem::path& relative,
-                                          bool create) const;
+  absl::StatusOr<FolderHandle> OpenFolder(const std::filesystem::path& relative, bool create) const;
 
   // The whole plain file `relative` beneath this folder, no link followed on
   // the way; InvalidArgument naming the size when over `max_bytes`.

@@ -103,8 +103,7 @@ TEST_F(FolderHandleTest, WritesReplaceALinkInsteadOfFollowingIt) {
 TEST_F(FolderHandleTest, ListsEntriesWithTheirKindsAndNeverFollowsLinks) {
   fs::create_symlink(dir_ / "outside", dir_ / "root/in/out");
   fs::create_directories(dir_ / "root/in/sub");
-  absl::StatusOr<std::vector<FolderHandle::Entry>> entries =
-      root_->OpenFolder("in", false)->List();
+  absl::StatusOr<std::vector<FolderHandle::Entry>> entries = root_->OpenFolder("in", false)->List();
   ASSERT_TRUE(entries.ok()) << entries.status();
   std::sort(entries->begin(), entries->end(),
             [](const auto& a, const auto& b) { return a.name < b.name; });

@@ -22,8 +22,8 @@ bool IsWithin(const fs::path& path, const fs::path& root) {
 // A tenant name is one plain folder name (keys' tenants are checked when
 // minted; this guards the path arithmetic all the same).
 bool IsFolderName(absl::string_view name) {
-  return !name.empty() && name != "." && name != ".." && name.find('/') == absl::string_view::npos &&
-         name.find('\0') == absl::string_view::npos;
+  return !name.empty() && name != "." && name != ".." &&
+         name.find('/') == absl::string_view::npos && name.find('\0') == absl::string_view::npos;
 }
 
 fs::path ShareOf(const fs::path& root, absl::string_view tenant) {
@@ -58,14 +58,15 @@ absl::StatusOr<fs::path> PathRoots::Confine(const fs::path& path, absl::string_v
   std::error_code ec;
   const fs::path resolved = fs::weakly_canonical(path, ec);
   if (!ec && (tenant.empty() || IsFolderName(tenant)) &&
-      std::any_of(roots_.begin(), roots_.end(),
-                  [&](const Root& root) { return IsWithin(resolved, ShareOf(root.path, tenant)); })) {
+      std::any_of(roots_.begin(), roots_.end(), [&](const Root& root) {
+        return IsWithin(resolved, ShareOf(root.path, tenant));
+      })) {
     return resolved;
   }
   const std::string allowed =
-      tenant.empty() ? absl::StrCat("this master may use (", flag_, " ", Describe(), ")")
-                     : absl::StrCat("tenant \"", tenant.substr(0, 64), "\" may use (",
-                                    Describe(tenant), ")");
+      tenant.empty()
+          ? absl::StrCat("this master may use (", flag_, " ", Describe(), ")")
+          : absl::StrCat("tenant \"", tenant.substr(0, 64), "\" may use (", Describe(tenant), ")");
   return absl::PermissionDeniedError(absl::StrCat("the path \"", path.string().substr(0, 256),
                                                   "\" is outside the folders ", allowed,
                                                   "; give a path under one of them"));

@@ -26,6 +26,14 @@ struct InFlightCount {
   std::atomic<int64_t> examples{0};
 };
 
+// What calls to one worker add to its own times, learned from the answers
+// of the last few calls; like InFlightCount, updated in place and shared by
+// the view's snapshots.
+struct CallOverhead {
+  std::atomic<double> median_ms{0};
+  std::atomic<double> p90_ms{0};
+};
+
 // One variant loaded on one worker (all its instances together).
 struct LoadedVariant {
   std::string variant;
@@ -77,11 +85,25 @@ struct WorkerSnapshot {
   // Being drained before removal: takes no new queries or loads.
   bool draining = false;
   // What a call to this worker adds to its queue and compute time (network,
-  // decoding, the master's own work), learned from answers; 0 until known.
+  // decoding, the master's own work): its median, and its p90, which a
+  // query's deadline at the worker keeps back for the way back (the median
+  // would leave a late answer for every slow return). Read them through
+  // CallOverheadMs() / CallOverheadP90Ms(): ClusterView's snapshots point
+  // at `measured`, which it updates in place with every answer (so an
+  // answer does not build the snapshot again); a snapshot built by hand
+  // sets the two figures. 0 until known.
   double call_overhead_ms = 0;
-  // Its p90: what a query's deadline at the worker keeps back for the way
-  // back (the median would leave a late answer for every slow return).
   double call_overhead_p90_ms = 0;
+  std::shared_ptr<const CallOverhead> measured = nullptr;
+
+  double CallOverheadMs() const {
+    return measured == nullptr ? call_overhead_ms
+                               : measured->median_ms.load(std::memory_order_relaxed);
+  }
+  double CallOverheadP90Ms() const {
+    return measured == nullptr ? call_overhead_p90_ms
+                               : measured->p90_ms.load(std::memory_order_relaxed);
+  }
 
   // The loaded entry for `variant`, or nullptr.
   const LoadedVariant* Find(const std::string& variant) const {

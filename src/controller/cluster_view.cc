@@ -233,10 +233,7 @@ std::shared_ptr<const ClusterSnapshot> ClusterView::Snapshot(absl::Time now) {
       }
     }
     if (auto o = call_overhead_ms_.find(id); o != call_overhead_ms_.end()) {
-      const std::vector<double> recent(o->second.recent.begin(), o->second.recent.end());
-      w.call_overhead_ms = PercentileOf(recent, 50);
-      w.call_overhead_p90_ms = PercentileOf(recent, 90);
-      o->second.unseen = 0;
+      w.measured = o->second.figures;
     }
     snapshot->workers.push_back(std::move(w));
   }
@@ -269,10 +266,6 @@ void ClusterView::NoteRefused(const std::string& worker_id, const std::string& v
 void ClusterView::NoteAnswered(const std::string& worker_id, const std::string& variant,
                                int examples, double overhead_ms) {
   constexpr size_t kOverheadsKept = 32;
-  // The snapshot takes the new overheads in after this many answers: their
-  // median moves slowly, and building it again for each costs more than
-  // the selection.
-  constexpr int kOverheadsPerRefresh = 8;
   absl::MutexLock lock(&mu_);
   if (auto it = in_flight_.find({worker_id, variant}); it != in_flight_.end()) {
     InFlightCount& count = *it->second;
@@ -286,13 +279,15 @@ void ClusterView::NoteAnswered(const std::string& worker_id, const std::string& 
         std::memory_order_relaxed);
   }
   if (overhead_ms >= 0 && std::isfinite(overhead_ms)) {
-    Overheads& overheads = call_overhead_ms_[worker_id];
+    auto [it, first] = call_overhead_ms_.try_emplace(worker_id);
+    Overheads& overheads = it->second;
     overheads.recent.push_back(overhead_ms);
     while (overheads.recent.size() > kOverheadsKept) overheads.recent.pop_front();
-    // The first ones at once: until then the worker's figure is 0.
-    if (++overheads.unseen >= kOverheadsPerRefresh || overheads.recent.size() <= 2) {
-      snapshot_.reset();
-    }
+    const std::vector<double> recent(overheads.recent.begin(), overheads.recent.end());
+    overheads.figures->median_ms.store(PercentileOf(recent, 50), std::memory_order_relaxed);
+    overheads.figures->p90_ms.store(PercentileOf(recent, 90), std::memory_order_relaxed);
+    // The snapshot does not point at a new worker's figures yet.
+    if (first) snapshot_.reset();
   }
 }
 

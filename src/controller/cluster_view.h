@@ -14,11 +14,11 @@
 // The view also keeps what the heartbeats cannot know yet: the queries the
 // router has sent and not seen answered (per worker and variant), what a
 // call adds to the worker's own times (per worker, the median and p90 of
-// the last 32 answers, so one slow connection set-up does not linger; taken
-// into the snapshot every 8th answer), and each variant's last measured
-// load time (from heartbeats). These go into every snapshot, for the
-// latency model; the in-flight counts are shared with the snapshots and
-// updated in place.
+// the last 32 answers, so one slow connection set-up does not linger), and
+// each variant's last measured load time (from heartbeats). These go into
+// every snapshot, for the latency model; the in-flight counts and the call
+// overheads are shared with the snapshots and updated in place, so neither
+// a dispatch nor an answer builds the snapshot again.
 //
 // Thread-safe. Snapshot() returns a value (immutable but for the shared
 // in-flight counts), rebuilt only when something changed. A heartbeat that
@@ -90,7 +90,7 @@ class ClusterView {
   // The router sent a query of `examples` inputs to `variant` on
   // `worker_id`; snapshots count it in LoadedVariant::in_flight until
   // NoteAnswered. Neither builds the snapshot again (but the first query
-  // to a variant on a worker, and every 8th answer's call overhead).
+  // to a variant on a worker, and the first answer from a worker).
   void NoteDispatched(const std::string& worker_id, const std::string& variant, int examples);
   // Its answer came back. `overhead_ms` is how much longer the call took
   // than the worker's queue and compute time; it feeds the worker's
@@ -120,11 +120,11 @@ class ClusterView {
   // snapshots point at them); kept until the worker is forgotten.
   std::map<std::pair<std::string, std::string>, std::shared_ptr<InFlightCount>> in_flight_
       ABSL_GUARDED_BY(mu_);
-  // Per worker, the last few answers' overheads (their median is the
-  // figure), and answers since the snapshot last took them in.
+  // Per worker, the last few answers' overheads, and their median and p90
+  // (the snapshots point at those, updated in place).
   struct Overheads {
     std::deque<double> recent;
-    int unseen = 0;
+    std::shared_ptr<CallOverhead> figures = std::make_shared<CallOverhead>();
   };
   std::map<std::string, Overheads> call_overhead_ms_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, double> load_ms_ ABSL_GUARDED_BY(mu_);  // per variant

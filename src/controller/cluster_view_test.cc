@@ -127,10 +127,10 @@ TEST(ClusterViewTest, QueriesSentAndNotYetAnsweredShowInSnapshotsAtOnce) {
   auto snapshot = view.Snapshot(clock.Now());
   EXPECT_EQ(snapshot->workers[0].Find("lenet5_onnx_cpu1_b1")->InFlightQueries(), 0);
   EXPECT_EQ(v->InFlightQueries(), 0);  // counted in place: an older snapshot sees it too
-  EXPECT_DOUBLE_EQ(snapshot->workers[0].call_overhead_ms, 0.4);  // the first answer sets it
+  EXPECT_DOUBLE_EQ(snapshot->workers[0].CallOverheadMs(), 0.4);  // the first answer sets it
   view.NoteDispatched("w1", "lenet5_onnx_cpu1_b1", 1);
   view.NoteAnswered("w1", "lenet5_onnx_cpu1_b1", 1, 2.4);  // then the median of the last few
-  const double overhead = view.Snapshot(clock.Now())->workers[0].call_overhead_ms;
+  const double overhead = view.Snapshot(clock.Now())->workers[0].CallOverheadMs();
   EXPECT_GT(overhead, 0.4);
   EXPECT_LT(overhead, 2.4);
   // The p90 (kept back from the worker's deadline) follows the slow answers.
@@ -139,8 +139,8 @@ TEST(ClusterViewTest, QueriesSentAndNotYetAnsweredShowInSnapshotsAtOnce) {
     view.NoteAnswered("w1", "lenet5_onnx_cpu1_b1", 1, i < 7 ? 0.5 : 6.0);
   }
   const WorkerSnapshot& w = view.Snapshot(clock.Now())->workers[0];
-  EXPECT_LT(w.call_overhead_ms, 1.0);
-  EXPECT_GT(w.call_overhead_p90_ms, 2.0);
+  EXPECT_LT(w.CallOverheadMs(), 1.0);
+  EXPECT_GT(w.CallOverheadP90Ms(), 2.0);
 }
 
 TEST(ClusterViewTest, AWorkerSilentPastTheLimitIsDroppedAndComesBackOnItsNextBeat) {

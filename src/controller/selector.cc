@@ -203,8 +203,8 @@ Selection MakeSelection(const Candidate& c, std::string reason) {
   s.wait_for_load = c.readiness == Readiness::kLoading;
   s.predicted_latency_ms = c.predicted_ms;
   s.accuracy_percent = c.record->profile().accuracy_percent();
-  s.call_overhead_ms = c.worker->call_overhead_ms;
-  s.call_overhead_p90_ms = c.worker->call_overhead_p90_ms;
+  s.call_overhead_ms = c.worker->CallOverheadMs();
+  s.call_overhead_p90_ms = c.worker->CallOverheadP90Ms();
   if (const LoadedVariant* loaded = c.worker->Find(s.variant)) s.instances = loaded->instances;
   s.reason = std::move(reason);
   return s;

@@ -213,14 +213,13 @@ absl::Status MasterServer::Serve() {
   }
   const std::string host = HostOf(options_.listen);
   grpc_address_ = absl::StrCat(host, ":", port);
-  http_server_ = std::make_unique<http::HttpServer>(
-      http::HttpServerOptions{.max_body_bytes = options_.http_max_body_bytes,
-                              .threads = options_.http_threads,
-                              .max_waiting_connections = options_.http_max_waiting_connections,
-                              .tls = options_.tls,
-                              .authenticator = authenticator_.get(),
-                              .public_paths = {"/v2/health/live", "/v2/health/ready", "/ui",
-                                               "/ui/"}});
+  http_server_ = std::make_unique<http::HttpServer>(http::HttpServerOptions{
+      .max_body_bytes = options_.http_max_body_bytes,
+      .threads = options_.http_threads,
+      .max_waiting_connections = options_.http_max_waiting_connections,
+      .tls = options_.tls,
+      .authenticator = authenticator_.get(),
+      .public_paths = {"/v2/health/live", "/v2/health/ready", "/ui", "/ui/"}});
   http::AddKServeRoutes(http_server_->routes(), frontend_.get(), authenticator_.get());
   http::AddInfaasRoutes(http_server_->routes(),
                         v1::Infaas::NewStub(server_->InProcessChannel(grpc::ChannelArguments())));

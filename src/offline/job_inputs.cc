@@ -72,10 +72,9 @@ absl::StatusOr<JobInputs> ListJobInputs(const fs::path& folder, bool raw_output)
 
 absl::StatusOr<JobInputs> ListJobInputs(const FolderHandle& folder, bool raw_output) {
   ASSIGN_OR_RETURN(std::vector<FolderHandle::Entry> entries, folder.List());
-  std::sort(entries.begin(), entries.end(),
-            [](const FolderHandle::Entry& a, const FolderHandle::Entry& b) {
-              return a.name < b.name;
-            });
+  std::sort(
+      entries.begin(), entries.end(),
+      [](const FolderHandle::Entry& a, const FolderHandle::Entry& b) { return a.name < b.name; });
   JobInputs inputs;
   std::vector<std::string> files;
   for (const FolderHandle::Entry& entry : entries) {
@@ -90,8 +89,8 @@ absl::StatusOr<JobInputs> ListJobInputs(const FolderHandle& folder, bool raw_out
     if (entry.kind != FolderHandle::EntryKind::kFile) continue;  // folders, FIFOs, devices
     if (entry.size_bytes > static_cast<uint64_t>(kMaxInputFileBytes)) {
       inputs.rejected.push_back(
-          Rejected(name, absl::StrCat(entry.size_bytes, " bytes, over the ", kMaxInputFileBytes >> 20,
-                                      " MiB an input may have")));
+          Rejected(name, absl::StrCat(entry.size_bytes, " bytes, over the ",
+                                      kMaxInputFileBytes >> 20, " MiB an input may have")));
       continue;
     }
     files.push_back(name);

@@ -328,8 +328,8 @@ void JobRunner::AdoptStoredJobs() {
       absl::MutexLock lock(&mu_);
       published_[job.id()] = job;
     }
-    jobs_.push_back(std::make_unique<internal::ActiveJob>(std::move(job), options_.top_k,
-                                                            deps_.job_roots));
+    jobs_.push_back(
+        std::make_unique<internal::ActiveJob>(std::move(job), options_.top_k, deps_.job_roots));
   }
 }
 
@@ -381,8 +381,8 @@ void JobRunner::TakeArrivals(std::vector<std::shared_ptr<ChunkCall>>* answers) {
       return active->id() == job.id();
     });
     if (taken_up) continue;  // found in the store first
-    jobs_.push_back(std::make_unique<internal::ActiveJob>(std::move(job), options_.top_k,
-                                                            deps_.job_roots));
+    jobs_.push_back(
+        std::make_unique<internal::ActiveJob>(std::move(job), options_.top_k, deps_.job_roots));
   }
   const absl::Time now = deps_.clock->Now();
   for (auto& job : jobs_) {

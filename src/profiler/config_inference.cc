@@ -75,9 +75,8 @@ absl::StatusOr<TensorInference> InferTensorSpecs(v1::ModelConfig& config, const 
     // Beneath the source folder, no link followed: the file must be one of
     // the model's own.
     ASSIGN_OR_RETURN(const FolderHandle source, FolderHandle::Open(folder));
-    ASSIGN_OR_RETURN(const std::string bytes,
-                     source.ReadFileAtMost(onnx.lexically_relative(folder),
-                                           backend::kMaxOnnxFileBytes));
+    ASSIGN_OR_RETURN(const std::string bytes, source.ReadFileAtMost(onnx.lexically_relative(folder),
+                                                                    backend::kMaxOnnxFileBytes));
     absl::StatusOr<backend::OnnxSignature> signature = backend::OnnxSignatureOf(bytes);
     if (!signature.ok()) {
       return absl::InvalidArgumentError(

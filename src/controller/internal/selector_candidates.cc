@@ -77,10 +77,10 @@ Candidate MakeCandidate(const v1::VariantRecord& record, const WorkerSnapshot& w
         loaded->serving() &&
         (c.queue_per_instance > options.overload_queue_per_instance || loaded->refused_recently);
   }
-  c.wait_ms += worker.call_overhead_ms;
+  c.wait_ms += worker.CallOverheadMs();
   c.predicted_ms = c.wait_ms + c.service_ms;
-  c.admission_ms = c.predicted_ms - worker.call_overhead_ms +
-                   std::max(worker.call_overhead_ms, worker.call_overhead_p90_ms);
+  c.admission_ms = c.predicted_ms - worker.CallOverheadMs() +
+                   std::max(worker.CallOverheadMs(), worker.CallOverheadP90Ms());
   return c;
 }
 

@@ -42,7 +42,7 @@ const std::string& NameOf(const Candidate& c) { return c.record->config().name()
 // The breakdown of a prediction: "load 120 ms + queued 0.4 ms + inference 1.2 ms".
 std::string Breakdown(const Candidate& c) {
   std::vector<std::string> parts;
-  const double call_ms = c.worker->call_overhead_ms;
+  const double call_ms = c.worker->CallOverheadMs();
   double queued_ms = c.wait_ms - call_ms;
   if (c.readiness != Readiness::kServing) {
     parts.push_back(absl::StrCat(c.readiness == Readiness::kLoading ? "load up to " : "load ",

@@ -203,8 +203,8 @@ void ActiveJob::PauseForSpace(const absl::Status& why, absl::Time until) {
   }
   paused_until_ = until;
   record_.set_paused_reason(
-      absl::StrCat("paused: results cannot be written to ", record_.output_url(), " (", why.message(),
-                   "); the job resumes by itself when the disk has room again"));
+      absl::StrCat("paused: results cannot be written to ", record_.output_url(), " (",
+                   why.message(), "); the job resumes by itself when the disk has room again"));
 }
 
 bool ActiveJob::WaitingForSpace(absl::Time now, absl::Duration extend) {

@@ -25,9 +25,9 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
-#include "controller/cluster_snapshot.h"
 #include "common/folder_handle.h"
 #include "common/path_roots.h"
+#include "controller/cluster_snapshot.h"
 #include "controller/selector.h"
 #include "infaas/v1/catalogue.pb.h"
 #include "infaas/worker_rpc/worker.pb.h"
