@@ -46,12 +46,21 @@ absl::StatusOr<std::vector<std::string>> LabelsOf(const v1::ModelConfig& config,
   return ReadLabelFile((folder / config.label_file()).string());
 }
 
-absl::Status RejectIfRegistered(store::MetadataStore& store, const v1::ModelConfig& config) {
+// Whether `tenant` (empty: the operator) may know of `record`.
+bool VisibleTo(const v1::VariantRecord& record, const std::string& tenant) {
+  return tenant.empty() || record.is_public() || record.owner_tenant().empty() ||
+         record.owner_tenant() == tenant;
+}
+
+// A refusal names the model or variant in the way only to a tenant that may
+// see it: another tenant's private model stays unnamed.
+absl::Status RejectIfRegistered(store::MetadataStore& store, const v1::ModelConfig& config,
+                                const std::string& tenant) {
   v1::VariantFilter filter;
   filter.set_architecture(config.architecture());
   ASSIGN_OR_RETURN(std::vector<v1::VariantRecord> existing, store.ListVariants(filter));
   for (const v1::VariantRecord& r : existing) {
-    if (r.repository_model() == config.name()) {
+    if (r.repository_model() == config.name() && VisibleTo(r, tenant)) {
       return absl::AlreadyExistsError(absl::StrCat(
           "model \"", config.name(), "\" is already registered (e.g. variant ", r.config().name(),
           "); give the config another name to register "
@@ -60,13 +69,17 @@ absl::Status RejectIfRegistered(store::MetadataStore& store, const v1::ModelConf
   }
   // Variants are named after the architecture: another model's would be
   // replaced.
-  if (!existing.empty()) {
-    return absl::AlreadyExistsError(
-        absl::StrCat("architecture \"", config.architecture(),
-                     "\" already belongs to another model (", existing.front().repository_model(),
-                     "); give this model's config another architecture name"));
+  if (existing.empty()) return absl::OkStatus();
+  if (!VisibleTo(existing.front(), tenant)) {
+    return absl::AlreadyExistsError(absl::StrCat(
+        "the architecture name \"", config.architecture(),
+        "\" is taken (architecture names are shared by all tenants); give this model's config "
+        "another architecture name"));
   }
-  return absl::OkStatus();
+  return absl::AlreadyExistsError(
+      absl::StrCat("architecture \"", config.architecture(),
+                   "\" already belongs to another model (", existing.front().repository_model(),
+                   "); give this model's config another architecture name"));
 }
 
 // An ONNX config's file, rewritten beside the original when it holds a form
@@ -209,7 +222,7 @@ absl::StatusOr<std::vector<v1::VariantRecord>> RegisterModel(
   for (const std::string& n : inferred_notes) note(n);
   RETURN_IF_ERROR(
       backend::ValidateModelConfig(config, source_folder, request.config_path.string()));
-  RETURN_IF_ERROR(RejectIfRegistered(store, config));
+  RETURN_IF_ERROR(RejectIfRegistered(store, config, request.owner_tenant));
 
   progress("copy into repository", 0.05);
   ASSIGN_OR_RETURN(repository::StoredModel stored,

@@ -147,6 +147,14 @@ TEST_F(RegistrarTest, AnArchitectureOfAnotherModelIsAlreadyExistsAndItsVariantsS
   EXPECT_EQ(second.status().code(), absl::StatusCode::kAlreadyExists);
   EXPECT_TRUE(absl::StrContains(second.status().message(), "architecture \"linear\""))
       << second.status();
+  // Another tenant is refused without learning whose model holds the name.
+  RegistrationRequest other = UploadRequest(upload);
+  other.owner_tenant = "globex";
+  absl::StatusOr<std::vector<v1::VariantRecord>> third = Register(other);
+  EXPECT_EQ(third.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_TRUE(absl::StrContains(third.status().message(), "\"linear\" is taken")) << third.status();
+  EXPECT_FALSE(absl::StrContains(third.status().message(), "(linear)")) << third.status();
+  EXPECT_FALSE(absl::StrContains(third.status().message(), "acme")) << third.status();
   for (const v1::VariantRecord& r : *first) {
     absl::StatusOr<v1::VariantRecord> kept = store_->GetVariant(r.config().name());
     ASSERT_TRUE(kept.ok());
