@@ -76,6 +76,10 @@ void ClusterView::OnHeartbeat(const worker_rpc::HeartbeatRequest& beat, absl::Ti
     LogInfo("worker joined", {{"worker", w.id}, {"address", w.address}});
   }
   const bool same_service = known != workers_.end() && ServesTheSame(known->second, w);
+  // Each variant's in-flight count exists before the first query to it, so
+  // that the snapshot already points at it and a dispatch never builds the
+  // snapshot again.
+  for (LoadedVariant& v : w.variants) v.in_flight = InFlightCountLocked(w.id, v.variant);
   next_expiry_ = std::min(next_expiry_, now + dead_after_);
   // A reported variant is no longer "loading"; one no longer reported is
   // done unloading.
@@ -115,7 +119,8 @@ void ClusterView::NoteLoaded(const std::string& worker_id, const std::string& va
   unloading_.erase({worker_id, variant});
   auto it = workers_.find(worker_id);
   if (it != workers_.end() && it->second.Find(variant) == nullptr) {
-    it->second.variants.push_back(LoadedVariant{.variant = variant});
+    it->second.variants.push_back(
+        LoadedVariant{.variant = variant, .in_flight = InFlightCountLocked(worker_id, variant)});
   }
   snapshot_.reset();
 }
@@ -219,17 +224,12 @@ std::shared_ptr<const ClusterSnapshot> ClusterView::Snapshot(absl::Time now) {
         w.variants.push_back(LoadedVariant{.variant = l->second, .instances = 0, .loading = true});
       }
     }
+    // The in-flight counts are in the stored entries already (OnHeartbeat,
+    // NoteLoaded).
     auto refused = refused_until_.lower_bound(first);
-    auto counts = in_flight_.lower_bound(first);
-    const bool marked = refused != refused_until_.end() && refused->first.first == id;
-    const bool counted = counts != in_flight_.end() && counts->first.first == id;
-    if (marked || counted) {
+    if (refused != refused_until_.end() && refused->first.first == id) {
       for (LoadedVariant& v : w.variants) {
-        v.refused_recently = marked && refused_until_.contains({id, v.variant});
-        if (!counted) continue;
-        if (auto f = in_flight_.find({id, v.variant}); f != in_flight_.end()) {
-          v.in_flight = f->second;
-        }
+        v.refused_recently = refused_until_.contains({id, v.variant});
       }
     }
     if (auto o = call_overhead_ms_.find(id); o != call_overhead_ms_.end()) {
@@ -243,13 +243,22 @@ std::shared_ptr<const ClusterSnapshot> ClusterView::Snapshot(absl::Time now) {
   return snapshot_;
 }
 
+std::shared_ptr<InFlightCount> ClusterView::InFlightCountLocked(const std::string& worker_id,
+                                                                const std::string& variant) {
+  std::shared_ptr<InFlightCount>& count = in_flight_[{worker_id, variant}];
+  if (count == nullptr) count = std::make_shared<InFlightCount>();
+  return count;
+}
+
 void ClusterView::NoteDispatched(const std::string& worker_id, const std::string& variant,
                                  int examples) {
   absl::MutexLock lock(&mu_);
   std::shared_ptr<InFlightCount>& count = in_flight_[{worker_id, variant}];
   if (count == nullptr) {
+    // Not a variant a heartbeat or a finished load reported: the snapshot
+    // does not point at it yet.
     count = std::make_shared<InFlightCount>();
-    snapshot_.reset();  // the snapshot does not point at it yet
+    snapshot_.reset();
   }
   count->queries.fetch_add(1, std::memory_order_relaxed);
   count->examples.fetch_add(std::max(examples, 0), std::memory_order_relaxed);

@@ -90,7 +90,8 @@ class ClusterView {
   // The router sent a query of `examples` inputs to `variant` on
   // `worker_id`; snapshots count it in LoadedVariant::in_flight until
   // NoteAnswered. Neither builds the snapshot again (but the first query
-  // to a variant on a worker, and the first answer from a worker).
+  // to a variant no heartbeat or load reported there, and the first answer
+  // from a worker).
   void NoteDispatched(const std::string& worker_id, const std::string& variant, int examples);
   // Its answer came back. `overhead_ms` is how much longer the call took
   // than the worker's queue and compute time; it feeds the worker's
@@ -105,6 +106,10 @@ class ClusterView {
 
  private:
   void ExpireLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The in-flight count of `variant` on `worker_id`, made if missing.
+  std::shared_ptr<InFlightCount> InFlightCountLocked(const std::string& worker_id,
+                                                     const std::string& variant)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const absl::Duration dead_after_;
   const absl::Duration refusal_memory_;
