@@ -228,7 +228,7 @@ TEST_F(InfaasPolicyTest, WaitsForALoadInFlightBeforePlanningMore) {
   s_.AddWorker("w1", 8).Holds("w1", kB1, 1).SetDemand(kB1, 900, 20);
   const ScalingInput& input = s_.Tick();
   auto loading = std::make_shared<controller::ClusterSnapshot>(*input.cluster);
-  loading->workers[0].variants[0].loading = true;
+  loading->workers.Mutable(0).variants[0].loading = true;
   ScalingInput with_load = input;
   with_load.cluster = loading.get();
   EXPECT_TRUE(policy_.Decide(with_load).empty());

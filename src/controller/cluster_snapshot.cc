@@ -8,29 +8,79 @@ double WorkerSnapshot::IdleCores() const {
   return std::max(cores, 1) * (1.0 - std::clamp(cpu_utilization, 0.0, 1.0));
 }
 
-void IndexSnapshot(ClusterSnapshot* cluster) {
-  cluster->holders.clear();
-  cluster->load_order.clear();
-  for (uint32_t i = 0; i < cluster->workers.size(); ++i) {
-    const WorkerSnapshot& w = cluster->workers[i];
+WorkerList::WorkerList(std::initializer_list<WorkerSnapshot> workers) {
+  items_.reserve(workers.size());
+  for (const WorkerSnapshot& w : workers) push_back(w);
+}
+
+WorkerList::WorkerList(const std::vector<WorkerSnapshot>& workers) {
+  items_.reserve(workers.size());
+  for (const WorkerSnapshot& w : workers) push_back(w);
+}
+
+void WorkerList::push_back(WorkerSnapshot worker) {
+  items_.push_back(std::make_shared<WorkerSnapshot>(std::move(worker)));
+}
+
+WorkerSnapshot& WorkerList::Mutable(size_t i) {
+  // A list holding the only reference may change the entry in place: every
+  // entry is made as a non-const WorkerSnapshot (push_back, here, and
+  // ClusterView), so casting the const away is sound. A shared one is
+  // copied first.
+  if (items_[i].use_count() != 1) items_[i] = std::make_shared<WorkerSnapshot>(*items_[i]);
+  return const_cast<WorkerSnapshot&>(*items_[i]);
+}
+
+double MeasuredLoadTimes::Of(const std::string& variant) const {
+  if (times_ == nullptr) return 0;
+  auto it = times_->find(variant);
+  return it == times_->end() ? 0 : it->second;
+}
+
+void MeasuredLoadTimes::Set(const std::string& variant, double ms) {
+  auto copy = times_ == nullptr ? std::make_shared<std::map<std::string, double>>()
+                                : std::make_shared<std::map<std::string, double>>(*times_);
+  (*copy)[variant] = ms;
+  times_ = std::move(copy);
+}
+
+const std::vector<ClusterSnapshot::Holder>* ClusterSnapshot::HoldersOf(
+    const std::string& variant) const {
+  if (holders == nullptr) return nullptr;
+  auto it = holders->find(variant);
+  return it == holders->end() ? nullptr : &it->second;
+}
+
+bool LoadsFirst(const WorkerSnapshot& x, const WorkerSnapshot& y) {
+  if (x.free_memory_bytes != y.free_memory_bytes) {
+    return x.free_memory_bytes > y.free_memory_bytes;
+  }
+  if (x.IdleCores() != y.IdleCores()) return x.IdleCores() > y.IdleCores();
+  return x.id < y.id;
+}
+
+std::shared_ptr<const ClusterSnapshot::HolderIndex> HolderIndexOf(const WorkerList& workers) {
+  auto index = std::make_shared<ClusterSnapshot::HolderIndex>();
+  for (uint32_t i = 0; i < workers.size(); ++i) {
+    const WorkerSnapshot& w = workers[i];
     for (uint32_t slot = 0; slot < w.variants.size(); ++slot) {
-      std::vector<ClusterSnapshot::Holder>& holders = cluster->holders[w.variants[slot].variant];
+      std::vector<ClusterSnapshot::Holder>& holders = (*index)[w.variants[slot].variant];
       // A worker listing a variant twice is counted once, as Find sees it.
       if (holders.empty() || holders.back().worker != i) holders.push_back({i, slot});
     }
-    if (!w.draining) cluster->load_order.push_back(i);
   }
-  const std::vector<WorkerSnapshot>& workers = cluster->workers;
+  return index;
+}
+
+void IndexSnapshot(ClusterSnapshot* cluster) {
+  cluster->holders = HolderIndexOf(cluster->workers);
+  cluster->load_order.clear();
+  for (uint32_t i = 0; i < cluster->workers.size(); ++i) {
+    if (!cluster->workers[i].draining) cluster->load_order.push_back(i);
+  }
+  const WorkerList& workers = cluster->workers;
   std::sort(cluster->load_order.begin(), cluster->load_order.end(),
-            [&workers](uint32_t a, uint32_t b) {
-              const WorkerSnapshot& x = workers[a];
-              const WorkerSnapshot& y = workers[b];
-              if (x.free_memory_bytes != y.free_memory_bytes) {
-                return x.free_memory_bytes > y.free_memory_bytes;
-              }
-              if (x.IdleCores() != y.IdleCores()) return x.IdleCores() > y.IdleCores();
-              return x.id < y.id;
-            });
+            [&workers](uint32_t a, uint32_t b) { return LoadsFirst(workers[a], workers[b]); });
   cluster->indexed = true;
 }
 

@@ -6,7 +6,11 @@
 // std::shared_ptr<const ClusterSnapshot>.
 
 #include <atomic>
+#include <compare>
+#include <cstddef>
 #include <cstdint>
+#include <initializer_list>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <string>
@@ -116,12 +120,104 @@ struct WorkerSnapshot {
   double IdleCores() const;
 };
 
+// The workers of a snapshot. Each is an immutable WorkerSnapshot shared
+// with the snapshots before and after it that saw the same state of that
+// worker: ClusterView replaces one worker's entry per change, so building
+// the next snapshot costs the workers that changed, not all of them. Reads
+// like a std::vector<WorkerSnapshot>; Mutable(i) copies an entry that is
+// shared before it is changed (snapshots built by hand, tests).
+//
+//   WorkerList workers = {a, b};
+//   for (const WorkerSnapshot& w : workers) ...
+//   workers.Mutable(1).draining = true;
+class WorkerList {
+ public:
+  using Pointer = std::shared_ptr<const WorkerSnapshot>;
+
+  class const_iterator {
+   public:
+    using iterator_category = std::random_access_iterator_tag;
+    using value_type = WorkerSnapshot;
+    using difference_type = std::ptrdiff_t;
+    using pointer = const WorkerSnapshot*;
+    using reference = const WorkerSnapshot&;
+
+    const_iterator() = default;
+    explicit const_iterator(std::vector<Pointer>::const_iterator it) : it_(it) {}
+    reference operator*() const { return **it_; }
+    pointer operator->() const { return it_->get(); }
+    reference operator[](difference_type n) const { return *it_[n]; }
+    const_iterator& operator++() {
+      ++it_;
+      return *this;
+    }
+    const_iterator operator++(int) { return const_iterator(it_++); }
+    const_iterator& operator--() {
+      --it_;
+      return *this;
+    }
+    const_iterator& operator+=(difference_type n) {
+      it_ += n;
+      return *this;
+    }
+    const_iterator operator+(difference_type n) const { return const_iterator(it_ + n); }
+    const_iterator operator-(difference_type n) const { return const_iterator(it_ - n); }
+    difference_type operator-(const const_iterator& other) const { return it_ - other.it_; }
+    auto operator<=>(const const_iterator& other) const = default;
+
+   private:
+    std::vector<Pointer>::const_iterator it_;
+  };
+
+  WorkerList() = default;
+  WorkerList(std::initializer_list<WorkerSnapshot> workers);
+  WorkerList(const std::vector<WorkerSnapshot>& workers);  // NOLINT: reads as one
+
+  size_t size() const { return items_.size(); }
+  bool empty() const { return items_.empty(); }
+  const WorkerSnapshot& operator[](size_t i) const { return *items_[i]; }
+  const WorkerSnapshot& front() const { return *items_.front(); }
+  const WorkerSnapshot& back() const { return *items_.back(); }
+  const_iterator begin() const { return const_iterator(items_.begin()); }
+  const_iterator end() const { return const_iterator(items_.end()); }
+  // The shared entry itself, to keep in another list.
+  const Pointer& shared(size_t i) const { return items_[i]; }
+
+  void push_back(WorkerSnapshot worker);
+  // `worker` must have been made as a non-const WorkerSnapshot
+  // (std::make_shared<WorkerSnapshot>): Mutable may change it in place.
+  void push_back(Pointer worker) { items_.push_back(std::move(worker)); }
+  void reserve(size_t n) { items_.reserve(n); }
+  void clear() { items_.clear(); }
+  void pop_back() { items_.pop_back(); }
+  // Replaces entry `i` with `worker` (made as push_back(Pointer) says).
+  void Replace(size_t i, Pointer worker) { items_[i] = std::move(worker); }
+  // Entry `i`, copied first when anything else shares it.
+  WorkerSnapshot& Mutable(size_t i);
+  WorkerSnapshot& MutableBack() { return Mutable(items_.size() - 1); }
+
+ private:
+  std::vector<Pointer> items_;
+};
+
+// Variant -> how long loading one instance took when last measured on any
+// worker (ms). Shared by the snapshots until it changes.
+class MeasuredLoadTimes {
+ public:
+  // 0 when never measured.
+  double Of(const std::string& variant) const;
+  void Set(const std::string& variant, double ms);  // copies a shared table first
+  bool empty() const { return times_ == nullptr || times_->empty(); }
+
+ private:
+  std::shared_ptr<const std::map<std::string, double>> times_;
+};
+
 struct ClusterSnapshot {
   absl::Time taken_at;
-  std::vector<WorkerSnapshot> workers;  // live workers only
-  // Variant -> how long loading one instance took when last measured on
-  // any worker (ms); the selector prefers it to the profile's figure.
-  std::map<std::string, double> measured_load_ms;
+  WorkerList workers;  // live workers only
+  // The selector prefers these to the profiles' load times.
+  MeasuredLoadTimes measured_load_ms;
 
   // An index over `workers` (IndexSnapshot; ClusterView's snapshots have
   // one), so that a selection neither scans every worker for a variant nor
@@ -133,11 +229,22 @@ struct ClusterSnapshot {
     uint32_t worker;  // position in `workers`
     uint32_t slot;    // position in that worker's `variants`
   };
+  // Variant -> its holders, ascending by worker. Shared between snapshots
+  // while no worker's list of variants changes.
+  using HolderIndex = absl::flat_hash_map<std::string, std::vector<Holder>>;
   bool indexed = false;
-  // Ascending by worker.
-  absl::flat_hash_map<std::string, std::vector<Holder>> holders{};
+  std::shared_ptr<const HolderIndex> holders{};
   std::vector<uint32_t> load_order{};
+
+  // The holders of `variant` in the index, or null (none, or no index).
+  const std::vector<Holder>* HoldersOf(const std::string& variant) const;
 };
+
+// Whether `a` comes before `b` in a snapshot's load order.
+bool LoadsFirst(const WorkerSnapshot& a, const WorkerSnapshot& b);
+
+// The holders index of `workers` alone (IndexSnapshot's first half).
+std::shared_ptr<const ClusterSnapshot::HolderIndex> HolderIndexOf(const WorkerList& workers);
 
 // Builds `cluster`'s index; call after the last change to its workers.
 void IndexSnapshot(ClusterSnapshot* cluster);

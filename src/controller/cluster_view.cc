@@ -60,6 +60,15 @@ bool ServesTheSame(const WorkerSnapshot& before, const WorkerSnapshot& now) {
   return true;
 }
 
+// The same variants in the same order: the holders index stays right.
+bool SameVariantNames(const WorkerSnapshot& a, const WorkerSnapshot& b) {
+  if (a.variants.size() != b.variants.size()) return false;
+  for (size_t i = 0; i < a.variants.size(); ++i) {
+    if (a.variants[i].variant != b.variants[i].variant) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 ClusterView::ClusterView(absl::Duration dead_after, absl::Duration refusal_memory,
@@ -85,19 +94,23 @@ void ClusterView::OnHeartbeat(const worker_rpc::HeartbeatRequest& beat, absl::Ti
   // done unloading.
   for (const LoadedVariant& v : w.variants) loading_.erase({w.id, v.variant});
   for (const worker_rpc::VariantLoad& v : beat.variants()) {
-    if (v.load_latency_ms() > 0 && std::isfinite(v.load_latency_ms())) {
-      load_ms_[v.variant()] = v.load_latency_ms();
+    if (v.load_latency_ms() > 0 && std::isfinite(v.load_latency_ms()) &&
+        load_ms_.Of(v.variant()) != v.load_latency_ms()) {
+      load_ms_.Set(v.variant(), v.load_latency_ms());
     }
   }
   std::erase_if(unloading_, [&w](const std::pair<std::string, std::string>& u) {
     return u.first == w.id && w.Find(u.second) == nullptr;
   });
-  workers_[w.id] = std::move(w);
+  const std::string id = w.id;
+  if (known == workers_.end()) membership_changed_ = true;
+  workers_[id] = std::move(w);
   if (same_service && heartbeat_refresh_ > absl::ZeroDuration()) {
-    if (snapshot_ != nullptr) beats_pending_since_ = std::min(beats_pending_since_, now);
+    beats_pending_.insert(id);
+    beats_pending_since_ = std::min(beats_pending_since_, now);
     return;
   }
-  snapshot_.reset();
+  TouchLocked(id);
 }
 
 void ClusterView::NoteLoading(const std::string& worker_id, const std::string& variant,
@@ -110,7 +123,7 @@ void ClusterView::NoteLoading(const std::string& worker_id, const std::string& v
   } else {
     loading_.erase({worker_id, variant});
   }
-  snapshot_.reset();
+  TouchLocked(worker_id);
 }
 
 void ClusterView::NoteLoaded(const std::string& worker_id, const std::string& variant) {
@@ -122,7 +135,7 @@ void ClusterView::NoteLoaded(const std::string& worker_id, const std::string& va
     it->second.variants.push_back(
         LoadedVariant{.variant = variant, .in_flight = InFlightCountLocked(worker_id, variant)});
   }
-  snapshot_.reset();
+  TouchLocked(worker_id);
 }
 
 void ClusterView::MarkDead(const std::string& worker_id) {
@@ -131,7 +144,7 @@ void ClusterView::MarkDead(const std::string& worker_id) {
   std::erase_if(in_flight_, [&worker_id](const auto& f) { return f.first.first == worker_id; });
   if (workers_.erase(worker_id) > 0) {
     LogWarning("worker marked dead", {{"worker", worker_id}, {"reason", "RPC unavailable"}});
-    snapshot_.reset();
+    membership_changed_ = true;
   }
 }
 
@@ -139,13 +152,13 @@ void ClusterView::NoteUnloading(const std::string& worker_id, const std::string&
   absl::MutexLock lock(&mu_);
   loading_.erase({worker_id, variant});
   unloading_.insert({worker_id, variant});
-  snapshot_.reset();
+  TouchLocked(worker_id);
 }
 
 void ClusterView::NoteUnloadFailed(const std::string& worker_id, const std::string& variant) {
   absl::MutexLock lock(&mu_);
   unloading_.erase({worker_id, variant});
-  snapshot_.reset();
+  TouchLocked(worker_id);
 }
 
 void ClusterView::SetDraining(const std::string& worker_id, bool draining, absl::Time now) {
@@ -155,7 +168,7 @@ void ClusterView::SetDraining(const std::string& worker_id, bool draining, absl:
   } else {
     draining_.erase(worker_id);
   }
-  snapshot_.reset();
+  TouchLocked(worker_id);
 }
 
 std::map<std::string, absl::Time> ClusterView::Draining() {
@@ -179,7 +192,7 @@ void ClusterView::ExpireLocked(absl::Time now) {
       std::erase_if(unloading_, [&it](const auto& u) { return u.first == it->first; });
       std::erase_if(in_flight_, [&it](const auto& f) { return f.first.first == it->first; });
       it = workers_.erase(it);
-      snapshot_.reset();
+      membership_changed_ = true;
     } else {
       next_expiry_ = std::min(next_expiry_, it->second.last_heartbeat + dead_after_);
       ++it;
@@ -188,8 +201,8 @@ void ClusterView::ExpireLocked(absl::Time now) {
   // A refusal mark that runs out changes what snapshots show.
   for (auto it = refused_until_.begin(); it != refused_until_.end();) {
     if (it->second <= now) {
+      TouchLocked(it->first.first);
       it = refused_until_.erase(it);
-      snapshot_.reset();
     } else {
       next_expiry_ = std::min(next_expiry_, it->second);
       ++it;
@@ -200,47 +213,101 @@ void ClusterView::ExpireLocked(absl::Time now) {
 std::shared_ptr<const ClusterSnapshot> ClusterView::Snapshot(absl::Time now) {
   absl::MutexLock lock(&mu_);
   ExpireLocked(now);
-  if (snapshot_ != nullptr && now - beats_pending_since_ >= heartbeat_refresh_) snapshot_.reset();
-  if (snapshot_ != nullptr) return snapshot_;
+  if (now - beats_pending_since_ >= heartbeat_refresh_) {
+    stale_.insert(beats_pending_.begin(), beats_pending_.end());
+    beats_pending_.clear();
+    beats_pending_since_ = absl::InfiniteFuture();
+  }
+  if (snapshot_ != nullptr && !membership_changed_ && stale_.empty()) return snapshot_;
+  snapshot_ =
+      snapshot_ == nullptr || membership_changed_ ? BuildAllLocked(now) : BuildChangedLocked(now);
+  stale_.clear();
+  membership_changed_ = false;
+  return snapshot_;
+}
+
+std::shared_ptr<WorkerSnapshot> ClusterView::BuildWorkerLocked(const std::string& id,
+                                                               const WorkerSnapshot& reported) {
+  auto w = std::make_shared<WorkerSnapshot>(reported);
+  w->draining = draining_.contains(id);
+  // The marks on this worker's variants, each set ordered by worker first:
+  // a range each, usually empty, rather than a lookup per variant.
+  const auto first = std::pair<std::string, std::string>(id, std::string());
+  auto unloading = unloading_.lower_bound(first);
+  if (unloading != unloading_.end() && unloading->first == id) {
+    std::erase_if(w->variants, [this, &id](const LoadedVariant& v) {
+      mu_.AssertHeld();
+      return unloading_.contains({id, v.variant});
+    });
+  }
+  // This worker's loads in flight: (id, "") sorts before its first one.
+  for (auto l = loading_.lower_bound(first); l != loading_.end() && l->first == id; ++l) {
+    if (w->Find(l->second) == nullptr) {
+      w->variants.push_back(LoadedVariant{.variant = l->second, .instances = 0, .loading = true});
+    }
+  }
+  // The in-flight counts are in the reported entries already (OnHeartbeat,
+  // NoteLoaded, NoteDispatched).
+  auto refused = refused_until_.lower_bound(first);
+  if (refused != refused_until_.end() && refused->first.first == id) {
+    for (LoadedVariant& v : w->variants) {
+      v.refused_recently = refused_until_.contains({id, v.variant});
+    }
+  }
+  if (auto o = call_overhead_ms_.find(id); o != call_overhead_ms_.end()) {
+    w->measured = o->second.figures;
+  }
+  return w;
+}
+
+std::shared_ptr<ClusterSnapshot> ClusterView::BuildAllLocked(absl::Time now) {
+  beats_pending_.clear();
   beats_pending_since_ = absl::InfiniteFuture();
   auto snapshot = std::make_shared<ClusterSnapshot>();
   snapshot->taken_at = now;
+  snapshot->workers.reserve(workers_.size());
+  positions_.clear();
   for (const auto& [id, worker] : workers_) {
-    WorkerSnapshot w = worker;
-    w.draining = draining_.contains(id);
-    // The marks on this worker's variants, each set ordered by worker first:
-    // a range each, usually empty, rather than a lookup per variant.
-    const auto first = std::pair<std::string, std::string>(id, std::string());
-    auto unloading = unloading_.lower_bound(first);
-    if (unloading != unloading_.end() && unloading->first == id) {
-      std::erase_if(w.variants, [this, &first](const LoadedVariant& v) {
-        mu_.AssertHeld();
-        return unloading_.contains({first.first, v.variant});
-      });
-    }
-    // This worker's loads in flight: (id, "") sorts before its first one.
-    for (auto l = loading_.lower_bound(first); l != loading_.end() && l->first == id; ++l) {
-      if (w.Find(l->second) == nullptr) {
-        w.variants.push_back(LoadedVariant{.variant = l->second, .instances = 0, .loading = true});
-      }
-    }
-    // The in-flight counts are in the stored entries already (OnHeartbeat,
-    // NoteLoaded).
-    auto refused = refused_until_.lower_bound(first);
-    if (refused != refused_until_.end() && refused->first.first == id) {
-      for (LoadedVariant& v : w.variants) {
-        v.refused_recently = refused_until_.contains({id, v.variant});
-      }
-    }
-    if (auto o = call_overhead_ms_.find(id); o != call_overhead_ms_.end()) {
-      w.measured = o->second.figures;
-    }
-    snapshot->workers.push_back(std::move(w));
+    positions_[id] = static_cast<uint32_t>(snapshot->workers.size());
+    snapshot->workers.push_back(WorkerList::Pointer(BuildWorkerLocked(id, worker)));
   }
   snapshot->measured_load_ms = load_ms_;
   IndexSnapshot(snapshot.get());
-  snapshot_ = std::move(snapshot);
-  return snapshot_;
+  return snapshot;
+}
+
+std::shared_ptr<ClusterSnapshot> ClusterView::BuildChangedLocked(absl::Time now) {
+  auto snapshot = std::make_shared<ClusterSnapshot>(*snapshot_);
+  snapshot->taken_at = now;
+  snapshot->measured_load_ms = load_ms_;
+  std::vector<uint32_t> changed;
+  bool variants_changed = false;
+  for (const std::string& id : stale_) {
+    auto position = positions_.find(id);
+    auto reported = workers_.find(id);
+    if (position == positions_.end() || reported == workers_.end()) continue;
+    const uint32_t i = position->second;
+    std::shared_ptr<WorkerSnapshot> built = BuildWorkerLocked(id, reported->second);
+    variants_changed = variants_changed || !SameVariantNames(snapshot->workers[i], *built);
+    snapshot->workers.Replace(i, std::move(built));
+    changed.push_back(i);
+  }
+  if (variants_changed) snapshot->holders = HolderIndexOf(snapshot->workers);
+  // The load order: the others keep their places (their figures did not
+  // change); each changed worker is taken out and put back where it goes.
+  std::vector<uint32_t>& order = snapshot->load_order;
+  std::erase_if(order, [&changed](uint32_t i) {
+    return std::find(changed.begin(), changed.end(), i) != changed.end();
+  });
+  const WorkerList& workers = snapshot->workers;
+  for (uint32_t i : changed) {
+    if (workers[i].draining) continue;
+    auto at = std::lower_bound(order.begin(), order.end(), i, [&workers](uint32_t a, uint32_t b) {
+      return LoadsFirst(workers[a], workers[b]);
+    });
+    order.insert(at, i);
+  }
+  return snapshot;
 }
 
 std::shared_ptr<InFlightCount> ClusterView::InFlightCountLocked(const std::string& worker_id,
@@ -258,7 +325,12 @@ void ClusterView::NoteDispatched(const std::string& worker_id, const std::string
     // Not a variant a heartbeat or a finished load reported: the snapshot
     // does not point at it yet.
     count = std::make_shared<InFlightCount>();
-    snapshot_.reset();
+    if (auto w = workers_.find(worker_id); w != workers_.end()) {
+      for (LoadedVariant& v : w->second.variants) {
+        if (v.variant == variant) v.in_flight = count;
+      }
+    }
+    TouchLocked(worker_id);
   }
   count->queries.fetch_add(1, std::memory_order_relaxed);
   count->examples.fetch_add(std::max(examples, 0), std::memory_order_relaxed);
@@ -269,7 +341,7 @@ void ClusterView::NoteRefused(const std::string& worker_id, const std::string& v
   absl::MutexLock lock(&mu_);
   refused_until_[{worker_id, variant}] = now + refusal_memory_;
   next_expiry_ = std::min(next_expiry_, now + refusal_memory_);
-  snapshot_.reset();
+  TouchLocked(worker_id);
 }
 
 void ClusterView::NoteAnswered(const std::string& worker_id, const std::string& variant,
@@ -296,7 +368,7 @@ void ClusterView::NoteAnswered(const std::string& worker_id, const std::string& 
     overheads.figures->median_ms.store(PercentileOf(recent, 50), std::memory_order_relaxed);
     overheads.figures->p90_ms.store(PercentileOf(recent, 90), std::memory_order_relaxed);
     // The snapshot does not point at a new worker's figures yet.
-    if (first) snapshot_.reset();
+    if (first) TouchLocked(worker_id);
   }
 }
 

@@ -21,11 +21,13 @@
 // a dispatch nor an answer builds the snapshot again.
 //
 // Thread-safe. Snapshot() returns a value (immutable but for the shared
-// in-flight counts), rebuilt only when something changed. A heartbeat that
-// changes only a worker's figures (queues, rates, utilisation), not what it
-// serves, reaches the snapshot within `heartbeat_refresh` rather than at
-// once: each rebuild copies every worker's list, and at two heartbeats a
-// second per worker a large cluster would rebuild it for nearly every query.
+// in-flight counts and call overheads), built again only when something
+// changed, and then only for the workers that changed: the others' entries
+// (WorkerList) and the holders index are shared with the snapshot before,
+// and the load order is updated for the changed workers alone. A
+// heartbeat that changes only a worker's figures (queues, rates,
+// utilisation), not what it serves, reaches the snapshot within
+// `heartbeat_refresh` rather than at once.
 
 #include <deque>
 #include <map>
@@ -110,13 +112,33 @@ class ClusterView {
   std::shared_ptr<InFlightCount> InFlightCountLocked(const std::string& worker_id,
                                                      const std::string& variant)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // `worker_id`'s entry must be built again for the next snapshot.
+  void TouchLocked(const std::string& worker_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    stale_.insert(worker_id);
+  }
+  // The worker as snapshots show it: its heartbeat's report with the marks
+  // (draining, loads and unloads in flight, refusals, in-flight counts,
+  // call overheads) applied.
+  std::shared_ptr<WorkerSnapshot> BuildWorkerLocked(const std::string& worker_id,
+                                                    const WorkerSnapshot& reported)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Every worker built again, and the index (a worker joined or left).
+  std::shared_ptr<ClusterSnapshot> BuildAllLocked(absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The last snapshot with the stale workers built again: shares every
+  // other worker, and the index unless a worker's variants changed.
+  std::shared_ptr<ClusterSnapshot> BuildChangedLocked(absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const absl::Duration dead_after_;
   const absl::Duration refusal_memory_;
   const absl::Duration heartbeat_refresh_;
-  // The first heartbeat not yet in the snapshot (InfiniteFuture: none).
-  absl::Time beats_pending_since_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
   absl::Mutex mu_;
+  // The first heartbeat not yet in the snapshot (InfiniteFuture: none), and
+  // the workers such heartbeats came from.
+  absl::Time beats_pending_since_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
+  std::set<std::string> beats_pending_ ABSL_GUARDED_BY(mu_);
+  // As the heartbeats reported them (with NoteLoaded's additions).
   std::map<std::string, WorkerSnapshot> workers_ ABSL_GUARDED_BY(mu_);
   std::set<std::pair<std::string, std::string>> loading_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, absl::Time> draining_ ABSL_GUARDED_BY(mu_);  // id -> since
@@ -132,10 +154,16 @@ class ClusterView {
     std::shared_ptr<CallOverhead> figures = std::make_shared<CallOverhead>();
   };
   std::map<std::string, Overheads> call_overhead_ms_ ABSL_GUARDED_BY(mu_);
-  std::map<std::string, double> load_ms_ ABSL_GUARDED_BY(mu_);  // per variant
+  MeasuredLoadTimes load_ms_ ABSL_GUARDED_BY(mu_);  // per variant
   // (worker, variant) -> until when it counts as refused_recently.
   std::map<std::pair<std::string, std::string>, absl::Time> refused_until_ ABSL_GUARDED_BY(mu_);
+  // The last snapshot built, what has changed since (workers whose entries
+  // are stale; `membership_changed_`: a worker joined or left), and where
+  // each worker is in it.
   std::shared_ptr<const ClusterSnapshot> snapshot_ ABSL_GUARDED_BY(mu_);
+  std::set<std::string> stale_ ABSL_GUARDED_BY(mu_);
+  bool membership_changed_ ABSL_GUARDED_BY(mu_) = true;
+  std::map<std::string, uint32_t> positions_ ABSL_GUARDED_BY(mu_);
   // No worker or refusal mark runs out before this (ExpireLocked).
   absl::Time next_expiry_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
 };

@@ -109,7 +109,7 @@ TEST(ClusterViewTest, HeartbeatsCarryExecutionTimesAndMeasuredLoadTimes) {
   EXPECT_EQ(v->execution[0].batch_size, 4);
   EXPECT_DOUBLE_EQ(v->execution[0].median_ms, 3.5);
   EXPECT_EQ(v->execution[0].samples, 20);
-  EXPECT_DOUBLE_EQ(snapshot->measured_load_ms.at("lenet5_onnx_cpu1_b1"), 120);
+  EXPECT_DOUBLE_EQ(snapshot->measured_load_ms.Of("lenet5_onnx_cpu1_b1"), 120);
 }
 
 TEST(ClusterViewTest, QueriesSentAndNotYetAnsweredShowInSnapshotsAtOnce) {

@@ -137,7 +137,7 @@ TEST(SelectorTest, NamedVariantLoadedNowhereLoadsOnTheWorkerWithTheMostFreeMemor
   EXPECT_TRUE(d.selection->needs_load);
   // Never loaded on this cluster: three times the profile's 100 ms load.
   EXPECT_DOUBLE_EQ(d.selection->predicted_latency_ms, 302.0);  // load + inference
-  cluster.measured_load_ms["lenet5_onnx_cpu1_b1"] = 80;
+  cluster.measured_load_ms.Set("lenet5_onnx_cpu1_b1", 80);
   d = SelectVariant(ByVariant("lenet5_onnx_cpu1_b1"), Zoo(), cluster);
   EXPECT_DOUBLE_EQ(d.selection->predicted_latency_ms, 82.0);  // the measured load
 }
@@ -242,7 +242,8 @@ TEST(SelectorTest, TightSloPicksTheFasterLoadedVariant) {
 
 TEST(SelectorTest, ColdVariantWhoseLoadFitsTheSloIsSelectedWithALoad) {
   ClusterSnapshot cluster = Cluster({Worker("w1")});
-  cluster.measured_load_ms = {{"lenet5_onnx_cpu1_b1", 100}, {"lenet5_torchscript_cpu4_b8", 50}};
+  cluster.measured_load_ms.Set("lenet5_onnx_cpu1_b1", 100);
+  cluster.measured_load_ms.Set("lenet5_torchscript_cpu4_b8", 50);
   SelectorDecision d = SelectVariant(ByArchitecture("lenet5", 200), Zoo(), cluster);
   ASSERT_TRUE(d.selection.ok()) << d.selection.status();
   EXPECT_EQ(d.selection->variant, "lenet5_onnx_cpu1_b1");
@@ -268,7 +269,7 @@ TEST(SelectorTest, TightSloServesTheLoadedVariantAndLoadsTheCheaperOneInTheBackg
 
 TEST(SelectorTest, ColdVariantThatOnlyFitsWarmIsUnavailableAndLoadsInTheBackground) {
   ClusterSnapshot cluster = Cluster({Worker("w1")});
-  cluster.measured_load_ms["lenet5_onnx_cpu1_b1"] = 100;
+  cluster.measured_load_ms.Set("lenet5_onnx_cpu1_b1", 100);
   SelectorDecision d = SelectVariant(ByArchitecture("lenet5", 5), Zoo(), cluster);
   EXPECT_EQ(d.selection.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_THAT(d.selection.status().message(),
@@ -562,11 +563,11 @@ TEST(SelectorTest, AColdLoadFitsOnlyWithTheLoadTimeMeasuredOnTheCluster) {
   // Never loaded here: three times the profile's 50 ms, which does not fit.
   EXPECT_EQ(SelectVariant(q, zoo, cluster).selection.status().code(),
             absl::StatusCode::kUnavailable);
-  cluster.measured_load_ms["lenet5_torchscript_cpu4_b8"] = 50;
+  cluster.measured_load_ms.Set("lenet5_torchscript_cpu4_b8", 50);
   SelectorDecision fits = SelectVariant(q, zoo, cluster);
   ASSERT_TRUE(fits.selection.ok()) << fits.selection.status();
   EXPECT_TRUE(fits.selection->needs_load);
-  cluster.measured_load_ms["lenet5_torchscript_cpu4_b8"] = 400;
+  cluster.measured_load_ms.Set("lenet5_torchscript_cpu4_b8", 400);
   SelectorDecision measured = SelectVariant(q, zoo, cluster);
   EXPECT_EQ(measured.selection.status().code(), absl::StatusCode::kUnavailable);
   ASSERT_TRUE(measured.background_load.has_value());

@@ -546,6 +546,12 @@ void JobRunner::EndJob(internal::ActiveJob& job, v1::OfflineJob::State state, ab
   if (absl::Status s = job.Finish(state, now, std::move(error)); !s.ok()) {
     LogWarning("offline job summary not written", {{"job", job.id()}, {"error", s.ToString()}});
   }
+  {
+    // This master's Get answers the end from now on, not only once the
+    // record is stored (another master may read the store first).
+    absl::MutexLock lock(&mu_);
+    published_[job.id()] = job.record();
+  }
   if (absl::Status s = Write(job.record()); absl::IsAborted(s)) {
     LogInfo("offline job ended elsewhere; the stored record stands",
             {{"job", job.id()}, {"error", s.ToString()}});

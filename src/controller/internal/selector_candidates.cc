@@ -38,8 +38,9 @@ constexpr double kUnmeasuredLoadFactor = 3;
 // The load time to expect: measured on this cluster if it has been, else
 // the profile's, scaled as above.
 double LoadMs(const v1::VariantRecord& record, const ClusterSnapshot& cluster) {
-  auto it = cluster.measured_load_ms.find(record.config().name());
-  if (it != cluster.measured_load_ms.end() && it->second > 0) return it->second;
+  if (const double measured = cluster.measured_load_ms.Of(record.config().name()); measured > 0) {
+    return measured;
+  }
   return kUnmeasuredLoadFactor * record.profile().load_latency_ms();
 }
 
@@ -127,8 +128,7 @@ const WorkerSnapshot* ChooseIndexed(const v1::VariantRecord& record, const Clust
 const WorkerSnapshot* ChooseLoadWorker(const v1::VariantRecord& record,
                                        const ClusterSnapshot& cluster) {
   if (cluster.indexed) {
-    auto it = cluster.holders.find(record.config().name());
-    return ChooseIndexed(record, cluster, it != cluster.holders.end() ? &it->second : nullptr);
+    return ChooseIndexed(record, cluster, cluster.HoldersOf(record.config().name()));
   }
   const int threads = CpuThreads(record);
   auto key = [threads](const WorkerSnapshot& w) {
@@ -162,8 +162,8 @@ std::vector<Candidate> BuildCandidates(const std::vector<const v1::VariantRecord
     };
     const std::vector<ClusterSnapshot::Holder>* holders = nullptr;
     if (cluster.indexed) {
-      if (auto it = cluster.holders.find(name); it != cluster.holders.end()) {
-        holders = &it->second;
+      holders = cluster.HoldersOf(name);
+      if (holders != nullptr) {
         for (const ClusterSnapshot::Holder& h : *holders) {
           const WorkerSnapshot& worker = cluster.workers[h.worker];
           consider(worker, &worker.variants[h.slot]);
