@@ -91,6 +91,47 @@ TEST(ClusterViewTest, AHeartbeatWithNewFiguresOnlyReachesTheSnapshotWithinTheRef
   EXPECT_EQ(view.Snapshot(clock.Now())->workers.size(), 2u);
 }
 
+// A snapshot built from the one before: the workers that did not change
+// are the same entries, and the index and load order are as a full build
+// would make them.
+TEST(ClusterViewTest, ASnapshotSharesTheWorkersThatDidNotChangeAndKeepsItsIndexRight) {
+  FakeClock clock;
+  ClusterView view(absl::Seconds(2));
+  for (const char* id : {"w1", "w2", "w3"}) view.OnHeartbeat(Beat(id, {"a"}), clock.Now());
+  auto before = view.Snapshot(clock.Now());
+  ASSERT_EQ(before->workers.size(), 3u);
+
+  // w2 frees memory and loads "b"; w1 and w3 stay as they were.
+  worker_rpc::HeartbeatRequest w2 = Beat("w2", {"a", "b"});
+  w2.set_free_memory_bytes(int64_t{4} << 30);
+  view.OnHeartbeat(w2, clock.Now());
+  view.SetDraining("w3", true, clock.Now());
+  auto after = view.Snapshot(clock.Now());
+  ASSERT_EQ(after->workers.size(), 3u);
+  EXPECT_EQ(after->workers.shared(0), before->workers.shared(0));  // w1: shared
+  EXPECT_NE(after->workers.shared(1), before->workers.shared(1));  // w2: built again
+  EXPECT_NE(after->workers[1].Find("b"), nullptr);
+  EXPECT_TRUE(after->workers[2].draining);
+  EXPECT_FALSE(before->workers[2].draining);  // the old snapshot is untouched
+
+  // The same index as a snapshot built from scratch.
+  ClusterSnapshot fresh;
+  for (size_t i = 0; i < after->workers.size(); ++i) fresh.workers.push_back(after->workers[i]);
+  IndexSnapshot(&fresh);
+  EXPECT_EQ(after->load_order, fresh.load_order);
+  EXPECT_EQ(after->load_order, (std::vector<uint32_t>{1, 0}));  // most free memory first
+  for (const std::string variant : {"a", "b"}) {
+    ASSERT_NE(after->HoldersOf(variant), nullptr) << variant;
+    ASSERT_EQ(after->HoldersOf(variant)->size(), fresh.HoldersOf(variant)->size()) << variant;
+    for (size_t i = 0; i < fresh.HoldersOf(variant)->size(); ++i) {
+      EXPECT_EQ((*after->HoldersOf(variant))[i].worker, (*fresh.HoldersOf(variant))[i].worker);
+      EXPECT_EQ((*after->HoldersOf(variant))[i].slot, (*fresh.HoldersOf(variant))[i].slot);
+    }
+  }
+  // Nothing changed: the very same snapshot.
+  EXPECT_EQ(view.Snapshot(clock.Now()), after);
+}
+
 TEST(ClusterViewTest, HeartbeatsCarryExecutionTimesAndMeasuredLoadTimes) {
   FakeClock clock;
   ClusterView view(absl::Seconds(2));
