@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "common/latency_histogram.h"
 #include "common/logging.h"
 
@@ -240,20 +242,36 @@ std::shared_ptr<WorkerSnapshot> ClusterView::BuildWorkerLocked(const std::string
       return unloading_.contains({id, v.variant});
     });
   }
-  // This worker's loads in flight: (id, "") sorts before its first one.
-  for (auto l = loading_.lower_bound(first); l != loading_.end() && l->first == id; ++l) {
-    if (w->Find(l->second) == nullptr) {
-      w->variants.push_back(LoadedVariant{.variant = l->second, .instances = 0, .loading = true});
+  // This worker's loads in flight and refusal marks: (id, "") sorts before
+  // its first one. A worker may hold hundreds of variants: they are looked
+  // up by name, not scanned per mark.
+  auto loading = loading_.lower_bound(first);
+  auto refused = refused_until_.lower_bound(first);
+  const bool any_loading = loading != loading_.end() && loading->first == id;
+  const bool any_refused = refused != refused_until_.end() && refused->first.first == id;
+  if (any_loading || any_refused) {
+    absl::flat_hash_map<absl::string_view, size_t> slots;
+    slots.reserve(w->variants.size());
+    for (size_t i = 0; i < w->variants.size(); ++i) slots.try_emplace(w->variants[i].variant, i);
+    for (; refused != refused_until_.end() && refused->first.first == id; ++refused) {
+      if (auto slot = slots.find(refused->first.second); slot != slots.end()) {
+        w->variants[slot->second].refused_recently = true;
+      }
+    }
+    std::vector<std::string> started;
+    for (; loading != loading_.end() && loading->first == id; ++loading) {
+      if (!slots.contains(loading->second)) started.push_back(loading->second);
+    }
+    for (std::string& variant : started) {  // after the lookups: names move
+      const bool marked = refused_until_.contains({id, variant});
+      w->variants.push_back(LoadedVariant{.variant = std::move(variant),
+                                          .instances = 0,
+                                          .loading = true,
+                                          .refused_recently = marked});
     }
   }
   // The in-flight counts are in the reported entries already (OnHeartbeat,
   // NoteLoaded, NoteDispatched).
-  auto refused = refused_until_.lower_bound(first);
-  if (refused != refused_until_.end() && refused->first.first == id) {
-    for (LoadedVariant& v : w->variants) {
-      v.refused_recently = refused_until_.contains({id, v.variant});
-    }
-  }
   if (auto o = call_overhead_ms_.find(id); o != call_overhead_ms_.end()) {
     w->measured = o->second.figures;
   }
