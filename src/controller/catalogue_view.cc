@@ -8,10 +8,14 @@
 namespace infaas::controller {
 
 CatalogueView::CatalogueView(store::MetadataStore* store)
-    : store_(store), current_(std::make_shared<const Catalogue>()) {}
+    : store_(store),
+      current_(std::make_shared<const Catalogue>()),
+      pinned_(std::make_shared<const PinnedVariants>()) {}
 
 absl::Status CatalogueView::Reload() {
   ASSIGN_OR_RETURN(std::vector<v1::VariantRecord> variants, store_->ListVariants({}));
+  ASSIGN_OR_RETURN(std::vector<std::string> pinned, store_->ListPinned());
+  auto pins = std::make_shared<const PinnedVariants>(pinned.begin(), pinned.end());
   auto next = std::make_shared<Catalogue>();
   next->variants = std::move(variants);
   next->BuildIndex();
@@ -21,6 +25,7 @@ absl::Status CatalogueView::Reload() {
   absl::MutexLock lock(&mu_);
   current_ = std::move(next);
   has_private_ = has_private;
+  pinned_ = std::move(pins);
   per_tenant_.clear();
   return absl::OkStatus();
 }
@@ -36,6 +41,29 @@ std::shared_ptr<const Catalogue> CatalogueView::VisibleTo(const auth::Principal&
   visible->BuildIndex();
   per_tenant_.emplace(caller.tenant, visible);
   return visible;
+}
+
+std::shared_ptr<const CatalogueView::PinnedVariants> CatalogueView::Pinned() const {
+  absl::MutexLock lock(&mu_);
+  return pinned_;
+}
+
+bool CatalogueView::IsPinned(const std::string& variant) const {
+  absl::MutexLock lock(&mu_);
+  return pinned_->contains(variant);
+}
+
+absl::Status CatalogueView::SetPinned(const std::string& variant, bool pinned) {
+  RETURN_IF_ERROR(store_->SetPinned(variant, pinned));
+  absl::MutexLock lock(&mu_);
+  auto next = std::make_shared<PinnedVariants>(*pinned_);
+  if (pinned) {
+    next->insert(variant);
+  } else {
+    next->erase(variant);
+  }
+  pinned_ = std::move(next);
+  return absl::OkStatus();
 }
 
 std::shared_ptr<const Catalogue> CatalogueView::Get() const {

@@ -12,6 +12,13 @@
 // Everything that answers a caller reads VisibleTo: a model the caller may
 // not see is then simply not there (NOT_FOUND, never named in a list).
 //
+// The view also holds the pinned variants (KServe repository load: kept
+// serving, never unloaded by the autoscaler). They live in the store, so
+// they survive restarts and every master sees them; here they are read with
+// each Reload and changed at once by SetPinned, so the autoscaler asks the
+// view, never the store, per decision. A pin made through another master
+// is seen here at the next Reload.
+//
 // Thread-safe.
 
 #include <map>
@@ -19,6 +26,7 @@
 #include <string>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "auth/principal.h"
@@ -31,8 +39,8 @@ class CatalogueView {
  public:
   explicit CatalogueView(store::MetadataStore* store);
 
-  // Reads every variant from the store and publishes them. On error the
-  // previous snapshot stays.
+  // Reads every variant and the pins from the store and publishes them. On
+  // error the previous snapshot and pins stay.
   absl::Status Reload();
 
   std::shared_ptr<const Catalogue> Get() const;
@@ -42,11 +50,19 @@ class CatalogueView {
   // snapshot.
   std::shared_ptr<const Catalogue> VisibleTo(const auth::Principal& caller) const;
 
+  using PinnedVariants = absl::flat_hash_set<std::string>;
+  std::shared_ptr<const PinnedVariants> Pinned() const;
+  bool IsPinned(const std::string& variant) const;
+  // Pins (or releases) `variant` in the store, then in this view. The
+  // store's error (nothing changes here then).
+  absl::Status SetPinned(const std::string& variant, bool pinned);
+
  private:
   store::MetadataStore* const store_;
   mutable absl::Mutex mu_;
   std::shared_ptr<const Catalogue> current_ ABSL_GUARDED_BY(mu_);
   bool has_private_ ABSL_GUARDED_BY(mu_) = false;
+  std::shared_ptr<const PinnedVariants> pinned_ ABSL_GUARDED_BY(mu_);
   // Per tenant, for current_; cleared by Reload. Tenants come from valid keys.
   mutable std::map<std::string, std::shared_ptr<const Catalogue>, std::less<>> per_tenant_
       ABSL_GUARDED_BY(mu_);

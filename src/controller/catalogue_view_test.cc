@@ -75,5 +75,23 @@ TEST_F(CatalogueViewTest, ReadersKeepTheirSnapshotsWhileTheCatalogueIsReloaded) 
   EXPECT_EQ(wrong.load(), 0);
 }
 
+TEST_F(CatalogueViewTest, PinsAreKeptInTheStoreAndReadFromTheViewWithoutIt) {
+  CatalogueView* view = catalogue_->view();
+  EXPECT_FALSE(view->IsPinned("zoo_onnx_cpu1_b1"));
+  ASSERT_TRUE(view->SetPinned("zoo_onnx_cpu1_b1", true).ok());
+  EXPECT_TRUE(view->IsPinned("zoo_onnx_cpu1_b1"));  // at once
+  EXPECT_EQ(*catalogue_->store()->ListPinned(), std::vector<std::string>{"zoo_onnx_cpu1_b1"});
+  // Another master pins through the store: seen at the next reload.
+  ASSERT_TRUE(catalogue_->store()->SetPinned("mine_onnx_cpu1_b1", true).ok());
+  EXPECT_FALSE(view->IsPinned("mine_onnx_cpu1_b1"));
+  ASSERT_TRUE(view->Reload().ok());
+  EXPECT_TRUE(view->IsPinned("mine_onnx_cpu1_b1"));
+  std::shared_ptr<const CatalogueView::PinnedVariants> before = view->Pinned();
+  ASSERT_TRUE(view->SetPinned("zoo_onnx_cpu1_b1", false).ok());
+  EXPECT_FALSE(view->IsPinned("zoo_onnx_cpu1_b1"));
+  EXPECT_TRUE(before->contains("zoo_onnx_cpu1_b1"));  // a reader's copy stays
+  EXPECT_EQ(view->SetPinned("", true).code(), absl::StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace infaas::controller

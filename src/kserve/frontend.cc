@@ -2,7 +2,9 @@
 
 #include <atomic>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
 #include "kserve/infer_translation.h"
@@ -95,7 +97,8 @@ std::vector<RepositoryEntry> InferenceFrontend::RepositoryIndex(const auth::Prin
   std::shared_ptr<const controller::Catalogue> catalogue = deps_.catalogue->VisibleTo(caller);
   std::shared_ptr<const controller::ClusterSnapshot> cluster =
       deps_.cluster->Snapshot(deps_.clock->Now());
-  const absl::StatusOr<std::set<std::string>> pins = Pins();
+  const std::shared_ptr<const controller::CatalogueView::PinnedVariants> pins =
+      deps_.catalogue->Pinned();
   std::vector<RepositoryEntry> entries;
   for (const v1::VariantRecord& v : catalogue->variants) {
     RepositoryEntry e;
@@ -108,7 +111,7 @@ std::vector<RepositoryEntry> InferenceFrontend::RepositoryIndex(const auth::Prin
       e.state = loaded->loading ? (e.state == "READY" ? "READY" : "LOADING") : "READY";
       e.reason.clear();
     }
-    e.pinned = pins.ok() && pins->contains(e.name);
+    e.pinned = pins->contains(e.name);
     if (!ready_only || e.state == "READY") entries.push_back(std::move(e));
   }
   return entries;
@@ -131,7 +134,9 @@ void InferenceFrontend::Load(const std::string& name, Done done) {
   const controller::SelectorDecision decision =
       controller::SelectVariant(form1, *catalogue, *deps_.cluster->Snapshot(deps_.clock->Now()));
   if (!decision.selection.ok()) return done(decision.selection.status());
-  if (absl::Status pinned = SetPinned(name, true); !pinned.ok()) return done(pinned);
+  if (absl::Status pinned = deps_.catalogue->SetPinned(name, true); !pinned.ok()) {
+    return done(pinned);
+  }
   LogInfo("pin variant", {{"variant", name}, {"worker", decision.selection->worker_id}});
   if (!decision.selection->needs_load) return done(absl::OkStatus());
   deps_.loads->EnsureLoaded(*catalogue->Find(name), decision.selection->worker_id,
@@ -139,38 +144,14 @@ void InferenceFrontend::Load(const std::string& name, Done done) {
 }
 
 bool InferenceFrontend::IsPinned(const std::string& variant) {
-  const absl::StatusOr<std::set<std::string>> pins = Pins();
-  if (!pins.ok()) {
-    LogWarning("pins unreadable; treating the variant as pinned",
-               {{"variant", variant}, {"error", pins.status().ToString()}});
-    return true;
-  }
-  return pins->contains(variant);
-}
-
-absl::StatusOr<std::set<std::string>> InferenceFrontend::Pins() {
-  if (deps_.pins == nullptr) {
-    absl::MutexLock lock(&mu_);
-    return pinned_;
-  }
-  ASSIGN_OR_RETURN(std::vector<std::string> names, deps_.pins->ListPinned());
-  return std::set<std::string>(names.begin(), names.end());
-}
-
-absl::Status InferenceFrontend::SetPinned(const std::string& variant, bool pinned) {
-  if (deps_.pins != nullptr) return deps_.pins->SetPinned(variant, pinned);
-  absl::MutexLock lock(&mu_);
-  if (pinned) {
-    pinned_.insert(variant);
-  } else {
-    pinned_.erase(variant);
-  }
-  return absl::OkStatus();
+  return deps_.catalogue->IsPinned(variant);
 }
 
 void InferenceFrontend::Unload(const std::string& name, Done done) {
   if (absl::Status s = CheckIsVariant(name, deps_.catalogue->Get()); !s.ok()) return done(s);
-  if (absl::Status released = SetPinned(name, false); !released.ok()) return done(released);
+  if (absl::Status released = deps_.catalogue->SetPinned(name, false); !released.ok()) {
+    return done(released);
+  }
   std::vector<controller::WorkerSnapshot> holders;
   // Held for the loop: the view replaces its snapshot as queries come and go.
   const std::shared_ptr<const controller::ClusterSnapshot> cluster =

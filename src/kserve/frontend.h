@@ -16,7 +16,8 @@
 // with room; an architecture or family: some variant meets the default
 // time budget, a cold load included).
 //
-// Repository extension. Load pins a variant (in the metadata store): it is
+// Repository extension. Load pins a variant (in the metadata store, through
+// the catalogue view, which the autoscaler asks): it is
 // loaded on a worker (the one the selector picks) unless already serving,
 // and stays listed as
 // pinned; Unload releases the pin and unloads the variant from every worker.
@@ -25,13 +26,10 @@
 // on the calling thread or on a gRPC callback thread.
 
 #include <functional>
-#include <set>
 #include <string>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "auth/principal.h"
 #include "common/clock.h"
 #include "controller/catalogue_view.h"
@@ -41,7 +39,6 @@
 #include "controller/serving_metrics.h"
 #include "inference/grpc_service.pb.h"
 #include "kserve/model_resolver.h"
-#include "store/metadata_store.h"
 
 namespace infaas::kserve {
 
@@ -69,9 +66,6 @@ class InferenceFrontend {
     controller::LoadCoordinator* loads = nullptr;  // loads and unloads
     controller::ServingMetrics* metrics = nullptr;
     Clock* clock = nullptr;
-    // Where pins are kept (they survive restarts and are shared by the
-    // masters of one store); null keeps them in this object only (tests).
-    store::MetadataStore* pins = nullptr;
   };
   using InferDone = std::function<void(absl::StatusOr<inference::ModelInferResponse>)>;
   using Done = std::function<void(absl::Status)>;
@@ -104,8 +98,8 @@ class InferenceFrontend {
   void Load(const std::string& name, Done done);
   void Unload(const std::string& name, Done done);
   // Whether `variant` was pinned by Load and not released (the autoscaler
-  // never unloads a pinned variant). True when the pins cannot be read:
-  // nothing is unloaded while the store is unreachable.
+  // never unloads a pinned variant), as the catalogue view knows it
+  // (CatalogueView::IsPinned).
   bool IsPinned(const std::string& variant);
 
   // The variants `name` covers (one for a variant), each with its figures,
@@ -121,13 +115,7 @@ class InferenceFrontend {
   // INVALID_ARGUMENT for an architecture or family, NOT_FOUND for neither.
   static absl::Status CheckIsVariant(const std::string& name,
                                      std::shared_ptr<const controller::Catalogue> catalogue);
-  // The pins, from the store (or this object's set without one).
-  absl::StatusOr<std::set<std::string>> Pins();
-  absl::Status SetPinned(const std::string& variant, bool pinned);
-
   const Dependencies deps_;
-  absl::Mutex mu_;
-  std::set<std::string> pinned_ ABSL_GUARDED_BY(mu_);  // without a store only
 };
 
 }  // namespace infaas::kserve
