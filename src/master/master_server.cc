@@ -150,9 +150,9 @@ absl::Status MasterServer::BuildControl() {
                                             quotas_.get(), in_flight_.get()},
       controller::SelectorOptions{.explain = false},
       controller::CallCoalescer::Options{.calls_per_instance = options_.calls_per_instance});
-  frontend_ = std::make_unique<kserve::InferenceFrontend>(kserve::InferenceFrontend::Dependencies{
-      catalogue_.get(), cluster_.get(), router_.get(), loads_.get(), serving_metrics_.get(),
-      Clock::Real()});
+  frontend_ = std::make_unique<kserve::InferenceFrontend>(
+      kserve::InferenceFrontend::Dependencies{catalogue_.get(), cluster_.get(), router_.get(),
+                                              loads_.get(), serving_metrics_.get(), Clock::Real()});
   return absl::OkStatus();
 }
 
