@@ -18,9 +18,12 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "autoscaler/provisioner.h"
+#include "autoscaler/scaling_policy.h"
 #include "cli/local_state.h"
 #include "common/logging.h"
 #include "common/mutex_checks.h"
+#include "kind_flags.h"
 #include "master/master_server.h"
 
 namespace {
@@ -42,7 +45,7 @@ struct Flags {
   int calls_per_instance = 2;
   std::string log_level = "info";
   // Autoscaling.
-  std::string autoscaler = "infaas";
+  infaas::autoscaler::PolicyKind autoscaler = infaas::autoscaler::PolicyKind::kInfaas;
   int max_workers = 0;
   int worker_cores = 1;
   bool pin_workers = false;
@@ -65,7 +68,7 @@ struct Flags {
   int leader_lease_ms = 4000;
   std::vector<std::string> masters;
   // Where started workers come from.
-  std::string provisioner = "local";
+  infaas::autoscaler::ProvisionerKind provisioner = infaas::autoscaler::ProvisionerKind::kLocal;
   infaas::autoscaler::KubernetesProvisionerOptions kubernetes;
   int kubernetes_stop_grace_s = 30;
 };
@@ -181,7 +184,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--autoscaler", flags.autoscaler,
                  "scaling policy: infaas (ours), infaas2021, individual, or static (off)")
-      ->capture_default_str();
+      ->transform(
+          KindFlag("infaas|infaas2021|individual|static", infaas::autoscaler::ParsePolicyKind))
+      ->default_str("infaas");
   app.add_option("--max-workers", flags.max_workers,
                  "most live workers; above the ones running, the autoscaler starts "
                  "workers (--provisioner) (0 = never start or stop workers)")
@@ -269,8 +274,8 @@ int main(int argc, char** argv) {
                  "where the workers the autoscaler adds come from (with --max-workers): local "
                  "(infaas-worker processes here) or kubernetes (worker Pods through the "
                  "Kubernetes API, from inside the cluster; deploy/kubernetes)")
-      ->check(CLI::IsMember({"local", "kubernetes"}))
-      ->capture_default_str();
+      ->transform(KindFlag("local|kubernetes", infaas::autoscaler::ParseProvisionerKind))
+      ->default_str("local");
   auto& k = flags.kubernetes;
   app.add_option("--kubernetes-worker-deployment", k.worker_deployment,
                  "kubernetes: the Deployment whose pod template each added worker Pod copies")

@@ -25,6 +25,7 @@
 #include "absl/time/clock.h"
 #include "autoscaler/scaling_policy.h"
 #include "common/logging.h"
+#include "kind_flags.h"
 #include "sim/generated_catalogue.h"
 #include "sim/simulation.h"
 #include "sim/simulation_plot.h"
@@ -118,7 +119,8 @@ int main(int argc, char** argv) {
   app.add_option(
          "--autoscaler", options.master.policy,
          absl::StrCat("scaling policy: ", absl::StrJoin(autoscaler::ScalingPolicyNames(), ", ")))
-      ->capture_default_str();
+      ->transform(KindFlag("infaas|infaas2021|individual|static", autoscaler::ParsePolicyKind))
+      ->default_str("infaas");
   app.add_option("--seed", options.seed, "seed of the arrivals and the noise")
       ->capture_default_str();
   app.add_option("--noise-cv", options.master.worker.noise_cv,
@@ -179,8 +181,9 @@ int main(int argc, char** argv) {
   if (!plot_path.empty()) {
     std::ofstream plot(plot_path);
     plot << sim::PlotSimulation(
-        *result, absl::StrFormat("infaas-sim: policy %s, %d streams", options.master.policy,
-                                 options.streams.size()));
+        *result,
+        absl::StrFormat("infaas-sim: policy %s, %d streams",
+                        autoscaler::PolicyKindName(options.master.policy), options.streams.size()));
     if (!plot.flush()) {
       std::cerr << "infaas-sim: cannot write the plot to " << plot_path << "\n";
       return 1;
@@ -196,15 +199,16 @@ int main(int argc, char** argv) {
         R"({"policy":"%s","streams":[%s],"cost":{"worker_seconds":%.3f,"busy_core_seconds":%.3f},)"
         R"("actions":%d,"speed":{"events":%d,"simulated_s":%.3f,"wall_s":%.3f,"peak_rss_mib":%.1f}})"
         "\n",
-        options.master.policy, absl::StrJoin(parts, ","), result->worker_seconds,
-        result->busy_core_seconds, result->actions.size(), result->events, simulated_s, wall_s,
-        PeakRssMiB());
+        autoscaler::PolicyKindName(options.master.policy), absl::StrJoin(parts, ","),
+        result->worker_seconds, result->busy_core_seconds, result->actions.size(), result->events,
+        simulated_s, wall_s, PeakRssMiB());
     return 0;
   }
   for (const sim::StreamResult& s : result->streams) {
     std::cout << "== stream " << s.name << "\n" << loadgen::FormatReportText(s.report) << "\n";
   }
-  std::cout << absl::StrFormat("== policy %s: %d actions\n", options.master.policy,
+  std::cout << absl::StrFormat("== policy %s: %d actions\n",
+                               autoscaler::PolicyKindName(options.master.policy),
                                result->actions.size());
   for (const sim::ActionAt& a : result->actions) {
     std::cout << absl::StrFormat("  %8.1f s  %s\n", absl::ToDoubleSeconds(a.at),

@@ -139,7 +139,7 @@ Row Run(const Flags& flags, std::shared_ptr<const controller::Catalogue> catalog
   sim::SimulationOptions options;
   const bool scales = policy != "static";
   options.workers = scales ? std::max(1, flags.workers / 10) : flags.workers;
-  options.master.policy = policy;
+  options.master.policy = *autoscaler::ParsePolicyKind(policy);  // checked at the flag
   options.master.max_workers = scales ? flags.workers : 0;
   options.master.worker.cores = flags.cores;
   options.master.worker.noise_cv = 0.1;
@@ -206,6 +206,12 @@ int main(int argc, char** argv) {
   // drown the report: warnings and errors only.
   SetLogLevel(LogLevel::kWarning);
   const std::vector<std::string> policies = absl::StrSplit(flags.policies, ',', absl::SkipEmpty());
+  for (const std::string& policy : policies) {
+    if (absl::Status known = autoscaler::ParsePolicyKind(policy).status(); !known.ok()) {
+      std::cerr << "--policies: " << known.message() << "\n";
+      return 2;
+    }
+  }
   const std::vector<std::string> scenarios =
       absl::StrSplit(flags.scenarios, ',', absl::SkipEmpty());
 

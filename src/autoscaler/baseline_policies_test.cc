@@ -96,11 +96,12 @@ TEST(StaticPolicyTest, NeverActs) {
 
 TEST(MakeScalingPolicyTest, KnowsFourPoliciesAndNamesThemWhenAskedForAnother) {
   for (const std::string& name : ScalingPolicyNames()) {
-    absl::StatusOr<std::unique_ptr<ScalingPolicy>> policy = MakeScalingPolicy(name, {});
-    ASSERT_TRUE(policy.ok()) << policy.status();
-    EXPECT_EQ((*policy)->name(), name);
+    absl::StatusOr<PolicyKind> kind = ParsePolicyKind(name);
+    ASSERT_TRUE(kind.ok()) << kind.status();
+    EXPECT_EQ(PolicyKindName(*kind), name);
+    EXPECT_EQ(MakeScalingPolicy(*kind, {})->name(), name);
   }
-  absl::StatusOr<std::unique_ptr<ScalingPolicy>> bad = MakeScalingPolicy("sagemaker", {});
+  absl::StatusOr<PolicyKind> bad = ParsePolicyKind("sagemaker");
   EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(bad.status().message(),
               HasSubstr("unknown autoscaling policy \"sagemaker\"; choose one of infaas, "
@@ -115,10 +116,9 @@ TEST(RequestedLoadsTest, EveryPolicyLoadsWhatTheSelectorRequestedWhereThereIsRoo
     Scenario s;
     s.AddVariant({.name = kB1, .latency = {{1, 2.0}}});
     s.AddWorker("w1", 2);
-    auto policy = MakeScalingPolicy(name, {});
-    ASSERT_TRUE(policy.ok());
+    std::unique_ptr<ScalingPolicy> policy = MakeScalingPolicy(*ParsePolicyKind(name), {});
     s.RequestLoad(kB1, "w1").RequestLoad(kB1, "w1");  // asked twice, loaded once
-    std::vector<ScalingAction> actions = (*policy)->Decide(s.Tick());
+    std::vector<ScalingAction> actions = policy->Decide(s.Tick());
     ASSERT_EQ(actions.size(), 1u);
     EXPECT_EQ(actions[0].kind, Kind::kSetInstances);
     EXPECT_EQ(actions[0].variant, kB1);
@@ -126,7 +126,7 @@ TEST(RequestedLoadsTest, EveryPolicyLoadsWhatTheSelectorRequestedWhereThereIsRoo
     EXPECT_EQ(actions[0].instances, 1);
     EXPECT_THAT(actions[0].reason, HasSubstr("requested by the selector"));
     // A request is an input of one round, not a standing order.
-    EXPECT_TRUE((*policy)->Decide(s.Tick()).empty());
+    EXPECT_TRUE(policy->Decide(s.Tick()).empty());
   }
 }
 

@@ -18,8 +18,23 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 
 namespace infaas::autoscaler {
+
+// Where the workers the autoscaler adds come from (infaas-master
+// --provisioner local|kubernetes): infaas-worker processes on this machine
+// (local_provisioner.h), or worker Pods (kubernetes_provisioner.h).
+enum class ProvisionerKind { kLocal, kKubernetes };
+
+// "local" or "kubernetes"; InvalidArgument naming the choices.
+inline absl::StatusOr<ProvisionerKind> ParseProvisionerKind(absl::string_view name) {
+  if (name == "local") return ProvisionerKind::kLocal;
+  if (name == "kubernetes") return ProvisionerKind::kKubernetes;
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown provisioner \"", name.substr(0, 64), "\"; choose local or kubernetes"));
+}
 
 class Provisioner {
  public:

@@ -3,7 +3,8 @@
 // Scaling policies: given the cluster, its recent past and the demand, which
 // instances to add or remove and which workers to start or stop.
 //
-//   ASSIGN_OR_RETURN(std::unique_ptr<ScalingPolicy> policy, MakeScalingPolicy("infaas", {}));
+//   ASSIGN_OR_RETURN(PolicyKind kind, ParsePolicyKind(flag));           // where flags are read
+//   std::unique_ptr<ScalingPolicy> policy = MakeScalingPolicy(kind, {});
 //   std::vector<ScalingAction> actions = policy->Decide(input);   // once a second
 //
 // Four named policies, selectable with infaas-master --autoscaler:
@@ -28,6 +29,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "autoscaler/scaling.h"
 
@@ -66,9 +68,16 @@ class ScalingPolicy {
   virtual std::vector<ScalingAction> Decide(const ScalingInput& input) = 0;
 };
 
-// The policy called `name` (see above); InvalidArgument naming the choices.
-absl::StatusOr<std::unique_ptr<ScalingPolicy>> MakeScalingPolicy(const std::string& name,
-                                                                 const ScalingOptions& options);
+// The four policies above, by kind; a flag's name becomes one with
+// ParsePolicyKind where the flag is read.
+enum class PolicyKind { kInfaas, kInfaas2021, kIndividual, kStatic };
+
+// "infaas" -> kInfaas, ...; InvalidArgument naming the choices.
+absl::StatusOr<PolicyKind> ParsePolicyKind(absl::string_view name);
+// "infaas", "infaas2021", "individual" or "static".
+absl::string_view PolicyKindName(PolicyKind kind);
+
+std::unique_ptr<ScalingPolicy> MakeScalingPolicy(PolicyKind kind, const ScalingOptions& options);
 
 // "infaas, infaas2021, individual, static".
 std::vector<std::string> ScalingPolicyNames();

@@ -157,9 +157,8 @@ absl::Status MasterServer::BuildControl() {
 }
 
 absl::Status MasterServer::BuildAutoscaler() {
-  ASSIGN_OR_RETURN(std::unique_ptr<autoscaler::ScalingPolicy> policy,
-                   autoscaler::MakeScalingPolicy(options_.autoscaler,
-                                                 {.time_scale = options_.scale_time_scale}));
+  std::unique_ptr<autoscaler::ScalingPolicy> policy =
+      autoscaler::MakeScalingPolicy(options_.autoscaler, {.time_scale = options_.scale_time_scale});
   controller::ServingMetrics* metrics = serving_metrics_.get();
   kserve::InferenceFrontend* frontend = frontend_.get();
   autoscaler_ = std::make_unique<autoscaler::Autoscaler>(
@@ -179,9 +178,8 @@ absl::Status MasterServer::BuildAutoscaler() {
           .pinned = [frontend](const std::string& variant) { return frontend->IsPinned(variant); },
           .leadership = lease_.get(),
           .new_policy =
-              [name = options_.autoscaler, time_scale = options_.scale_time_scale] {
-                // The name was checked above: this cannot fail.
-                return *autoscaler::MakeScalingPolicy(name, {.time_scale = time_scale});
+              [kind = options_.autoscaler, time_scale = options_.scale_time_scale] {
+                return autoscaler::MakeScalingPolicy(kind, {.time_scale = time_scale});
               }},
       std::move(policy),
       autoscaler::Autoscaler::Options{.period = options_.scale_period,
@@ -247,17 +245,13 @@ absl::Status MasterServer::Serve() {
 }
 
 absl::StatusOr<std::unique_ptr<autoscaler::Provisioner>> MasterServer::MakeProvisioner(int port) {
-  if (options_.provisioner == "kubernetes") {
+  if (options_.provisioner == autoscaler::ProvisionerKind::kKubernetes) {
     autoscaler::KubernetesProvisionerOptions kubernetes = options_.kubernetes;
     kubernetes.max_workers = options_.max_workers;
     kubernetes.fencing_token = [lease = lease_.get()] { return lease->Token(); };
     ASSIGN_OR_RETURN(std::unique_ptr<autoscaler::KubernetesProvisioner> provisioner,
                      autoscaler::KubernetesProvisioner::Create(std::move(kubernetes)));
     return std::unique_ptr<autoscaler::Provisioner>(std::move(provisioner));
-  }
-  if (options_.provisioner != "local") {
-    return absl::InvalidArgumentError(absl::StrCat("--provisioner \"", options_.provisioner,
-                                                   "\" is unknown; use local or kubernetes"));
   }
   return std::unique_ptr<autoscaler::Provisioner>(
       std::make_unique<autoscaler::LocalProvisioner>(autoscaler::LocalProvisionerOptions{

@@ -74,9 +74,9 @@ struct MasterOptions {
   // Calls in flight per instance of a variant on a worker before small
   // queries wait to share one call (controller/call_coalescer.h); 0: never.
   int calls_per_instance = 2;
-  // Autoscaling: a policy name ("static" turns it off), the most live
-  // workers (0: never start or stop one), what a started worker offers.
-  std::string autoscaler = "infaas";
+  // Autoscaling: the policy (kStatic turns it off), the most live workers
+  // (0: never start or stop one), what a started worker offers.
+  autoscaler::PolicyKind autoscaler = autoscaler::PolicyKind::kInfaas;
   int max_workers = 0;
   int worker_cores = 1;
   // Pin each started worker to its own CPUs (LocalProvisionerOptions::pin_cpus).
@@ -115,18 +115,18 @@ struct MasterOptions {
   // this master's provisioner starts (default: this master alone).
   absl::Duration leader_lease = absl::Seconds(4);
   std::vector<std::string> masters{};
-  // How the autoscaler gets workers (with max_workers > 0): "local"
-  // (infaas-worker processes on this machine) or "kubernetes" (worker Pods
+  // How the autoscaler gets workers (with max_workers > 0): kLocal
+  // (infaas-worker processes on this machine) or kKubernetes (worker Pods
   // through the Kubernetes API, from inside the cluster; `kubernetes` says
   // which Deployment's template, namespace, fence ConfigMap; its
   // max_workers and fencing token are set from the fields above).
-  std::string provisioner = "local";
+  autoscaler::ProvisionerKind provisioner = autoscaler::ProvisionerKind::kLocal;
   autoscaler::KubernetesProvisionerOptions kubernetes{};
 };
 
 class MasterServer {
  public:
-  // InvalidArgument for an unknown policy or provisioner; the store's,
+  // The store's,
   // repository's, catalogue's or provisioner's error; Unavailable when a
   // port is taken.
   static absl::StatusOr<std::unique_ptr<MasterServer>> Start(MasterOptions options);

@@ -19,9 +19,8 @@ struct SimMaster::Pending {
 
 absl::StatusOr<std::unique_ptr<SimMaster>> SimMaster::Create(
     EventLoop* loop, std::shared_ptr<const controller::Catalogue> catalogue, Options options) {
-  absl::StatusOr<std::unique_ptr<autoscaler::ScalingPolicy>> policy =
+  std::unique_ptr<autoscaler::ScalingPolicy> policy =
       autoscaler::MakeScalingPolicy(options.policy, options.scaling);
-  if (!policy.ok()) return policy.status();
   if (!catalogue->Indexed()) {
     // As the master's catalogue view does: selections look variants up.
     auto indexed = std::make_shared<controller::Catalogue>(*catalogue);
@@ -29,7 +28,7 @@ absl::StatusOr<std::unique_ptr<SimMaster>> SimMaster::Create(
     catalogue = std::move(indexed);
   }
   return std::unique_ptr<SimMaster>(
-      new SimMaster(loop, std::move(catalogue), std::move(options), *std::move(policy)));
+      new SimMaster(loop, std::move(catalogue), std::move(options), std::move(policy)));
 }
 
 SimMaster::SimMaster(EventLoop* loop, std::shared_ptr<const controller::Catalogue> catalogue,

@@ -12,7 +12,8 @@
 // variant) in flight; the autoscaler's draining and removal of workers.
 // A call to a worker costs `call_overhead` (half each way).
 //
-//   SimMaster master(&loop, catalogue, {.policy = "infaas", .max_workers = 10});
+//   SimMaster master(&loop, catalogue, {.policy = autoscaler::PolicyKind::kInfaas,
+//                                       .max_workers = 10});
 //   master.Start(/*workers=*/2);
 //   master.Query(requirements, [](const absl::Status& s, const QueryOutcome& o) { ... });
 //
@@ -52,7 +53,7 @@ struct TimedAction {
 class SimMaster {
  public:
   struct Options {
-    std::string policy = "infaas";
+    autoscaler::PolicyKind policy = autoscaler::PolicyKind::kInfaas;
     autoscaler::ScalingOptions scaling{};
     controller::SelectorOptions selector{};
     absl::Duration heartbeat = absl::Milliseconds(500);
@@ -70,7 +71,8 @@ class SimMaster {
     EmulatedWorker::Options worker{};
   };
 
-  // InvalidArgument for an unknown policy.
+  // Errors: none today (the policy is a kind; a flag's name was parsed
+  // where the flag is read).
   static absl::StatusOr<std::unique_ptr<SimMaster>> Create(
       EventLoop* loop, std::shared_ptr<const controller::Catalogue> catalogue, Options options);
 

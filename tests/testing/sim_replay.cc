@@ -5,6 +5,8 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "autoscaler/scaling_policy.h"
+#include "common/status_macros.h"
 #include "sim/simulation.h"
 #include "sim/simulation_plot.h"
 
@@ -25,7 +27,7 @@ absl::StatusOr<RunFigures> SimulateRealRun(const RealRunOptions& run, const Real
   sim::SimulationOptions options;
   options.workers = 1;
   options.seed = run.seed;
-  options.master.policy = run.policy;
+  ASSIGN_OR_RETURN(options.master.policy, autoscaler::ParsePolicyKind(run.policy));
   options.master.max_workers = run.max_workers;
   options.master.scaling.time_scale = run.time_scale;
   options.master.worker.cores = 1;
