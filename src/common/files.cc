@@ -1,19 +1,18 @@
 #include "common/files.h"
 
-#include <fcntl.h>
 #include <openssl/evp.h>
-#include <unistd.h>
 
 #include <array>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <memory>
-#include <random>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/folder_handle.h"
+#include "common/status_macros.h"
 
 namespace infaas {
 namespace {
@@ -89,34 +88,10 @@ absl::StatusOr<std::string> ReadFileAtMost(const std::filesystem::path& path, ui
 }
 
 absl::Status WriteFileAtomically(const std::filesystem::path& path, absl::string_view contents) {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  const std::filesystem::path tmp =
-      path.parent_path() / absl::StrFormat(".%s.tmp-%016x", path.filename().string(), rng());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) return ErrnoStatus("cannot create", tmp, errno);
-  size_t written = 0;
-  while (written < contents.size()) {
-    const ssize_t n = ::write(fd, contents.data() + written, contents.size() - written);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int err = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return ErrnoStatus("cannot write", tmp, err);
-    }
-    written += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    const int err = errno;
-    ::unlink(tmp.c_str());
-    return ErrnoStatus("cannot flush", tmp, err);
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int err = errno;
-    ::unlink(tmp.c_str());
-    return ErrnoStatus("cannot rename into place", path, err);
-  }
-  return absl::OkStatus();
+  ASSIGN_OR_RETURN(
+      const FolderHandle folder,
+      FolderHandle::Open(path.has_parent_path() ? path.parent_path() : std::filesystem::path(".")));
+  return folder.WriteFileAtomically(path.filename().string(), contents);
 }
 
 absl::StatusOr<std::string> Sha256OfFile(const std::filesystem::path& path) {

@@ -48,9 +48,11 @@ absl::Status OpenError(const fs::path& folder, const fs::path& relative, int err
       return absl::InvalidArgumentError(absl::StrCat(where, " is not a folder"));
     case EACCES:
     case EPERM:
+    case EROFS:
       return absl::PermissionDeniedError(
           absl::StrCat("cannot open ", where, ": ", std::strerror(err)));
     case ENOSPC:
+    case EDQUOT:
       return absl::ResourceExhaustedError(
           absl::StrCat("cannot write ", where, ": ", std::strerror(err)));
     default:
@@ -113,6 +115,18 @@ int OpenBeneath(int dirfd, const fs::path& relative, int flags, bool no_links) {
   return WalkBeneath(dirfd, relative, flags);
 }
 
+// Writes all of `bytes`; false with errno set on an error.
+bool WriteAll(int fd, const char* bytes, size_t size) {
+  size_t done = 0;
+  while (done < size) {
+    const ssize_t n = write(fd, bytes + done, size - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return false;
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
 bool IsPlainName(absl::string_view name) {
   return !name.empty() && name != "." && name != ".." &&
          name.find('/') == absl::string_view::npos && name.find('\0') == absl::string_view::npos;
@@ -149,33 +163,17 @@ absl::StatusOr<FolderHandle> FolderHandle::Open(const fs::path& path) {
   return FolderHandle(fd, path);
 }
 
-FolderHandle::FolderHandle(FolderHandle&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)), path_(std::move(other.path_)) {}
-
-FolderHandle& FolderHandle::operator=(FolderHandle&& other) noexcept {
-  if (this != &other) {
-    if (fd_ >= 0) close(fd_);
-    fd_ = std::exchange(other.fd_, -1);
-    path_ = std::move(other.path_);
-  }
-  return *this;
-}
-
-FolderHandle::~FolderHandle() {
-  if (fd_ >= 0) close(fd_);
-}
-
 absl::StatusOr<FolderHandle> FolderHandle::OpenFolder(const fs::path& relative, bool create) const {
   const int flags = O_PATH | O_DIRECTORY;
   if (!create) {
-    const int fd = OpenBeneath(fd_, relative, flags, /*no_links=*/false);
+    const int fd = OpenBeneath(fd_.get(), relative, flags, /*no_links=*/false);
     if (fd < 0) return OpenError(path_, relative, errno);
     return FolderHandle(fd, path_ / relative);
   }
   // Made one folder at a time, each beneath the one before.
   std::vector<std::string> names;
   if (!Components(relative, &names)) return OpenError(path_, relative, EXDEV);
-  UniqueFd current(fcntl(fd_, F_DUPFD_CLOEXEC, 0));
+  UniqueFd current(fcntl(fd_.get(), F_DUPFD_CLOEXEC, 0));
   if (current.get() < 0) return OpenError(path_, ".", errno);
   fs::path reached = path_;
   for (const std::string& name : names) {
@@ -194,8 +192,14 @@ absl::StatusOr<FolderHandle> FolderHandle::OpenFolder(const fs::path& relative, 
 }
 
 absl::StatusOr<UniqueFd> FolderHandle::OpenPlainFile(const fs::path& relative) const {
+  uint64_t size = 0;
+  return OpenPlainFile(relative, &size);
+}
+
+absl::StatusOr<UniqueFd> FolderHandle::OpenPlainFile(const fs::path& relative,
+                                                     uint64_t* size_bytes) const {
   // O_NONBLOCK: a FIFO must not hang the reader; it is refused below.
-  UniqueFd fd(OpenBeneath(fd_, relative, O_RDONLY | O_NONBLOCK, /*no_links=*/true));
+  UniqueFd fd(OpenBeneath(fd_.get(), relative, O_RDONLY | O_NONBLOCK, /*no_links=*/true));
   if (fd.get() < 0) return OpenError(path_, relative, errno);
   struct stat st {};
   if (fstat(fd.get(), &st) != 0) return OpenError(path_, relative, errno);
@@ -203,6 +207,7 @@ absl::StatusOr<UniqueFd> FolderHandle::OpenPlainFile(const fs::path& relative) c
     return absl::InvalidArgumentError(
         absl::StrCat(Shown(path_ / relative), " is not a plain file"));
   }
+  *size_bytes = static_cast<uint64_t>(st.st_size);
   // Reads block as usual from here.
   fcntl(fd.get(), F_SETFL, fcntl(fd.get(), F_GETFL) & ~O_NONBLOCK);
   return fd;
@@ -219,11 +224,8 @@ absl::Status FolderHandle::CopyFileTo(const fs::path& relative, const fs::path& 
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return OpenError(path_, relative, errno);
     if (n == 0) break;
-    for (ssize_t done = 0; done < n;) {
-      const ssize_t w = write(to.get(), buffer.data() + done, static_cast<size_t>(n - done));
-      if (w < 0 && errno == EINTR) continue;
-      if (w < 0) return OpenError(destination.parent_path(), destination.filename(), errno);
-      done += w;
+    if (!WriteAll(to.get(), buffer.data(), static_cast<size_t>(n))) {
+      return OpenError(destination.parent_path(), destination.filename(), errno);
     }
   }
   return absl::OkStatus();
@@ -231,15 +233,14 @@ absl::Status FolderHandle::CopyFileTo(const fs::path& relative, const fs::path& 
 
 absl::StatusOr<std::string> FolderHandle::ReadFileAtMost(const fs::path& relative,
                                                          uint64_t max_bytes) const {
-  ASSIGN_OR_RETURN(UniqueFd fd, OpenPlainFile(relative));
-  struct stat st {};
-  if (fstat(fd.get(), &st) != 0) return OpenError(path_, relative, errno);
-  if (static_cast<uint64_t>(st.st_size) > max_bytes) {
-    return absl::InvalidArgumentError(absl::StrCat(Shown(path_ / relative), " is ", st.st_size,
+  uint64_t size = 0;
+  ASSIGN_OR_RETURN(UniqueFd fd, OpenPlainFile(relative, &size));
+  if (size > max_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat(Shown(path_ / relative), " is ", size,
                                                    " bytes, over the ", max_bytes,
                                                    " this file may have"));
   }
-  std::string bytes(static_cast<size_t>(st.st_size), '\0');
+  std::string bytes(static_cast<size_t>(size), '\0');
   size_t done = 0;
   while (done < bytes.size()) {
     const ssize_t n = read(fd.get(), bytes.data() + done, bytes.size() - done);
@@ -259,27 +260,23 @@ absl::Status FolderHandle::WriteFileAtomically(absl::string_view name,
         absl::StrCat("\"", name.substr(0, 256), "\" is not a file name"));
   }
   const std::string tmp = TemporaryName(name);
-  UniqueFd fd(openat(fd_, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
+  UniqueFd fd(
+      openat(fd_.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
   if (fd.get() < 0) return OpenError(path_, tmp, errno);
   auto fail = [&](int err) {
-    unlinkat(fd_, tmp.c_str(), 0);
+    unlinkat(fd_.get(), tmp.c_str(), 0);
     return OpenError(path_, std::string(name), err);
   };
-  size_t done = 0;
-  while (done < contents.size()) {
-    const ssize_t n = write(fd.get(), contents.data() + done, contents.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return fail(errno);
-    done += static_cast<size_t>(n);
-  }
+  if (!WriteAll(fd.get(), contents.data(), contents.size())) return fail(errno);
   if (fsync(fd.get()) != 0) return fail(errno);
   // renameat replaces a link named `name` itself, never what it points to.
-  if (renameat(fd_, tmp.c_str(), fd_, std::string(name).c_str()) != 0) return fail(errno);
+  if (renameat(fd_.get(), tmp.c_str(), fd_.get(), std::string(name).c_str()) != 0)
+    return fail(errno);
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<FolderHandle::Entry>> FolderHandle::List() const {
-  const int fd = OpenBeneath(fd_, ".", O_RDONLY | O_DIRECTORY, /*no_links=*/true);
+absl::StatusOr<std::vector<FolderHandle::Entry>> FolderHandle::List(size_t max_entries) const {
+  const int fd = OpenBeneath(fd_.get(), ".", O_RDONLY | O_DIRECTORY, /*no_links=*/true);
   if (fd < 0) return OpenError(path_, ".", errno);
   std::unique_ptr<DIR, int (*)(DIR*)> dir(fdopendir(fd), closedir);
   if (dir == nullptr) {
@@ -292,6 +289,10 @@ absl::StatusOr<std::vector<FolderHandle::Entry>> FolderHandle::List() const {
   while (const dirent* e = readdir(dir.get())) {
     const std::string name = e->d_name;
     if (name == "." || name == "..") continue;
+    if (entries.size() >= max_entries) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(Shown(path_), " holds more than ", max_entries, " entries; split it"));
+    }
     Entry entry{.name = name};
     struct stat st {};
     if (fstatat(dirfd(dir.get()), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
@@ -317,17 +318,17 @@ absl::StatusOr<bool> FolderHandle::Contains(absl::string_view name) const {
         absl::StrCat("\"", name.substr(0, 256), "\" is not a file name"));
   }
   struct stat st {};
-  if (fstatat(fd_, std::string(name).c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) return true;
+  if (fstatat(fd_.get(), std::string(name).c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) return true;
   if (errno == ENOENT) return false;
   return OpenError(path_, std::string(name), errno);
 }
 
 absl::StatusOr<uint64_t> FolderHandle::AvailableBytes() const {
   struct statvfs st {};
-  if (fstatvfs(fd_, &st) != 0) return OpenError(path_, ".", errno);
+  if (fstatvfs(fd_.get(), &st) != 0) return OpenError(path_, ".", errno);
   return static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
 }
 
-std::string FolderHandle::ProcPath() const { return absl::StrCat("/proc/self/fd/", fd_); }
+std::string FolderHandle::ProcPath() const { return absl::StrCat("/proc/self/fd/", fd_.get()); }
 
 }  // namespace infaas

@@ -59,11 +59,8 @@ class FolderHandle {
   // the operator named). NotFound / InvalidArgument naming it otherwise.
   static absl::StatusOr<FolderHandle> Open(const std::filesystem::path& path);
 
-  FolderHandle(FolderHandle&& other) noexcept;
-  FolderHandle& operator=(FolderHandle&& other) noexcept;
-  FolderHandle(const FolderHandle&) = delete;
-  FolderHandle& operator=(const FolderHandle&) = delete;
-  ~FolderHandle();
+  FolderHandle(FolderHandle&&) noexcept = default;
+  FolderHandle& operator=(FolderHandle&&) noexcept = default;
 
   // The folder `relative` beneath this one; with `create`, missing folders
   // on the way are made (mode 0755). An empty or "." path is this folder.
@@ -94,8 +91,11 @@ class FolderHandle {
     uint64_t size_bytes = 0;  // of a plain file
   };
   // This folder's entries ("." and ".." left out), in no particular order;
-  // links are reported as links, never followed.
-  absl::StatusOr<std::vector<Entry>> List() const;
+  // links are reported as links, never followed. FailedPrecondition naming
+  // the folder when it holds more than `max_entries` (a bound on what a
+  // listing may allocate).
+  absl::StatusOr<std::vector<Entry>> List(size_t max_entries = kMaxEntries) const;
+  static constexpr size_t kMaxEntries = 1'000'000;
 
   // Whether `name` (a plain name) exists here, link or not.
   absl::StatusOr<bool> Contains(absl::string_view name) const;
@@ -113,8 +113,11 @@ class FolderHandle {
 
  private:
   FolderHandle(int fd, std::filesystem::path path) : fd_(fd), path_(std::move(path)) {}
+  // OpenPlainFile, and the file's size.
+  absl::StatusOr<UniqueFd> OpenPlainFile(const std::filesystem::path& relative,
+                                         uint64_t* size_bytes) const;
 
-  int fd_ = -1;
+  UniqueFd fd_;
   std::filesystem::path path_;
 };
 

@@ -113,6 +113,8 @@ TEST_F(FolderHandleTest, ListsEntriesWithTheirKindsAndNeverFollowsLinks) {
   EXPECT_EQ((*entries)[0].size_bytes, 9u);
   EXPECT_EQ((*entries)[1].kind, FolderHandle::EntryKind::kLink);
   EXPECT_EQ((*entries)[2].kind, FolderHandle::EntryKind::kFolder);
+  absl::Status capped = root_->OpenFolder("in", false)->List(/*max_entries=*/2).status();
+  EXPECT_EQ(capped.code(), absl::StatusCode::kFailedPrecondition) << capped;
   EXPECT_TRUE(*root_->Contains("in"));
   EXPECT_FALSE(*root_->Contains("none"));
   EXPECT_GT(*root_->AvailableBytes(), 0u);
