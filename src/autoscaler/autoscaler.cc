@@ -4,16 +4,22 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
+#include "common/timer_threads.h"
 
 namespace infaas::autoscaler {
 namespace {
 
 constexpr size_t kEventsKept = 50;
 
-int QueuedOn(const controller::WorkerSnapshot& worker) {
-  int queued = 0;
-  for (const controller::LoadedVariant& v : worker.variants) queued += v.queue_length;
-  return queued;
+// Work a worker still holds: online and offline queries queued there, and
+// calls the master sent it that have not come back. A draining worker goes
+// only once all are done, so that removing it loses no query nor chunk.
+int WorkOn(const controller::WorkerSnapshot& worker) {
+  int work = 0;
+  for (const controller::LoadedVariant& v : worker.variants) {
+    work += v.queue_length + v.offline_queue_length + v.InFlightQueries();
+  }
+  return work;
 }
 
 }  // namespace
@@ -23,12 +29,20 @@ Autoscaler::Autoscaler(Dependencies deps, std::unique_ptr<ScalingPolicy> policy,
       policy_name_(policy->name()),
       options_(options),
       policy_(std::move(policy)),
-      history_(options.history),
-      provisioning_("provisioner", 1) {}
+      // One snapshot per period in the history, however often rounds run.
+      history_(options.history, options.period) {
+  if (deps_.rounds == nullptr) {
+    own_rounds_ = std::make_unique<TimerThreads>("autoscaler", 1, deps_.clock);
+    deps_.rounds = own_rounds_.get();
+  }
+  if (deps_.provisioner_calls == nullptr) {
+    own_provisioner_calls_ = std::make_unique<TimerThreads>("provisioner", 1, deps_.clock);
+    deps_.provisioner_calls = own_provisioner_calls_.get();
+  }
+}
 
 Autoscaler::~Autoscaler() {
   Stop();
-  provisioning_.Shutdown();
   absl::MutexLock lock(&mu_);
   mu_.Await(absl::Condition(
       +[](int* pending) { return *pending == 0; }, &callbacks_pending_));
@@ -44,6 +58,13 @@ void Autoscaler::CallbackEnds() {
   --callbacks_pending_;
 }
 
+void Autoscaler::Schedule(Scheduler* scheduler, absl::Duration delay, std::function<void()> task) {
+  scheduler->After(delay, [life = life_, task = std::move(task)] {
+    absl::ReaderMutexLock lock(&life->mu);
+    if (life->running) task();
+  });
+}
+
 void Autoscaler::Start() {
   LogInfo("autoscaler started",
           {{"policy", policy_name_},
@@ -51,26 +72,21 @@ void Autoscaler::Start() {
            {"max_workers", absl::StrCat(options_.max_workers)},
            {"provisioner",
             deps_.provisioner != nullptr ? deps_.provisioner->Describe() : std::string("none")}});
-  thread_ = std::thread([this] {
-    while (true) {
-      {
-        absl::MutexLock lock(&requests_mu_);
-        requests_mu_.AwaitWithTimeout(absl::Condition(&wake_), options_.period);
-        wake_ = false;
-      }
-      if (stop_.HasBeenNotified()) return;
-      Tick();
-    }
-  });
+  {
+    absl::MutexLock lock(&requests_mu_);
+    started_ = true;
+  }
+  Schedule(deps_.rounds, options_.period, [this] { PeriodicRound(); });
+}
+
+void Autoscaler::PeriodicRound() {
+  Tick();
+  Schedule(deps_.rounds, options_.period, [this] { PeriodicRound(); });
 }
 
 void Autoscaler::Stop() {
-  if (!stop_.HasBeenNotified()) stop_.Notify();
-  {
-    absl::MutexLock lock(&requests_mu_);
-    wake_ = true;
-  }
-  if (thread_.joinable()) thread_.join();
+  absl::MutexLock lock(&life_->mu);
+  life_->running = false;
 }
 
 void Autoscaler::RequestLoad(const controller::LoadRecommendation& load) {
@@ -81,7 +97,18 @@ void Autoscaler::RequestLoad(const controller::LoadRecommendation& load) {
   }
   if (requests_.size() >= kMaxPending) return;
   requests_.push_back(load);
-  wake_ = true;
+  // A round at once, not at the end of the period: a query is waiting.
+  if (!started_ || round_soon_) return;
+  round_soon_ = true;
+  const absl::Duration wait =
+      std::max(absl::ZeroDuration(), last_round_ + options_.min_round_gap - deps_.clock->Now());
+  Schedule(deps_.rounds, wait, [this] {
+    {
+      absl::MutexLock lock(&requests_mu_);
+      round_soon_ = false;
+    }
+    Tick();
+  });
 }
 
 std::optional<int64_t> Autoscaler::Lead() {
@@ -95,7 +122,7 @@ std::optional<int64_t> Autoscaler::Lead() {
     // cluster as it is now.
     if (term_.has_value() || deps_.leadership != nullptr) {
       if (deps_.new_policy) policy_ = deps_.new_policy();
-      history_ = ClusterHistory(options_.history);
+      history_ = ClusterHistory(options_.history, options_.period);
       absl::MutexLock lock(&mu_);
       starting_.clear();
     }
@@ -114,6 +141,10 @@ void Autoscaler::Tick() {
     return;
   }
   const absl::Time now = deps_.clock->Now();
+  {
+    absl::MutexLock lock(&requests_mu_);
+    last_round_ = now;
+  }
   // A copy stamped now: the view rebuilds its snapshot only on change.
   auto cluster = std::make_shared<controller::ClusterSnapshot>(*deps_.cluster->Snapshot(now));
   cluster->taken_at = now;
@@ -186,7 +217,7 @@ void Autoscaler::FollowUp(const controller::ClusterSnapshot& cluster, absl::Time
       if (removing_.contains(id)) continue;
       const controller::WorkerSnapshot* w = find(id);
       // Its heartbeat must postdate the drain so the queue figure is fresh.
-      const bool drained = w == nullptr || (w->last_heartbeat > since && QueuedOn(*w) == 0);
+      const bool drained = w == nullptr || (w->last_heartbeat > since && WorkOn(*w) == 0);
       if (drained || now - since > options_.drain_timeout) {
         to_remove.push_back(id);
         removing_.insert(id);
@@ -194,7 +225,7 @@ void Autoscaler::FollowUp(const controller::ClusterSnapshot& cluster, absl::Time
     }
   }
   for (const std::string& id : to_remove) {
-    provisioning_.Schedule([this, id] {
+    Schedule(deps_.provisioner_calls, absl::ZeroDuration(), [this, id] {
       if (absl::Status s = deps_.provisioner->RemoveWorker(id); !s.ok()) {
         LogWarning("worker removal failed", {{"worker", id}, {"error", s.ToString()}});
       }

@@ -25,12 +25,15 @@
 // both; draining and unloading marks live in the ClusterView.
 //
 //   Autoscaler autoscaler(deps, std::move(policy), {.period = absl::Seconds(1)});
-//   autoscaler.Start();   // a thread ticks every period
+//   autoscaler.Start();   // a round every period, on the rounds' Scheduler
 //   ...
-//   autoscaler.Stop();    // joins; provisioned workers stay (the provisioner owns them)
+//   autoscaler.Stop();    // no round runs after it; provisioned workers stay
+//                         // (the provisioner owns them)
 //
-// RPCs are asynchronous; blocking provisioner calls run on a helper thread.
-// Thread-safe.
+// It reads time from its Clock and runs its rounds and the provisioner's
+// blocking calls on Schedulers: the master's are threads, the simulator's
+// its event loop, so the simulator runs this very code. RPCs are
+// asynchronous. Thread-safe.
 
 #include <deque>
 #include <functional>
@@ -39,20 +42,18 @@
 #include <optional>
 #include <set>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "autoscaler/provisioner.h"
 #include "autoscaler/scaling.h"
 #include "autoscaler/scaling_policy.h"
 #include "common/clock.h"
 #include "common/leadership.h"
-#include "common/thread_pool.h"
+#include "common/scheduler.h"
 #include "controller/catalogue_view.h"
 #include "controller/cluster_view.h"
 #include "controller/demand_tracker.h"
@@ -83,6 +84,10 @@ class Autoscaler final : public controller::LoadRequests {
     // from an earlier term (idle since, cool-downs) do not act on a cluster
     // that moved on meanwhile; empty: the one given is kept.
     std::function<std::unique_ptr<ScalingPolicy>()> new_policy{};
+    // Where rounds run, and where the provisioner's calls (which may block
+    // while a worker starts or stops) run; null: a thread of its own each.
+    Scheduler* rounds = nullptr;
+    Scheduler* provisioner_calls = nullptr;
   };
   struct Options {
     absl::Duration period = absl::Seconds(1);
@@ -91,6 +96,10 @@ class Autoscaler final : public controller::LoadRequests {
     absl::Duration start_timeout = absl::Seconds(60);
     absl::Duration drain_timeout = absl::Seconds(30);
     absl::Duration history = absl::Seconds(120);
+    // A round a load request starts at once comes this long after the last
+    // round at the soonest, so that a flood of requests does not run rounds
+    // back to back.
+    absl::Duration min_round_gap = absl::Milliseconds(100);
   };
 
   // What happened, for `infaas status` and the metrics.
@@ -100,20 +109,24 @@ class Autoscaler final : public controller::LoadRequests {
   };
 
   Autoscaler(Dependencies deps, std::unique_ptr<ScalingPolicy> policy, Options options);
-  // Stop()s, then waits for the provisioner calls and for every callback it
-  // gave the load coordinator (a replacement's load, which captures `this`);
-  // the coordinator itself waits for its calls. The dependencies must
-  // outlive it, and their RPCs carry deadlines, so the wait ends.
+  // Stop()s, then waits for every callback it gave the load coordinator (a
+  // replacement's load, which captures `this`); the coordinator itself
+  // waits for its calls. The dependencies must outlive it, and their RPCs
+  // carry deadlines, so the wait ends. Its tasks still queued on the
+  // schedulers then do nothing.
   ~Autoscaler() override;
 
   // Sets the provisioner before Start(), once the master's address is known.
   void SetProvisioner(Provisioner* provisioner) { deps_.provisioner = provisioner; }
 
+  // Rounds every period from now on, and one at once after a load request.
   void Start();
+  // No round nor provisioner call starts after it returns (one running
+  // finishes first).
   void Stop();
 
-  // One round: snapshot, decide, act. Start() calls it every period; tests
-  // may call it directly.
+  // One round: snapshot, decide, act. Start() has it run every period;
+  // tests may call it directly.
   void Tick();
 
   const std::string& policy_name() const { return policy_name_; }
@@ -142,6 +155,9 @@ class Autoscaler final : public controller::LoadRequests {
   // every one begun has ended.
   void CallbackBegins();
   void CallbackEnds();
+  // Runs `task` on `scheduler` after `delay`, unless Stop() came first.
+  void Schedule(Scheduler* scheduler, absl::Duration delay, std::function<void()> task);
+  void PeriodicRound();
 
   Dependencies deps_;  // the provisioner is set once, before Start
   const std::string policy_name_;
@@ -151,7 +167,17 @@ class Autoscaler final : public controller::LoadRequests {
   ClusterHistory history_ ABSL_GUARDED_BY(tick_mu_);
   // The token of the term being served; nullopt while following.
   std::optional<int64_t> term_ ABSL_GUARDED_BY(tick_mu_);
-  ThreadPool provisioning_;  // blocking provisioner calls
+  // Used when the dependencies name no scheduler.
+  std::unique_ptr<Scheduler> own_rounds_;
+  std::unique_ptr<Scheduler> own_provisioner_calls_;
+  // Whether tasks given to the schedulers may still run: shared with them,
+  // so that one outliving this object finds it stopped. A task runs under
+  // the reader lock; Stop() takes the writer lock.
+  struct Life {
+    absl::Mutex mu;
+    bool running ABSL_GUARDED_BY(mu) = true;
+  };
+  const std::shared_ptr<Life> life_ = std::make_shared<Life>();
 
   mutable absl::Mutex mu_;
   std::deque<Event> events_ ABSL_GUARDED_BY(mu_);
@@ -160,12 +186,13 @@ class Autoscaler final : public controller::LoadRequests {
   std::set<std::string> removing_ ABSL_GUARDED_BY(mu_);
   int callbacks_pending_ ABSL_GUARDED_BY(mu_) = 0;
 
-  // Loads requested since the last round, and whether a round is due now.
+  // Loads requested since the last round; whether rounds run (Start), and
+  // whether one is scheduled at once already.
   absl::Mutex requests_mu_;
   std::vector<controller::LoadRecommendation> requests_ ABSL_GUARDED_BY(requests_mu_);
-  bool wake_ ABSL_GUARDED_BY(requests_mu_) = false;
-  absl::Notification stop_;
-  std::thread thread_;
+  bool started_ ABSL_GUARDED_BY(requests_mu_) = false;
+  bool round_soon_ ABSL_GUARDED_BY(requests_mu_) = false;
+  absl::Time last_round_ ABSL_GUARDED_BY(requests_mu_) = absl::InfinitePast();
 };
 
 }  // namespace infaas::autoscaler

@@ -10,7 +10,13 @@ namespace infaas::autoscaler {
 
 void ClusterHistory::Add(std::shared_ptr<const controller::ClusterSnapshot> snapshot) {
   const absl::Time newest = snapshot->taken_at;
-  snapshots_.push_back(std::move(snapshot));
+  const size_t n = snapshots_.size();
+  // The newest is replaced while it is still too close to the one before.
+  if (n >= 2 && snapshots_[n - 1]->taken_at - snapshots_[n - 2]->taken_at < spacing_) {
+    snapshots_.back() = std::move(snapshot);
+  } else {
+    snapshots_.push_back(std::move(snapshot));
+  }
   while (!snapshots_.empty() && snapshots_.front()->taken_at < newest - keep_) {
     snapshots_.pop_front();
   }

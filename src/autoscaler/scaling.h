@@ -25,10 +25,16 @@ namespace infaas::autoscaler {
 // The last snapshots of the cluster, oldest first, over `keep`.
 class ClusterHistory {
  public:
-  explicit ClusterHistory(absl::Duration keep = absl::Seconds(60)) : keep_(keep) {}
+  // Snapshots are kept `spacing` apart at least, but for the newest: while
+  // the newest is closer than that to the one before, the next replaces it,
+  // so that rounds run more often (at once on a load request) do not make
+  // the history longer, nor a scan of it slower.
+  explicit ClusterHistory(absl::Duration keep = absl::Seconds(60),
+                          absl::Duration spacing = absl::ZeroDuration())
+      : keep_(keep), spacing_(spacing) {}
 
-  // Appends `snapshot` (taken at snapshot->taken_at) and drops those older
-  // than `keep` before it.
+  // Appends `snapshot` (taken at snapshot->taken_at), or replaces the newest
+  // with it (see above), and drops those older than `keep` before it.
   void Add(std::shared_ptr<const controller::ClusterSnapshot> snapshot);
 
   const std::deque<std::shared_ptr<const controller::ClusterSnapshot>>& snapshots() const {
@@ -51,6 +57,7 @@ class ClusterHistory {
 
  private:
   absl::Duration keep_;
+  absl::Duration spacing_;
   std::deque<std::shared_ptr<const controller::ClusterSnapshot>> snapshots_;
 };
 

@@ -26,13 +26,9 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+#include "common/query_limits.h"
 
 namespace infaas {
-
-// The most inputs one query may carry, whatever its variant's max batch, on
-// every API and at the worker: a request's input list or batch dimension is
-// checked against it before anything is built from it.
-inline constexpr int kMaxInputsPerQuery = 1024;
 
 enum class WireKind {
   kMessage,  // a sub-message (a map entry too): one per occurrence

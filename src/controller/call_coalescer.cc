@@ -2,18 +2,13 @@
 
 #include <algorithm>
 
-#include <grpcpp/client_context.h>
-
 #include "absl/strings/str_cat.h"
-#include "common/grpc_status.h"
-#include "common/wire_limits.h"
 
 namespace infaas::controller {
 
 // One Infer call and the queries it carries.
 struct CallCoalescer::Call {
   std::vector<Query> queries;
-  grpc::ClientContext context;
   worker_rpc::InferRequest request;
   worker_rpc::InferResponse reply;
   absl::Time sent;
@@ -55,8 +50,8 @@ absl::Status PartStatus(const worker_rpc::PartAnswer& answer) {
 
 }  // namespace
 
-CallCoalescer::CallCoalescer(WorkerClients* clients, Clock* clock, Options options)
-    : clients_(clients), clock_(clock), options_(options) {}
+CallCoalescer::CallCoalescer(WorkerPort* workers, Clock* clock, Options options)
+    : workers_(workers), clock_(clock), options_(options) {}
 
 CallCoalescer::~CallCoalescer() {
   absl::MutexLock lock(&mu_);
@@ -106,16 +101,7 @@ std::vector<CallCoalescer::Query> CallCoalescer::NextCallLocked(Group& group,
 }
 
 void CallCoalescer::Start(const Target& target, std::vector<Query> queries) {
-  {
-    absl::MutexLock lock(&mu_);
-    ++live_calls_;
-  }
-  // The last owner (gRPC's callback, once it returns) counts it out.
-  std::shared_ptr<Call> call(new Call, [this](Call* ended) {
-    delete ended;
-    absl::MutexLock lock(&mu_);
-    --live_calls_;
-  });
+  auto call = std::make_shared<Call>();
   const absl::Time now = clock_->Now();
   call->sent = now;
   call->request.set_variant(target.variant);
@@ -135,7 +121,7 @@ void CallCoalescer::Start(const Target& target, std::vector<Query> queries) {
     q.done(std::move(outcome));
   }
   if (call->queries.empty()) {
-    Finish(target, std::move(call), absl::OkStatus());
+    Finish(target, std::move(call), {});
     return;
   }
   if (call->queries.size() == 1) {
@@ -151,16 +137,23 @@ void CallCoalescer::Start(const Target& target, std::vector<Query> queries) {
       q.inputs.Clear();
     }
   }
+  {
+    absl::MutexLock lock(&mu_);
+    ++live_calls_;
+  }
   // Each part's own budget bounds its wait at the worker; the call lasts
   // as long as its latest caller waits.
-  call->context.set_deadline(absl::ToChronoTime(LatestOf(call->queries)));
-  worker_rpc::Worker::StubInterface* stub = clients_->For(target.address);
-  stub->async()->Infer(
-      &call->context, &call->request, &call->reply,
-      [this, target, call](grpc::Status s) { Finish(target, call, FromGrpcStatus(s)); });
+  workers_->Infer(target.address, &call->request, &call->reply, LatestOf(call->queries),
+                  [this, target, call](WorkerPort::CallStatus s) {
+                    Finish(target, call, std::move(s));
+                    absl::MutexLock lock(&mu_);
+                    --live_calls_;
+                  });
 }
 
-void CallCoalescer::Finish(const Target& target, std::shared_ptr<Call> call, absl::Status status) {
+void CallCoalescer::Finish(const Target& target, std::shared_ptr<Call> call,
+                           WorkerPort::CallStatus result) {
+  absl::Status status = std::move(result.status);
   std::vector<std::vector<Query>> calls;
   {
     absl::MutexLock lock(&mu_);
@@ -174,8 +167,7 @@ void CallCoalescer::Finish(const Target& target, std::shared_ptr<Call> call, abs
   for (std::vector<Query>& queries : calls) Start(target, std::move(queries));
   if (call->queries.empty()) return;
 
-  const bool answered_by_worker = status.ok() || call->context.GetServerTrailingMetadata().contains(
-                                                     kAnsweredByWorkerKey.data());
+  const bool answered_by_worker = result.answered_by_worker;
   const bool parts = call->request.parts_size() > 0;
   if (status.ok() && parts && call->reply.parts_size() != call->request.parts_size()) {
     status =

@@ -23,8 +23,10 @@
 //                  {.inputs = std::move(inputs), .must_finish_by = t, .deadline = d,
 //                   .done = [](CallCoalescer::Outcome o) {...}});
 //
-// `done` runs exactly once, on a gRPC callback thread (or the caller's, when
-// the call cannot start); the inputs come back with it for a retry.
+// Calls go through a WorkerPort (gRPC in the master, emulated workers in the
+// simulator). `done` runs exactly once, on the port's callback thread (or
+// the caller's, when the call cannot start); the inputs come back with it
+// for a retry.
 // Thread-safe.
 
 #include <deque>
@@ -40,7 +42,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
-#include "controller/worker_clients.h"
+#include "controller/worker_port.h"
 #include "infaas/worker_rpc/worker.pb.h"
 
 namespace infaas::controller {
@@ -83,9 +85,9 @@ class CallCoalescer {
     Done done = nullptr;
   };
 
-  CallCoalescer(WorkerClients* clients, Clock* clock, Options options);
-  // Waits until every call it started is over and gRPC has let go of it
-  // (its answers delivered): `clients` must outlive this.
+  CallCoalescer(WorkerPort* workers, Clock* clock, Options options);
+  // Waits until every call it started is over (its answers delivered):
+  // `workers` must outlive this.
   ~CallCoalescer();
 
   void Send(const Target& target, Query query);
@@ -105,14 +107,14 @@ class CallCoalescer {
   std::vector<std::vector<Query>> TakeCallsLocked(Group& group, const Target& target)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Start(const Target& target, std::vector<Query> queries);
-  void Finish(const Target& target, std::shared_ptr<Call> call, absl::Status status);
+  void Finish(const Target& target, std::shared_ptr<Call> call, WorkerPort::CallStatus status);
 
-  WorkerClients* const clients_;
+  WorkerPort* const workers_;
   Clock* const clock_;
   const Options options_;
   absl::Mutex mu_;
   std::map<Key, Group> groups_ ABSL_GUARDED_BY(mu_);
-  // Calls not yet destroyed (gRPC holds each until after its callback).
+  // Calls started and not yet answered.
   int live_calls_ ABSL_GUARDED_BY(mu_) = 0;
 };
 

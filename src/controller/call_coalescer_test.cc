@@ -5,6 +5,7 @@
 // every query gets its inputs back.
 
 #include "controller/call_coalescer.h"
+#include "controller/grpc_worker_port.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -28,7 +29,8 @@ class CallCoalescerTest : public ::testing::Test {
  protected:
   CallCoalescerTest()
       : clients_([this](const std::string&) { return worker_.NewStub(); }),
-        coalescer_(&clients_, &clock_, {.calls_per_instance = 1}) {
+        port_(&clients_),
+        coalescer_(&port_, &clock_, {.calls_per_instance = 1}) {
     worker_.SetInfer([this](const worker_rpc::InferRequest& r, worker_rpc::InferResponse* out) {
       {
         absl::MutexLock lock(&mu_);
@@ -76,6 +78,7 @@ class CallCoalescerTest : public ::testing::Test {
   FakeClock clock_{absl::Now()};
   FakeWorker worker_;
   WorkerClients clients_;
+  GrpcWorkerPort port_;
   CallCoalescer coalescer_;
   absl::Mutex mu_;
   std::vector<worker_rpc::InferRequest> seen_ ABSL_GUARDED_BY(mu_);
@@ -206,7 +209,8 @@ TEST(CallCoalescerOffTest, WithoutCoalescingEveryQueryIsItsOwnCall) {
   FakeClock clock{absl::Now()};
   FakeWorker worker;
   WorkerClients clients([&](const std::string&) { return worker.NewStub(); });
-  CallCoalescer coalescer(&clients, &clock, {.calls_per_instance = 0});
+  GrpcWorkerPort port(&clients);
+  CallCoalescer coalescer(&port, &clock, {.calls_per_instance = 0});
   worker.Hold();
   absl::Mutex mu;
   int answered = 0;

@@ -12,7 +12,21 @@ CatalogueView::CatalogueView(store::MetadataStore* store)
       current_(std::make_shared<const Catalogue>()),
       pinned_(std::make_shared<const PinnedVariants>()) {}
 
+CatalogueView::CatalogueView(std::shared_ptr<const Catalogue> fixed)
+    : store_(nullptr), pinned_(std::make_shared<const PinnedVariants>()) {
+  if (!fixed->Indexed()) {
+    auto indexed = std::make_shared<Catalogue>(*fixed);
+    indexed->BuildIndex();
+    fixed = std::move(indexed);
+  }
+  has_private_ = std::any_of(
+      fixed->variants.begin(), fixed->variants.end(),
+      [](const v1::VariantRecord& v) { return !v.owner_tenant().empty() && !v.is_public(); });
+  current_ = std::move(fixed);
+}
+
 absl::Status CatalogueView::Reload() {
+  if (store_ == nullptr) return absl::OkStatus();
   ASSIGN_OR_RETURN(std::vector<v1::VariantRecord> variants, store_->ListVariants({}));
   ASSIGN_OR_RETURN(std::vector<std::string> pinned, store_->ListPinned());
   auto pins = std::make_shared<const PinnedVariants>(pinned.begin(), pinned.end());
@@ -54,7 +68,7 @@ bool CatalogueView::IsPinned(const std::string& variant) const {
 }
 
 absl::Status CatalogueView::SetPinned(const std::string& variant, bool pinned) {
-  RETURN_IF_ERROR(store_->SetPinned(variant, pinned));
+  if (store_ != nullptr) RETURN_IF_ERROR(store_->SetPinned(variant, pinned));
   absl::MutexLock lock(&mu_);
   auto next = std::make_shared<PinnedVariants>(*pinned_);
   if (pinned) {

@@ -38,6 +38,9 @@ namespace infaas::controller {
 class CatalogueView {
  public:
   explicit CatalogueView(store::MetadataStore* store);
+  // A fixed catalogue and no store (the simulator): Reload keeps it, and
+  // pins live in this view only. It is indexed here if it is not yet.
+  explicit CatalogueView(std::shared_ptr<const Catalogue> fixed);
 
   // Reads every variant and the pins from the store and publishes them. On
   // error the previous snapshot and pins stay.
@@ -58,7 +61,7 @@ class CatalogueView {
   absl::Status SetPinned(const std::string& variant, bool pinned);
 
  private:
-  store::MetadataStore* const store_;
+  store::MetadataStore* const store_;  // null: a fixed catalogue
   mutable absl::Mutex mu_;
   std::shared_ptr<const Catalogue> current_ ABSL_GUARDED_BY(mu_);
   bool has_private_ ABSL_GUARDED_BY(mu_) = false;

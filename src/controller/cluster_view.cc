@@ -86,11 +86,14 @@ void ClusterView::OnHeartbeat(const worker_rpc::HeartbeatRequest& beat, absl::Ti
   if (known == workers_.end()) {
     LogInfo("worker joined", {{"worker", w.id}, {"address", w.address}});
   }
-  const bool same_service = known != workers_.end() && ServesTheSame(known->second, w);
+  const bool same_service = known != workers_.end() && ServesTheSame(*known->second, w);
   // Each variant's in-flight count exists before the first query to it, so
   // that the snapshot already points at it and a dispatch never builds the
   // snapshot again.
   for (LoadedVariant& v : w.variants) v.in_flight = InFlightCountLocked(w.id, v.variant);
+  if (auto o = call_overhead_ms_.find(w.id); o != call_overhead_ms_.end()) {
+    w.measured = o->second.figures;
+  }
   next_expiry_ = std::min(next_expiry_, now + dead_after_);
   // A reported variant is no longer "loading"; one no longer reported is
   // done unloading.
@@ -106,7 +109,7 @@ void ClusterView::OnHeartbeat(const worker_rpc::HeartbeatRequest& beat, absl::Ti
   });
   const std::string id = w.id;
   if (known == workers_.end()) membership_changed_ = true;
-  workers_[id] = std::move(w);
+  workers_[id] = std::make_shared<const WorkerSnapshot>(std::move(w));
   if (same_service && heartbeat_refresh_ > absl::ZeroDuration()) {
     beats_pending_.insert(id);
     beats_pending_since_ = std::min(beats_pending_since_, now);
@@ -133,8 +136,8 @@ void ClusterView::NoteLoaded(const std::string& worker_id, const std::string& va
   loading_.erase({worker_id, variant});
   unloading_.erase({worker_id, variant});
   auto it = workers_.find(worker_id);
-  if (it != workers_.end() && it->second.Find(variant) == nullptr) {
-    it->second.variants.push_back(
+  if (it != workers_.end() && it->second->Find(variant) == nullptr) {
+    MutableReportLocked(worker_id)->variants.push_back(
         LoadedVariant{.variant = variant, .in_flight = InFlightCountLocked(worker_id, variant)});
   }
   TouchLocked(worker_id);
@@ -185,18 +188,18 @@ void ClusterView::ExpireLocked(absl::Time now) {
   if (now < next_expiry_) return;
   next_expiry_ = absl::InfiniteFuture();
   for (auto it = workers_.begin(); it != workers_.end();) {
-    if (now - it->second.last_heartbeat > dead_after_) {
+    if (now - it->second->last_heartbeat > dead_after_) {
       LogWarning("worker marked dead",
                  {{"worker", it->first},
                   {"reason", "no heartbeat"},
                   {"silent_ms",
-                   absl::StrCat(absl::ToInt64Milliseconds(now - it->second.last_heartbeat))}});
+                   absl::StrCat(absl::ToInt64Milliseconds(now - it->second->last_heartbeat))}});
       std::erase_if(unloading_, [&it](const auto& u) { return u.first == it->first; });
       std::erase_if(in_flight_, [&it](const auto& f) { return f.first.first == it->first; });
       it = workers_.erase(it);
       membership_changed_ = true;
     } else {
-      next_expiry_ = std::min(next_expiry_, it->second.last_heartbeat + dead_after_);
+      next_expiry_ = std::min(next_expiry_, it->second->last_heartbeat + dead_after_);
       ++it;
     }
   }
@@ -228,27 +231,44 @@ std::shared_ptr<const ClusterSnapshot> ClusterView::Snapshot(absl::Time now) {
   return snapshot_;
 }
 
-std::shared_ptr<WorkerSnapshot> ClusterView::BuildWorkerLocked(const std::string& id,
-                                                               const WorkerSnapshot& reported) {
-  auto w = std::make_shared<WorkerSnapshot>(reported);
-  w->draining = draining_.contains(id);
+WorkerSnapshot* ClusterView::MutableReportLocked(const std::string& worker_id) {
+  auto it = workers_.find(worker_id);
+  if (it == workers_.end()) return nullptr;
+  auto copy = std::make_shared<WorkerSnapshot>(*it->second);
+  it->second = copy;
+  return copy.get();
+}
+
+WorkerList::Pointer ClusterView::BuildWorkerLocked(
+    const std::string& id, const std::shared_ptr<const WorkerSnapshot>& reported) {
   // The marks on this worker's variants, each set ordered by worker first:
   // a range each, usually empty, rather than a lookup per variant.
   const auto first = std::pair<std::string, std::string>(id, std::string());
   auto unloading = unloading_.lower_bound(first);
-  if (unloading != unloading_.end() && unloading->first == id) {
+  auto loading = loading_.lower_bound(first);
+  auto refused = refused_until_.lower_bound(first);
+  const bool any_unloading = unloading != unloading_.end() && unloading->first == id;
+  const bool any_loading = loading != loading_.end() && loading->first == id;
+  const bool any_refused = refused != refused_until_.end() && refused->first.first == id;
+  const bool draining = draining_.contains(id);
+  const auto overheads = call_overhead_ms_.find(id);
+  const std::shared_ptr<const CallOverhead> measured =
+      overheads != call_overhead_ms_.end() ? overheads->second.figures : nullptr;
+  if (!any_unloading && !any_loading && !any_refused && !draining &&
+      reported->measured == measured) {
+    return reported;
+  }
+  auto w = std::make_shared<WorkerSnapshot>(*reported);
+  w->draining = draining;
+  w->measured = measured;
+  if (any_unloading) {
     std::erase_if(w->variants, [this, &id](const LoadedVariant& v) {
       mu_.AssertHeld();
       return unloading_.contains({id, v.variant});
     });
   }
-  // This worker's loads in flight and refusal marks: (id, "") sorts before
-  // its first one. A worker may hold hundreds of variants: they are looked
-  // up by name, not scanned per mark.
-  auto loading = loading_.lower_bound(first);
-  auto refused = refused_until_.lower_bound(first);
-  const bool any_loading = loading != loading_.end() && loading->first == id;
-  const bool any_refused = refused != refused_until_.end() && refused->first.first == id;
+  // This worker's loads in flight and refusal marks. A worker may hold
+  // hundreds of variants: they are looked up by name, not scanned per mark.
   if (any_loading || any_refused) {
     absl::flat_hash_map<absl::string_view, size_t> slots;
     slots.reserve(w->variants.size());
@@ -272,9 +292,6 @@ std::shared_ptr<WorkerSnapshot> ClusterView::BuildWorkerLocked(const std::string
   }
   // The in-flight counts are in the reported entries already (OnHeartbeat,
   // NoteLoaded, NoteDispatched).
-  if (auto o = call_overhead_ms_.find(id); o != call_overhead_ms_.end()) {
-    w->measured = o->second.figures;
-  }
   return w;
 }
 
@@ -287,7 +304,7 @@ std::shared_ptr<ClusterSnapshot> ClusterView::BuildAllLocked(absl::Time now) {
   positions_.clear();
   for (const auto& [id, worker] : workers_) {
     positions_[id] = static_cast<uint32_t>(snapshot->workers.size());
-    snapshot->workers.push_back(WorkerList::Pointer(BuildWorkerLocked(id, worker)));
+    snapshot->workers.push_back(BuildWorkerLocked(id, worker));
   }
   snapshot->measured_load_ms = load_ms_;
   IndexSnapshot(snapshot.get());
@@ -305,7 +322,7 @@ std::shared_ptr<ClusterSnapshot> ClusterView::BuildChangedLocked(absl::Time now)
     auto reported = workers_.find(id);
     if (position == positions_.end() || reported == workers_.end()) continue;
     const uint32_t i = position->second;
-    std::shared_ptr<WorkerSnapshot> built = BuildWorkerLocked(id, reported->second);
+    WorkerList::Pointer built = BuildWorkerLocked(id, reported->second);
     variants_changed = variants_changed || !SameVariantNames(snapshot->workers[i], *built);
     snapshot->workers.Replace(i, std::move(built));
     changed.push_back(i);
@@ -343,8 +360,8 @@ void ClusterView::NoteDispatched(const std::string& worker_id, const std::string
     // Not a variant a heartbeat or a finished load reported: the snapshot
     // does not point at it yet.
     count = std::make_shared<InFlightCount>();
-    if (auto w = workers_.find(worker_id); w != workers_.end()) {
-      for (LoadedVariant& v : w->second.variants) {
+    if (WorkerSnapshot* w = MutableReportLocked(worker_id); w != nullptr) {
+      for (LoadedVariant& v : w->variants) {
         if (v.variant == variant) v.in_flight = count;
       }
     }
@@ -357,9 +374,11 @@ void ClusterView::NoteDispatched(const std::string& worker_id, const std::string
 void ClusterView::NoteRefused(const std::string& worker_id, const std::string& variant,
                               absl::Time now) {
   absl::MutexLock lock(&mu_);
-  refused_until_[{worker_id, variant}] = now + refusal_memory_;
+  auto [mark, fresh] = refused_until_.try_emplace({worker_id, variant}, now + refusal_memory_);
+  mark->second = now + refusal_memory_;
   next_expiry_ = std::min(next_expiry_, now + refusal_memory_);
-  TouchLocked(worker_id);
+  // A mark already shown keeps the snapshot as it is: only its end moves.
+  if (fresh) TouchLocked(worker_id);
 }
 
 void ClusterView::NoteAnswered(const std::string& worker_id, const std::string& variant,

@@ -118,9 +118,14 @@ class ClusterView {
   }
   // The worker as snapshots show it: its heartbeat's report with the marks
   // (draining, loads and unloads in flight, refusals, in-flight counts,
-  // call overheads) applied.
-  std::shared_ptr<WorkerSnapshot> BuildWorkerLocked(const std::string& worker_id,
-                                                    const WorkerSnapshot& reported)
+  // call overheads) applied. The report itself, shared, when no mark
+  // applies (most workers, most of the time): no copy.
+  WorkerList::Pointer BuildWorkerLocked(const std::string& worker_id,
+                                        const std::shared_ptr<const WorkerSnapshot>& reported)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The report of `worker_id` to change: a copy when the snapshots may
+  // share it; null when the worker is not known.
+  WorkerSnapshot* MutableReportLocked(const std::string& worker_id)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Every worker built again, and the index (a worker joined or left).
   std::shared_ptr<ClusterSnapshot> BuildAllLocked(absl::Time now)
@@ -138,8 +143,10 @@ class ClusterView {
   // the workers such heartbeats came from.
   absl::Time beats_pending_since_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
   std::set<std::string> beats_pending_ ABSL_GUARDED_BY(mu_);
-  // As the heartbeats reported them (with NoteLoaded's additions).
-  std::map<std::string, WorkerSnapshot> workers_ ABSL_GUARDED_BY(mu_);
+  // As the heartbeats reported them (with NoteLoaded's additions), each
+  // with its in-flight counts and call overhead figures in place. Immutable
+  // once a snapshot shares it: changed by copying (MutableReportLocked).
+  std::map<std::string, std::shared_ptr<const WorkerSnapshot>> workers_ ABSL_GUARDED_BY(mu_);
   std::set<std::pair<std::string, std::string>> loading_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, absl::Time> draining_ ABSL_GUARDED_BY(mu_);  // id -> since
   std::set<std::pair<std::string, std::string>> unloading_ ABSL_GUARDED_BY(mu_);

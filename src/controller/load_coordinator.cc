@@ -1,12 +1,9 @@
 #include "controller/load_coordinator.h"
 
-#include <grpcpp/client_context.h>
-
 #include <memory>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "common/grpc_status.h"
 #include "common/logging.h"
 
 namespace infaas::controller {
@@ -17,17 +14,10 @@ constexpr absl::Duration kLoadTimeout = absl::Seconds(120);
 // An unload waits for the dropped instances' queued queries.
 constexpr absl::Duration kUnloadTimeout = absl::Seconds(60);
 
-template <typename Request, typename Response>
-struct Call {
-  grpc::ClientContext context;
-  Request request;
-  Response response;
-};
-
 }  // namespace
 
-LoadCoordinator::LoadCoordinator(WorkerClients* clients, ClusterView* cluster)
-    : clients_(clients), cluster_(cluster) {}
+LoadCoordinator::LoadCoordinator(WorkerPort* workers, ClusterView* cluster, Clock* clock)
+    : workers_(workers), clock_(clock), cluster_(cluster) {}
 
 LoadCoordinator::~LoadCoordinator() {
   absl::MutexLock lock(&mu_);
@@ -70,19 +60,12 @@ void LoadCoordinator::EnsureLoaded(const v1::VariantRecord& record, const std::s
   cluster_->NoteLoading(worker_id, key.second, true);
   LogInfo("loading variant",
           {{"variant", key.second}, {"worker", worker_id}, {"instances", absl::StrCat(instances)}});
-  using LoadCall = Call<worker_rpc::LoadVariantRequest, worker_rpc::LoadVariantResponse>;
-  auto call = std::make_shared<LoadCall>();
-  call->context.set_deadline(absl::ToChronoTime(absl::Now() + kLoadTimeout));
-  *call->request.mutable_record() = record;
-  call->request.set_instances(instances);
-  call->request.set_leader_token(leader_token);
-  // The call goes before Notify lets the destructor return: its context
-  // holds the channel, and a channel whose last reference drops on gRPC's
-  // callback thread, once the clients are gone, shuts down the completion
-  // queue that very thread serves (gRPC aborts).
-  auto on_done = [this, call, key](grpc::Status grpc_status) mutable {
-    call.reset();
-    const absl::Status status = FromGrpcStatus(grpc_status);
+  auto request = std::make_shared<worker_rpc::LoadVariantRequest>();
+  *request->mutable_record() = record;
+  request->set_instances(instances);
+  request->set_leader_token(leader_token);
+  auto on_done = [this, request, key](WorkerPort::CallStatus result) {
+    const absl::Status& status = result.status;
     if (status.ok()) {
       LogInfo("variant loaded", {{"variant", key.second}, {"worker", key.first}});
       cluster_->NoteLoaded(key.first, key.second);
@@ -93,8 +76,8 @@ void LoadCoordinator::EnsureLoaded(const v1::VariantRecord& record, const std::s
     }
     Notify(Kind::kLoad, key, status);
   };
-  clients_->For(address)->async()->LoadVariant(&call->context, &call->request, &call->response,
-                                               std::move(on_done));
+  const absl::Time deadline = clock_->Now() + kLoadTimeout;
+  workers_->LoadVariant(address, request.get(), deadline, std::move(on_done));
 }
 
 void LoadCoordinator::Unload(const std::string& worker_id, const std::string& address,
@@ -106,15 +89,12 @@ void LoadCoordinator::Unload(const std::string& worker_id, const std::string& ad
   if (keep == 0) cluster_->NoteUnloading(worker_id, variant);
   LogInfo("unloading variant",
           {{"variant", variant}, {"worker", worker_id}, {"keep", absl::StrCat(keep)}});
-  using UnloadCall = Call<worker_rpc::UnloadVariantRequest, worker_rpc::UnloadVariantResponse>;
-  auto call = std::make_shared<UnloadCall>();
-  call->context.set_deadline(absl::ToChronoTime(absl::Now() + kUnloadTimeout));
-  call->request.set_variant(variant);
-  call->request.set_keep_instances(keep);
-  call->request.set_leader_token(leader_token);
-  auto on_done = [this, call, key, keep](grpc::Status grpc_status) mutable {
-    call.reset();  // before Notify, as for a load
-    const absl::Status status = FromGrpcStatus(grpc_status);
+  auto request = std::make_shared<worker_rpc::UnloadVariantRequest>();
+  request->set_variant(variant);
+  request->set_keep_instances(keep);
+  request->set_leader_token(leader_token);
+  auto on_done = [this, request, key, keep](WorkerPort::CallStatus result) {
+    const absl::Status& status = result.status;
     if (!status.ok()) {
       LogWarning("unload failed",
                  {{"variant", key.second}, {"worker", key.first}, {"error", status.ToString()}});
@@ -122,8 +102,8 @@ void LoadCoordinator::Unload(const std::string& worker_id, const std::string& ad
     }
     Notify(Kind::kUnload, key, status);
   };
-  clients_->For(address)->async()->UnloadVariant(&call->context, &call->request, &call->response,
-                                                 std::move(on_done));
+  workers_->UnloadVariant(address, request.get(), clock_->Now() + kUnloadTimeout,
+                          std::move(on_done));
 }
 
 }  // namespace infaas::controller

@@ -12,9 +12,9 @@
 //
 // The ClusterView hears of each: a load in flight shows as loading; a
 // variant being unloaded entirely is hidden at once (no query goes there
-// meanwhile) and shows again if the unload fails. Calls are asynchronous
-// gRPC calls (no thread blocks on them); callbacks run on gRPC's callback
-// threads. Thread-safe.
+// meanwhile) and shows again if the unload fails. Calls go through a
+// WorkerPort and are asynchronous (no thread blocks on them); callbacks run
+// on the port's threads. Thread-safe.
 
 #include <cstdint>
 #include <functional>
@@ -26,8 +26,9 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "common/clock.h"
 #include "controller/cluster_view.h"
-#include "controller/worker_clients.h"
+#include "controller/worker_port.h"
 #include "infaas/v1/catalogue.pb.h"
 
 namespace infaas::controller {
@@ -36,7 +37,8 @@ class LoadCoordinator {
  public:
   using Done = std::function<void(absl::Status)>;
 
-  LoadCoordinator(WorkerClients* clients, ClusterView* cluster);
+  // `clock` sets the calls' deadlines.
+  LoadCoordinator(WorkerPort* workers, ClusterView* cluster, Clock* clock = Clock::Real());
   ~LoadCoordinator();  // waits for calls in flight and their waiters' callbacks
 
   // `done` (may be null) runs once the load finished or failed. The worker
@@ -67,7 +69,8 @@ class LoadCoordinator {
   // Ends that call and tells its waiters how it went.
   void Notify(Kind kind, const Key& key, const absl::Status& status) ABSL_LOCKS_EXCLUDED(mu_);
 
-  WorkerClients* const clients_;
+  WorkerPort* const workers_;
+  Clock* const clock_;
   ClusterView* const cluster_;
   absl::Mutex mu_;
   Waiters loads_ ABSL_GUARDED_BY(mu_);    // in flight, with their waiters

@@ -7,6 +7,7 @@
 // with held calls and notifications, never with time.
 
 #include "controller/load_coordinator.h"
+#include "controller/grpc_worker_port.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -59,7 +60,8 @@ class LoadCoordinatorTest : public ::testing::Test {
  protected:
   LoadCoordinatorTest()
       : clients_([this](const std::string& address) { return workers_.at(address)->NewStub(); }),
-        loads_(std::make_unique<LoadCoordinator>(&clients_, &cluster_)) {}
+        port_(&clients_),
+        loads_(std::make_unique<LoadCoordinator>(&port_, &cluster_)) {}
 
   static std::string Address(const std::string& id) { return absl::StrCat("fake:", id); }
 
@@ -91,6 +93,7 @@ class LoadCoordinatorTest : public ::testing::Test {
   std::map<std::string, std::unique_ptr<FakeWorker>> workers_;
   ClusterView cluster_{absl::Hours(1)};
   WorkerClients clients_;
+  GrpcWorkerPort port_;
   std::unique_ptr<LoadCoordinator> loads_;  // before the workers and views go
 };
 

@@ -6,7 +6,7 @@
 // scaling policy alone decides what is loaded: a recommendation is an input
 // the policy weighs, not a load.
 //
-//   router.SetLoadRequests(&autoscaler);   // before the first query
+//   QueryRouter router({..., .load_requests = &autoscaler});
 //
 // Implementations are thread-safe and quick: RequestLoad is called on
 // request threads and must not block on I/O.

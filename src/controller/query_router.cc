@@ -2,7 +2,6 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "common/grpc_status.h"
 #include "common/logging.h"
 #include "common/model_name.h"
 #include "common/retry_after.h"
@@ -54,7 +53,7 @@ QueryRequirements RequirementsOf(const v1::QueryOnlineRequest& request) {
 
 QueryRouter::QueryRouter(Dependencies deps, SelectorOptions options,
                          CallCoalescer::Options coalescing)
-    : deps_(std::move(deps)), options_(options), calls_(deps_.clients, deps_.clock, coalescing) {}
+    : deps_(std::move(deps)), options_(options), calls_(deps_.workers, deps_.clock, coalescing) {}
 
 void QueryRouter::QueryOnline(const auth::Principal& caller, v1::QueryOnlineRequest request,
                               absl::Time deadline, Done done) {
@@ -126,8 +125,8 @@ void QueryRouter::Place(std::shared_ptr<Pending> query) {
       SelectVariant(query->requirements, *query->catalogue, *cluster, options_);
   if (decision.background_load.has_value()) {
     const LoadRecommendation& load = *decision.background_load;
-    if (LoadRequests* owner = load_requests_.load(); owner != nullptr) {
-      owner->RequestLoad(load);
+    if (deps_.load_requests != nullptr) {
+      deps_.load_requests->RequestLoad(load);
     } else if (const v1::VariantRecord* r = query->catalogue->Find(load.variant)) {
       LogInfo("background load",
               {{"variant", load.variant}, {"worker", load.worker_id}, {"reason", load.reason}});

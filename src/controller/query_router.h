@@ -15,9 +15,9 @@
 //
 // Transport-neutral and asynchronous: no thread blocks on a load or an
 // inference; `done` runs exactly once, on the calling thread (for errors
-// found before dispatch) or on a gRPC callback thread. Thread-safe.
+// found before dispatch) or on the WorkerPort's callback thread. The same
+// code routes the simulator's queries (sim/sim_master.h). Thread-safe.
 
-#include <atomic>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -31,7 +31,7 @@
 #include "auth/principal.h"
 #include "auth/tenant_quotas.h"
 #include "common/clock.h"
-#include "common/wire_limits.h"
+#include "common/query_limits.h"
 #include "controller/call_coalescer.h"
 #include "controller/catalogue_view.h"
 #include "controller/cluster_view.h"
@@ -40,7 +40,7 @@
 #include "controller/load_requests.h"
 #include "controller/query_observer.h"
 #include "controller/selector.h"
-#include "controller/worker_clients.h"
+#include "controller/worker_port.h"
 #include "infaas/v1/api.pb.h"
 
 namespace infaas::controller {
@@ -52,9 +52,12 @@ class QueryRouter {
   struct Dependencies {
     CatalogueView* catalogue;
     ClusterView* cluster;
-    WorkerClients* clients;
+    WorkerPort* workers;
     LoadCoordinator* loads;
     Clock* clock;
+    // The owner of placement, who weighs the loads the selector recommends
+    // (the autoscaler); null (tools, tests): the router starts them itself.
+    LoadRequests* load_requests = nullptr;
     // Told of each selection and answer; null for none.
     QueryObserver* observer = nullptr;
     // Each tenant's queries per second and in flight; null for no limits.
@@ -67,11 +70,6 @@ class QueryRouter {
   // (CallCoalescer).
   explicit QueryRouter(Dependencies deps, SelectorOptions options = {},
                        CallCoalescer::Options coalescing = {});
-
-  // Where recommended loads go; set once, before the first query. Without
-  // one (tools, tests) the router starts them itself.
-  // Null again before the owner goes away.
-  void SetLoadRequests(LoadRequests* requests) { load_requests_.store(requests); }
 
   // `caller` sees only the models it may (CatalogueView::VisibleTo) and is
   // held to its tenant's quota: over it, RESOURCE_EXHAUSTED at once.
@@ -88,7 +86,6 @@ class QueryRouter {
 
   const Dependencies deps_;
   const SelectorOptions options_;
-  std::atomic<LoadRequests*> load_requests_{nullptr};
   // Last, so destroyed first: it waits for the calls in flight, whose
   // answers use the members above.
   CallCoalescer calls_;

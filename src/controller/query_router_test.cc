@@ -6,6 +6,7 @@
 // owner of placement.
 
 #include "controller/query_router.h"
+#include "controller/grpc_worker_port.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -52,7 +53,8 @@ class QueryRouterTest : public ::testing::Test {
  protected:
   QueryRouterTest()
       : clients_([this](const std::string& address) { return workers_.at(address)->NewStub(); }),
-        loads_(&clients_, &cluster_),
+        port_(&clients_),
+        loads_(&port_, &cluster_),
         catalogue_(
             testing::StoredCatalogue::Create(
                 "router-test", {testing::MakeVariant({.name = kCheap, .latency = {{1, 2.0}}}),
@@ -61,8 +63,8 @@ class QueryRouterTest : public ::testing::Test {
                                                       .max_batch = 8,
                                                       .latency = {{1, 1.0}, {8, 4.5}}})})
                 .value()),
-        router_(std::make_unique<QueryRouter>(QueryRouter::Dependencies{
-            catalogue_->view(), &cluster_, &clients_, &loads_, &clock_})) {}
+        router_(std::make_unique<QueryRouter>(
+            QueryRouter::Dependencies{catalogue_->view(), &cluster_, &port_, &loads_, &clock_})) {}
 
   // A worker at "fake:<id>" holding `variants`, each with `queue` queued.
   FakeWorker& AddWorker(const std::string& id, const std::vector<std::string>& variants,
@@ -101,6 +103,7 @@ class QueryRouterTest : public ::testing::Test {
   std::map<std::string, std::unique_ptr<FakeWorker>> workers_;
   ClusterView cluster_{absl::Hours(1)};
   WorkerClients clients_;
+  GrpcWorkerPort port_;
   LoadCoordinator loads_;
   std::unique_ptr<testing::StoredCatalogue> catalogue_;
   std::unique_ptr<QueryRouter> router_;
@@ -156,7 +159,7 @@ TEST_F(QueryRouterTest, PastTheMastersInFlightBoundQueriesAreRefusedAtOnce) {
   InFlightLimit limit({.max_queries = 1});
   router_ = std::make_unique<QueryRouter>(QueryRouter::Dependencies{.catalogue = catalogue_->view(),
                                                                     .cluster = &cluster_,
-                                                                    .clients = &clients_,
+                                                                    .workers = &port_,
                                                                     .loads = &loads_,
                                                                     .clock = &clock_,
                                                                     .in_flight = &limit});
@@ -207,13 +210,18 @@ TEST_F(QueryRouterTest, HandsRecommendedLoadsToTheOwnerOfPlacement) {
   // cores: the selector recommends loading it, and the owner is asked.
   FakeWorker& worker = AddWorker("w1", {kCostly});
   RecordingOwner owner;
-  router_->SetLoadRequests(&owner);
+  router_ = std::make_unique<QueryRouter>(QueryRouter::Dependencies{.catalogue = catalogue_->view(),
+                                                                    .cluster = &cluster_,
+                                                                    .workers = &port_,
+                                                                    .loads = &loads_,
+                                                                    .clock = &clock_,
+                                                                    .load_requests = &owner});
   absl::StatusOr<v1::QueryOnlineResponse> answer = Query(ByArchitecture(50));
   ASSERT_TRUE(answer.ok()) << answer.status();
   EXPECT_EQ(answer->variant(), kCostly);
   EXPECT_THAT(owner.requested(), ::testing::ElementsAre(absl::StrCat(kCheap, "@w1")));
   EXPECT_EQ(worker.load_calls(), 0);  // the router loads nothing itself
-  router_->SetLoadRequests(nullptr);
+  router_.reset();                    // before the owner goes
 }
 
 auth::Principal UserOf(const std::string& tenant) {
@@ -251,7 +259,7 @@ TEST_F(QueryRouterTest, ATenantOverItsQuotaIsRefusedAtOnceAndOthersAreNot) {
   quotas.Set({limit});
   router_ = std::make_unique<QueryRouter>(QueryRouter::Dependencies{.catalogue = catalogue_->view(),
                                                                     .cluster = &cluster_,
-                                                                    .clients = &clients_,
+                                                                    .workers = &port_,
                                                                     .loads = &loads_,
                                                                     .clock = &clock_,
 

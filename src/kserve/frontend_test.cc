@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
+#include "controller/grpc_worker_port.h"
 #include "controller/testing/fake_worker.h"
 #include "controller/testing/stored_catalogue.h"
 #include "controller/testing/variant_records.h"
@@ -43,7 +44,8 @@ class FrontendTest : public ::testing::Test {
  protected:
   FrontendTest()
       : clients_([this](const std::string& address) { return workers_.at(address)->NewStub(); }),
-        loads_(&clients_, &cluster_),
+        port_(&clients_),
+        loads_(&port_, &cluster_),
         catalogue_(
             controller::testing::StoredCatalogue::Create(
                 "frontend-test",
@@ -55,7 +57,7 @@ class FrontendTest : public ::testing::Test {
     metrics_ =
         std::make_unique<controller::ServingMetrics>(&registry_, &cluster_, catalogue, &clock_);
     router_ = std::make_unique<controller::QueryRouter>(controller::QueryRouter::Dependencies{
-        catalogue, &cluster_, &clients_, &loads_, &clock_, metrics_.get()});
+        catalogue, &cluster_, &port_, &loads_, &clock_, nullptr, metrics_.get()});
     frontend_ = std::make_unique<InferenceFrontend>(InferenceFrontend::Dependencies{
         catalogue, &cluster_, router_.get(), &loads_, metrics_.get(), &clock_});
   }
@@ -74,6 +76,7 @@ class FrontendTest : public ::testing::Test {
   std::map<std::string, std::unique_ptr<FakeWorker>> workers_;
   controller::ClusterView cluster_{absl::Hours(1)};
   controller::WorkerClients clients_;
+  controller::GrpcWorkerPort port_;
   controller::LoadCoordinator loads_;
   metrics::MetricsRegistry registry_;
   std::unique_ptr<controller::testing::StoredCatalogue> catalogue_;

@@ -56,6 +56,7 @@ absl::Status MasterServer::Init() {
   RETURN_IF_ERROR(BuildControl());
   RETURN_IF_ERROR(BuildAccess());
   RETURN_IF_ERROR(BuildAutoscaler());
+  RETURN_IF_ERROR(BuildRouting());
   ASSIGN_OR_RETURN(
       jobs_, offline::JobRunner::Start({store_.get(), catalogue_.get(), cluster_.get(),
                                         offline_clients_.get(), loads_.get(), Clock::Real(),
@@ -133,7 +134,8 @@ absl::Status MasterServer::BuildControl() {
   // Offline jobs call workers over their own connections, apart from online queries.
   offline_clients_ = std::make_unique<controller::WorkerClients>(/*own_connections=*/true,
                                                                  cluster_secret_, to_workers);
-  loads_ = std::make_unique<controller::LoadCoordinator>(clients_.get(), cluster_.get());
+  worker_port_ = std::make_unique<controller::GrpcWorkerPort>(clients_.get());
+  loads_ = std::make_unique<controller::LoadCoordinator>(worker_port_.get(), cluster_.get());
   registry_ = std::make_unique<metrics::MetricsRegistry>();
   serving_metrics_ = std::make_unique<controller::ServingMetrics>(registry_.get(), cluster_.get(),
                                                                   catalogue_.get(), Clock::Real());
@@ -144,10 +146,22 @@ absl::Status MasterServer::BuildControl() {
       std::make_unique<controller::ServiceLevelHistory>(catalogue_.get(), Clock::Real());
   observers_ = std::make_unique<controller::QueryObservers>(std::vector<controller::QueryObserver*>{
       serving_metrics_.get(), demand_.get(), service_levels_.get()});
+  return absl::OkStatus();
+}
+
+absl::Status MasterServer::BuildRouting() {
   router_ = std::make_unique<controller::QueryRouter>(
-      controller::QueryRouter::Dependencies{catalogue_.get(), cluster_.get(), clients_.get(),
-                                            loads_.get(), Clock::Real(), observers_.get(),
-                                            quotas_.get(), in_flight_.get()},
+      controller::QueryRouter::Dependencies{
+          .catalogue = catalogue_.get(),
+          .cluster = cluster_.get(),
+          .workers = worker_port_.get(),
+          .loads = loads_.get(),
+          .clock = Clock::Real(),
+          // The policy owns placement: the selector's recommended loads go to it.
+          .load_requests = autoscaler_.get(),
+          .observer = observers_.get(),
+          .quotas = quotas_.get(),
+          .in_flight = in_flight_.get()},
       controller::SelectorOptions{.explain = false},
       controller::CallCoalescer::Options{.calls_per_instance = options_.calls_per_instance});
   frontend_ = std::make_unique<kserve::InferenceFrontend>(
@@ -160,7 +174,7 @@ absl::Status MasterServer::BuildAutoscaler() {
   std::unique_ptr<autoscaler::ScalingPolicy> policy =
       autoscaler::MakeScalingPolicy(options_.autoscaler, {.time_scale = options_.scale_time_scale});
   controller::ServingMetrics* metrics = serving_metrics_.get();
-  kserve::InferenceFrontend* frontend = frontend_.get();
+  controller::CatalogueView* catalogue = catalogue_.get();
   autoscaler_ = std::make_unique<autoscaler::Autoscaler>(
       autoscaler::Autoscaler::Dependencies{
           .catalogue = catalogue_.get(),
@@ -175,7 +189,8 @@ absl::Status MasterServer::BuildAutoscaler() {
                     .With({autoscaler::KindName(action.kind), action.variant})
                     .Increment();
               },
-          .pinned = [frontend](const std::string& variant) { return frontend->IsPinned(variant); },
+          .pinned =
+              [catalogue](const std::string& variant) { return catalogue->IsPinned(variant); },
           .leadership = lease_.get(),
           .new_policy =
               [kind = options_.autoscaler, time_scale = options_.scale_time_scale] {
@@ -184,8 +199,6 @@ absl::Status MasterServer::BuildAutoscaler() {
       std::move(policy),
       autoscaler::Autoscaler::Options{.period = options_.scale_period,
                                       .max_workers = options_.max_workers});
-  // The policy owns placement: the selector's recommended loads go to it.
-  router_->SetLoadRequests(autoscaler_.get());
   return absl::OkStatus();
 }
 
@@ -323,9 +336,10 @@ void MasterServer::Shutdown() {
   if (jobs_ != nullptr) jobs_->Stop();  // unfinished jobs resume at the next start
   // Hands the lease over now rather than after its ttl.
   if (lease_ != nullptr) lease_->Stop();
-  // The autoscaler before the workers the provisioner started.
-  if (router_ != nullptr) router_->SetLoadRequests(nullptr);
-  autoscaler_.reset();
+  // The autoscaler before the workers the provisioner started: stopped, it
+  // calls the provisioner no more (the router, destroyed first, may still
+  // hand it load requests, which it keeps).
+  if (autoscaler_ != nullptr) autoscaler_->Stop();
   provisioner_.reset();
 }
 

@@ -38,6 +38,7 @@
 #include "autoscaler/local_provisioner.h"
 #include "common/tls.h"
 #include "controller/demand_tracker.h"
+#include "controller/grpc_worker_port.h"
 #include "controller/load_coordinator.h"
 #include "controller/query_router.h"
 #include "controller/service_level_history.h"
@@ -151,6 +152,7 @@ class MasterServer {
   absl::Status BuildAccess();
   absl::Status BuildControl();
   absl::Status BuildAutoscaler();
+  absl::Status BuildRouting();
   absl::Status Serve();
   // The provisioner --provisioner names; `port` is this master's gRPC port.
   absl::StatusOr<std::unique_ptr<autoscaler::Provisioner>> MakeProvisioner(int port);
@@ -169,6 +171,7 @@ class MasterServer {
   std::unique_ptr<controller::ClusterView> cluster_;
   std::unique_ptr<controller::WorkerClients> clients_;
   std::unique_ptr<controller::WorkerClients> offline_clients_;
+  std::unique_ptr<controller::GrpcWorkerPort> worker_port_;
   std::unique_ptr<controller::LoadCoordinator> loads_;
   std::unique_ptr<metrics::MetricsRegistry> registry_;
   std::unique_ptr<controller::ServingMetrics> serving_metrics_;
@@ -176,11 +179,11 @@ class MasterServer {
   std::unique_ptr<controller::SharedDemand> shared_demand_;
   std::unique_ptr<controller::ServiceLevelHistory> service_levels_;
   std::unique_ptr<controller::QueryObservers> observers_;
+  std::unique_ptr<autoscaler::Provisioner> provisioner_;  // outlives the autoscaler
+  std::unique_ptr<autoscaler::Autoscaler> autoscaler_;    // outlives the router
   std::unique_ptr<controller::QueryRouter> router_;
   std::unique_ptr<kserve::InferenceFrontend> frontend_;
   std::unique_ptr<api::KServeGrpcService> kserve_service_;
-  std::unique_ptr<autoscaler::Provisioner> provisioner_;  // outlives the autoscaler
-  std::unique_ptr<autoscaler::Autoscaler> autoscaler_;
   std::unique_ptr<offline::JobRunner> jobs_;
   std::unique_ptr<api::InfaasService> service_;
   std::unique_ptr<api::MasterControlService> control_;

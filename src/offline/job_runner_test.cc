@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "common/files.h"
+#include "controller/grpc_worker_port.h"
 #include "controller/testing/fake_worker.h"
 #include "controller/testing/stored_catalogue.h"
 #include "controller/testing/variant_records.h"
@@ -33,7 +34,8 @@ class JobRunnerTest : public ::testing::Test {
  protected:
   JobRunnerTest()
       : clients_([this](const std::string& address) { return workers_.at(address)->NewStub(); }),
-        loads_(&clients_, &cluster_),
+        port_(&clients_),
+        loads_(&port_, &cluster_),
         catalogue_(controller::testing::StoredCatalogue::Create(
                        "job-runner-test",
                        {controller::testing::MakeVariant({.name = kVariant, .max_batch = 4})})
@@ -151,6 +153,7 @@ class JobRunnerTest : public ::testing::Test {
   std::map<std::string, std::unique_ptr<FakeWorker>> workers_;
   controller::ClusterView cluster_{absl::Hours(1)};
   controller::WorkerClients clients_;
+  controller::GrpcWorkerPort port_;
   controller::LoadCoordinator loads_;
   std::unique_ptr<controller::testing::StoredCatalogue> catalogue_;
   const fs::path dir_;  // the catalogue's temporary folder, removed with it

@@ -7,7 +7,7 @@ namespace infaas::sim {
 
 EventLoop::EventLoop(absl::Time start) : now_(start), clock_(start) {}
 
-void EventLoop::At(absl::Time when, std::function<void()> event) {
+void EventLoop::At(absl::Time when, absl::AnyInvocable<void()> event) {
   queue_.push_back(
       {.when = std::max(when, now_), .sequence = next_sequence_++, .run = std::move(event)});
   std::push_heap(queue_.begin(), queue_.end(), Later());

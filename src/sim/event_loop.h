@@ -14,9 +14,9 @@
 // RunUntil.
 
 #include <cstdint>
-#include <functional>
 #include <vector>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
 
@@ -30,8 +30,8 @@ class EventLoop {
   Clock* clock() { return &clock_; }
 
   // Runs `event` at `when` (now if earlier).
-  void At(absl::Time when, std::function<void()> event);
-  void After(absl::Duration delay, std::function<void()> event) {
+  void At(absl::Time when, absl::AnyInvocable<void()> event);
+  void After(absl::Duration delay, absl::AnyInvocable<void()> event) {
     At(now_ + delay, std::move(event));
   }
 
@@ -45,7 +45,7 @@ class EventLoop {
   struct Event {
     absl::Time when;
     uint64_t sequence = 0;
-    std::function<void()> run;
+    absl::AnyInvocable<void()> run;
   };
   struct Later {
     bool operator()(const Event& a, const Event& b) const {

@@ -1,41 +1,47 @@
 #pragma once
 
-// SimMaster: the master on the simulator's virtual clock, making its
-// decisions with the master's own code (the policy library): the real
-// ClusterView fed by the emulated workers' heartbeats, the real selector
-// over the catalogue and each snapshot, the real DemandTracker, and the
-// chosen scaling policy called every scale period with the input the
-// master's Autoscaler builds (history, demand, pool, the selector's load
-// requests). The glue the master runs over gRPC is reproduced here: the
-// router's placement, one retry on UNAVAILABLE/NOT_FOUND, the deadline
-// budget sent to the worker; the load coordinator's one load per (worker,
-// variant) in flight; the autoscaler's draining and removal of workers.
-// A call to a worker costs `call_overhead` (half each way).
+// SimMaster: the master on the simulator's virtual clock. It is wiring only:
+// the decisions and the code that carries them out are the master's own
+// control core — the QueryRouter (selection, the call coalescer, retries,
+// the deadline budget sent to the worker), the LoadCoordinator and the
+// Autoscaler's round (history, pool, draining and removal, the policy, the
+// vetoes) over the real CatalogueView, ClusterView and DemandTracker. The
+// simulator supplies the core's ports: its event loop as the Clock and
+// Scheduler, emulated workers behind a SimWorkerPort (a call costs
+// `call_overhead`, half each way), and a SimCluster as the Provisioner.
 //
 //   SimMaster master(&loop, catalogue, {.policy = autoscaler::PolicyKind::kInfaas,
 //                                       .max_workers = 10});
 //   master.Start(/*workers=*/2);
 //   master.Query(requirements, [](const absl::Status& s, const QueryOutcome& o) { ... });
 //
-// Single-threaded, on the EventLoop.
+// Destroying it ends every call still out (CANCELLED), so queries not yet
+// answered get their `done` then; the loop must not run after. Single-
+// threaded, on the EventLoop.
 
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <memory>
-#include <set>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "autoscaler/autoscaler.h"
 #include "autoscaler/scaling.h"
 #include "autoscaler/scaling_policy.h"
+#include "controller/catalogue_view.h"
 #include "controller/cluster_view.h"
 #include "controller/demand_tracker.h"
+#include "controller/load_coordinator.h"
+#include "controller/query_router.h"
 #include "controller/selector.h"
 #include "sim/emulated_worker.h"
 #include "sim/event_loop.h"
+#include "sim/loop_scheduler.h"
+#include "sim/sim_cluster.h"
+#include "sim/sim_worker_port.h"
 
 namespace infaas::sim {
 
@@ -56,6 +62,10 @@ class SimMaster {
     autoscaler::PolicyKind policy = autoscaler::PolicyKind::kInfaas;
     autoscaler::ScalingOptions scaling{};
     controller::SelectorOptions selector{};
+    // Queries to one variant on one worker share a call past this many
+    // calls in flight per instance (CallCoalescer; the master's
+    // --calls-per-instance).
+    int calls_per_instance = 2;
     absl::Duration heartbeat = absl::Milliseconds(500);
     absl::Duration dead_after = absl::Seconds(2);
     absl::Duration scale_period = absl::Seconds(1);
@@ -75,8 +85,9 @@ class SimMaster {
   // where the flag is read).
   static absl::StatusOr<std::unique_ptr<SimMaster>> Create(
       EventLoop* loop, std::shared_ptr<const controller::Catalogue> catalogue, Options options);
+  ~SimMaster();
 
-  // Starts `workers` workers (not removable) and the master's periodic work.
+  // Starts `workers` workers (not removable) and the autoscaler's rounds.
   void Start(int workers);
 
   // A client's query; `done` runs exactly once, at its answer's virtual time.
@@ -84,52 +95,35 @@ class SimMaster {
              std::function<void(const absl::Status&, const QueryOutcome&)> done);
 
   // Worker-seconds and busy core-seconds so far, over all workers ever up.
-  double worker_seconds() const;
-  double busy_core_seconds() const;
-  int live_workers() const { return static_cast<int>(workers_.size()); }
+  double worker_seconds() const { return machines_.worker_seconds(); }
+  double busy_core_seconds() const { return machines_.busy_core_seconds(); }
+  int live_workers() const { return machines_.live_workers(); }
   // Loaded instances now, over all workers.
-  int instances() const;
+  int instances() const { return machines_.instances(); }
   const std::vector<TimedAction>& actions() const { return actions_; }
 
- private:
-  struct Pending;
-  SimMaster(EventLoop* loop, std::shared_ptr<const controller::Catalogue> catalogue,
-            Options options, std::unique_ptr<autoscaler::ScalingPolicy> policy);
+  // The control core's views, for tests.
+  controller::ClusterView& cluster() { return cluster_; }
+  controller::CatalogueView& catalogue() { return catalogue_; }
 
-  std::string NextWorkerId();
-  void AddWorker(const std::string& id, bool removable);
-  void Beat(const std::string& worker_id);
-  void Tick();
-  void Execute(const autoscaler::ScalingAction& action, const controller::ClusterSnapshot& cluster);
-  void FollowUp(const controller::ClusterSnapshot& cluster);
-  void EnsureLoaded(const v1::VariantRecord& record, const std::string& worker_id, int instances,
-                    std::function<void(const absl::Status&)> done);
-  void Unload(const std::string& worker_id, const v1::VariantRecord& record, int keep);
-  void Place(std::shared_ptr<Pending> query);
-  void Dispatch(std::shared_ptr<Pending> query);
-  void Finish(std::shared_ptr<Pending> query, const absl::Status& status);
+ private:
+  SimMaster(EventLoop* loop, std::shared_ptr<const controller::Catalogue> catalogue,
+            Options options);
 
   EventLoop* const loop_;
-  const std::shared_ptr<const controller::Catalogue> catalogue_;
   const Options options_;
-  std::unique_ptr<autoscaler::ScalingPolicy> policy_;
+  std::vector<TimedAction> actions_;
+  // The ports, then the core; destroyed in reverse (the port closes first:
+  // see the destructor).
+  LoopScheduler scheduler_;
+  SimWorkerPort port_;
+  controller::CatalogueView catalogue_;
   controller::ClusterView cluster_;
   controller::DemandTracker demand_;
-  autoscaler::ClusterHistory history_;
-  std::vector<controller::LoadRecommendation> load_requests_;
-  std::map<std::string, std::unique_ptr<EmulatedWorker>> workers_;
-  std::set<std::string> removable_;
-  std::map<std::string, absl::Time> starting_;  // id -> asked at
-  std::map<std::string, absl::Time> up_since_;
-  double retired_worker_seconds_ = 0;
-  double retired_core_seconds_ = 0;
-  int next_worker_ = 1;
-  uint64_t workers_started_ = 0;
-  // Loads in flight per (worker, variant) and who waits for them.
-  std::map<std::pair<std::string, std::string>,
-           std::vector<std::function<void(const absl::Status&)>>>
-      loading_;
-  std::vector<TimedAction> actions_;
+  SimCluster machines_;
+  controller::LoadCoordinator loads_;
+  autoscaler::Autoscaler autoscaler_;
+  controller::QueryRouter router_;
 };
 
 }  // namespace infaas::sim

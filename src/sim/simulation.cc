@@ -117,6 +117,8 @@ absl::StatusOr<SimulationResult> RunSimulation(
   result.events = loop.events_run();
   result.simulated = end - start;
   result.answered = answered;
+  // Before the streams: queries still out end now, with their callbacks.
+  master->reset();
   return result;
 }
 
