@@ -210,7 +210,7 @@ class MeasuredLoadTimes {
   bool empty() const { return times_ == nullptr || times_->empty(); }
 
  private:
-  std::shared_ptr<const std::map<std::string, double>> times_;
+  std::shared_ptr<const absl::flat_hash_map<std::string, double>> times_;
 };
 
 struct ClusterSnapshot {

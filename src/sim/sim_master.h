@@ -61,7 +61,8 @@ class SimMaster {
   struct Options {
     autoscaler::PolicyKind policy = autoscaler::PolicyKind::kInfaas;
     autoscaler::ScalingOptions scaling{};
-    controller::SelectorOptions selector{};
+    // As the master's: no reason text per selection.
+    controller::SelectorOptions selector{.explain = false};
     // Queries to one variant on one worker share a call past this many
     // calls in flight per instance (CallCoalescer; the master's
     // --calls-per-instance).
