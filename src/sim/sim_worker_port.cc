@@ -74,6 +74,7 @@ void SimWorkerPort::Infer(const std::string& address, const worker_rpc::InferReq
                           .examples = request->inputs_size(),
                           .deadline = bound(request->slo_budget_ms()),
                           .done = [this, call](const absl::Status& s, const SimAnswer& answer) {
+                            if (!open_.contains(call->id)) return;  // closed: the reply is gone
                             if (s.ok()) {
                               call->reply->set_queue_time_ms(
                                   absl::ToDoubleMilliseconds(answer.queue_time));
@@ -94,6 +95,7 @@ void SimWorkerPort::Infer(const std::string& address, const worker_rpc::InferReq
                 .examples = static_cast<int>(part.inputs()),
                 .deadline = bound(part.slo_budget_ms()),
                 .done = [this, call, i](const absl::Status& s, const SimAnswer& answer) {
+                  if (!open_.contains(call->id)) return;  // closed: the reply is gone
                   worker_rpc::PartAnswer& out = *call->reply->mutable_parts(i);
                   out.set_code(static_cast<int>(s.code()));
                   out.set_message(std::string(s.message()));
