@@ -6,9 +6,8 @@
 
 namespace infaas::sim {
 
-SimCluster::SimCluster(EventLoop* loop, controller::ClusterView* cluster, SimWorkerPort* port,
-                       Options options)
-    : loop_(loop), cluster_(cluster), port_(port), options_(std::move(options)) {}
+SimCluster::SimCluster(EventLoop* loop, SimWorkerPort* port, Options options)
+    : loop_(loop), port_(port), options_(std::move(options)) {}
 
 std::string SimCluster::NextId() { return absl::StrCat("sim-", next_id_++); }
 

@@ -7,7 +7,8 @@
 // environment's model only: what to start, drain or stop is the
 // autoscaler's decision, in the same code the master runs.
 //
-//   SimCluster machines(&loop, &cluster_view, &port, {.heartbeat = absl::Milliseconds(500)});
+//   SimCluster machines(&loop, &port, {.heartbeat = absl::Milliseconds(500)});
+//   machines.ReportTo(&cluster_view);
 //   machines.StartFixedWorker();              // not the provisioner's: never removed
 //   Autoscaler autoscaler({..., .provisioner = &machines, ...}, ...);
 //
@@ -38,8 +39,10 @@ class SimCluster final : public autoscaler::Provisioner {
     absl::Duration startup = absl::Seconds(3);
   };
 
-  SimCluster(EventLoop* loop, controller::ClusterView* cluster, SimWorkerPort* port,
-             Options options);
+  SimCluster(EventLoop* loop, SimWorkerPort* port, Options options);
+
+  // Where heartbeats go; set before the first worker starts.
+  void ReportTo(controller::ClusterView* cluster) { cluster_ = cluster; }
 
   // Starts a worker now, not the provisioner's (never removed).
   void StartFixedWorker();
@@ -67,7 +70,7 @@ class SimCluster final : public autoscaler::Provisioner {
   void Beat(const std::string& id);
 
   EventLoop* const loop_;
-  controller::ClusterView* const cluster_;
+  controller::ClusterView* cluster_ = nullptr;
   SimWorkerPort* const port_;
   const Options options_;
   std::map<std::string, Live> live_;

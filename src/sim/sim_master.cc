@@ -15,54 +15,43 @@ SimMaster::SimMaster(EventLoop* loop, std::shared_ptr<const controller::Catalogu
       options_(std::move(options)),
       scheduler_(loop),
       port_(loop, options_.call_overhead),
-      catalogue_(std::move(catalogue)),
-      cluster_(options_.dead_after, absl::Seconds(1), controller::kHeartbeatRefresh),
-      demand_(loop->clock()),
-      machines_(loop, &cluster_, &port_,
-                {.worker = options_.worker,
-                 .heartbeat = options_.heartbeat,
-                 .startup = options_.worker_startup}),
-      loads_(&port_, &cluster_, loop->clock()),
-      autoscaler_(
-          autoscaler::Autoscaler::Dependencies{
-              .catalogue = &catalogue_,
-              .cluster = &cluster_,
-              .demand = &demand_,
-              .loads = &loads_,
-              .provisioner = options_.max_workers > 0 ? &machines_ : nullptr,
-              .clock = loop->clock(),
-              .on_action =
-                  [this](const autoscaler::ScalingAction& action) {
-                    actions_.push_back({loop_->now(), action});
-                  },
-              .pinned = [this](const std::string& variant) { return catalogue_.IsPinned(variant); },
-              .rounds = &scheduler_,
-              .provisioner_calls = &scheduler_},
-          autoscaler::MakeScalingPolicy(options_.policy, options_.scaling),
-          autoscaler::Autoscaler::Options{.period = options_.scale_period,
-                                          .max_workers = options_.max_workers,
-                                          .drain_timeout = options_.drain_timeout}),
-      router_(
-          controller::QueryRouter::Dependencies{.catalogue = &catalogue_,
-                                                .cluster = &cluster_,
-                                                .workers = &port_,
-                                                .loads = &loads_,
-                                                .clock = loop->clock(),
-                                                .load_requests = &autoscaler_,
-                                                .observer = &demand_},
-          options_.selector,
-          controller::CallCoalescer::Options{.calls_per_instance = options_.calls_per_instance}) {}
+      // Made before the core (the core holds it as its provisioner), told
+      // of the core's cluster view below, before any worker starts.
+      machines_(
+          std::make_unique<SimCluster>(loop, &port_,
+                                       SimCluster::Options{.worker = options_.worker,
+                                                           .heartbeat = options_.heartbeat,
+                                                           .startup = options_.worker_startup})),
+      core_(std::move(catalogue),
+            {.workers = &port_,
+             .clock = loop->clock(),
+             .rounds = &scheduler_,
+             .provisioner_calls = &scheduler_,
+             .provisioner = options_.max_workers > 0 ? machines_.get() : nullptr},
+            {.policy = options_.policy,
+             .scaling = options_.scaling,
+             .selector = options_.selector,
+             .calls_per_instance = options_.calls_per_instance,
+             .dead_after = options_.dead_after,
+             .autoscaler = {.period = options_.scale_period,
+                            .max_workers = options_.max_workers,
+                            .drain_timeout = options_.drain_timeout},
+             .on_action = [this](const autoscaler::ScalingAction& action) {
+               actions_.push_back({loop_->now(), action});
+             }}) {
+  machines_->ReportTo(&core_.cluster());
+}
 
 SimMaster::~SimMaster() {
   // Every call still out ends now, so that the core's destructors, which
   // wait for their calls, return.
-  autoscaler_.Stop();
+  core_.autoscaler().Stop();
   port_.Close();
 }
 
 void SimMaster::Start(int workers) {
-  for (int i = 0; i < workers; ++i) machines_.StartFixedWorker();
-  autoscaler_.Start();
+  for (int i = 0; i < workers; ++i) machines_->StartFixedWorker();
+  core_.autoscaler().Start();
 }
 
 void SimMaster::Query(const controller::QueryRequirements& requirements,
@@ -79,7 +68,7 @@ void SimMaster::Query(const controller::QueryRequirements& requirements,
   // The emulated worker computes no tensors: the inputs only count.
   for (int i = 0; i < requirements.batch_size; ++i) request.add_inputs();
   const absl::Time start = loop_->now();
-  router_.QueryOnline(
+  core_.router().QueryOnline(
       auth::Principal::Operator(), std::move(request), start + options_.client_timeout,
       [this, start, done = std::move(done)](absl::StatusOr<v1::QueryOnlineResponse> result) {
         const absl::Duration latency = loop_->now() - start;

@@ -28,14 +28,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "autoscaler/autoscaler.h"
+#include "autoscaler/control_core.h"
 #include "autoscaler/scaling.h"
 #include "autoscaler/scaling_policy.h"
-#include "controller/catalogue_view.h"
-#include "controller/cluster_view.h"
-#include "controller/demand_tracker.h"
-#include "controller/load_coordinator.h"
-#include "controller/query_router.h"
 #include "controller/selector.h"
 #include "sim/emulated_worker.h"
 #include "sim/event_loop.h"
@@ -96,16 +91,16 @@ class SimMaster {
              std::function<void(const absl::Status&, const QueryOutcome&)> done);
 
   // Worker-seconds and busy core-seconds so far, over all workers ever up.
-  double worker_seconds() const { return machines_.worker_seconds(); }
-  double busy_core_seconds() const { return machines_.busy_core_seconds(); }
-  int live_workers() const { return machines_.live_workers(); }
+  double worker_seconds() const { return machines_->worker_seconds(); }
+  double busy_core_seconds() const { return machines_->busy_core_seconds(); }
+  int live_workers() const { return machines_->live_workers(); }
   // Loaded instances now, over all workers.
-  int instances() const { return machines_.instances(); }
+  int instances() const { return machines_->instances(); }
   const std::vector<TimedAction>& actions() const { return actions_; }
 
   // The control core's views, for tests.
-  controller::ClusterView& cluster() { return cluster_; }
-  controller::CatalogueView& catalogue() { return catalogue_; }
+  controller::ClusterView& cluster() { return core_.cluster(); }
+  controller::CatalogueView& catalogue() { return core_.catalogue(); }
 
  private:
   SimMaster(EventLoop* loop, std::shared_ptr<const controller::Catalogue> catalogue,
@@ -118,13 +113,9 @@ class SimMaster {
   // see the destructor).
   LoopScheduler scheduler_;
   SimWorkerPort port_;
-  controller::CatalogueView catalogue_;
-  controller::ClusterView cluster_;
-  controller::DemandTracker demand_;
-  SimCluster machines_;
-  controller::LoadCoordinator loads_;
-  autoscaler::Autoscaler autoscaler_;
-  controller::QueryRouter router_;
+  // Heartbeats into the core's cluster view, which it builds first.
+  std::unique_ptr<SimCluster> machines_;
+  autoscaler::ControlCore core_;
 };
 
 }  // namespace infaas::sim
