@@ -38,8 +38,9 @@ double MeasuredLoadTimes::Of(const std::string& variant) const {
 }
 
 void MeasuredLoadTimes::Set(const std::string& variant, double ms) {
-  auto copy = times_ == nullptr ? std::make_shared<absl::flat_hash_map<std::string, double>>()
-                                : std::make_shared<absl::flat_hash_map<std::string, double>>(*times_);
+  auto copy = times_ == nullptr
+                  ? std::make_shared<absl::flat_hash_map<std::string, double>>()
+                  : std::make_shared<absl::flat_hash_map<std::string, double>>(*times_);
   (*copy)[variant] = ms;
   times_ = std::move(copy);
 }
