@@ -9,11 +9,12 @@ namespace infaas {
 namespace {
 
 TEST(TimerThreadsTest, RunsTasksInTheOrderTheyAreDue) {
+  // Declared before the timers: their threads are joined first.
   FakeClock clock;
-  TimerThreads timers("test", 1, &clock);
   absl::Mutex mu;
   std::vector<int> ran;
   absl::Notification last;
+  TimerThreads timers("test", 1, &clock);
   timers.After(absl::Seconds(2), [&] {
     absl::MutexLock lock(&mu);
     ran.push_back(2);
@@ -48,8 +49,8 @@ TEST(TimerThreadsTest, ATaskNotYetDueDoesNotRun) {
 }
 
 TEST(TimerThreadsTest, ABlockedTaskDoesNotHoldUpTheOthers) {
-  TimerThreads timers("test", 2);
   absl::Notification release, other_ran;
+  TimerThreads timers("test", 2);
   timers.After(absl::ZeroDuration(), [&] { release.WaitForNotification(); });
   timers.After(absl::Milliseconds(1), [&] { other_ran.Notify(); });
   other_ran.WaitForNotification();
