@@ -7,7 +7,8 @@
 // Pinned variants (Dependencies::pinned), and variants with offline work
 // queued on a worker, are never unloaded from it nor replaced there. The
 // loads the selector recommends reach the policy as requests
-// (RequestLoad → ScalingInput::load_requests), which start a round at once:
+// (RequestLoad → ScalingInput::load_requests), which start a round at once
+// (no sooner than min_round_gap after the last):
 // the policy is the one owner of what gets loaded.
 //
 //   kSetInstances  more: LoadVariant with the new count (LoadCoordinator);
