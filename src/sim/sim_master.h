@@ -2,7 +2,7 @@
 
 // SimMaster: the master on the simulator's virtual clock. It is wiring only:
 // the decisions and the code that carries them out are the master's own
-// control core — the QueryRouter (selection, the call coalescer, retries,
+// control core (autoscaler::ControlCore) — the QueryRouter (selection, the call coalescer, retries,
 // the deadline budget sent to the worker), the LoadCoordinator and the
 // Autoscaler's round (history, pool, draining and removal, the policy, the
 // vetoes) over the real CatalogueView, ClusterView and DemandTracker. The
@@ -10,10 +10,12 @@
 // Scheduler, emulated workers behind a SimWorkerPort (a call costs
 // `call_overhead`, half each way), and a SimCluster as the Provisioner.
 //
-//   SimMaster master(&loop, catalogue, {.policy = autoscaler::PolicyKind::kInfaas,
-//                                       .max_workers = 10});
-//   master.Start(/*workers=*/2);
-//   master.Query(requirements, [](const absl::Status& s, const QueryOutcome& o) { ... });
+//   ASSIGN_OR_RETURN(std::unique_ptr<SimMaster> master,
+//                    SimMaster::Create(&loop, catalogue, {.policy =
+//                    autoscaler::PolicyKind::kInfaas,
+//                                                         .max_workers = 10}));
+//   master->Start(/*workers=*/2);
+//   master->Query(requirements, [](const absl::Status& s, const QueryOutcome& o) { ... });
 //
 // Destroying it ends every call still out (CANCELLED), so queries not yet
 // answered get their `done` then; the loop must not run after. Single-
