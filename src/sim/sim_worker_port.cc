@@ -48,11 +48,11 @@ void SimWorkerPort::Close() {
   }
 }
 
-// One Infer call at the worker: its parts' answers, until the last.
+// One Infer call at the worker: where its answer goes, and how many of its
+// parts are still to answer.
 struct SimWorkerPort::InferCall {
   uint64_t id;
   worker_rpc::InferResponse* reply;
-  bool parts = false;
   int outstanding = 0;
 };
 
@@ -66,10 +66,8 @@ void SimWorkerPort::Infer(const std::string& address, const worker_rpc::InferReq
            return budget_ms > 0 ? std::min(deadline, now + absl::Microseconds(budget_ms * 1000))
                                 : deadline;
          };
-         auto call = std::make_shared<InferCall>(
-             InferCall{.id = id, .reply = reply, .parts = request->parts_size() > 0});
-         if (!call->parts) {
-           call->outstanding = 1;
+         auto call = std::make_shared<InferCall>(InferCall{.id = id, .reply = reply});
+         if (request->parts_size() == 0) {
            worker->Infer({.variant = request->variant(),
                           .examples = request->inputs_size(),
                           .deadline = bound(request->slo_budget_ms()),
