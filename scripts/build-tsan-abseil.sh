@@ -56,7 +56,13 @@ echo "build-tsan-abseil: fetching the source of Abseil $version"
 src=$(find "$work" -maxdepth 1 -type d -name 'abseil-*' | head -1)
 
 echo "build-tsan-abseil: building it with -fsanitize=thread into $prefix"
-cmake -S "$src" -B "$work/build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+# Through ccache when there is one (cmake/CompilerCache.cmake says why the
+# folder is the base): a rebuild of the same version is then mostly linking.
+launcher=()
+if command -v ccache >/dev/null; then
+  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER="cmake;-E;env;CCACHE_BASEDIR=$work;CCACHE_NOHASHDIR=true;CCACHE_MAXSIZE=20G;ccache")
+fi
+cmake -S "$src" -B "$work/build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" \
   -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_STANDARD=17 \
   -DCMAKE_CXX_FLAGS="-fsanitize=thread -fno-omit-frame-pointer" \
   -DBUILD_SHARED_LIBS=ON -DBUILD_TESTING=OFF -DCMAKE_INSTALL_PREFIX="$prefix" \

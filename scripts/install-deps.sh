@@ -9,6 +9,8 @@ set -euo pipefail
 packages=(
   # toolchain
   build-essential cmake ninja-build pkg-config clang-format git ca-certificates
+  # a fresh clone (CI's) reuses the objects of an earlier build: cmake/CompilerCache.cmake
+  ccache
   # the clang build: -Wthread-safety, ASan/UBSan and libFuzzer runtimes
   clang libclang-rt-14-dev
   # RPC and config files

@@ -9,6 +9,8 @@
 //   controller::GrpcWorkerPort port(&clients);
 //   controller::LoadCoordinator loads(&port, &cluster);
 //
+// Each call is a grpc::ClientUnaryReactor of its own (gRPC copies no
+// callable of ours), which deletes itself once gRPC is done with it.
 // Callbacks run on gRPC's callback threads. The destructor waits until gRPC
 // has let go of every call it started. Thread-safe.
 
@@ -32,9 +34,10 @@ class GrpcWorkerPort final : public WorkerPort {
                      absl::Time deadline, Done done) override;
 
  private:
-  struct Call;
-  // A call's context and callback, counted until gRPC lets go of it.
-  std::shared_ptr<Call> NewCall(absl::Time deadline, Done done);
+  class Call;
+  // Counts a call in and out (the destructor waits for none left).
+  void CallStarted();
+  void CallEnded();
 
   WorkerClients* const clients_;
   absl::Mutex mu_;
