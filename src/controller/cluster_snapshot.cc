@@ -73,11 +73,22 @@ std::shared_ptr<const ClusterSnapshot::HolderIndex> HolderIndexOf(const WorkerLi
   return index;
 }
 
+void AppendFirstLoads(const WorkerList& workers, uint32_t i,
+                      std::vector<ClusterSnapshot::Holder>* first_loads) {
+  const WorkerSnapshot& w = workers[i];
+  for (uint32_t slot = 0; slot < w.variants.size(); ++slot) {
+    const LoadedVariant& v = w.variants[slot];
+    if (!v.serving() && w.Find(v.variant) == &v) first_loads->push_back({i, slot});
+  }
+}
+
 void IndexSnapshot(ClusterSnapshot* cluster) {
   cluster->holders = HolderIndexOf(cluster->workers);
   cluster->load_order.clear();
+  cluster->first_loads.clear();
   for (uint32_t i = 0; i < cluster->workers.size(); ++i) {
     if (!cluster->workers[i].draining) cluster->load_order.push_back(i);
+    AppendFirstLoads(cluster->workers, i, &cluster->first_loads);
   }
   const WorkerList& workers = cluster->workers;
   std::sort(cluster->load_order.begin(), cluster->load_order.end(),

@@ -328,12 +328,16 @@ std::shared_ptr<ClusterSnapshot> ClusterView::BuildChangedLocked(absl::Time now)
     changed.push_back(i);
   }
   if (variants_changed) snapshot->holders = HolderIndexOf(snapshot->workers);
+  auto changed_worker = [&changed](uint32_t i) {
+    return std::find(changed.begin(), changed.end(), i) != changed.end();
+  };
+  std::erase_if(snapshot->first_loads,
+                [&](const ClusterSnapshot::Holder& h) { return changed_worker(h.worker); });
+  for (uint32_t i : changed) AppendFirstLoads(snapshot->workers, i, &snapshot->first_loads);
   // The load order: the others keep their places (their figures did not
   // change); each changed worker is taken out and put back where it goes.
   std::vector<uint32_t>& order = snapshot->load_order;
-  std::erase_if(order, [&changed](uint32_t i) {
-    return std::find(changed.begin(), changed.end(), i) != changed.end();
-  });
+  std::erase_if(order, changed_worker);
   const WorkerList& workers = snapshot->workers;
   for (uint32_t i : changed) {
     if (workers[i].draining) continue;

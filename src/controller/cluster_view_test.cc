@@ -120,6 +120,7 @@ TEST(ClusterViewTest, ASnapshotSharesTheWorkersThatDidNotChangeAndKeepsItsIndexR
   IndexSnapshot(&fresh);
   EXPECT_EQ(after->load_order, fresh.load_order);
   EXPECT_EQ(after->load_order, (std::vector<uint32_t>{1, 0}));  // most free memory first
+  EXPECT_TRUE(after->first_loads.empty());
   for (const std::string variant : {"a", "b"}) {
     ASSERT_NE(after->HoldersOf(variant), nullptr) << variant;
     ASSERT_EQ(after->HoldersOf(variant)->size(), fresh.HoldersOf(variant)->size()) << variant;
@@ -205,14 +206,19 @@ TEST(ClusterViewTest, ALoadInFlightShowsAsLoadingUntilItFinishes) {
   ClusterView view;
   view.OnHeartbeat(Beat("w1"), clock.Now());
   view.NoteLoading("w1", "mlp_onnx_cpu1_b1", true);
-  const LoadedVariant* loading = view.Snapshot(clock.Now())->workers[0].Find("mlp_onnx_cpu1_b1");
+  auto during = view.Snapshot(clock.Now());
+  const LoadedVariant* loading = during->workers[0].Find("mlp_onnx_cpu1_b1");
   ASSERT_NE(loading, nullptr);
   EXPECT_TRUE(loading->loading);
+  // Among the snapshot's first loads in flight, where the selector looks.
+  ASSERT_EQ(during->first_loads.size(), 1u);
+  EXPECT_EQ(&during->workers[0].variants[during->first_loads[0].slot], loading);
 
   view.NoteLoaded("w1", "mlp_onnx_cpu1_b1");
   auto after = view.Snapshot(clock.Now());
   ASSERT_NE(after->workers[0].Find("mlp_onnx_cpu1_b1"), nullptr);
   EXPECT_FALSE(after->workers[0].Find("mlp_onnx_cpu1_b1")->loading);
+  EXPECT_TRUE(after->first_loads.empty());
 }
 
 TEST(ClusterViewTest, AFailedLoadDisappears) {

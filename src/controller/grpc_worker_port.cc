@@ -15,8 +15,7 @@ namespace infaas::controller {
 // on it.
 class GrpcWorkerPort::Call final : public grpc::ClientUnaryReactor {
  public:
-  Call(GrpcWorkerPort* port, absl::Time deadline, Done done)
-      : port_(port), done_(std::move(done)) {
+  Call(GrpcWorkerPort* port, absl::Time deadline, Done done) : port_(port), done_(std::move(done)) {
     context_.set_deadline(absl::ToChronoTime(deadline));
     port_->CallStarted();
   }

@@ -13,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "controller/internal/selector_candidates.h"
 #include "controller/internal/selector_messages.h"
+#include "controller/internal/selector_search.h"
 #include "latency/latency_model.h"
 
 namespace infaas::controller {
@@ -84,25 +85,6 @@ absl::Status ValidateRequirements(const QueryRequirements& q) {
   return ValidateForm(q);
 }
 
-// True when `dims` (the query's -d) fits the variant's declared input: same
-// rank, equal sizes except where the config says -1. A config without dims
-// accepts anything.
-// `dims` is the full example shape, or (the original INFaaS's -d) a single
-// image size that must equal both spatial dimensions of a [C, H, W] input.
-bool InputMatches(const v1::VariantRecord& record, const std::vector<int64_t>& dims) {
-  const auto& declared = record.config().input().dims();
-  if (dims.empty() || declared.empty()) return true;
-  if (dims.size() == 1 && declared.size() == 3) {
-    return (declared[1] == -1 || declared[1] == dims[0]) &&
-           (declared[2] == -1 || declared[2] == dims[0]);
-  }
-  if (declared.size() != static_cast<int>(dims.size())) return false;
-  for (int i = 0; i < declared.size(); ++i) {
-    if (declared[i] != -1 && declared[i] != dims[i]) return false;
-  }
-  return true;
-}
-
 std::vector<int64_t> DeclaredDims(const v1::VariantRecord& record) {
   const auto& dims = record.config().input().dims();
   return std::vector<int64_t>(dims.begin(), dims.end());
@@ -117,7 +99,7 @@ absl::Status CheckNamedVariantFits(const v1::VariantRecord& record, const QueryR
         "with a larger max batch (infaas modinfo %s)",
         q.batch_size, internal::MaxBatch(record), name, record.config().architecture()));
   }
-  if (!InputMatches(record, q.input_dims)) {
+  if (!internal::InputMatches(record, q.input_dims)) {
     return absl::InvalidArgumentError(
         absl::StrFormat("-d %s does not match the input %s of variant %s",
                         internal::FormatDims(q.input_dims, false),
@@ -159,7 +141,7 @@ absl::StatusOr<std::vector<const v1::VariantRecord*>> FilterByInput(const Scope&
   std::vector<const v1::VariantRecord*> usable;
   usable.reserve(scope.variants.size());
   for (const v1::VariantRecord* r : scope.variants) {
-    if (InputMatches(*r, q.input_dims) && q.batch_size <= internal::MaxBatch(*r) &&
+    if (internal::InputMatches(*r, q.input_dims) && q.batch_size <= internal::MaxBatch(*r) &&
         !std::isinf(PredictLatencyMs(r->profile(), q.batch_size))) {
       usable.push_back(r);
     }
@@ -169,7 +151,7 @@ absl::StatusOr<std::vector<const v1::VariantRecord*>> FilterByInput(const Scope&
   std::vector<const v1::VariantRecord*> shaped, batched;
   int largest_batch = 0;
   for (const v1::VariantRecord* r : scope.variants) {
-    if (InputMatches(*r, q.input_dims)) shaped.push_back(r);
+    if (internal::InputMatches(*r, q.input_dims)) shaped.push_back(r);
   }
   for (const v1::VariantRecord* r : shaped) {
     largest_batch = std::max(largest_batch, internal::MaxBatch(*r));
@@ -220,23 +202,6 @@ LoadRecommendation MakeRecommendation(const Candidate& c, std::string reason) {
   return r;
 }
 
-// A background load goes with a query only when that query is served
-// without a load (one load per query at most), and it relieves an
-// overloaded instance or saves enough core time to be worth the churn.
-bool WorthLoadingInBackground(const Candidate& chosen, const Candidate& to_load,
-                              const SelectorOptions& options, int batch) {
-  if (chosen.readiness != Readiness::kServing) return false;
-  if (chosen.overloaded) return true;
-  // The same variant elsewhere saves no core time. Costs compare on the
-  // profiles: a measured slowdown on a busy machine would make any cold
-  // option look cheaper than the loaded one.
-  if (to_load.record == chosen.record) return false;
-  auto profile_cost = [batch](const Candidate& c) {
-    return internal::CpuThreads(*c.record) * PredictLatencyMs(c.record->profile(), batch);
-  };
-  return profile_cost(chosen) >= options.background_load_min_cost_ratio * profile_cost(to_load);
-}
-
 SelectorDecision SelectNamedVariant(const QueryRequirements& q, const Catalogue& catalogue,
                                     const ClusterSnapshot& cluster,
                                     const SelectorOptions& options) {
@@ -268,9 +233,30 @@ SelectorDecision SelectNamedVariant(const QueryRequirements& q, const Catalogue&
   return decision;
 }
 
+// The decision for a query that has a place: `chosen`, with `to_load` in
+// the background when that is worth it.
+SelectorDecision Chosen(const Candidate& chosen, const Candidate* to_load, const Scope& scope,
+                        const SelectorOptions& options) {
+  const QueryRequirements& q = *scope.q;
+  SelectorDecision decision;
+  decision.selection = MakeSelection(
+      chosen, options.explain ? internal::ChoiceReason(scope.description(), chosen, q) : "");
+  if (to_load != nullptr && internal::WorthLoadingInBackground(chosen, *to_load, options)) {
+    decision.background_load =
+        MakeRecommendation(*to_load, internal::BackgroundReason(&chosen, *to_load, q));
+  }
+  return decision;
+}
+
 SelectorDecision SelectByRequirements(const QueryRequirements& q, const Catalogue& catalogue,
                                       const ClusterSnapshot& cluster,
                                       const SelectorOptions& options) {
+  // At a steady state, a serving option qualifies: found cheapest first.
+  if (std::optional<internal::ServingChoice> found =
+          internal::SearchServing(q, catalogue, cluster, options)) {
+    return Chosen(found->chosen, found->to_load ? &*found->to_load : nullptr, Scope{.q = &q},
+                  options);
+  }
   absl::StatusOr<Scope> scope = ResolveScope(q, catalogue, options);
   if (!scope.ok()) return Fail(scope.status());
   absl::StatusOr<std::vector<const v1::VariantRecord*>> records = FilterByInput(*scope, q);
@@ -283,16 +269,8 @@ SelectorDecision SelectByRequirements(const QueryRequirements& q, const Catalogu
       internal::BuildCandidates(*records, cluster, q.batch_size, options, &q);
   const Candidate* chosen = internal::BestQualifying(candidates, q);
   const Candidate* to_load = internal::BestToLoad(candidates, q);
+  if (chosen != nullptr) return Chosen(*chosen, to_load, *scope, options);
   SelectorDecision decision;
-  if (chosen != nullptr) {
-    decision.selection = MakeSelection(
-        *chosen, options.explain ? internal::ChoiceReason(scope->description(), *chosen, q) : "");
-    if (to_load != nullptr && WorthLoadingInBackground(*chosen, *to_load, options, q.batch_size)) {
-      decision.background_load =
-          MakeRecommendation(*to_load, internal::BackgroundReason(chosen, *to_load, q));
-    }
-    return decision;
-  }
   // Nothing qualifies now. If something would when warm and idle, the
   // shortfall is transient (busy, loading, not loaded): UNAVAILABLE, and the
   // best such variant starts loading. Otherwise the catalogue cannot meet
@@ -337,6 +315,26 @@ const std::vector<uint32_t>& NoPositions() {
   return *kNone;
 }
 
+// Orders each scope's positions by cost at every indexed batch size.
+void OrderByCost(const std::vector<v1::VariantRecord>& variants, Catalogue::Scope* scope) {
+  int largest = 0;
+  for (uint32_t i : scope->positions) largest = std::max(largest, internal::MaxBatch(variants[i]));
+  scope->by_cost.resize(static_cast<size_t>(std::min(largest, Catalogue::kCostOrderBatches)));
+  std::vector<std::pair<double, uint32_t>> costed;
+  for (int batch = 1; batch <= static_cast<int>(scope->by_cost.size()); ++batch) {
+    costed.clear();
+    for (uint32_t i : scope->positions) {
+      if (internal::MaxBatch(variants[i]) < batch) continue;
+      const double cost = internal::ProfileCost(variants[i], batch);
+      if (!std::isinf(cost)) costed.emplace_back(cost, i);
+    }
+    std::sort(costed.begin(), costed.end());
+    std::vector<uint32_t>& order = scope->by_cost[static_cast<size_t>(batch - 1)];
+    order.reserve(costed.size());
+    for (const auto& [cost, i] : costed) order.push_back(i);
+  }
+}
+
 }  // namespace
 
 void Catalogue::BuildIndex() {
@@ -346,9 +344,11 @@ void Catalogue::BuildIndex() {
   for (uint32_t i = 0; i < variants.size(); ++i) {
     const v1::ModelConfig& c = variants[i].config();
     by_name.try_emplace(c.name(), i);  // the first of a name, as a scan finds it
-    by_architecture[c.architecture()].push_back(i);
-    by_family[FamilyKey(c.task(), c.dataset())].push_back(i);
+    by_architecture[c.architecture()].positions.push_back(i);
+    by_family[FamilyKey(c.task(), c.dataset())].positions.push_back(i);
   }
+  for (auto& [architecture, scope] : by_architecture) OrderByCost(variants, &scope);
+  for (auto& [family, scope] : by_family) OrderByCost(variants, &scope);
   indexed_size = variants.size();
 }
 
@@ -366,14 +366,33 @@ const v1::VariantRecord* Catalogue::Find(absl::string_view name) const {
 const std::vector<uint32_t>* Catalogue::IndexedArchitecture(absl::string_view architecture) const {
   if (!Indexed()) return nullptr;
   auto it = by_architecture.find(architecture);
-  return it == by_architecture.end() ? &NoPositions() : &it->second;
+  return it == by_architecture.end() ? &NoPositions() : &it->second.positions;
 }
 
 const std::vector<uint32_t>* Catalogue::IndexedFamily(absl::string_view task,
                                                       absl::string_view dataset) const {
   if (!Indexed()) return nullptr;
   auto it = by_family.find(FamilyKey(task, dataset));
-  return it == by_family.end() ? &NoPositions() : &it->second;
+  return it == by_family.end() ? &NoPositions() : &it->second.positions;
+}
+
+const std::vector<uint32_t>* Catalogue::ByCost(const QueryRequirements& requirements,
+                                               int batch) const {
+  if (!Indexed() || !requirements.variant.empty() || batch < 1 || batch > kCostOrderBatches) {
+    return nullptr;
+  }
+  const Scope* scope = nullptr;
+  if (!requirements.architecture.empty()) {
+    auto it = by_architecture.find(requirements.architecture);
+    if (it != by_architecture.end()) scope = &it->second;
+  } else {
+    auto it = by_family.find(FamilyKey(requirements.task, requirements.dataset));
+    if (it != by_family.end()) scope = &it->second;
+  }
+  if (scope == nullptr || static_cast<size_t>(batch) > scope->by_cost.size()) {
+    return &NoPositions();
+  }
+  return &scope->by_cost[static_cast<size_t>(batch - 1)];
 }
 
 SelectorDecision SelectVariant(const QueryRequirements& requirements, const Catalogue& catalogue,

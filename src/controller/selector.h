@@ -32,7 +32,12 @@
 //               call overhead, the load time as last measured on the
 //               cluster, else three times the profile's (a worker's first
 //               load also sets the engine up; the profiler's was warm).
-//   cost = cpu_threads * service(b): the core-milliseconds the query occupies.
+//   cost = cpu_threads * the profile's service(b): the core-milliseconds the
+//               variant needs. What a worker measured moves the prediction
+//               (whether it meets the target), not the ranking: a slowdown
+//               measured on a busy machine is contention, not the variant's
+//               cost. So the search can visit the variants cheapest first
+//               and stop early (below).
 //
 // Forms 2 and 3. Candidates are the architecture's (family's) variants whose
 // input matches `input_dims` (if given), whose max batch is >= the batch and
@@ -54,6 +59,16 @@
 // but something would warm, the error is UNAVAILABLE and carries that load.
 // While a variant that would qualify warm is loading, none other is
 // recommended: queries wait for that load rather than each start a sibling.
+//
+// The search. On an indexed catalogue and snapshot (Catalogue::BuildIndex,
+// IndexSnapshot), forms 2 and 3 visit the scope's variants cheapest first
+// (Catalogue::ByCost) and stop at the first cost above that of a serving,
+// qualifying option: at a steady state, a few variants of the 1,000 in a
+// family. The background load looks only at variants cheap enough to be
+// worth it, and at the snapshot's first loads in flight. When nothing
+// serving qualifies (a refusal, a load), or for a batch beyond
+// kCostOrderBatches, every candidate is built, as without an index; both
+// ways decide the same (selector_index_test).
 //
 // Form 1. The serving instance with the shortest queue per instance (then
 // the lowest CPU); else one whose load is in flight; else a load on the
@@ -115,12 +130,27 @@ struct Catalogue {
   const std::vector<uint32_t>* IndexedArchitecture(absl::string_view architecture) const;
   const std::vector<uint32_t>* IndexedFamily(absl::string_view task,
                                              absl::string_view dataset) const;
+  // Positions of the query's scope (its architecture, or its task and
+  // dataset) that can take `batch` inputs (max batch >= batch, a profiled
+  // latency at it), cheapest first: by cpu_threads times the profile's
+  // median at `batch`, then in catalogue order. Empty when there are none;
+  // nullptr when the catalogue is not indexed, the query is by variant, or
+  // `batch` is not in 1..kCostOrderBatches.
+  const std::vector<uint32_t>* ByCost(const QueryRequirements& requirements, int batch) const;
+
+  // The batch sizes ByCost is indexed for: a query of more inputs is rare,
+  // and its selection builds every candidate instead.
+  static constexpr int kCostOrderBatches = 32;
 
   // The index (BuildIndex); not for direct use.
+  struct Scope {
+    std::vector<uint32_t> positions;               // catalogue order
+    std::vector<std::vector<uint32_t>> by_cost{};  // [batch - 1]
+  };
   size_t indexed_size = 0;
   absl::flat_hash_map<std::string, uint32_t> by_name{};
-  absl::flat_hash_map<std::string, std::vector<uint32_t>> by_architecture{};
-  absl::flat_hash_map<std::string, std::vector<uint32_t>> by_family{};  // "task\ndataset"
+  absl::flat_hash_map<std::string, Scope> by_architecture{};
+  absl::flat_hash_map<std::string, Scope> by_family{};  // "task\ndataset"
 };
 
 // Tunables of the policy. The defaults suit the shipped zoo.

@@ -21,8 +21,7 @@ int Tier(const Candidate& c) {
   return c.overloaded ? 2 : 0;
 }
 
-// Sort key of forms 2 and 3: tier, then cost; for one variant on several
-// workers, the least loaded; names last so that the order is total.
+// RanksBefore's key.
 auto RequirementsKey(const Candidate& c) {
   return std::make_tuple(Tier(c), c.cost, c.queue_per_instance, c.worker->cpu_utilization,
                          c.predicted_ms, MaxBatch(*c.record),
@@ -44,6 +43,8 @@ double LoadMs(const v1::VariantRecord& record, const ClusterSnapshot& cluster) {
   return kUnmeasuredLoadFactor * record.profile().load_latency_ms();
 }
 
+}  // namespace
+
 Candidate MakeCandidate(const v1::VariantRecord& record, const WorkerSnapshot& worker,
                         const LoadedVariant* loaded, int batch, const ClusterSnapshot& cluster,
                         const SelectorOptions& options) {
@@ -53,7 +54,7 @@ Candidate MakeCandidate(const v1::VariantRecord& record, const WorkerSnapshot& w
   c.record = &record;
   c.worker = &worker;
   c.service_ms = latency::EstimateExecution(record.profile(), runs, batch).median_ms;
-  c.cost = CpuThreads(record) * c.service_ms;
+  c.cost = ProfileCost(record, batch);
   if (loaded == nullptr) {
     c.readiness = Readiness::kCold;
     c.load_ms = LoadMs(record, cluster);
@@ -85,14 +86,43 @@ Candidate MakeCandidate(const v1::VariantRecord& record, const WorkerSnapshot& w
   return c;
 }
 
-}  // namespace
-
 int MaxBatch(const v1::VariantRecord& record) {
   return std::max(record.config().max_batch_size(), 1);
 }
 
 int CpuThreads(const v1::VariantRecord& record) {
   return std::max(record.config().cpu_threads(), 1);
+}
+
+double ProfileCost(const v1::VariantRecord& record, int batch) {
+  return CpuThreads(record) * latency::ProfileMedianMs(record.profile(), batch);
+}
+
+bool InputMatches(const v1::VariantRecord& record, const std::vector<int64_t>& dims) {
+  const auto& declared = record.config().input().dims();
+  if (dims.empty() || declared.empty()) return true;
+  if (dims.size() == 1 && declared.size() == 3) {
+    return (declared[1] == -1 || declared[1] == dims[0]) &&
+           (declared[2] == -1 || declared[2] == dims[0]);
+  }
+  if (declared.size() != static_cast<int>(dims.size())) return false;
+  for (int i = 0; i < declared.size(); ++i) {
+    if (declared[i] != -1 && declared[i] != dims[i]) return false;
+  }
+  return true;
+}
+
+bool RanksBefore(const Candidate& a, const Candidate& b) {
+  return RequirementsKey(a) < RequirementsKey(b);
+}
+
+bool WorthLoadingInBackground(const Candidate& chosen, const Candidate& to_load,
+                              const SelectorOptions& options) {
+  if (chosen.readiness != Readiness::kServing) return false;
+  if (chosen.overloaded) return true;
+  // The same variant elsewhere saves no core time.
+  if (to_load.record == chosen.record) return false;
+  return chosen.cost >= options.background_load_min_cost_ratio * to_load.cost;
 }
 
 namespace {
@@ -193,7 +223,7 @@ const Candidate* BestQualifying(const std::vector<Candidate>& candidates,
   for (const Candidate& c : candidates) {
     if (!MeetsAccuracy(*c.record, requirements)) continue;
     if (!(c.admission_ms <= requirements.latency_slo_ms)) continue;
-    if (best == nullptr || RequirementsKey(c) < RequirementsKey(*best)) best = &c;
+    if (best == nullptr || RanksBefore(c, *best)) best = &c;
   }
   return best;
 }
@@ -214,7 +244,7 @@ const Candidate* BestToLoad(const std::vector<Candidate>& candidates,
   for (const Candidate& c : candidates) {
     if (c.readiness != Readiness::kCold || !MeetsAccuracy(*c.record, requirements)) continue;
     if (!(c.service_ms <= requirements.latency_slo_ms) || loading.contains(c.record)) continue;
-    if (best == nullptr || RequirementsKey(c) < RequirementsKey(*best)) best = &c;
+    if (best == nullptr || RanksBefore(c, *best)) best = &c;
   }
   return best;
 }

@@ -4,6 +4,7 @@
 // query would see there. Private to the selector; see selector.h for the
 // latency model these figures follow.
 
+#include <cstdint>
 #include <vector>
 
 #include "controller/cluster_snapshot.h"
@@ -44,6 +45,35 @@ struct Candidate {
 // Config fields with their proto defaults (0 means 1) applied.
 int MaxBatch(const v1::VariantRecord& record);
 int CpuThreads(const v1::VariantRecord& record);
+
+// True when `dims` (a query's -d) fits the variant's declared input: same
+// rank, equal sizes except where the config says -1; a config without dims
+// accepts anything. `dims` is the full example shape, or (the original
+// INFaaS's -d) a single image size that must equal both spatial dimensions
+// of a [C, H, W] input.
+bool InputMatches(const v1::VariantRecord& record, const std::vector<int64_t>& dims);
+
+// A candidate's cost: cpu_threads times the profile's median at `batch`
+// (core-ms); +inf without a profiled latency.
+double ProfileCost(const v1::VariantRecord& record, int batch);
+
+// The candidate for `record` on `worker`: serving or loading there when
+// `loaded` (its entry) is given, else cold.
+Candidate MakeCandidate(const v1::VariantRecord& record, const WorkerSnapshot& worker,
+                        const LoadedVariant* loaded, int batch, const ClusterSnapshot& cluster,
+                        const SelectorOptions& options);
+
+// The order of forms 2 and 3: tier (serving and not overloaded, then a
+// load, then overloaded), cost, then for one variant on several workers the
+// least loaded; names last, so that the order is total.
+bool RanksBefore(const Candidate& a, const Candidate& b);
+
+// Whether `to_load` should load in the background of a query served by
+// `chosen`: only when that query needs no load itself (one per query at
+// most), and the load relieves an overloaded instance or is of another
+// variant at most 1 / background_load_min_cost_ratio of the cost.
+bool WorthLoadingInBackground(const Candidate& chosen, const Candidate& to_load,
+                              const SelectorOptions& options);
 
 // The worker to load `record` on: one that neither serves nor loads it and
 // has at least its peak memory free; those with enough idle cores for its
