@@ -78,7 +78,7 @@ void AppendFirstLoads(const WorkerList& workers, uint32_t i,
   const WorkerSnapshot& w = workers[i];
   for (uint32_t slot = 0; slot < w.variants.size(); ++slot) {
     const LoadedVariant& v = w.variants[slot];
-    if (!v.serving() && w.Find(v.variant) == &v) first_loads->push_back({i, slot});
+    if (!v.serving()) first_loads->push_back({i, slot});
   }
 }
 

@@ -235,8 +235,9 @@ struct ClusterSnapshot {
   bool indexed = false;
   std::shared_ptr<const HolderIndex> holders{};
   std::vector<uint32_t> load_order{};
-  // The holders whose first instance is loading (not serving yet), in no
+  // The entries whose first instance is loading (not serving yet), in no
   // particular order: the loads in flight, without a scan of every worker.
+  // A worker that lists a variant twice has both here; Find's is the first.
   std::vector<Holder> first_loads{};
 
   // The holders of `variant` in the index, or null (none, or no index).
@@ -249,8 +250,7 @@ bool LoadsFirst(const WorkerSnapshot& a, const WorkerSnapshot& b);
 // The holders index of `workers` alone (IndexSnapshot's first half).
 std::shared_ptr<const ClusterSnapshot::HolderIndex> HolderIndexOf(const WorkerList& workers);
 
-// Appends worker `i`'s entries among the holders (the first of each
-// variant it lists) whose first instance is loading.
+// Appends worker `i`'s entries whose first instance is loading.
 void AppendFirstLoads(const WorkerList& workers, uint32_t i,
                       std::vector<ClusterSnapshot::Holder>* first_loads);
 

@@ -182,9 +182,20 @@ std::map<std::string, absl::Time> ClusterView::Draining() {
 }
 
 void ClusterView::ExpireLocked(absl::Time now) {
-  // Called on every selection: scan only when something may have run out
-  // (heartbeats only move a worker's expiry later, so the earliest expiry
-  // seen at the last scan is a safe bound).
+  // Called on every selection. A refusal mark runs out (which changes what
+  // snapshots show) when the oldest end still queued has come and the mark
+  // was not renewed since.
+  while (!refusal_ends_.empty() && refusal_ends_.front().first <= now) {
+    auto mark = refused_until_.find(refusal_ends_.front().second);
+    if (mark != refused_until_.end() && mark->second <= now) {
+      TouchLocked(mark->first.first);
+      refused_until_.erase(mark);
+    }
+    refusal_ends_.pop_front();
+  }
+  // Workers: scan only when one may have gone silent (heartbeats only move
+  // a worker's expiry later, so the earliest expiry seen at the last scan
+  // is a safe bound).
   if (now < next_expiry_) return;
   next_expiry_ = absl::InfiniteFuture();
   for (auto it = workers_.begin(); it != workers_.end();) {
@@ -200,16 +211,6 @@ void ClusterView::ExpireLocked(absl::Time now) {
       membership_changed_ = true;
     } else {
       next_expiry_ = std::min(next_expiry_, it->second->last_heartbeat + dead_after_);
-      ++it;
-    }
-  }
-  // A refusal mark that runs out changes what snapshots show.
-  for (auto it = refused_until_.begin(); it != refused_until_.end();) {
-    if (it->second <= now) {
-      TouchLocked(it->first.first);
-      it = refused_until_.erase(it);
-    } else {
-      next_expiry_ = std::min(next_expiry_, it->second);
       ++it;
     }
   }
@@ -380,7 +381,7 @@ void ClusterView::NoteRefused(const std::string& worker_id, const std::string& v
   absl::MutexLock lock(&mu_);
   auto [mark, fresh] = refused_until_.try_emplace({worker_id, variant}, now + refusal_memory_);
   mark->second = now + refusal_memory_;
-  next_expiry_ = std::min(next_expiry_, now + refusal_memory_);
+  refusal_ends_.emplace_back(mark->second, mark->first);
   // A mark already shown keeps the snapshot as it is: only its end moves.
   if (fresh) TouchLocked(worker_id);
 }

@@ -164,6 +164,11 @@ class ClusterView {
   MeasuredLoadTimes load_ms_ ABSL_GUARDED_BY(mu_);  // per variant
   // (worker, variant) -> until when it counts as refused_recently.
   std::map<std::pair<std::string, std::string>, absl::Time> refused_until_ ABSL_GUARDED_BY(mu_);
+  // Each mark's end as it was set, oldest first (a later refusal of the
+  // same pair adds another; ExpireLocked checks the mark itself): marks run
+  // out without a scan of them all.
+  std::deque<std::pair<absl::Time, std::pair<std::string, std::string>>> refusal_ends_
+      ABSL_GUARDED_BY(mu_);
   // The last snapshot built, what has changed since (workers whose entries
   // are stale; `membership_changed_`: a worker joined or left), and where
   // each worker is in it.
@@ -171,7 +176,7 @@ class ClusterView {
   std::set<std::string> stale_ ABSL_GUARDED_BY(mu_);
   bool membership_changed_ ABSL_GUARDED_BY(mu_) = true;
   std::map<std::string, uint32_t> positions_ ABSL_GUARDED_BY(mu_);
-  // No worker or refusal mark runs out before this (ExpireLocked).
+  // No worker goes silent past dead_after before this (ExpireLocked).
   absl::Time next_expiry_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
 };
 

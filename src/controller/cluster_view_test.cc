@@ -131,6 +131,26 @@ TEST(ClusterViewTest, ASnapshotSharesTheWorkersThatDidNotChangeAndKeepsItsIndexR
   }
   // Nothing changed: the very same snapshot.
   EXPECT_EQ(view.Snapshot(clock.Now()), after);
+
+  // w1 drops "a" and takes "c" and "b": the holders move with it alone, and
+  // the snapshot before keeps its own.
+  view.OnHeartbeat(Beat("w1", {"c", "b"}), clock.Now());
+  auto later = view.Snapshot(clock.Now());
+  auto workers_of = [](const ClusterSnapshot& s, const std::string& variant) {
+    std::vector<std::string> ids;
+    if (const std::vector<ClusterSnapshot::Holder>* holders = s.HoldersOf(variant)) {
+      for (const ClusterSnapshot::Holder& h : *holders) {
+        EXPECT_EQ(s.workers[h.worker].variants[h.slot].variant, variant);
+        ids.push_back(s.workers[h.worker].id);
+      }
+    }
+    return ids;
+  };
+  EXPECT_EQ(workers_of(*later, "a"), (std::vector<std::string>{"w2", "w3"}));
+  EXPECT_EQ(workers_of(*later, "b"), (std::vector<std::string>{"w1", "w2"}));
+  EXPECT_EQ(workers_of(*later, "c"), (std::vector<std::string>{"w1"}));
+  EXPECT_EQ(workers_of(*after, "a"), (std::vector<std::string>{"w1", "w2", "w3"}));
+  EXPECT_TRUE(workers_of(*after, "c").empty());
 }
 
 TEST(ClusterViewTest, HeartbeatsCarryExecutionTimesAndMeasuredLoadTimes) {

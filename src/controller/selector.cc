@@ -263,10 +263,10 @@ SelectorDecision SelectByRequirements(const QueryRequirements& q, const Catalogu
   if (!records.ok()) return Fail(records.status());
   if (cluster.workers.empty()) return Fail(internal::NoLiveWorkersError());
 
-  // Only what may be picked; the refusals below build the rest for their
-  // messages.
-  std::vector<Candidate> candidates =
-      internal::BuildCandidates(*records, cluster, q.batch_size, options, &q);
+  // Every option, for the messages below; and what may be picked.
+  const std::vector<Candidate> all =
+      internal::BuildCandidates(*records, cluster, q.batch_size, options);
+  const std::vector<Candidate> candidates = internal::Pickable(all, q);
   const Candidate* chosen = internal::BestQualifying(candidates, q);
   const Candidate* to_load = internal::BestToLoad(candidates, q);
   if (chosen != nullptr) return Chosen(*chosen, to_load, *scope, options);
@@ -286,8 +286,6 @@ SelectorDecision SelectByRequirements(const QueryRequirements& q, const Catalogu
     decision.background_load =
         MakeRecommendation(*to_load, internal::BackgroundReason(nullptr, *to_load, q));
   }
-  const std::vector<Candidate> all =
-      internal::BuildCandidates(*records, cluster, q.batch_size, options);
   // Admission control: the capacity exists but is busy. Refused at once,
   // never queued behind work that would make it late.
   if (const Candidate* busy = internal::BestBusy(candidates, q); busy != nullptr) {

@@ -45,6 +45,15 @@ double LoadMs(const v1::VariantRecord& record, const ClusterSnapshot& cluster) {
 
 }  // namespace
 
+bool Overloaded(const LoadedVariant& loaded, const SelectorOptions& options) {
+  if (!loaded.serving()) return false;
+  const int64_t ahead =
+      std::max<int64_t>(std::max(loaded.queue_length, 0), loaded.InFlightExamples());
+  return static_cast<double>(ahead) / std::max(loaded.instances, 1) >
+             options.overload_queue_per_instance ||
+         loaded.refused_recently;
+}
+
 Candidate MakeCandidate(const v1::VariantRecord& record, const WorkerSnapshot& worker,
                         const LoadedVariant* loaded, int batch, const ClusterSnapshot& cluster,
                         const SelectorOptions& options) {
@@ -75,9 +84,7 @@ Candidate MakeCandidate(const v1::VariantRecord& record, const WorkerSnapshot& w
       c.load_ms = LoadMs(record, cluster);
       c.wait_ms += c.load_ms;
     }
-    c.overloaded =
-        loaded->serving() &&
-        (c.queue_per_instance > options.overload_queue_per_instance || loaded->refused_recently);
+    c.overloaded = Overloaded(*loaded, options);
   }
   c.wait_ms += worker.CallOverheadMs();
   c.predicted_ms = c.wait_ms + c.service_ms;
@@ -179,11 +186,9 @@ const WorkerSnapshot* ChooseLoadWorker(const v1::VariantRecord& record,
 
 std::vector<Candidate> BuildCandidates(const std::vector<const v1::VariantRecord*>& records,
                                        const ClusterSnapshot& cluster, int batch,
-                                       const SelectorOptions& options,
-                                       const QueryRequirements* only_for) {
+                                       const SelectorOptions& options) {
   std::vector<Candidate> candidates;
   for (const v1::VariantRecord* record : records) {
-    if (only_for != nullptr && !MeetsAccuracy(*record, *only_for)) continue;
     const std::string& name = record->config().name();
     auto consider = [&](const WorkerSnapshot& worker, const LoadedVariant* loaded) {
       if (loaded != nullptr && !worker.draining) {
@@ -202,12 +207,6 @@ std::vector<Candidate> BuildCandidates(const std::vector<const v1::VariantRecord
     } else {
       for (const WorkerSnapshot& worker : cluster.workers) consider(worker, worker.Find(name));
     }
-    // Cold, the estimate is the profile's: one slower than the target
-    // is neither chosen nor loaded for this query.
-    if (only_for != nullptr &&
-        !(PredictLatencyMs(record->profile(), batch) <= only_for->latency_slo_ms)) {
-      continue;
-    }
     const WorkerSnapshot* target = cluster.indexed ? ChooseIndexed(*record, cluster, holders)
                                                    : ChooseLoadWorker(*record, cluster);
     if (target != nullptr) {
@@ -215,6 +214,24 @@ std::vector<Candidate> BuildCandidates(const std::vector<const v1::VariantRecord
     }
   }
   return candidates;
+}
+
+std::vector<Candidate> Pickable(const std::vector<Candidate>& all,
+                                const QueryRequirements& requirements) {
+  std::vector<Candidate> pickable;
+  pickable.reserve(all.size());
+  for (const Candidate& c : all) {
+    if (!MeetsAccuracy(*c.record, requirements)) continue;
+    // Cold, the estimate is the profile's: one slower than the target is
+    // neither chosen nor loaded for this query.
+    if (c.readiness == Readiness::kCold &&
+        !(PredictLatencyMs(c.record->profile(), requirements.batch_size) <=
+          requirements.latency_slo_ms)) {
+      continue;
+    }
+    pickable.push_back(c);
+  }
+  return pickable;
 }
 
 const Candidate* BestQualifying(const std::vector<Candidate>& candidates,

@@ -57,6 +57,10 @@ bool InputMatches(const v1::VariantRecord& record, const std::vector<int64_t>& d
 // (core-ms); +inf without a profiled latency.
 double ProfileCost(const v1::VariantRecord& record, int batch);
 
+// Serving with too long a queue per instance, or refused a query lately:
+// Candidate::overloaded, without the rest of a candidate.
+bool Overloaded(const LoadedVariant& loaded, const SelectorOptions& options);
+
 // The candidate for `record` on `worker`: serving or loading there when
 // `loaded` (its entry) is given, else cold.
 Candidate MakeCandidate(const v1::VariantRecord& record, const WorkerSnapshot& worker,
@@ -83,14 +87,17 @@ const WorkerSnapshot* ChooseLoadWorker(const v1::VariantRecord& record,
                                        const ClusterSnapshot& cluster);
 
 // Every serving or loading instance of each record, plus one cold candidate
-// per record on ChooseLoadWorker (when there is one). With `only_for`, just
-// those BestQualifying, BestToLoad and BestBusy may pick for it: none of a
-// record below its accuracy, no cold one slower than its target (the error
-// messages, which offer the alternatives, want them all).
+// per record on ChooseLoadWorker (when there is one).
 std::vector<Candidate> BuildCandidates(const std::vector<const v1::VariantRecord*>& records,
                                        const ClusterSnapshot& cluster, int batch,
-                                       const SelectorOptions& options,
-                                       const QueryRequirements* only_for = nullptr);
+                                       const SelectorOptions& options);
+
+// Of BuildCandidates' candidates, those BestQualifying, BestToLoad and
+// BestBusy may pick for `requirements`: none of a record below its
+// accuracy, no cold one slower than its target (the error messages, which
+// offer the alternatives, take them all).
+std::vector<Candidate> Pickable(const std::vector<Candidate>& all,
+                                const QueryRequirements& requirements);
 
 // Forms 2 and 3: the preferred candidate with accuracy >= the minimum and
 // predicted <= SLO (tiers and order as in selector.h), or nullptr.

@@ -38,9 +38,9 @@ std::optional<Candidate> BestServing(const std::vector<uint32_t>& order, const Q
     for (const ClusterSnapshot::Holder& h : *holders) {
       const WorkerSnapshot& worker = cluster.workers[h.worker];
       const LoadedVariant& loaded = worker.variants[h.slot];
-      if (worker.draining || !loaded.serving()) continue;
+      if (worker.draining || !loaded.serving() || Overloaded(loaded, options)) continue;
       Candidate c = MakeCandidate(record, worker, &loaded, q.batch_size, cluster, options);
-      if (c.overloaded || !(c.admission_ms <= q.latency_slo_ms)) continue;
+      if (!(c.admission_ms <= q.latency_slo_ms)) continue;
       if (!best.has_value() || RanksBefore(c, *best)) best = c;
     }
   }
@@ -59,7 +59,8 @@ bool ALoadWouldServe(const QueryRequirements& q, const Catalogue& catalogue,
     const LoadedVariant& entry = worker.variants[h.slot];
     const v1::VariantRecord* record = catalogue.Find(entry.variant);
     if (record == nullptr || !InScope(*record, q) || !Usable(*record, q) ||
-        q.batch_size > MaxBatch(*record) || std::isinf(ProfileCost(*record, q.batch_size))) {
+        q.batch_size > MaxBatch(*record) || std::isinf(ProfileCost(*record, q.batch_size)) ||
+        worker.Find(entry.variant) != &entry) {  // listed twice: the first counts
       continue;
     }
     const Candidate c = MakeCandidate(*record, worker, &entry, q.batch_size, cluster, options);
