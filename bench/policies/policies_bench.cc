@@ -250,15 +250,17 @@ int main(int argc, char** argv) {
           static_cast<double>(row.events) / std::max(row.wall_s, 1e-9),
           row.simulated_s / std::max(row.wall_s, 1e-9));
     }
-    // Issue 30: the simulator keeps up with 1,000 workers.
+    // Issue 30: the simulator keeps up with 1,000 workers. Measured over
+    // the traffic (--seconds), not the quiet drain after it, which the
+    // table's simulated/wall column includes.
     if (flags.workers >= 1000 && rows.contains("static") && !diurnal) {
       const Row& r = rows["static"];
-      const double speed = r.simulated_s / std::max(r.wall_s, 1e-9);
+      const double speed = flags.seconds / std::max(r.wall_s, 1e-9);
       std::cout << absl::StrFormat(
-          "%d workers, static, step (%.0f q/s offered on average): %.1fx real time (goal >= 6x: "
-          "%s)\n",
-          flags.workers, static_cast<double>(r.sent) / std::max(r.simulated_s, 1e-9), speed,
-          speed >= 6 ? "met" : "NOT MET");
+          "%d workers, static, step (%.0f q/s offered on average): %.2fx real time over the "
+          "traffic, %.1fx with the drain (goal >= 6x over the traffic: %s)\n",
+          flags.workers, static_cast<double>(r.sent) / flags.seconds, speed,
+          r.simulated_s / std::max(r.wall_s, 1e-9), speed >= 6 ? "met" : "NOT MET");
     }
     if (flags.workers >= 1000 && flags.seconds >= 3600) {
       for (const auto& [policy, r] : rows) {

@@ -26,8 +26,8 @@ class GrpcWorkerPort final : public WorkerPort {
   explicit GrpcWorkerPort(WorkerClients* clients) : clients_(clients) {}
   ~GrpcWorkerPort() override;
 
-  void Infer(const std::string& address, const worker_rpc::InferRequest* request,
-             worker_rpc::InferResponse* reply, absl::Time deadline, Done done) override;
+  Cancel Infer(const std::string& address, const worker_rpc::InferRequest* request,
+               worker_rpc::InferResponse* reply, absl::Time deadline, Done done) override;
   void LoadVariant(const std::string& address, const worker_rpc::LoadVariantRequest* request,
                    absl::Time deadline, Done done) override;
   void UnloadVariant(const std::string& address, const worker_rpc::UnloadVariantRequest* request,

@@ -11,8 +11,10 @@
 //
 // `request` and `reply` belong to the caller and must stay valid, untouched,
 // until `done` has run. `done` runs exactly once, on a thread of the
-// adapter's (or the caller's, when the call cannot start). Implementations
-// are thread-safe.
+// adapter's (or the caller's, when the call cannot start). Infer returns a
+// Cancel: calling it ends the call early (`done` sees CANCELLED) unless it
+// has ended; it may be called any number of times (from one thread at a
+// time), before or after the call ends, and dropped unused. Implementations are thread-safe.
 
 #include <string>
 
@@ -32,11 +34,12 @@ class WorkerPort {
     bool answered_by_worker = false;
   };
   using Done = absl::AnyInvocable<void(CallStatus)>;
+  using Cancel = absl::AnyInvocable<void()>;
 
   virtual ~WorkerPort() = default;
 
-  virtual void Infer(const std::string& address, const worker_rpc::InferRequest* request,
-                     worker_rpc::InferResponse* reply, absl::Time deadline, Done done) = 0;
+  virtual Cancel Infer(const std::string& address, const worker_rpc::InferRequest* request,
+                       worker_rpc::InferResponse* reply, absl::Time deadline, Done done) = 0;
   virtual void LoadVariant(const std::string& address,
                            const worker_rpc::LoadVariantRequest* request, absl::Time deadline,
                            Done done) = 0;

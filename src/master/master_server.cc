@@ -57,10 +57,15 @@ absl::Status MasterServer::Init() {
   RETURN_IF_ERROR(BuildAccess());
   RETURN_IF_ERROR(BuildAutoscaler());
   RETURN_IF_ERROR(BuildRouting());
-  ASSIGN_OR_RETURN(
-      jobs_, offline::JobRunner::Start({store_.get(), catalogue_.get(), cluster_.get(),
-                                        offline_clients_.get(), loads_.get(), Clock::Real(),
-                                        autoscaler_.get(), std::move(job_roots), lease_.get()}));
+  ASSIGN_OR_RETURN(jobs_, offline::JobRunner::Start({.store = store_.get(),
+                                                     .catalogue = catalogue_.get(),
+                                                     .cluster = cluster_.get(),
+                                                     .workers = offline_port_.get(),
+                                                     .loads = loads_.get(),
+                                                     .clock = Clock::Real(),
+                                                     .load_requests = autoscaler_.get(),
+                                                     .job_roots = std::move(job_roots),
+                                                     .lease = lease_.get()}));
   profiler::RegistrationOptions registration;
   if (!options_.profiler_binary.empty()) {
     registration.measure =
@@ -135,6 +140,7 @@ absl::Status MasterServer::BuildControl() {
   offline_clients_ = std::make_unique<controller::WorkerClients>(/*own_connections=*/true,
                                                                  cluster_secret_, to_workers);
   worker_port_ = std::make_unique<controller::GrpcWorkerPort>(clients_.get());
+  offline_port_ = std::make_unique<controller::GrpcWorkerPort>(offline_clients_.get());
   loads_ = std::make_unique<controller::LoadCoordinator>(worker_port_.get(), cluster_.get());
   registry_ = std::make_unique<metrics::MetricsRegistry>();
   serving_metrics_ = std::make_unique<controller::ServingMetrics>(registry_.get(), cluster_.get(),

@@ -172,6 +172,7 @@ class MasterServer {
   std::unique_ptr<controller::WorkerClients> clients_;
   std::unique_ptr<controller::WorkerClients> offline_clients_;
   std::unique_ptr<controller::GrpcWorkerPort> worker_port_;
+  std::unique_ptr<controller::GrpcWorkerPort> offline_port_;  // the job runner's
   std::unique_ptr<controller::LoadCoordinator> loads_;
   std::unique_ptr<metrics::MetricsRegistry> registry_;
   std::unique_ptr<controller::ServingMetrics> serving_metrics_;

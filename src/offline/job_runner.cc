@@ -1,7 +1,5 @@
 #include "offline/job_runner.h"
 
-#include <grpcpp/client_context.h>
-
 #include <algorithm>
 #include <random>
 #include <system_error>
@@ -12,7 +10,6 @@
 #include "absl/strings/strip.h"
 #include "auth/access_rules.h"
 #include "common/files.h"
-#include "common/grpc_status.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
 #include "common/thread_priority.h"
@@ -80,16 +77,18 @@ struct JobRunner::ChunkCall {
   std::string job_id;
   int64_t chunk_id = 0;
   std::string worker_id;
-  grpc::ClientContext context;
   infaas::worker_rpc::InferRequest request;
   infaas::worker_rpc::InferResponse response;
   absl::Status status;
+  // Ends the call early; set and used on the runner thread only.
+  controller::WorkerPort::Cancel cancel;
 };
 
 absl::StatusOr<std::unique_ptr<JobRunner>> JobRunner::Start(Dependencies deps, Options options) {
   if (deps.store == nullptr || deps.catalogue == nullptr || deps.cluster == nullptr ||
-      deps.clients == nullptr || deps.loads == nullptr || deps.clock == nullptr) {
-    return absl::InvalidArgumentError("JobRunner needs a store, views, clients, loads and a clock");
+      deps.workers == nullptr || deps.loads == nullptr || deps.clock == nullptr) {
+    return absl::InvalidArgumentError(
+        "JobRunner needs a store, views, a worker port, loads and a clock");
   }
   std::unique_ptr<JobRunner> runner(new JobRunner(std::move(deps), options));
   absl::MutexLock lock(&runner->thread_mu_);
@@ -298,7 +297,9 @@ void JobRunner::StepDown() {
              {{"jobs_left_to_the_leader", absl::StrCat(jobs_.size())}});
   // Their answers find no job and are dropped; the next leader redoes
   // what has no result yet.
-  for (const auto& call : calls) call->context.TryCancel();
+  for (const auto& call : calls) {
+    if (call->cancel) call->cancel();
+  }
   jobs_.clear();
   load_asked_.clear();
   worker_backoff_until_.clear();
@@ -503,18 +504,18 @@ void JobRunner::Send(internal::ActiveJob& job, const std::string& worker_id,
   call->chunk_id = chunk_id;
   call->worker_id = worker_id;
   call->request = std::move(request);
-  call->context.set_deadline(absl::ToChronoTime(deps_.clock->Now() + kChunkDeadline));
   {
     absl::MutexLock lock(&mu_);
     calls_[{call->job_id, chunk_id}] = call;
   }
-  deps_.clients->For(address)->async()->Infer(&call->context, &call->request, &call->response,
-                                              [this, call](grpc::Status s) {
-                                                absl::MutexLock lock(&mu_);
-                                                call->status = FromGrpcStatus(s);
-                                                calls_.erase({call->job_id, call->chunk_id});
-                                                answered_.push_back(call);
-                                              });
+  call->cancel = deps_.workers->Infer(address, &call->request, &call->response,
+                                      deps_.clock->Now() + kChunkDeadline,
+                                      [this, call](controller::WorkerPort::CallStatus s) {
+                                        absl::MutexLock lock(&mu_);
+                                        call->status = std::move(s.status);
+                                        calls_.erase({call->job_id, call->chunk_id});
+                                        answered_.push_back(call);
+                                      });
 }
 
 void JobRunner::CancelCalls(const std::string& job_id, const std::vector<int64_t>& chunk_ids) {
@@ -528,7 +529,9 @@ void JobRunner::CancelCalls(const std::string& job_id, const std::vector<int64_t
   }
   // The answers come back CANCELLED and the chunks are redone (or dropped,
   // for an ended job).
-  for (const auto& call : calls) call->context.TryCancel();
+  for (const auto& call : calls) {
+    if (call->cancel) call->cancel();
+  }
 }
 
 void JobRunner::EndJob(internal::ActiveJob& job, v1::OfflineJob::State state, absl::Time now,
@@ -602,7 +605,9 @@ void JobRunner::ShutDown() {
     absl::MutexLock lock(&mu_);
     for (const auto& [key, call] : calls_) calls.push_back(call);
   }
-  for (const auto& call : calls) call->context.TryCancel();
+  for (const auto& call : calls) {
+    if (call->cancel) call->cancel();
+  }
   {
     absl::MutexLock lock(&mu_);
     auto all_answered = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return calls_.empty(); };

@@ -5,7 +5,7 @@
 // writing one result file per input and a summary at the end.
 //
 //   ASSIGN_OR_RETURN(auto jobs, JobRunner::Start({.store = store, .catalogue = &catalogue,
-//                                                 .cluster = &cluster, .clients = &clients,
+//                                                 .cluster = &cluster, .workers = &port,
 //                                                 .loads = &loads}));
 //   ASSIGN_OR_RETURN(std::string id, jobs->Submit(request));   // returns at once
 //   jobs->Get(id); jobs->List(); jobs->Cancel(id);
@@ -43,7 +43,7 @@
 //
 // Threads: one runner thread, at the OS's idle priority (it reads inputs
 // and writes results, and should take no CPU from online queries), does all
-// the work; gRPC callbacks only hand answers to it. Submit, Get, List and
+// the work; the worker port's callbacks only hand answers to it. Submit, Get, List and
 // Cancel may be called from any thread. Dependencies must outlive it.
 
 #include <filesystem>
@@ -67,7 +67,7 @@
 #include "controller/cluster_view.h"
 #include "controller/load_coordinator.h"
 #include "controller/load_requests.h"
-#include "controller/worker_clients.h"
+#include "controller/worker_port.h"
 #include "infaas/v1/api.pb.h"
 #include "offline/spare_capacity.h"
 #include "store/leader_lease.h"
@@ -85,7 +85,9 @@ class JobRunner {
     store::MetadataStore* store = nullptr;
     controller::CatalogueView* catalogue = nullptr;
     controller::ClusterView* cluster = nullptr;
-    controller::WorkerClients* clients = nullptr;
+    // The chunks' calls (the master's: gRPC over connections apart from
+    // the online queries').
+    controller::WorkerPort* workers = nullptr;
     controller::LoadCoordinator* loads = nullptr;
     Clock* clock = Clock::Real();
     // The owner of placement (the autoscaler): a job's variant is requested

@@ -9,21 +9,24 @@
 
 namespace infaas::sim {
 
-void SimWorkerPort::Answer(uint64_t id, CallStatus status) {
-  loop_->After(call_overhead_ / 2, [this, id, status = std::move(status)]() mutable {
-    auto it = open_.find(id);
-    if (it == open_.end()) return;  // closed meanwhile
-    Done done = std::move(it->second);
-    open_.erase(it);
-    done(std::move(status));
-  });
+void SimWorkerPort::End(uint64_t id, CallStatus status) {
+  auto it = open_.find(id);
+  if (it == open_.end()) return;  // ended meanwhile
+  Done done = std::move(it->second);
+  open_.erase(it);
+  done(std::move(status));
 }
 
-void SimWorkerPort::Send(const std::string& address, Done done,
-                         absl::AnyInvocable<void(uint64_t id, EmulatedWorker* worker)> arrive) {
+void SimWorkerPort::Answer(uint64_t id, CallStatus status) {
+  loop_->After(call_overhead_ / 2,
+               [this, id, status = std::move(status)]() mutable { End(id, std::move(status)); });
+}
+
+uint64_t SimWorkerPort::Send(const std::string& address, Done done,
+                             absl::AnyInvocable<void(uint64_t id, EmulatedWorker* worker)> arrive) {
   if (closed_) {
     done({.status = absl::CancelledError("the simulation ended")});
-    return;
+    return 0;
   }
   const uint64_t id = next_id_++;
   open_.emplace(id, std::move(done));
@@ -37,6 +40,7 @@ void SimWorkerPort::Send(const std::string& address, Done done,
     }
     arrive(id, worker->second);
   });
+  return id;
 }
 
 void SimWorkerPort::Close() {
@@ -56,58 +60,67 @@ struct SimWorkerPort::InferCall {
   int outstanding = 0;
 };
 
-void SimWorkerPort::Infer(const std::string& address, const worker_rpc::InferRequest* request,
-                          worker_rpc::InferResponse* reply, absl::Time deadline, Done done) {
-  Send(address, std::move(done),
-       [this, request, reply, deadline](uint64_t id, EmulatedWorker* worker) {
-         const absl::Time now = loop_->now();
-         // A budget of 0 is none: the call's deadline bounds the wait.
-         auto bound = [&](double budget_ms) {
-           return budget_ms > 0 ? std::min(deadline, now + absl::Microseconds(budget_ms * 1000))
-                                : deadline;
-         };
-         auto call = std::make_shared<InferCall>(InferCall{.id = id, .reply = reply});
-         if (request->parts_size() == 0) {
-           worker->Infer({.variant = request->variant(),
-                          .examples = request->inputs_size(),
-                          .deadline = bound(request->slo_budget_ms()),
-                          .done = [this, call](const absl::Status& s, const SimAnswer& answer) {
-                            if (!open_.contains(call->id)) return;  // closed: the reply is gone
-                            if (s.ok()) {
-                              call->reply->set_queue_time_ms(
-                                  absl::ToDoubleMilliseconds(answer.queue_time));
-                              call->reply->set_compute_time_ms(
-                                  absl::ToDoubleMilliseconds(answer.compute_time));
-                              call->reply->set_batch_size(answer.batch_size);
-                            }
-                            Answer(call->id, {.status = s, .answered_by_worker = true});
-                          }});
-           return;
-         }
-         call->outstanding = request->parts_size();
-         for (int i = 0; i < request->parts_size(); ++i) reply->add_parts();
-         for (int i = 0; i < request->parts_size(); ++i) {
-           const worker_rpc::QueryPart& part = request->parts(i);
-           worker->Infer(
-               {.variant = request->variant(),
-                .examples = static_cast<int>(part.inputs()),
-                .deadline = bound(part.slo_budget_ms()),
-                .done = [this, call, i](const absl::Status& s, const SimAnswer& answer) {
-                  if (!open_.contains(call->id)) return;  // closed: the reply is gone
-                  worker_rpc::PartAnswer& out = *call->reply->mutable_parts(i);
-                  out.set_code(static_cast<int>(s.code()));
-                  out.set_message(std::string(s.message()));
-                  if (s.ok()) {
-                    out.set_queue_time_ms(absl::ToDoubleMilliseconds(answer.queue_time));
-                    out.set_compute_time_ms(absl::ToDoubleMilliseconds(answer.compute_time));
-                    out.set_batch_size(answer.batch_size);
-                  }
-                  if (--call->outstanding == 0) {
-                    Answer(call->id, {.status = absl::OkStatus(), .answered_by_worker = true});
-                  }
-                }});
-         }
-       });
+controller::WorkerPort::Cancel SimWorkerPort::Infer(const std::string& address,
+                                                    const worker_rpc::InferRequest* request,
+                                                    worker_rpc::InferResponse* reply,
+                                                    absl::Time deadline, Done done) {
+  const uint64_t id =
+      Send(address, std::move(done),
+           [this, request, reply, deadline](uint64_t id, EmulatedWorker* worker) {
+             const absl::Time now = loop_->now();
+             // A budget of 0 is none: the call's deadline bounds the wait.
+             auto bound = [&](double budget_ms) {
+               return budget_ms > 0 ? std::min(deadline, now + absl::Microseconds(budget_ms * 1000))
+                                    : deadline;
+             };
+             auto call = std::make_shared<InferCall>(InferCall{.id = id, .reply = reply});
+             if (request->parts_size() == 0) {
+               worker->Infer({.variant = request->variant(),
+                              .examples = request->inputs_size(),
+                              .deadline = bound(request->slo_budget_ms()),
+                              .done = [this, call](const absl::Status& s, const SimAnswer& answer) {
+                                if (!open_.contains(call->id)) return;  // closed: the reply is gone
+                                if (s.ok()) {
+                                  call->reply->set_queue_time_ms(
+                                      absl::ToDoubleMilliseconds(answer.queue_time));
+                                  call->reply->set_compute_time_ms(
+                                      absl::ToDoubleMilliseconds(answer.compute_time));
+                                  call->reply->set_batch_size(answer.batch_size);
+                                }
+                                Answer(call->id, {.status = s, .answered_by_worker = true});
+                              }});
+               return;
+             }
+             call->outstanding = request->parts_size();
+             for (int i = 0; i < request->parts_size(); ++i) reply->add_parts();
+             for (int i = 0; i < request->parts_size(); ++i) {
+               const worker_rpc::QueryPart& part = request->parts(i);
+               worker->Infer(
+                   {.variant = request->variant(),
+                    .examples = static_cast<int>(part.inputs()),
+                    .deadline = bound(part.slo_budget_ms()),
+                    .done = [this, call, i](const absl::Status& s, const SimAnswer& answer) {
+                      if (!open_.contains(call->id)) return;  // closed: the reply is gone
+                      worker_rpc::PartAnswer& out = *call->reply->mutable_parts(i);
+                      out.set_code(static_cast<int>(s.code()));
+                      out.set_message(std::string(s.message()));
+                      if (s.ok()) {
+                        out.set_queue_time_ms(absl::ToDoubleMilliseconds(answer.queue_time));
+                        out.set_compute_time_ms(absl::ToDoubleMilliseconds(answer.compute_time));
+                        out.set_batch_size(answer.batch_size);
+                      }
+                      if (--call->outstanding == 0) {
+                        Answer(call->id, {.status = absl::OkStatus(), .answered_by_worker = true});
+                      }
+                    }});
+             }
+           });
+  // The emulated worker still runs what it has; its answer finds the call
+  // ended and is dropped.
+  return [this, id] {
+    End(id,
+        {.status = absl::CancelledError("cancelled by the caller"), .answered_by_worker = false});
+  };
 }
 
 void SimWorkerPort::LoadVariant(const std::string& address,

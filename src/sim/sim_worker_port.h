@@ -40,8 +40,8 @@ class SimWorkerPort final : public controller::WorkerPort {
   void Attach(EmulatedWorker* worker) { workers_[worker->address()] = worker; }
   void Detach(const std::string& address) { workers_.erase(address); }
 
-  void Infer(const std::string& address, const worker_rpc::InferRequest* request,
-             worker_rpc::InferResponse* reply, absl::Time deadline, Done done) override;
+  Cancel Infer(const std::string& address, const worker_rpc::InferRequest* request,
+               worker_rpc::InferResponse* reply, absl::Time deadline, Done done) override;
   void LoadVariant(const std::string& address, const worker_rpc::LoadVariantRequest* request,
                    absl::Time deadline, Done done) override;
   void UnloadVariant(const std::string& address, const worker_rpc::UnloadVariantRequest* request,
@@ -51,11 +51,14 @@ class SimWorkerPort final : public controller::WorkerPort {
 
  private:
   struct InferCall;
-  // Keeps `done` until Answer or Close, and runs `arrive` with the call's id
-  // and the worker half an overhead from now, when the call gets there (or
-  // answers UNAVAILABLE if no worker is there any more).
-  void Send(const std::string& address, Done done,
-            absl::AnyInvocable<void(uint64_t id, EmulatedWorker* worker)> arrive);
+  // Keeps `done` until Answer, End or Close, and runs `arrive` with the
+  // call's id and the worker half an overhead from now, when the call gets
+  // there (or answers UNAVAILABLE if no worker is there any more). Returns
+  // the id; 0 when the port is closed (`done` has run).
+  uint64_t Send(const std::string& address, Done done,
+                absl::AnyInvocable<void(uint64_t id, EmulatedWorker* worker)> arrive);
+  // Ends call `id` with `status` now, if it is still open.
+  void End(uint64_t id, CallStatus status);
   // Ends call `id` with `status` half an overhead from now (nothing if it
   // was closed meanwhile).
   void Answer(uint64_t id, CallStatus status);
@@ -64,7 +67,7 @@ class SimWorkerPort final : public controller::WorkerPort {
   const absl::Duration call_overhead_;
   std::map<std::string, EmulatedWorker*> workers_;
   std::map<uint64_t, Done> open_;
-  uint64_t next_id_ = 0;
+  uint64_t next_id_ = 1;
   bool closed_ = false;
 };
 
