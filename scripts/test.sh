@@ -2,7 +2,8 @@
 # The whole test suite from a fresh Debian 12 machine (what CI runs):
 #  1. installs what is missing;
 #  2. release build with -Werror (the same build/ that scripts/run.sh uses),
-#     clang-format check, every test;
+#     the product alone without tests (build-product/), clang-format check,
+#     every test;
 #  3. clang build (build-clang/: -Wthread-safety -Werror, ASan + UBSan,
 #     libFuzzer harnesses), its unit tests and the integration tests that
 #     exercise concurrency, every sanitizer report failing the run;
@@ -75,6 +76,10 @@ else
 fi
 step "release build (-Werror)" \
   bash -c 'cmake --preset ci >/dev/null && cmake --build --preset ci'
+# What a package builds: the product without tests, benchmarks or fuzzers
+# (the same flags as build/, so its objects come from ccache).
+step "product build (-DINFAAS_BUILD_TESTS=OFF)" \
+  bash -c 'cmake --preset product >/dev/null && cmake --build --preset product'
 step "clang-format" scripts/check-format.sh
 step "release tests" ctest --preset ci --parallel 2 "$@"
 
