@@ -142,7 +142,7 @@ absl::StatusOr<std::vector<const v1::VariantRecord*>> FilterByInput(const Scope&
   usable.reserve(scope.variants.size());
   for (const v1::VariantRecord* r : scope.variants) {
     if (internal::InputMatches(*r, q.input_dims) && q.batch_size <= internal::MaxBatch(*r) &&
-        !std::isinf(PredictLatencyMs(r->profile(), q.batch_size))) {
+        std::isfinite(PredictLatencyMs(r->profile(), q.batch_size))) {
       usable.push_back(r);
     }
   }
@@ -324,7 +324,7 @@ void OrderByCost(const std::vector<v1::VariantRecord>& variants, Catalogue::Scop
     for (uint32_t i : scope->positions) {
       if (internal::MaxBatch(variants[i]) < batch) continue;
       const double cost = internal::ProfileCost(variants[i], batch);
-      if (!std::isinf(cost)) costed.emplace_back(cost, i);
+      if (std::isfinite(cost)) costed.emplace_back(cost, i);  // sortable: no NaN
     }
     std::sort(costed.begin(), costed.end());
     std::vector<uint32_t>& order = scope->by_cost[static_cast<size_t>(batch - 1)];

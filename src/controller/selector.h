@@ -131,8 +131,8 @@ struct Catalogue {
   const std::vector<uint32_t>* IndexedFamily(absl::string_view task,
                                              absl::string_view dataset) const;
   // Positions of the query's scope (its architecture, or its task and
-  // dataset) that can take `batch` inputs (max batch >= batch, a profiled
-  // latency at it), cheapest first: by cpu_threads times the profile's
+  // dataset) that can take `batch` inputs (max batch >= batch, a finite
+  // profiled latency at it), cheapest first: by cpu_threads times the profile's
   // median at `batch`, then in catalogue order. Empty when there are none;
   // nullptr when the catalogue is not indexed, the query is by variant, or
   // `batch` is not in 1..kCostOrderBatches.

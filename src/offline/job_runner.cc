@@ -297,9 +297,7 @@ void JobRunner::StepDown() {
              {{"jobs_left_to_the_leader", absl::StrCat(jobs_.size())}});
   // Their answers find no job and are dropped; the next leader redoes
   // what has no result yet.
-  for (const auto& call : calls) {
-    if (call->cancel) call->cancel();
-  }
+  Cancel(calls);
   jobs_.clear();
   load_asked_.clear();
   worker_backoff_until_.clear();
@@ -529,6 +527,10 @@ void JobRunner::CancelCalls(const std::string& job_id, const std::vector<int64_t
   }
   // The answers come back CANCELLED and the chunks are redone (or dropped,
   // for an ended job).
+  Cancel(calls);
+}
+
+void JobRunner::Cancel(const std::vector<std::shared_ptr<ChunkCall>>& calls) {
   for (const auto& call : calls) {
     if (call->cancel) call->cancel();
   }
@@ -605,9 +607,7 @@ void JobRunner::ShutDown() {
     absl::MutexLock lock(&mu_);
     for (const auto& [key, call] : calls_) calls.push_back(call);
   }
-  for (const auto& call : calls) {
-    if (call->cancel) call->cancel();
-  }
+  Cancel(calls);
   {
     absl::MutexLock lock(&mu_);
     auto all_answered = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return calls_.empty(); };

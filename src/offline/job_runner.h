@@ -191,6 +191,8 @@ class JobRunner {
   void Send(internal::ActiveJob& job, const std::string& worker_id, const std::string& address,
             int64_t chunk_id, infaas::worker_rpc::InferRequest request);
   void CancelCalls(const std::string& job_id, const std::vector<int64_t>& chunk_ids);
+  // Ends each of `calls` early (their answers come back CANCELLED).
+  static void Cancel(const std::vector<std::shared_ptr<ChunkCall>>& calls);
   void EndJob(internal::ActiveJob& job, v1::OfflineJob::State state, absl::Time now,
               std::string error = "");
   void EndFinishedJobs(absl::Time now);

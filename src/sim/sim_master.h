@@ -2,18 +2,17 @@
 
 // SimMaster: the master on the simulator's virtual clock. It is wiring only:
 // the decisions and the code that carries them out are the master's own
-// control core (autoscaler::ControlCore) — the QueryRouter (selection, the call coalescer, retries,
-// the deadline budget sent to the worker), the LoadCoordinator and the
-// Autoscaler's round (history, pool, draining and removal, the policy, the
+// control core (autoscaler::ControlCore) — the QueryRouter (selection, the
+// call coalescer, retries, the deadline budget sent to the worker), the
+// LoadCoordinator and the Autoscaler's round (history, pool, draining and removal, the policy, the
 // vetoes) over the real CatalogueView, ClusterView and DemandTracker. The
 // simulator supplies the core's ports: its event loop as the Clock and
 // Scheduler, emulated workers behind a SimWorkerPort (a call costs
 // `call_overhead`, half each way), and a SimCluster as the Provisioner.
 //
+//   SimMaster::Options options{.policy = autoscaler::PolicyKind::kInfaas, .max_workers = 10};
 //   ASSIGN_OR_RETURN(std::unique_ptr<SimMaster> master,
-//                    SimMaster::Create(&loop, catalogue, {.policy =
-//                    autoscaler::PolicyKind::kInfaas,
-//                                                         .max_workers = 10}));
+//                    SimMaster::Create(&loop, catalogue, options));
 //   master->Start(/*workers=*/2);
 //   master->Query(requirements, [](const absl::Status& s, const QueryOutcome& o) { ... });
 //

@@ -54,7 +54,7 @@ int CpuThreads(const v1::VariantRecord& record);
 bool InputMatches(const v1::VariantRecord& record, const std::vector<int64_t>& dims);
 
 // A candidate's cost: cpu_threads times the profile's median at `batch`
-// (core-ms); +inf without a profiled latency.
+// (core-ms); +inf without a profiled latency (NaN for a malformed one).
 double ProfileCost(const v1::VariantRecord& record, int batch);
 
 // Serving with too long a queue per instance, or refused a query lately:

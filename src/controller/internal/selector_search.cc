@@ -59,7 +59,7 @@ bool ALoadWouldServe(const QueryRequirements& q, const Catalogue& catalogue,
     const LoadedVariant& entry = worker.variants[h.slot];
     const v1::VariantRecord* record = catalogue.Find(entry.variant);
     if (record == nullptr || !InScope(*record, q) || !Usable(*record, q) ||
-        q.batch_size > MaxBatch(*record) || std::isinf(ProfileCost(*record, q.batch_size)) ||
+        q.batch_size > MaxBatch(*record) || !std::isfinite(ProfileCost(*record, q.batch_size)) ||
         worker.Find(entry.variant) != &entry) {  // listed twice: the first counts
       continue;
     }
