@@ -118,27 +118,46 @@ void ClusterView::OnHeartbeat(const worker_rpc::HeartbeatRequest& beat, absl::Ti
   TouchLocked(id);
 }
 
-void ClusterView::NoteLoading(const std::string& worker_id, const std::string& variant,
-                              bool loading) {
+void ClusterView::NoteLoadStarted(const std::string& worker_id, const std::string& variant,
+                                  int instances, int64_t instance_bytes) {
   absl::MutexLock lock(&mu_);
-  if (loading) {
-    loading_.insert({worker_id, variant});
-    // A new load supersedes an unload or a NOT_FOUND seen before it.
-    unloading_.erase({worker_id, variant});
-  } else {
-    loading_.erase({worker_id, variant});
-  }
+  loading_[{worker_id, variant}] = LoadMark{.instances = std::max(instances, 1),
+                                            .instance_bytes = std::max<int64_t>(instance_bytes, 0)};
+  // A new load supersedes an unload or a NOT_FOUND seen before it.
+  unloading_.erase({worker_id, variant});
+  TouchLocked(worker_id);
+}
+
+void ClusterView::NoteLoadFailed(const std::string& worker_id, const std::string& variant) {
+  absl::MutexLock lock(&mu_);
+  loading_.erase({worker_id, variant});
   TouchLocked(worker_id);
 }
 
 void ClusterView::NoteLoaded(const std::string& worker_id, const std::string& variant) {
   absl::MutexLock lock(&mu_);
-  loading_.erase({worker_id, variant});
+  LoadMark mark;
+  if (auto it = loading_.find({worker_id, variant}); it != loading_.end()) {
+    mark = it->second;
+    loading_.erase(it);
+  }
   unloading_.erase({worker_id, variant});
   auto it = workers_.find(worker_id);
-  if (it != workers_.end() && it->second->Find(variant) == nullptr) {
-    MutableReportLocked(worker_id)->variants.push_back(
-        LoadedVariant{.variant = variant, .in_flight = InFlightCountLocked(worker_id, variant)});
+  if (it != workers_.end()) {
+    const LoadedVariant* reported = it->second->Find(variant);
+    const int64_t taken =
+        mark.instance_bytes *
+        std::max(mark.instances - (reported != nullptr ? reported->instances : 0), 0);
+    if (reported == nullptr || taken > 0) {
+      WorkerSnapshot* w = MutableReportLocked(worker_id);
+      // Until the next heartbeat says how much is free.
+      w->free_memory_bytes = std::max<int64_t>(w->free_memory_bytes - taken, 0);
+      if (reported == nullptr) {
+        w->variants.push_back(LoadedVariant{.variant = variant,
+                                            .instances = mark.instances,
+                                            .in_flight = InFlightCountLocked(worker_id, variant)});
+      }
+    }
   }
   TouchLocked(worker_id);
 }
@@ -246,10 +265,10 @@ WorkerList::Pointer ClusterView::BuildWorkerLocked(
   // a range each, usually empty, rather than a lookup per variant.
   const auto first = std::pair<std::string, std::string>(id, std::string());
   auto unloading = unloading_.lower_bound(first);
-  auto loading = loading_.lower_bound(first);
+  auto loading = loading_.lower_bound(first);  // a map: ordered by (worker, variant)
   auto refused = refused_until_.lower_bound(first);
   const bool any_unloading = unloading != unloading_.end() && unloading->first == id;
-  const bool any_loading = loading != loading_.end() && loading->first == id;
+  const bool any_loading = loading != loading_.end() && loading->first.first == id;
   const bool any_refused = refused != refused_until_.end() && refused->first.first == id;
   const bool draining = draining_.contains(id);
   const auto overheads = call_overhead_ms_.find(id);
@@ -279,17 +298,27 @@ WorkerList::Pointer ClusterView::BuildWorkerLocked(
         w->variants[slot->second].refused_recently = true;
       }
     }
-    std::vector<std::string> started;
-    for (; loading != loading_.end() && loading->first == id; ++loading) {
-      if (!slots.contains(loading->second)) started.push_back(loading->second);
+    std::vector<std::pair<std::string, LoadMark>> started;
+    for (; loading != loading_.end() && loading->first.first == id; ++loading) {
+      const LoadMark& mark = loading->second;
+      auto slot = slots.find(loading->first.second);
+      if (slot == slots.end()) {
+        started.emplace_back(loading->first.second, mark);
+        continue;
+      }
+      // More instances of a variant it holds: only those count.
+      const int more = mark.instances - w->variants[slot->second].instances;
+      if (more > 0) w->free_memory_bytes -= more * mark.instance_bytes;
     }
-    for (std::string& variant : started) {  // after the lookups: names move
+    for (auto& [variant, mark] : started) {  // after the lookups: names move
       const bool marked = refused_until_.contains({id, variant});
+      w->free_memory_bytes -= mark.instances * mark.instance_bytes;
       w->variants.push_back(LoadedVariant{.variant = std::move(variant),
                                           .instances = 0,
                                           .loading = true,
                                           .refused_recently = marked});
     }
+    w->free_memory_bytes = std::max<int64_t>(w->free_memory_bytes, 0);
   }
   // The in-flight counts are in the reported entries already (OnHeartbeat,
   // NoteLoaded, NoteDispatched).

@@ -59,12 +59,19 @@ class ClusterView {
   // The live workers at `now`.
   std::shared_ptr<const ClusterSnapshot> Snapshot(absl::Time now);
 
-  // Marks a load in flight (or finished: loading = false) until a heartbeat
-  // reports the variant.
-  void NoteLoading(const std::string& worker_id, const std::string& variant, bool loading);
+  // Marks a load of `variant` up to `instances` instances on `worker_id` in
+  // flight until a heartbeat reports the variant. Until then snapshots count
+  // the memory of the instances it adds (`instance_bytes` each) as taken on
+  // that worker, so that the next loads go where there is room rather than
+  // all to the worker that had the most at its last heartbeat.
+  void NoteLoadStarted(const std::string& worker_id, const std::string& variant, int instances,
+                       int64_t instance_bytes);
+  // The load failed: its mark and its memory go.
+  void NoteLoadFailed(const std::string& worker_id, const std::string& variant);
 
   // Records a finished load at once, before the worker's next heartbeat
-  // reports it, so the selector does not ask for the same load again.
+  // reports it, so the selector does not ask for the same load again; its
+  // memory stays counted as taken until that heartbeat.
   void NoteLoaded(const std::string& worker_id, const std::string& variant);
 
   // Hides `variant` on `worker_id` from snapshots from now until a heartbeat
@@ -147,7 +154,12 @@ class ClusterView {
   // with its in-flight counts and call overhead figures in place. Immutable
   // once a snapshot shares it: changed by copying (MutableReportLocked).
   std::map<std::string, std::shared_ptr<const WorkerSnapshot>> workers_ ABSL_GUARDED_BY(mu_);
-  std::set<std::pair<std::string, std::string>> loading_ ABSL_GUARDED_BY(mu_);
+  // A load in flight: the instances it asked for and the memory of each.
+  struct LoadMark {
+    int instances = 1;
+    int64_t instance_bytes = 0;
+  };
+  std::map<std::pair<std::string, std::string>, LoadMark> loading_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, absl::Time> draining_ ABSL_GUARDED_BY(mu_);  // id -> since
   std::set<std::pair<std::string, std::string>> unloading_ ABSL_GUARDED_BY(mu_);
   // (worker, variant) -> queries in flight there, counted in place (the

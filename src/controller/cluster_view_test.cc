@@ -65,7 +65,7 @@ TEST(ClusterViewTest, ALoadAfterAnUnloadShowsTheVariantAgain) {
   view.NoteUnloading("w1", "lenet5_onnx_cpu1_b1");
   EXPECT_EQ(view.Snapshot(clock.Now())->workers[0].Find("lenet5_onnx_cpu1_b1"), nullptr);
   // ... then its load finished: heartbeats keep reporting it, and it shows.
-  view.NoteLoading("w1", "lenet5_onnx_cpu1_b1", true);
+  view.NoteLoadStarted("w1", "lenet5_onnx_cpu1_b1", 1, 0);
   view.NoteLoaded("w1", "lenet5_onnx_cpu1_b1");
   view.OnHeartbeat(Beat("w1", {"lenet5_onnx_cpu1_b1"}), clock.Now());
   EXPECT_NE(view.Snapshot(clock.Now())->workers[0].Find("lenet5_onnx_cpu1_b1"), nullptr);
@@ -225,7 +225,7 @@ TEST(ClusterViewTest, ALoadInFlightShowsAsLoadingUntilItFinishes) {
   FakeClock clock;
   ClusterView view;
   view.OnHeartbeat(Beat("w1"), clock.Now());
-  view.NoteLoading("w1", "mlp_onnx_cpu1_b1", true);
+  view.NoteLoadStarted("w1", "mlp_onnx_cpu1_b1", 1, 0);
   auto during = view.Snapshot(clock.Now());
   const LoadedVariant* loading = during->workers[0].Find("mlp_onnx_cpu1_b1");
   ASSERT_NE(loading, nullptr);
@@ -241,12 +241,42 @@ TEST(ClusterViewTest, ALoadInFlightShowsAsLoadingUntilItFinishes) {
   EXPECT_TRUE(after->first_loads.empty());
 }
 
+TEST(ClusterViewTest, ALoadInFlightTakesItsMemoryUntilAHeartbeatReportsIt) {
+  constexpr int64_t kMiB = 1 << 20;
+  FakeClock clock;
+  ClusterView view;
+  view.OnHeartbeat(Beat("w1", {"a"}), clock.Now());  // 1 GiB free
+  view.OnHeartbeat(Beat("w2"), clock.Now());
+  auto free_on = [&view, &clock](int worker) {
+    return view.Snapshot(clock.Now())->workers[worker].free_memory_bytes;
+  };
+  // Two instances of a new variant, and one more of a variant it holds.
+  view.NoteLoadStarted("w1", "b", 2, 100 * kMiB);
+  view.NoteLoadStarted("w1", "a", 2, 50 * kMiB);
+  EXPECT_EQ(free_on(0), (1 << 30) - 250 * kMiB);
+  // The next load goes to the roomier worker now.
+  auto snapshot = view.Snapshot(clock.Now());
+  EXPECT_EQ(snapshot->workers[snapshot->load_order.front()].id, "w2");
+  // Loaded: still taken until the worker's next heartbeat says what is free.
+  view.NoteLoaded("w1", "b");
+  EXPECT_EQ(free_on(0), (1 << 30) - 250 * kMiB);
+  EXPECT_EQ(view.Snapshot(clock.Now())->workers[0].Find("b")->instances, 2);
+  // Failed: its memory is free again.
+  view.NoteLoadFailed("w1", "a");
+  EXPECT_EQ(free_on(0), (1 << 30) - 200 * kMiB);
+  view.OnHeartbeat(Beat("w1", {"a", "b"}), clock.Now());
+  EXPECT_EQ(free_on(0), 1 << 30);
+  // Never below nothing.
+  view.NoteLoadStarted("w2", "c", 3, 1 << 30);
+  EXPECT_EQ(free_on(1), 0);
+}
+
 TEST(ClusterViewTest, AFailedLoadDisappears) {
   FakeClock clock;
   ClusterView view;
   view.OnHeartbeat(Beat("w1"), clock.Now());
-  view.NoteLoading("w1", "mlp_onnx_cpu1_b1", true);
-  view.NoteLoading("w1", "mlp_onnx_cpu1_b1", false);
+  view.NoteLoadStarted("w1", "mlp_onnx_cpu1_b1", 1, 0);
+  view.NoteLoadFailed("w1", "mlp_onnx_cpu1_b1");
   EXPECT_EQ(view.Snapshot(clock.Now())->workers[0].Find("mlp_onnx_cpu1_b1"), nullptr);
 }
 

@@ -57,7 +57,7 @@ void LoadCoordinator::EnsureLoaded(const v1::VariantRecord& record, const std::s
                                    int64_t leader_token) {
   const Key key{worker_id, record.config().name()};
   if (!Join(Kind::kLoad, key, std::move(done))) return;  // a load is in flight: wait for it
-  cluster_->NoteLoading(worker_id, key.second, true);
+  cluster_->NoteLoadStarted(worker_id, key.second, instances, record.profile().peak_memory_bytes());
   LogInfo("loading variant",
           {{"variant", key.second}, {"worker", worker_id}, {"instances", absl::StrCat(instances)}});
   auto request = std::make_shared<worker_rpc::LoadVariantRequest>();
@@ -72,7 +72,7 @@ void LoadCoordinator::EnsureLoaded(const v1::VariantRecord& record, const std::s
     } else {
       LogWarning("variant load failed",
                  {{"variant", key.second}, {"worker", key.first}, {"error", status.ToString()}});
-      cluster_->NoteLoading(key.first, key.second, false);
+      cluster_->NoteLoadFailed(key.first, key.second);
     }
     Notify(Kind::kLoad, key, status);
   };
