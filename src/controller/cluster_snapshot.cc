@@ -47,9 +47,7 @@ void MeasuredLoadTimes::Set(const std::string& variant, double ms) {
 
 const std::vector<ClusterSnapshot::Holder>* ClusterSnapshot::HoldersOf(
     const std::string& variant) const {
-  if (holders == nullptr) return nullptr;
-  auto it = holders->find(variant);
-  return it == holders->end() ? nullptr : &it->second;
+  return holders.Find(variant);
 }
 
 bool LoadsFirst(const WorkerSnapshot& x, const WorkerSnapshot& y) {
@@ -60,17 +58,20 @@ bool LoadsFirst(const WorkerSnapshot& x, const WorkerSnapshot& y) {
   return x.id < y.id;
 }
 
-std::shared_ptr<const ClusterSnapshot::HolderIndex> HolderIndexOf(const WorkerList& workers) {
-  auto index = std::make_shared<ClusterSnapshot::HolderIndex>();
-  for (uint32_t i = 0; i < workers.size(); ++i) {
-    const WorkerSnapshot& w = workers[i];
-    for (uint32_t slot = 0; slot < w.variants.size(); ++slot) {
-      std::vector<ClusterSnapshot::Holder>& holders = (*index)[w.variants[slot].variant];
-      // A worker listing a variant twice is counted once, as Find sees it.
-      if (holders.empty() || holders.back().worker != i) holders.push_back({i, slot});
-    }
-  }
+HolderIndex HolderIndexOf(const WorkerList& workers) {
+  HolderIndex index;
+  for (uint32_t i = 0; i < workers.size(); ++i) Reindex(i, nullptr, workers[i], &index);
   return index;
+}
+
+void Reindex(uint32_t i, const WorkerSnapshot* before, const WorkerSnapshot& after,
+             HolderIndex* index) {
+  if (before != nullptr) {
+    for (const LoadedVariant& v : before->variants) index->Remove(i, v.variant);
+  }
+  for (uint32_t slot = 0; slot < after.variants.size(); ++slot) {
+    index->Add(i, slot, after.variants[slot].variant);
+  }
 }
 
 void AppendFirstLoads(const WorkerList& workers, uint32_t i,

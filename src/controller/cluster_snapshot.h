@@ -18,20 +18,26 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/time/time.h"
+#include "controller/holder_index.h"
 #include "latency/execution_times.h"
 
 namespace infaas::controller {
 
-// Queries this master sent to one variant on one worker and has not yet
-// seen answered. Counted in place and shared by the view's snapshots, so a
-// dispatch or an answer does not build the snapshot again.
-struct InFlightCount {
+// What this master's router knows of one variant on one worker before a
+// heartbeat can tell: the queries it sent there and has not yet seen
+// answered, and whether the worker refused one lately. Kept in place and
+// shared by the view's snapshots, so neither a dispatch, an answer nor a
+// refusal builds the snapshot again.
+struct RouterMarks {
   std::atomic<int> queries{0};
   std::atomic<int64_t> examples{0};
+  // The worker refused a query here (RESOURCE_EXHAUSTED: it predicted a
+  // miss) within ClusterView's refusal memory.
+  std::atomic<bool> refused{false};
 };
 
 // What calls to one worker add to its own times, learned from the answers
-// of the last few calls; like InFlightCount, updated in place and shared by
+// of the last few calls; like RouterMarks, updated in place and shared by
 // the view's snapshots.
 struct CallOverhead {
   std::atomic<double> median_ms{0};
@@ -59,21 +65,25 @@ struct LoadedVariant {
   // evidence), ascending by batch size.
   std::vector<latency::BatchTiming> execution{};
   // Queries (and their inputs) this master sent there and has not yet seen
-  // answered: known at once, unlike queue_length, which is a heartbeat old.
-  // Null: none (InFlightQueries() is 0).
-  std::shared_ptr<const InFlightCount> in_flight = nullptr;
-  // The worker refused a query here (RESOURCE_EXHAUSTED: it would have
-  // missed its deadline) within ClusterView's refusal memory: the master's
-  // prediction and the worker's disagree, so the selector treats it as
-  // overloaded until the evidence catches up.
+  // answered, known at once, unlike queue_length, which is a heartbeat old;
+  // and a recent refusal. Null: none. Read through the methods below.
+  std::shared_ptr<const RouterMarks> marks = nullptr;
+  // A snapshot built by hand marks a refusal here; ClusterView's through
+  // `marks`.
   bool refused_recently = false;
 
   bool serving() const { return instances > 0; }
   int InFlightQueries() const {
-    return in_flight == nullptr ? 0 : in_flight->queries.load(std::memory_order_relaxed);
+    return marks == nullptr ? 0 : marks->queries.load(std::memory_order_relaxed);
   }
   int64_t InFlightExamples() const {
-    return in_flight == nullptr ? 0 : in_flight->examples.load(std::memory_order_relaxed);
+    return marks == nullptr ? 0 : marks->examples.load(std::memory_order_relaxed);
+  }
+  // The worker refused a query here lately: the master's prediction and
+  // the worker's disagree, so the selector treats it as overloaded until
+  // the evidence catches up.
+  bool RefusedRecently() const {
+    return refused_recently || (marks != nullptr && marks->refused.load(std::memory_order_relaxed));
   }
 };
 
@@ -225,15 +235,11 @@ struct ClusterSnapshot {
   // loading), with where the variant is in each one's list; and the workers
   // that take loads (not draining) by free memory, then idle cores, most
   // first, then id. A snapshot without it is scanned.
-  struct Holder {
-    uint32_t worker;  // position in `workers`
-    uint32_t slot;    // position in that worker's `variants`
-  };
-  // Variant -> its holders, ascending by worker. Shared between snapshots
-  // while no worker's list of variants changes.
-  using HolderIndex = absl::flat_hash_map<std::string, std::vector<Holder>>;
+  using Holder = HolderIndex::Holder;
   bool indexed = false;
-  std::shared_ptr<const HolderIndex> holders{};
+  // Variant -> its holders; shares with the snapshot before it all but the
+  // variants of the workers that changed.
+  HolderIndex holders{};
   std::vector<uint32_t> load_order{};
   // The entries whose first instance is loading (not serving yet), in no
   // particular order: the loads in flight, without a scan of every worker.
@@ -248,7 +254,12 @@ struct ClusterSnapshot {
 bool LoadsFirst(const WorkerSnapshot& a, const WorkerSnapshot& b);
 
 // The holders index of `workers` alone (IndexSnapshot's first half).
-std::shared_ptr<const ClusterSnapshot::HolderIndex> HolderIndexOf(const WorkerList& workers);
+HolderIndex HolderIndexOf(const WorkerList& workers);
+
+// Moves worker `i`'s entries in `index` from `before`'s variants (null: a
+// new worker) to `after`'s.
+void Reindex(uint32_t i, const WorkerSnapshot* before, const WorkerSnapshot& after,
+             HolderIndex* index);
 
 // Appends worker `i`'s entries whose first instance is loading.
 void AppendFirstLoads(const WorkerList& workers, uint32_t i,

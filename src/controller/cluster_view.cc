@@ -90,7 +90,7 @@ void ClusterView::OnHeartbeat(const worker_rpc::HeartbeatRequest& beat, absl::Ti
   // Each variant's in-flight count exists before the first query to it, so
   // that the snapshot already points at it and a dispatch never builds the
   // snapshot again.
-  for (LoadedVariant& v : w.variants) v.in_flight = InFlightCountLocked(w.id, v.variant);
+  for (LoadedVariant& v : w.variants) v.marks = MarksLocked(w.id, v.variant);
   if (auto o = call_overhead_ms_.find(w.id); o != call_overhead_ms_.end()) {
     w.measured = o->second.figures;
   }
@@ -155,7 +155,7 @@ void ClusterView::NoteLoaded(const std::string& worker_id, const std::string& va
       if (reported == nullptr) {
         w->variants.push_back(LoadedVariant{.variant = variant,
                                             .instances = mark.instances,
-                                            .in_flight = InFlightCountLocked(worker_id, variant)});
+                                            .marks = MarksLocked(worker_id, variant)});
       }
     }
   }
@@ -165,7 +165,7 @@ void ClusterView::NoteLoaded(const std::string& worker_id, const std::string& va
 void ClusterView::MarkDead(const std::string& worker_id) {
   absl::MutexLock lock(&mu_);
   std::erase_if(unloading_, [&worker_id](const auto& u) { return u.first == worker_id; });
-  std::erase_if(in_flight_, [&worker_id](const auto& f) { return f.first.first == worker_id; });
+  std::erase_if(marks_, [&worker_id](const auto& f) { return f.first.first == worker_id; });
   if (workers_.erase(worker_id) > 0) {
     LogWarning("worker marked dead", {{"worker", worker_id}, {"reason", "RPC unavailable"}});
     membership_changed_ = true;
@@ -201,13 +201,15 @@ std::map<std::string, absl::Time> ClusterView::Draining() {
 }
 
 void ClusterView::ExpireLocked(absl::Time now) {
-  // Called on every selection. A refusal mark runs out (which changes what
-  // snapshots show) when the oldest end still queued has come and the mark
-  // was not renewed since.
+  // Called on every selection. A refusal mark runs out (in place: the
+  // snapshots show it through RouterMarks) when the oldest end still
+  // queued has come and the mark was not renewed since.
   while (!refusal_ends_.empty() && refusal_ends_.front().first <= now) {
     auto mark = refused_until_.find(refusal_ends_.front().second);
     if (mark != refused_until_.end() && mark->second <= now) {
-      TouchLocked(mark->first.first);
+      if (auto marks = marks_.find(mark->first); marks != marks_.end()) {
+        marks->second->refused.store(false, std::memory_order_relaxed);
+      }
       refused_until_.erase(mark);
     }
     refusal_ends_.pop_front();
@@ -225,7 +227,7 @@ void ClusterView::ExpireLocked(absl::Time now) {
                   {"silent_ms",
                    absl::StrCat(absl::ToInt64Milliseconds(now - it->second->last_heartbeat))}});
       std::erase_if(unloading_, [&it](const auto& u) { return u.first == it->first; });
-      std::erase_if(in_flight_, [&it](const auto& f) { return f.first.first == it->first; });
+      std::erase_if(marks_, [&it](const auto& f) { return f.first.first == it->first; });
       it = workers_.erase(it);
       membership_changed_ = true;
     } else {
@@ -262,20 +264,18 @@ WorkerSnapshot* ClusterView::MutableReportLocked(const std::string& worker_id) {
 WorkerList::Pointer ClusterView::BuildWorkerLocked(
     const std::string& id, const std::shared_ptr<const WorkerSnapshot>& reported) {
   // The marks on this worker's variants, each set ordered by worker first:
-  // a range each, usually empty, rather than a lookup per variant.
+  // a range each, usually empty, rather than a lookup per variant. (Its
+  // in-flight counts and refusals are in the reported entries already.)
   const auto first = std::pair<std::string, std::string>(id, std::string());
   auto unloading = unloading_.lower_bound(first);
   auto loading = loading_.lower_bound(first);  // a map: ordered by (worker, variant)
-  auto refused = refused_until_.lower_bound(first);
   const bool any_unloading = unloading != unloading_.end() && unloading->first == id;
   const bool any_loading = loading != loading_.end() && loading->first.first == id;
-  const bool any_refused = refused != refused_until_.end() && refused->first.first == id;
   const bool draining = draining_.contains(id);
   const auto overheads = call_overhead_ms_.find(id);
   const std::shared_ptr<const CallOverhead> measured =
       overheads != call_overhead_ms_.end() ? overheads->second.figures : nullptr;
-  if (!any_unloading && !any_loading && !any_refused && !draining &&
-      reported->measured == measured) {
+  if (!any_unloading && !any_loading && !draining && reported->measured == measured) {
     return reported;
   }
   auto w = std::make_shared<WorkerSnapshot>(*reported);
@@ -287,17 +287,12 @@ WorkerList::Pointer ClusterView::BuildWorkerLocked(
       return unloading_.contains({id, v.variant});
     });
   }
-  // This worker's loads in flight and refusal marks. A worker may hold
-  // hundreds of variants: they are looked up by name, not scanned per mark.
-  if (any_loading || any_refused) {
+  // This worker's loads in flight. A worker may hold hundreds of variants:
+  // they are looked up by name, not scanned per mark.
+  if (any_loading) {
     absl::flat_hash_map<absl::string_view, size_t> slots;
     slots.reserve(w->variants.size());
     for (size_t i = 0; i < w->variants.size(); ++i) slots.try_emplace(w->variants[i].variant, i);
-    for (; refused != refused_until_.end() && refused->first.first == id; ++refused) {
-      if (auto slot = slots.find(refused->first.second); slot != slots.end()) {
-        w->variants[slot->second].refused_recently = true;
-      }
-    }
     std::vector<std::pair<std::string, LoadMark>> started;
     for (; loading != loading_.end() && loading->first.first == id; ++loading) {
       const LoadMark& mark = loading->second;
@@ -311,17 +306,15 @@ WorkerList::Pointer ClusterView::BuildWorkerLocked(
       if (more > 0) w->free_memory_bytes -= more * mark.instance_bytes;
     }
     for (auto& [variant, mark] : started) {  // after the lookups: names move
-      const bool marked = refused_until_.contains({id, variant});
       w->free_memory_bytes -= mark.instances * mark.instance_bytes;
+      std::shared_ptr<RouterMarks> marks = MarksLocked(id, variant);
       w->variants.push_back(LoadedVariant{.variant = std::move(variant),
                                           .instances = 0,
                                           .loading = true,
-                                          .refused_recently = marked});
+                                          .marks = std::move(marks)});
     }
     w->free_memory_bytes = std::max<int64_t>(w->free_memory_bytes, 0);
   }
-  // The in-flight counts are in the reported entries already (OnHeartbeat,
-  // NoteLoaded, NoteDispatched).
   return w;
 }
 
@@ -346,18 +339,18 @@ std::shared_ptr<ClusterSnapshot> ClusterView::BuildChangedLocked(absl::Time now)
   snapshot->taken_at = now;
   snapshot->measured_load_ms = load_ms_;
   std::vector<uint32_t> changed;
-  bool variants_changed = false;
   for (const std::string& id : stale_) {
     auto position = positions_.find(id);
     auto reported = workers_.find(id);
     if (position == positions_.end() || reported == workers_.end()) continue;
     const uint32_t i = position->second;
     WorkerList::Pointer built = BuildWorkerLocked(id, reported->second);
-    variants_changed = variants_changed || !SameVariantNames(snapshot->workers[i], *built);
+    if (!SameVariantNames(snapshot->workers[i], *built)) {
+      Reindex(i, &snapshot->workers[i], *built, &snapshot->holders);
+    }
     snapshot->workers.Replace(i, std::move(built));
     changed.push_back(i);
   }
-  if (variants_changed) snapshot->holders = HolderIndexOf(snapshot->workers);
   auto changed_worker = [&changed](uint32_t i) {
     return std::find(changed.begin(), changed.end(), i) != changed.end();
   };
@@ -379,30 +372,36 @@ std::shared_ptr<ClusterSnapshot> ClusterView::BuildChangedLocked(absl::Time now)
   return snapshot;
 }
 
-std::shared_ptr<InFlightCount> ClusterView::InFlightCountLocked(const std::string& worker_id,
-                                                                const std::string& variant) {
-  std::shared_ptr<InFlightCount>& count = in_flight_[{worker_id, variant}];
-  if (count == nullptr) count = std::make_shared<InFlightCount>();
-  return count;
+std::shared_ptr<RouterMarks> ClusterView::MarksLocked(const std::string& worker_id,
+                                                      const std::string& variant) {
+  std::shared_ptr<RouterMarks>& marks = marks_[{worker_id, variant}];
+  if (marks == nullptr) marks = std::make_shared<RouterMarks>();
+  return marks;
+}
+
+RouterMarks& ClusterView::ShownMarksLocked(const std::string& worker_id,
+                                           const std::string& variant) {
+  std::shared_ptr<RouterMarks>& marks = marks_[{worker_id, variant}];
+  if (marks == nullptr) {
+    // Not a variant a heartbeat or a finished load reported: the snapshot
+    // does not point at it yet.
+    marks = std::make_shared<RouterMarks>();
+    if (WorkerSnapshot* w = MutableReportLocked(worker_id); w != nullptr) {
+      for (LoadedVariant& v : w->variants) {
+        if (v.variant == variant) v.marks = marks;
+      }
+    }
+    TouchLocked(worker_id);
+  }
+  return *marks;
 }
 
 void ClusterView::NoteDispatched(const std::string& worker_id, const std::string& variant,
                                  int examples) {
   absl::MutexLock lock(&mu_);
-  std::shared_ptr<InFlightCount>& count = in_flight_[{worker_id, variant}];
-  if (count == nullptr) {
-    // Not a variant a heartbeat or a finished load reported: the snapshot
-    // does not point at it yet.
-    count = std::make_shared<InFlightCount>();
-    if (WorkerSnapshot* w = MutableReportLocked(worker_id); w != nullptr) {
-      for (LoadedVariant& v : w->variants) {
-        if (v.variant == variant) v.in_flight = count;
-      }
-    }
-    TouchLocked(worker_id);
-  }
-  count->queries.fetch_add(1, std::memory_order_relaxed);
-  count->examples.fetch_add(std::max(examples, 0), std::memory_order_relaxed);
+  RouterMarks& marks = ShownMarksLocked(worker_id, variant);
+  marks.queries.fetch_add(1, std::memory_order_relaxed);
+  marks.examples.fetch_add(std::max(examples, 0), std::memory_order_relaxed);
 }
 
 void ClusterView::NoteRefused(const std::string& worker_id, const std::string& variant,
@@ -411,16 +410,15 @@ void ClusterView::NoteRefused(const std::string& worker_id, const std::string& v
   auto [mark, fresh] = refused_until_.try_emplace({worker_id, variant}, now + refusal_memory_);
   mark->second = now + refusal_memory_;
   refusal_ends_.emplace_back(mark->second, mark->first);
-  // A mark already shown keeps the snapshot as it is: only its end moves.
-  if (fresh) TouchLocked(worker_id);
+  ShownMarksLocked(worker_id, variant).refused.store(true, std::memory_order_relaxed);
 }
 
 void ClusterView::NoteAnswered(const std::string& worker_id, const std::string& variant,
                                int examples, double overhead_ms) {
   constexpr size_t kOverheadsKept = 32;
   absl::MutexLock lock(&mu_);
-  if (auto it = in_flight_.find({worker_id, variant}); it != in_flight_.end()) {
-    InFlightCount& count = *it->second;
+  if (auto it = marks_.find({worker_id, variant}); it != marks_.end()) {
+    RouterMarks& count = *it->second;
     // Never below 0 (an answer for a query sent before the worker was
     // forgotten): only this mutex's holders write.
     count.queries.store(std::max(count.queries.load(std::memory_order_relaxed) - 1, 0),

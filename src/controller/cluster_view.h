@@ -12,19 +12,21 @@
 // the selector does not start a second load of the same variant.
 //
 // The view also keeps what the heartbeats cannot know yet: the queries the
-// router has sent and not seen answered (per worker and variant), what a
+// router has sent and not seen answered and the workers' recent refusals
+// (per worker and variant: RouterMarks), what a
 // call adds to the worker's own times (per worker, the median and p90 of
 // the last 32 answers, so one slow connection set-up does not linger), and
 // each variant's last measured load time (from heartbeats). These go into
-// every snapshot, for the latency model; the in-flight counts and the call
+// every snapshot, for the latency model; the router's marks and the call
 // overheads are shared with the snapshots and updated in place, so neither
-// a dispatch nor an answer builds the snapshot again.
+// a dispatch, an answer nor a refusal builds the snapshot again.
 //
 // Thread-safe. Snapshot() returns a value (immutable but for the shared
-// in-flight counts and call overheads), built again only when something
+// router's marks and call overheads), built again only when something
 // changed, and then only for the workers that changed: the others' entries
-// (WorkerList) and the holders index are shared with the snapshot before,
-// and the load order is updated for the changed workers alone. A
+// (WorkerList) are shared with the snapshot before, and the holders index
+// (HolderIndex) and the load order are updated for the changed workers
+// alone. A
 // heartbeat that changes only a worker's figures (queues, rates,
 // utilisation), not what it serves, reaches the snapshot within
 // `heartbeat_refresh` rather than at once.
@@ -97,7 +99,7 @@ class ClusterView {
   int LiveWorkers(absl::Time now);
 
   // The router sent a query of `examples` inputs to `variant` on
-  // `worker_id`; snapshots count it in LoadedVariant::in_flight until
+  // `worker_id`; snapshots count it in LoadedVariant::marks until
   // NoteAnswered. Neither builds the snapshot again (but the first query
   // to a variant no heartbeat or load reported there, and the first answer
   // from a worker).
@@ -109,15 +111,19 @@ class ClusterView {
                     double overhead_ms);
   // The worker refused a query to `variant` (RESOURCE_EXHAUSTED at its
   // enqueue: predicted late). Snapshots mark the variant there
-  // refused_recently for `refusal_memory` from `now`, so the selector sends
-  // the next queries elsewhere rather than to a refusal each.
+  // RefusedRecently for `refusal_memory` from `now`, so the selector sends
+  // the next queries elsewhere rather than to a refusal each. The mark is
+  // set and cleared in place (RouterMarks): no snapshot is built again.
   void NoteRefused(const std::string& worker_id, const std::string& variant, absl::Time now);
 
  private:
   void ExpireLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // The in-flight count of `variant` on `worker_id`, made if missing.
-  std::shared_ptr<InFlightCount> InFlightCountLocked(const std::string& worker_id,
-                                                     const std::string& variant)
+  // The router's marks on `variant` on `worker_id`, made if missing.
+  std::shared_ptr<RouterMarks> MarksLocked(const std::string& worker_id, const std::string& variant)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The same, made if missing and pointed at by the worker's entry in the
+  // next snapshot.
+  RouterMarks& ShownMarksLocked(const std::string& worker_id, const std::string& variant)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // `worker_id`'s entry must be built again for the next snapshot.
   void TouchLocked(const std::string& worker_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -138,7 +144,7 @@ class ClusterView {
   std::shared_ptr<ClusterSnapshot> BuildAllLocked(absl::Time now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The last snapshot with the stale workers built again: shares every
-  // other worker, and the index unless a worker's variants changed.
+  // other worker, and the index but for the stale workers' variants.
   std::shared_ptr<ClusterSnapshot> BuildChangedLocked(absl::Time now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
@@ -162,9 +168,9 @@ class ClusterView {
   std::map<std::pair<std::string, std::string>, LoadMark> loading_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, absl::Time> draining_ ABSL_GUARDED_BY(mu_);  // id -> since
   std::set<std::pair<std::string, std::string>> unloading_ ABSL_GUARDED_BY(mu_);
-  // (worker, variant) -> queries in flight there, counted in place (the
-  // snapshots point at them); kept until the worker is forgotten.
-  std::map<std::pair<std::string, std::string>, std::shared_ptr<InFlightCount>> in_flight_
+  // (worker, variant) -> the router's marks there, kept in place (the
+  // snapshots point at them) until the worker is forgotten.
+  std::map<std::pair<std::string, std::string>, std::shared_ptr<RouterMarks>> marks_
       ABSL_GUARDED_BY(mu_);
   // Per worker, the last few answers' overheads, and their median and p90
   // (the snapshots point at those, updated in place).
@@ -174,7 +180,7 @@ class ClusterView {
   };
   std::map<std::string, Overheads> call_overhead_ms_ ABSL_GUARDED_BY(mu_);
   MeasuredLoadTimes load_ms_ ABSL_GUARDED_BY(mu_);  // per variant
-  // (worker, variant) -> until when it counts as refused_recently.
+  // (worker, variant) -> until when it counts as refused recently.
   std::map<std::pair<std::string, std::string>, absl::Time> refused_until_ ABSL_GUARDED_BY(mu_);
   // Each mark's end as it was set, oldest first (a later refusal of the
   // same pair adds another; ExpireLocked checks the mark itself): marks run

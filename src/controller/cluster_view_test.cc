@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <random>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "common/clock.h"
 
 namespace infaas::controller {
@@ -44,17 +46,17 @@ TEST(ClusterViewTest, AWorkersRefusalMarksTheVariantThereForAWhile) {
   FakeClock clock;
   ClusterView view(absl::Seconds(2), /*refusal_memory=*/absl::Seconds(1));
   view.OnHeartbeat(Beat("w1", {"a", "b"}), clock.Now());
-  EXPECT_FALSE(view.Snapshot(clock.Now())->workers[0].Find("a")->refused_recently);
+  EXPECT_FALSE(view.Snapshot(clock.Now())->workers[0].Find("a")->RefusedRecently());
   view.NoteRefused("w1", "a", clock.Now());
   auto marked = view.Snapshot(clock.Now());
-  EXPECT_TRUE(marked->workers[0].Find("a")->refused_recently);
-  EXPECT_FALSE(marked->workers[0].Find("b")->refused_recently);
+  EXPECT_TRUE(marked->workers[0].Find("a")->RefusedRecently());
+  EXPECT_FALSE(marked->workers[0].Find("b")->RefusedRecently());
   // Heartbeats do not clear it; time does.
   clock.Advance(absl::Milliseconds(900));
   view.OnHeartbeat(Beat("w1", {"a", "b"}), clock.Now());
-  EXPECT_TRUE(view.Snapshot(clock.Now())->workers[0].Find("a")->refused_recently);
+  EXPECT_TRUE(view.Snapshot(clock.Now())->workers[0].Find("a")->RefusedRecently());
   clock.Advance(absl::Milliseconds(200));
-  EXPECT_FALSE(view.Snapshot(clock.Now())->workers[0].Find("a")->refused_recently);
+  EXPECT_FALSE(view.Snapshot(clock.Now())->workers[0].Find("a")->RefusedRecently());
 }
 
 TEST(ClusterViewTest, ALoadAfterAnUnloadShowsTheVariantAgain) {
@@ -345,6 +347,53 @@ TEST(ClusterViewTest, AVariantBeingUnloadedIsHiddenUntilAHeartbeatNoLongerReport
   view.NoteUnloading("w1", "b");
   view.NoteUnloadFailed("w1", "b");
   EXPECT_NE(view.Snapshot(clock.Now())->workers[0].Find("b"), nullptr);
+}
+
+TEST(ClusterViewTest, TheIndexUpdatedPerWorkerMatchesOneBuiltFromScratch) {
+  FakeClock clock;
+  ClusterView view;
+  std::mt19937 random(3);
+  auto worker = [&random] { return absl::StrCat("w", random() % 12); };
+  auto variant = [&random] { return absl::StrCat("v", random() % 30); };
+  for (int step = 0; step < 3000; ++step) {
+    switch (random() % 6) {
+      case 0: {
+        std::vector<std::string> held;
+        for (int k = random() % 5; k > 0; --k) held.push_back(variant());
+        view.OnHeartbeat(Beat(worker(), held), clock.Now());
+        break;
+      }
+      case 1:
+        view.NoteLoadStarted(worker(), variant(), 1, 1 << 20);
+        break;
+      case 2:
+        view.NoteLoaded(worker(), variant());
+        break;
+      case 3:
+        view.NoteUnloading(worker(), variant());
+        break;
+      case 4:
+        view.NoteLoadFailed(worker(), variant());
+        break;
+      default:
+        if (random() % 50 == 0) view.MarkDead(worker());
+        break;
+    }
+    auto snapshot = view.Snapshot(clock.Now());
+    const HolderIndex scratch = HolderIndexOf(snapshot->workers);
+    for (int v = 0; v < 30; ++v) {
+      const std::string name = absl::StrCat("v", v);
+      const auto* incremental = snapshot->HoldersOf(name);
+      const auto* built = scratch.Find(name);
+      ASSERT_EQ(incremental == nullptr, built == nullptr) << name << " at step " << step;
+      if (built == nullptr) continue;
+      ASSERT_EQ(incremental->size(), built->size()) << name << " at step " << step;
+      for (size_t i = 0; i < built->size(); ++i) {
+        EXPECT_EQ((*incremental)[i].worker, (*built)[i].worker);
+        EXPECT_EQ((*incremental)[i].slot, (*built)[i].slot);
+      }
+    }
+  }
 }
 
 }  // namespace

@@ -471,8 +471,8 @@ TEST(SelectorTest, ExecutionTimesTheWorkerMeasuredOutweighTheProfile) {
   EXPECT_GT(d.retry_after_ms, 0);
 }
 
-std::shared_ptr<const InFlightCount> InFlight(int queries, int64_t examples) {
-  auto count = std::make_shared<InFlightCount>();
+std::shared_ptr<const RouterMarks> InFlight(int queries, int64_t examples) {
+  auto count = std::make_shared<RouterMarks>();
   count->queries = queries;
   count->examples = examples;
   return count;
@@ -480,7 +480,7 @@ std::shared_ptr<const InFlightCount> InFlight(int queries, int64_t examples) {
 
 TEST(SelectorTest, QueriesInFlightCountBeforeAHeartbeatReportsThem) {
   LoadedVariant busy = Loaded("resnet_mini_torchscript_cpu2_b1");
-  busy.in_flight = InFlight(10, 10);  // 10 x 3.1 ms ahead
+  busy.marks = InFlight(10, 10);  // 10 x 3.1 ms ahead
   SelectorDecision d =
       SelectVariant(ByArchitecture("resnet_mini", 20), Zoo(), Cluster({Worker("w1", {busy})}));
   EXPECT_EQ(d.selection.status().code(), absl::StatusCode::kResourceExhausted);
@@ -493,7 +493,7 @@ TEST(SelectorTest, QueriesInFlightCountBeforeAHeartbeatReportsThem) {
 TEST(SelectorTest, AnOverloadedVariantsQueriesGoToASiblingThatStillMeetsTheAccuracy) {
   // The cheap lenet5 variant has 40 ms of work queued; the 4-thread one is idle.
   LoadedVariant cheap = Loaded("lenet5_onnx_cpu1_b1");
-  cheap.in_flight = InFlight(20, 20);
+  cheap.marks = InFlight(20, 20);
   ClusterSnapshot cluster =
       Cluster({Worker("w1", {cheap, Loaded("lenet5_torchscript_cpu4_b8")}, 0)});
   SelectorDecision d = SelectVariant(ByArchitecture("lenet5", 10), Zoo(), cluster);
@@ -503,7 +503,7 @@ TEST(SelectorTest, AnOverloadedVariantsQueriesGoToASiblingThatStillMeetsTheAccur
 
 TEST(SelectorTest, ARefusalForOverloadNamesAFasterLessAccurateAlternative) {
   LoadedVariant busy = Loaded("resnet_mini_torchscript_cpu2_b1");
-  busy.in_flight = InFlight(10, 10);
+  busy.marks = InFlight(10, 10);
   ClusterSnapshot cluster = Cluster({Worker("w1", {busy, Loaded("mlp_onnx_cpu1_b1")}, 0)});
   SelectorDecision d = SelectVariant(ByFamily(92, 20), Zoo(), cluster);
   EXPECT_EQ(d.selection.status().code(), absl::StatusCode::kResourceExhausted);

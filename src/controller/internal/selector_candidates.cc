@@ -51,7 +51,7 @@ bool Overloaded(const LoadedVariant& loaded, const SelectorOptions& options) {
       std::max<int64_t>(std::max(loaded.queue_length, 0), loaded.InFlightExamples());
   return static_cast<double>(ahead) / std::max(loaded.instances, 1) >
              options.overload_queue_per_instance ||
-         loaded.refused_recently;
+         loaded.RefusedRecently();
 }
 
 Candidate MakeCandidate(const v1::VariantRecord& record, const WorkerSnapshot& worker,

@@ -38,7 +38,7 @@ struct Candidate {
   double admission_ms = 0;
   double cost = 0;  // cpu_threads * service_ms, core-ms
   // Serving with too long a queue per instance, or refused a query lately
-  // (LoadedVariant::refused_recently).
+  // (LoadedVariant::RefusedRecently).
   bool overloaded = false;
 };
 
