@@ -31,6 +31,28 @@ WorkerSnapshot& WorkerList::Mutable(size_t i) {
   return const_cast<WorkerSnapshot&>(*items_[i]);
 }
 
+void RouterMarks::Dispatched(int examples) {
+  queries.fetch_add(1, std::memory_order_relaxed);
+  this->examples.fetch_add(std::max(examples, 0), std::memory_order_relaxed);
+}
+
+namespace {
+
+// `count` less `by`, but never below 0, whoever else counts meanwhile.
+template <typename T>
+void SubtractToZero(std::atomic<T>& count, T by) {
+  T now = count.load(std::memory_order_relaxed);
+  while (!count.compare_exchange_weak(now, std::max<T>(now - by, 0), std::memory_order_relaxed)) {
+  }
+}
+
+}  // namespace
+
+void RouterMarks::Answered(int examples) {
+  SubtractToZero(queries, 1);
+  SubtractToZero<int64_t>(this->examples, std::max(examples, 0));
+}
+
 double MeasuredLoadTimes::Of(const std::string& variant) const {
   if (times_ == nullptr) return 0;
   auto it = times_->find(variant);

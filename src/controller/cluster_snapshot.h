@@ -34,6 +34,13 @@ struct RouterMarks {
   // The worker refused a query here (RESOURCE_EXHAUSTED: it predicted a
   // miss) within ClusterView's refusal memory.
   std::atomic<bool> refused{false};
+  // Until when `refused` holds; ClusterView's alone (under its mutex).
+  absl::Time refused_until = absl::InfinitePast();
+
+  // A query of `examples` inputs sent there; its answer (never below 0:
+  // an answer may come for a query counted in marks since replaced).
+  void Dispatched(int examples);
+  void Answered(int examples);
 };
 
 // What calls to one worker add to its own times, learned from the answers
@@ -67,7 +74,7 @@ struct LoadedVariant {
   // Queries (and their inputs) this master sent there and has not yet seen
   // answered, known at once, unlike queue_length, which is a heartbeat old;
   // and a recent refusal. Null: none. Read through the methods below.
-  std::shared_ptr<const RouterMarks> marks = nullptr;
+  std::shared_ptr<RouterMarks> marks = nullptr;
   // A snapshot built by hand marks a refusal here; ClusterView's through
   // `marks`.
   bool refused_recently = false;

@@ -205,13 +205,8 @@ void ClusterView::ExpireLocked(absl::Time now) {
   // snapshots show it through RouterMarks) when the oldest end still
   // queued has come and the mark was not renewed since.
   while (!refusal_ends_.empty() && refusal_ends_.front().first <= now) {
-    auto mark = refused_until_.find(refusal_ends_.front().second);
-    if (mark != refused_until_.end() && mark->second <= now) {
-      if (auto marks = marks_.find(mark->first); marks != marks_.end()) {
-        marks->second->refused.store(false, std::memory_order_relaxed);
-      }
-      refused_until_.erase(mark);
-    }
+    RouterMarks& marks = *refusal_ends_.front().second;
+    if (marks.refused_until <= now) marks.refused.store(false, std::memory_order_relaxed);
     refusal_ends_.pop_front();
   }
   // Workers: scan only when one may have gone silent (heartbeats only move
@@ -379,8 +374,8 @@ std::shared_ptr<RouterMarks> ClusterView::MarksLocked(const std::string& worker_
   return marks;
 }
 
-RouterMarks& ClusterView::ShownMarksLocked(const std::string& worker_id,
-                                           const std::string& variant) {
+const std::shared_ptr<RouterMarks>& ClusterView::ShownMarksLocked(const std::string& worker_id,
+                                                                  const std::string& variant) {
   std::shared_ptr<RouterMarks>& marks = marks_[{worker_id, variant}];
   if (marks == nullptr) {
     // Not a variant a heartbeat or a finished load reported: the snapshot
@@ -393,42 +388,45 @@ RouterMarks& ClusterView::ShownMarksLocked(const std::string& worker_id,
     }
     TouchLocked(worker_id);
   }
-  return *marks;
+  return marks;
 }
 
 void ClusterView::NoteDispatched(const std::string& worker_id, const std::string& variant,
-                                 int examples) {
+                                 int examples, const std::shared_ptr<RouterMarks>& marks) {
+  if (marks != nullptr) {
+    marks->Dispatched(examples);
+    return;
+  }
   absl::MutexLock lock(&mu_);
-  RouterMarks& marks = ShownMarksLocked(worker_id, variant);
-  marks.queries.fetch_add(1, std::memory_order_relaxed);
-  marks.examples.fetch_add(std::max(examples, 0), std::memory_order_relaxed);
+  ShownMarksLocked(worker_id, variant)->Dispatched(examples);
 }
 
 void ClusterView::NoteRefused(const std::string& worker_id, const std::string& variant,
-                              absl::Time now) {
+                              absl::Time now, const std::shared_ptr<RouterMarks>& marks) {
   absl::MutexLock lock(&mu_);
-  auto [mark, fresh] = refused_until_.try_emplace({worker_id, variant}, now + refusal_memory_);
-  mark->second = now + refusal_memory_;
-  refusal_ends_.emplace_back(mark->second, mark->first);
-  ShownMarksLocked(worker_id, variant).refused.store(true, std::memory_order_relaxed);
+  std::shared_ptr<RouterMarks> refused =
+      marks != nullptr ? marks : ShownMarksLocked(worker_id, variant);
+  refused->refused_until = now + refusal_memory_;
+  refused->refused.store(true, std::memory_order_relaxed);
+  refusal_ends_.emplace_back(refused->refused_until, std::move(refused));
 }
 
 void ClusterView::NoteAnswered(const std::string& worker_id, const std::string& variant,
-                               int examples, double overhead_ms) {
+                               int examples, double overhead_ms,
+                               const std::shared_ptr<RouterMarks>& marks) {
   constexpr size_t kOverheadsKept = 32;
-  absl::MutexLock lock(&mu_);
-  if (auto it = marks_.find({worker_id, variant}); it != marks_.end()) {
-    RouterMarks& count = *it->second;
-    // Never below 0 (an answer for a query sent before the worker was
-    // forgotten): only this mutex's holders write.
-    count.queries.store(std::max(count.queries.load(std::memory_order_relaxed) - 1, 0),
-                        std::memory_order_relaxed);
-    count.examples.store(
-        std::max<int64_t>(count.examples.load(std::memory_order_relaxed) - std::max(examples, 0),
-                          0),
-        std::memory_order_relaxed);
+  const bool overhead_known = overhead_ms >= 0 && std::isfinite(overhead_ms);
+  if (marks != nullptr) {
+    marks->Answered(examples);  // the very marks its dispatch counted in
+    if (!overhead_known) return;
   }
-  if (overhead_ms >= 0 && std::isfinite(overhead_ms)) {
+  absl::MutexLock lock(&mu_);
+  if (marks == nullptr) {
+    if (auto it = marks_.find({worker_id, variant}); it != marks_.end()) {
+      it->second->Answered(examples);
+    }
+  }
+  if (overhead_known) {
     auto [it, first] = call_overhead_ms_.try_emplace(worker_id);
     Overheads& overheads = it->second;
     overheads.recent.push_back(overhead_ms);

@@ -102,19 +102,23 @@ class ClusterView {
   // `worker_id`; snapshots count it in LoadedVariant::marks until
   // NoteAnswered. Neither builds the snapshot again (but the first query
   // to a variant no heartbeat or load reported there, and the first answer
-  // from a worker).
-  void NoteDispatched(const std::string& worker_id, const std::string& variant, int examples);
+  // from a worker). `marks`: those the selection carried
+  // (Selection::marks), or null; counted there, without a lookup by name
+  // or the view's lock. Its answer and refusal must be given the same.
+  void NoteDispatched(const std::string& worker_id, const std::string& variant, int examples,
+                      const std::shared_ptr<RouterMarks>& marks = nullptr);
   // Its answer came back. `overhead_ms` is how much longer the call took
   // than the worker's queue and compute time; it feeds the worker's
   // call_overhead_ms (a negative value: unknown, e.g. an error).
   void NoteAnswered(const std::string& worker_id, const std::string& variant, int examples,
-                    double overhead_ms);
+                    double overhead_ms, const std::shared_ptr<RouterMarks>& marks = nullptr);
   // The worker refused a query to `variant` (RESOURCE_EXHAUSTED at its
   // enqueue: predicted late). Snapshots mark the variant there
   // RefusedRecently for `refusal_memory` from `now`, so the selector sends
   // the next queries elsewhere rather than to a refusal each. The mark is
   // set and cleared in place (RouterMarks): no snapshot is built again.
-  void NoteRefused(const std::string& worker_id, const std::string& variant, absl::Time now);
+  void NoteRefused(const std::string& worker_id, const std::string& variant, absl::Time now,
+                   const std::shared_ptr<RouterMarks>& marks = nullptr);
 
  private:
   void ExpireLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -123,7 +127,8 @@ class ClusterView {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The same, made if missing and pointed at by the worker's entry in the
   // next snapshot.
-  RouterMarks& ShownMarksLocked(const std::string& worker_id, const std::string& variant)
+  const std::shared_ptr<RouterMarks>& ShownMarksLocked(const std::string& worker_id,
+                                                       const std::string& variant)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // `worker_id`'s entry must be built again for the next snapshot.
   void TouchLocked(const std::string& worker_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -180,12 +185,10 @@ class ClusterView {
   };
   std::map<std::string, Overheads> call_overhead_ms_ ABSL_GUARDED_BY(mu_);
   MeasuredLoadTimes load_ms_ ABSL_GUARDED_BY(mu_);  // per variant
-  // (worker, variant) -> until when it counts as refused recently.
-  std::map<std::pair<std::string, std::string>, absl::Time> refused_until_ ABSL_GUARDED_BY(mu_);
-  // Each mark's end as it was set, oldest first (a later refusal of the
-  // same pair adds another; ExpireLocked checks the mark itself): marks run
-  // out without a scan of them all.
-  std::deque<std::pair<absl::Time, std::pair<std::string, std::string>>> refusal_ends_
+  // Each refusal's end as it was set, oldest first (a later refusal of the
+  // same variant there adds another; ExpireLocked checks the marks'
+  // own end): marks run out without a scan of them all.
+  std::deque<std::pair<absl::Time, std::shared_ptr<RouterMarks>>> refusal_ends_
       ABSL_GUARDED_BY(mu_);
   // The last snapshot built, what has changed since (workers whose entries
   // are stale; `membership_changed_`: a worker joined or left), and where

@@ -192,7 +192,8 @@ void QueryRouter::Dispatch(std::shared_ptr<Pending> query) {
     query->inputs.Swap(&outcome.inputs);
     OnReply(query, std::move(outcome));
   };
-  deps_.cluster->NoteDispatched(chosen.worker_id, chosen.variant, query->requirements.batch_size);
+  deps_.cluster->NoteDispatched(chosen.worker_id, chosen.variant, query->requirements.batch_size,
+                                chosen.marks);
   calls_.Send({.address = chosen.worker_address,
                .variant = chosen.variant,
                .max_batch = internal::MaxBatch(*query->record),
@@ -210,7 +211,7 @@ void QueryRouter::OnReply(std::shared_ptr<Pending> query, CallCoalescer::Outcome
   const double overhead_ms =
       status.ok() ? call_ms - reply.queue_time_ms() - reply.compute_time_ms() : -1;
   deps_.cluster->NoteAnswered(chosen.worker_id, chosen.variant, query->requirements.batch_size,
-                              overhead_ms);
+                              overhead_ms, chosen.marks);
   const bool retryable = absl::IsUnavailable(status) || absl::IsNotFound(status);
   if (!status.ok() && retryable && query->attempts < 2 && deps_.clock->Now() < query->deadline) {
     // UNAVAILABLE: the worker is gone, or loads or unloads the variant.
@@ -231,7 +232,7 @@ void QueryRouter::OnReply(std::shared_ptr<Pending> query, CallCoalescer::Outcome
   if (absl::IsResourceExhausted(status) && outcome.answered_by_worker) {
     // The worker predicted this query late where the selector predicted it
     // in time: send the next ones elsewhere until the evidence agrees.
-    deps_.cluster->NoteRefused(chosen.worker_id, chosen.variant, now);
+    deps_.cluster->NoteRefused(chosen.worker_id, chosen.variant, now, chosen.marks);
   }
   if (!status.ok()) {
     // The worker's own errors name the variant and itself already.

@@ -187,7 +187,10 @@ Selection MakeSelection(const Candidate& c, std::string reason) {
   s.accuracy_percent = c.record->profile().accuracy_percent();
   s.call_overhead_ms = c.worker->CallOverheadMs();
   s.call_overhead_p90_ms = c.worker->CallOverheadP90Ms();
-  if (const LoadedVariant* loaded = c.worker->Find(s.variant)) s.instances = loaded->instances;
+  if (const LoadedVariant* loaded = c.worker->Find(s.variant)) {
+    s.instances = loaded->instances;
+    s.marks = loaded->marks;
+  }
   s.reason = std::move(reason);
   return s;
 }

@@ -80,6 +80,7 @@
 // most free memory, then the most idle cores.
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -200,6 +201,9 @@ struct Selection {
   // Instances of the variant serving on the worker (0: none yet).
   int instances = 0;
   std::string reason;  // why this choice (SelectorOptions::explain)
+  // The router's marks on the variant there, when the snapshot has them:
+  // the dispatch and the answer count there without a lookup by name.
+  std::shared_ptr<RouterMarks> marks = nullptr;
 };
 
 // The outcome of one selection.

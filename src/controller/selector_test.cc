@@ -471,7 +471,7 @@ TEST(SelectorTest, ExecutionTimesTheWorkerMeasuredOutweighTheProfile) {
   EXPECT_GT(d.retry_after_ms, 0);
 }
 
-std::shared_ptr<const RouterMarks> InFlight(int queries, int64_t examples) {
+std::shared_ptr<RouterMarks> InFlight(int queries, int64_t examples) {
   auto count = std::make_shared<RouterMarks>();
   count->queries = queries;
   count->examples = examples;
