@@ -6,8 +6,15 @@
 
 namespace infaas::controller {
 
-size_t HolderIndex::ShardOf(absl::string_view variant) {
-  return absl::Hash<absl::string_view>()(variant) % kShards;
+size_t HolderIndex::HashOf(absl::string_view variant) {
+  // The shards' tables hash names the same way, so a lookup hashes once.
+  return absl::Hash<absl::string_view>()(variant);
+}
+
+size_t HolderIndex::ShardOf(size_t hash) {
+  // The top bits: the tables use the low ones (their control bytes and
+  // first probe), which would be alike for every name of a shard.
+  return (hash >> 56) % kShards;
 }
 
 HolderIndex::Shard& HolderIndex::MutableShard(size_t shard) {
@@ -23,9 +30,10 @@ HolderIndex::Shard& HolderIndex::MutableShard(size_t shard) {
 }
 
 const std::vector<HolderIndex::Holder>* HolderIndex::Find(absl::string_view variant) const {
-  const std::shared_ptr<const Shard>& shard = shards_[ShardOf(variant)];
+  const size_t hash = HashOf(variant);
+  const std::shared_ptr<const Shard>& shard = shards_[ShardOf(hash)];
   if (shard == nullptr) return nullptr;
-  auto it = shard->find(variant);
+  auto it = shard->find(variant, hash);
   return it == shard->end() ? nullptr : &it->second;
 }
 
@@ -38,7 +46,7 @@ auto ByWorker() {
 }  // namespace
 
 void HolderIndex::Add(uint32_t worker, uint32_t slot, absl::string_view variant) {
-  std::vector<Holder>& holders = MutableShard(ShardOf(variant))[variant];
+  std::vector<Holder>& holders = MutableShard(ShardOf(HashOf(variant)))[variant];
   auto at = std::lower_bound(holders.begin(), holders.end(), worker, ByWorker());
   if (at != holders.end() && at->worker == worker) return;
   holders.insert(at, Holder{.worker = worker, .slot = slot});
@@ -49,7 +57,7 @@ void HolderIndex::Remove(uint32_t worker, absl::string_view variant) {
   if (found == nullptr) return;
   auto listed = std::lower_bound(found->begin(), found->end(), worker, ByWorker());
   if (listed == found->end() || listed->worker != worker) return;
-  Shard& shard = MutableShard(ShardOf(variant));
+  Shard& shard = MutableShard(ShardOf(HashOf(variant)));
   auto it = shard.find(variant);
   std::vector<Holder>& holders = it->second;
   holders.erase(holders.begin() + (listed - found->begin()));

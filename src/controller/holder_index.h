@@ -47,7 +47,8 @@ class HolderIndex {
   static constexpr size_t kShards = 256;
   using Shard = absl::flat_hash_map<std::string, std::vector<Holder>>;
 
-  static size_t ShardOf(absl::string_view variant);
+  static size_t HashOf(absl::string_view variant);
+  static size_t ShardOf(size_t hash);
   // The shard to change: copied first when another index shares it.
   Shard& MutableShard(size_t shard);
 
