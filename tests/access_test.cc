@@ -314,6 +314,32 @@ TEST_F(AccessTest, ABrowserFormCannotPost) {
                              {"Content-Type", "application/x-www-form-urlencoded"}});
   EXPECT_EQ(form.status, 415);
   EXPECT_THAT(JsonErrorOf(form), HasSubstr("send JSON"));
+  // Without its key a form gets no further on a query endpoint either.
+  HttpReply keyless = HttpPost(cluster_->http_address(), "/v2/models/lenet5/infer", "{}",
+                               {{"Content-Type", "text/plain"}});
+  EXPECT_EQ(keyless.status, 401) << keyless.body;
+}
+
+TEST_F(AccessTest, AQueryWithCurlsDefaultContentTypeIsReadAsJson) {
+  // What `curl -d` sends: the body labelled a form's, holding JSON.
+  std::string zeros = "0";
+  for (int i = 1; i < 28 * 28; ++i) zeros += ",0";
+  const std::string image =
+      R"({"inputs": [{"name": "input", "shape": [1, 1, 28, 28], "datatype": "FP32", "data": [)" +
+      zeros + "]}]}";
+  for (const char* type : {"application/x-www-form-urlencoded", "text/plain; charset=utf-8"}) {
+    HttpReply answer =
+        HttpPost(cluster_->http_address(), "/v2/models/lenet5_onnx_cpu1_b1/infer", image,
+                 {{"Authorization", "Bearer " + cluster_->admin_key()}, {"Content-Type", type}});
+    EXPECT_EQ(answer.status, 200) << type << ": " << answer.body;
+  }
+  // A multipart body is not JSON: still refused, saying what to send.
+  HttpReply multipart =
+      HttpPost(cluster_->http_address(), "/v2/models/lenet5_onnx_cpu1_b1/infer", image,
+               {{"Authorization", "Bearer " + cluster_->admin_key()},
+                {"Content-Type", "multipart/form-data; boundary=x"}});
+  EXPECT_EQ(multipart.status, 415);
+  EXPECT_THAT(JsonErrorOf(multipart), HasSubstr("send JSON"));
 }
 
 TEST_F(AccessTest, StrangersCannotPoseAsAWorkerOrAsTheMaster) {

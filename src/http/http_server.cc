@@ -14,13 +14,28 @@
 namespace infaas::http {
 namespace {
 
+// The media type of a Content-Type header, without its parameters.
+absl::string_view MediaType(absl::string_view content_type) {
+  return absl::StripAsciiWhitespace(content_type.substr(0, content_type.find(';')));
+}
+
 // The content types an HTML form posts.
 bool IsFormType(absl::string_view content_type) {
-  const absl::string_view type =
-      absl::StripAsciiWhitespace(content_type.substr(0, content_type.find(';')));
+  const absl::string_view type = MediaType(content_type);
   return absl::EqualsIgnoreCase(type, "application/x-www-form-urlencoded") ||
          absl::EqualsIgnoreCase(type, "multipart/form-data") ||
          absl::EqualsIgnoreCase(type, "text/plain");
+}
+
+// The query endpoints (KServe's infer, /v1/query) read a body that a form's
+// content type labels as JSON, as the KServe reference server does: that is
+// what `curl -d` sends. A query changes no state a cross-site form could
+// abuse (the page cannot read the answer), and where keys are on a form
+// cannot send one. Multipart bodies are not JSON at all: still refused.
+bool ReadsFormTypedBodyAsJson(absl::string_view path, absl::string_view content_type) {
+  if (absl::EqualsIgnoreCase(MediaType(content_type), "multipart/form-data")) return false;
+  return path == "/v1/query" ||
+         (absl::StartsWith(path, "/v2/models/") && absl::EndsWith(path, "/infer"));
 }
 
 bool IsPublic(const std::vector<std::string>& public_paths, absl::string_view path) {
@@ -95,7 +110,8 @@ HttpServer::HttpServer(HttpServerOptions options)
       refusal = absl::StrCat("the request to ", req.method, " ", req.path, " has a ",
                              req.get_header_value("Transfer-Encoding").substr(0, 32),
                              " Transfer-Encoding; send the body with a Content-Length instead");
-    } else if (req.method == "POST" && IsFormType(req.get_header_value("Content-Type"))) {
+    } else if (req.method == "POST" && IsFormType(req.get_header_value("Content-Type")) &&
+               !ReadsFormTypedBodyAsJson(req.path, req.get_header_value("Content-Type"))) {
       // What a cross-site HTML form can send without the browser asking
       // first (CORS preflight): never a state change here.
       res.status = 415;
