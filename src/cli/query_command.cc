@@ -2,11 +2,14 @@
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "cli/command_status.h"
 #include "cli/commands.h"
 #include "cli/master_client.h"
 #include "cli/query_form.h"
 #include "cli/query_output.h"
+#include "cli/query_retry.h"
+#include "common/retry_after.h"
 #include "common/status_macros.h"
 
 namespace infaas::cli {
@@ -23,6 +26,7 @@ struct QueryFlags {
   bool json = false;
   int top_k = 5;
   int timeout_ms = 10000;
+  int wait_ms = 2000;
   std::string master;
   // Whether -A / -l were given at all (0 is a value, not "absent").
   const CLI::Option* accuracy_option = nullptr;
@@ -53,16 +57,44 @@ absl::Status WriteOutput(const QueryFlags& flags, const std::string& text) {
   return absl::OkStatus();
 }
 
+// The master's retry-after-ms trailer on a call's answer, if any.
+std::optional<absl::Duration> RetryAfterOf(const grpc::ClientContext& context) {
+  const auto& trailers = context.GetServerTrailingMetadata();
+  auto it = trailers.find(std::string(kRetryAfterMetadataKey));
+  if (it == trailers.end()) return std::nullopt;
+  return ParseRetryAfterMs(absl::string_view(it->second.data(), it->second.size()));
+}
+
+// Sends the query; a refusal for now (a load in flight, a busy variant)
+// is sent again when the master says, within --wait-ms of the first try.
+absl::StatusOr<v1::QueryOnlineResponse> QueryFollowingRetryAfter(
+    MasterClient& master, const v1::QueryOnlineRequest& request, const QueryFlags& flags) {
+  const absl::Time first = absl::Now();
+  for (int tries = 1;; ++tries) {
+    grpc::ClientContext context;
+    SetDeadline(context, absl::Milliseconds(flags.timeout_ms));
+    v1::QueryOnlineResponse response;
+    const grpc::Status s = master.stub().QueryOnline(&context, request, &response);
+    const absl::Duration waited = absl::Now() - first;
+    if (s.ok()) {
+      if (tries > 1) std::cerr << FormatAnsweredOnRetry(waited, tries) << "\n";
+      return response;
+    }
+    const absl::Status refusal(static_cast<absl::StatusCode>(s.error_code()), s.error_message());
+    const std::optional<absl::Duration> delay = RetryDelay(
+        refusal.code(), RetryAfterOf(context), waited, absl::Milliseconds(flags.wait_ms));
+    if (!delay.has_value()) return master.CallError(s);
+    if (tries == 1) std::cerr << FormatFirstRefusal(refusal, *delay) << "\n";
+    absl::SleepFor(*delay);
+  }
+}
+
 absl::Status RunQuery(const QueryFlags& flags) {
   ASSIGN_OR_RETURN(v1::QueryOnlineRequest request,
                    BuildQueryRequest(RequirementsOf(flags), flags.images, flags.input_dims));
   MasterClient master(ResolveMasterAddress(flags.master));
-  grpc::ClientContext context;
-  SetDeadline(context, absl::Milliseconds(flags.timeout_ms));
-  v1::QueryOnlineResponse response;
-  if (grpc::Status s = master.stub().QueryOnline(&context, request, &response); !s.ok()) {
-    return master.CallError(s);
-  }
+  ASSIGN_OR_RETURN(v1::QueryOnlineResponse response,
+                   QueryFollowingRetryAfter(master, request, flags));
   std::cerr << FormatQuerySummary(response) << "\n";
   const OutputFormat format = flags.json  ? OutputFormat::kJson
                               : flags.raw ? OutputFormat::kRaw
@@ -78,7 +110,9 @@ constexpr char kQueryHelp[] =
     "  -t TASK -D DATASET -A ACCURACY -l MS   any model at least this accurate, this fast\n"
     "Each -i adds an input to the batch. Prints the top-K classes with softmax scores per\n"
     "input (--raw: the output vector; --json: one JSON object); the variant, worker and\n"
-    "timings go to stderr. Errors from the master print `infaas query: CODE: message`.\n"
+    "timings go to stderr. A refusal for now (the variant that would serve it is loading,\n"
+    "or busy) is sent again when the master says, within --wait-ms; other errors print\n"
+    "`infaas query: CODE: message`.\n"
     "Examples:\n"
     "  infaas query -v lenet5_torchscript_cpu1_b8 -i models/zoo/samples/ankle_boot_0000.png\n"
     "  infaas query -a lenet5 -l 10 -d 28 -i a.png -i b.png\n"
@@ -104,8 +138,13 @@ void AddQueryOptions(CLI::App& cmd, QueryFlags& f) {
   cmd.add_option("--top", f.top_k, "How many classes to show per input")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  cmd.add_option("--timeout-ms", f.timeout_ms, "gRPC deadline")
+  cmd.add_option("--timeout-ms", f.timeout_ms, "gRPC deadline of each try")
       ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd.add_option("--wait-ms", f.wait_ms,
+                 "Follow the master's retry-after on a refusal for now (a load in flight, a "
+                 "busy variant) for up to this long from the first try; 0: never")
+      ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   AddMasterOption(cmd, &f.master);
 }

@@ -1,7 +1,8 @@
 #pragma once
 
 // A refusal's hint of when to retry: a RESOURCE_EXHAUSTED answer from
-// admission control says about when the capacity it lacked will be free.
+// admission control says about when the capacity it lacked will be free,
+// an UNAVAILABLE one about when the load it waits for will be done.
 // The hint rides on the absl::Status as a payload, and the transports turn
 // it into their own form at the edge: gRPC trailing metadata
 // `retry-after-ms`, HTTP's Retry-After header (whole seconds, at least 1).

@@ -300,6 +300,7 @@ SelectorDecision SelectByRequirements(const QueryRequirements& q, const Catalogu
   // `to_load` points into `candidates`, which stay.
   decision.selection = absl::UnavailableError(
       internal::NotNowMessage(scope->description(), *records, all, to_load, cluster, q));
+  decision.retry_after_ms = internal::NotNowRetryAfterMs(all, to_load, q);
   return decision;
 }
 

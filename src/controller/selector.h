@@ -232,7 +232,9 @@ struct SelectorDecision {
   absl::StatusOr<Selection> selection;
   std::optional<LoadRecommendation> background_load;
   // With RESOURCE_EXHAUSTED for overload: about when the queue will have
-  // drained enough to meet the target (ms); 0 otherwise.
+  // drained enough to meet the target (ms). With UNAVAILABLE while a load
+  // that would serve it is in flight or starts: about when it will have
+  // loaded (ms). 0 otherwise (no capacity to wait for).
   double retry_after_ms = 0;
 };
 

@@ -276,6 +276,7 @@ TEST(SelectorTest, ColdVariantThatOnlyFitsWarmIsUnavailableAndLoadsInTheBackgrou
               AllOf(HasSubstr("no variant of lenet5 meets 5 ms at batch 1 right now"),
                     HasSubstr("lenet5_onnx_cpu1_b1 would take 2 ms warm but needs a 100 ms load"),
                     HasSubstr("retry in about 100 ms")));
+  EXPECT_DOUBLE_EQ(d.retry_after_ms, 100);  // for the caller to wait, not only to read
   ASSERT_TRUE(d.background_load.has_value());
   EXPECT_EQ(d.background_load->variant, "lenet5_onnx_cpu1_b1");
 }
@@ -288,6 +289,8 @@ TEST(SelectorTest, WhileAQualifyingVariantLoadsNoSiblingStartsLoading) {
       Cluster({Worker("w1", {Loaded("lenet5_onnx_cpu1_b1", 0, /*loading=*/true)}), Worker("w2")}));
   EXPECT_EQ(d.selection.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_FALSE(d.background_load.has_value()) << d.background_load->variant;
+  // Until the load in flight would meet the target.
+  EXPECT_GT(d.retry_after_ms, 0);
 }
 
 TEST(SelectorTest, AQueryForAVariantWhoseFirstInstanceLoadsWaitsForThatLoad) {
@@ -578,6 +581,7 @@ TEST(SelectorTest, NoLiveWorkerIsUnavailable) {
   SelectorDecision d = SelectVariant(ByArchitecture("lenet5", 10), Zoo(), Cluster({}));
   EXPECT_EQ(d.selection.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_THAT(d.selection.status().message(), HasSubstr("no live workers; start one with"));
+  EXPECT_EQ(d.retry_after_ms, 0);  // nothing to wait for
 }
 
 TEST(SelectorTest, MalformedRequirementsAreInvalid) {

@@ -293,6 +293,31 @@ std::string InfeasibleMessage(absl::string_view scope,
   return message;
 }
 
+namespace {
+
+// The option NotNowMessage names when nothing loads for the query: of
+// those warm or loading that would qualify when idle, the one that
+// predicts least; null when none.
+const Candidate* SoonestBusy(const std::vector<Candidate>& candidates,
+                             const QueryRequirements& requirements) {
+  const Candidate* busy = nullptr;
+  for (const Candidate& c : candidates) {
+    if (c.readiness == Readiness::kCold || !QualifiesWhenIdle(*c.record, requirements)) continue;
+    if (busy == nullptr || c.predicted_ms < busy->predicted_ms) busy = &c;
+  }
+  return busy;
+}
+
+}  // namespace
+
+double NotNowRetryAfterMs(const std::vector<Candidate>& candidates, const Candidate* to_load,
+                          const QueryRequirements& requirements) {
+  if (to_load != nullptr) return std::max(to_load->load_ms, 1.0);
+  const Candidate* busy = SoonestBusy(candidates, requirements);
+  if (busy == nullptr) return 0;
+  return std::max(busy->predicted_ms - requirements.latency_slo_ms, 1.0);
+}
+
 std::string NotNowMessage(absl::string_view scope,
                           const std::vector<const v1::VariantRecord*>& records,
                           const std::vector<Candidate>& candidates, const Candidate* to_load,
@@ -307,11 +332,7 @@ std::string NotNowMessage(absl::string_view scope,
         message, NameOf(*to_load), FormatMs(to_load->service_ms), FormatMs(load_ms),
         to_load->worker->id, FormatMs(load_ms));
   }
-  const Candidate* busy = nullptr;
-  for (const Candidate& c : candidates) {
-    if (c.readiness == Readiness::kCold || !QualifiesWhenIdle(*c.record, requirements)) continue;
-    if (busy == nullptr || c.predicted_ms < busy->predicted_ms) busy = &c;
-  }
+  const Candidate* busy = SoonestBusy(candidates, requirements);
   if (busy != nullptr && busy->readiness == Readiness::kLoading) {
     return absl::StrFormat("%s%s is still loading on %s (predicts up to %s ms); retry shortly",
                            message, NameOf(*busy), busy->worker->id, FormatMs(busy->predicted_ms));

@@ -55,6 +55,12 @@ std::string InfeasibleMessage(absl::string_view scope,
                               const std::vector<const v1::VariantRecord*>& records,
                               const QueryRequirements& requirements);
 
+// When to retry a query NotNowMessage refuses (ms): the load of `to_load`
+// (may be null), else until the option it names would meet the target;
+// 0 when it names none (nothing to wait for).
+double NotNowRetryAfterMs(const std::vector<Candidate>& candidates, const Candidate* to_load,
+                          const QueryRequirements& requirements);
+
 // UNAVAILABLE text when some record would qualify warm and idle but no
 // candidate does now; `to_load` (may be null) is being loaded in the
 // background.
