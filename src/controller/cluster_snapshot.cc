@@ -31,9 +31,9 @@ WorkerSnapshot& WorkerList::Mutable(size_t i) {
   return const_cast<WorkerSnapshot&>(*items_[i]);
 }
 
-void RouterMarks::Dispatched(int examples) {
+void RouterMarks::Dispatched(int inputs) {
   queries.fetch_add(1, std::memory_order_relaxed);
-  this->examples.fetch_add(std::max(examples, 0), std::memory_order_relaxed);
+  examples.fetch_add(std::max(inputs, 0), std::memory_order_relaxed);
 }
 
 namespace {
@@ -48,9 +48,9 @@ void SubtractToZero(std::atomic<T>& count, T by) {
 
 }  // namespace
 
-void RouterMarks::Answered(int examples) {
+void RouterMarks::Answered(int inputs) {
   SubtractToZero(queries, 1);
-  SubtractToZero<int64_t>(this->examples, std::max(examples, 0));
+  SubtractToZero<int64_t>(examples, std::max(inputs, 0));
 }
 
 double MeasuredLoadTimes::Of(const std::string& variant) const {

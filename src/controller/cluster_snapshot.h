@@ -37,10 +37,10 @@ struct RouterMarks {
   // Until when `refused` holds; ClusterView's alone (under its mutex).
   absl::Time refused_until = absl::InfinitePast();
 
-  // A query of `examples` inputs sent there; its answer (never below 0:
+  // A query of `inputs` inputs sent there; its answer (never below 0:
   // an answer may come for a query counted in marks since replaced).
-  void Dispatched(int examples);
-  void Answered(int examples);
+  void Dispatched(int inputs);
+  void Answered(int inputs);
 };
 
 // What calls to one worker add to its own times, learned from the answers

@@ -292,7 +292,7 @@ SelectorDecision SelectByRequirements(const QueryRequirements& q, const Catalogu
   // Admission control: the capacity exists but is busy. Refused at once,
   // never queued behind work that would make it late.
   if (const Candidate* busy = internal::BestBusy(candidates, q); busy != nullptr) {
-    decision.retry_after_ms = std::max(busy->predicted_ms - q.latency_slo_ms, 1.0);
+    decision.retry_after_ms = internal::UntilInTimeMs(*busy, q);
     decision.selection = absl::ResourceExhaustedError(
         internal::OverloadMessage(scope->description(), all, *busy, decision.retry_after_ms, q));
     return decision;

@@ -123,6 +123,10 @@ bool RanksBefore(const Candidate& a, const Candidate& b) {
   return RequirementsKey(a) < RequirementsKey(b);
 }
 
+double UntilInTimeMs(const Candidate& c, const QueryRequirements& requirements) {
+  return std::max(c.predicted_ms - requirements.latency_slo_ms, 1.0);
+}
+
 bool WorthLoadingInBackground(const Candidate& chosen, const Candidate& to_load,
                               const SelectorOptions& options) {
   if (chosen.readiness != Readiness::kServing) return false;

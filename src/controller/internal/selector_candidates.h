@@ -72,6 +72,10 @@ Candidate MakeCandidate(const v1::VariantRecord& record, const WorkerSnapshot& w
 // least loaded; names last, so that the order is total.
 bool RanksBefore(const Candidate& a, const Candidate& b);
 
+// About when `c` will meet the query's target (ms from now): how far its
+// prediction is past the target, at least 1 ms. A refusal's retry-after.
+double UntilInTimeMs(const Candidate& c, const QueryRequirements& requirements);
+
 // Whether `to_load` should load in the background of a query served by
 // `chosen`: only when that query needs no load itself (one per query at
 // most), and the load relieves an overloaded instance or is of another

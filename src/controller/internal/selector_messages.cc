@@ -315,7 +315,7 @@ double NotNowRetryAfterMs(const std::vector<Candidate>& candidates, const Candid
   if (to_load != nullptr) return std::max(to_load->load_ms, 1.0);
   const Candidate* busy = SoonestBusy(candidates, requirements);
   if (busy == nullptr) return 0;
-  return std::max(busy->predicted_ms - requirements.latency_slo_ms, 1.0);
+  return UntilInTimeMs(*busy, requirements);
 }
 
 std::string NotNowMessage(absl::string_view scope,
