@@ -71,6 +71,14 @@ bool SameVariantNames(const WorkerSnapshot& a, const WorkerSnapshot& b) {
   return true;
 }
 
+// `free` less `instances` instances of `instance_bytes` each, never below
+// 0 and never overflowing (the sizes come from registered profiles).
+int64_t LessInstances(int64_t free, int instances, int64_t instance_bytes) {
+  if (instances <= 0 || instance_bytes <= 0 || free <= 0) return std::max<int64_t>(free, 0);
+  if (instance_bytes >= free / instances + 1) return 0;
+  return free - instances * instance_bytes;
+}
+
 }  // namespace
 
 ClusterView::ClusterView(absl::Duration dead_after, absl::Duration refusal_memory,
@@ -145,13 +153,11 @@ void ClusterView::NoteLoaded(const std::string& worker_id, const std::string& va
   auto it = workers_.find(worker_id);
   if (it != workers_.end()) {
     const LoadedVariant* reported = it->second->Find(variant);
-    const int64_t taken =
-        mark.instance_bytes *
-        std::max(mark.instances - (reported != nullptr ? reported->instances : 0), 0);
-    if (reported == nullptr || taken > 0) {
+    const int more = mark.instances - (reported != nullptr ? reported->instances : 0);
+    if (reported == nullptr || (more > 0 && mark.instance_bytes > 0)) {
       WorkerSnapshot* w = MutableReportLocked(worker_id);
       // Until the next heartbeat says how much is free.
-      w->free_memory_bytes = std::max<int64_t>(w->free_memory_bytes - taken, 0);
+      w->free_memory_bytes = LessInstances(w->free_memory_bytes, more, mark.instance_bytes);
       if (reported == nullptr) {
         w->variants.push_back(LoadedVariant{.variant = variant,
                                             .instances = mark.instances,
@@ -298,17 +304,17 @@ WorkerList::Pointer ClusterView::BuildWorkerLocked(
       }
       // More instances of a variant it holds: only those count.
       const int more = mark.instances - w->variants[slot->second].instances;
-      if (more > 0) w->free_memory_bytes -= more * mark.instance_bytes;
+      w->free_memory_bytes = LessInstances(w->free_memory_bytes, more, mark.instance_bytes);
     }
     for (auto& [variant, mark] : started) {  // after the lookups: names move
-      w->free_memory_bytes -= mark.instances * mark.instance_bytes;
+      w->free_memory_bytes =
+          LessInstances(w->free_memory_bytes, mark.instances, mark.instance_bytes);
       std::shared_ptr<RouterMarks> marks = MarksLocked(id, variant);
       w->variants.push_back(LoadedVariant{.variant = std::move(variant),
                                           .instances = 0,
                                           .loading = true,
                                           .marks = std::move(marks)});
     }
-    w->free_memory_bytes = std::max<int64_t>(w->free_memory_bytes, 0);
   }
   return w;
 }

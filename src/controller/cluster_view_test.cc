@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <map>
 #include <random>
 #include <string>
@@ -293,9 +294,12 @@ TEST(ClusterViewTest, ALoadInFlightTakesItsMemoryUntilAHeartbeatReportsIt) {
   EXPECT_EQ(free_on(0), (1 << 30) - 200 * kMiB);
   view.OnHeartbeat(Beat("w1", {"a", "b"}), clock.Now());
   EXPECT_EQ(free_on(0), 1 << 30);
-  // Never below nothing.
+  // Never below nothing, and no overflow for absurd sizes.
   view.NoteLoadStarted("w2", "c", 3, 1 << 30);
   EXPECT_EQ(free_on(1), 0);
+  view.OnHeartbeat(Beat("w3"), clock.Now());
+  view.NoteLoadStarted("w3", "d", 1000, std::numeric_limits<int64_t>::max() / 2);
+  EXPECT_EQ(view.Snapshot(clock.Now())->workers[2].free_memory_bytes, 0);
 }
 
 TEST(ClusterViewTest, AFailedLoadDisappears) {
